@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make check   install everything into .venv, check every bundled spec, write reports/
+#   make test    install everything into .venv, run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: check test test-fast bench install clean
+
+check: install
+	$(BIN)/modelcheck suite specs/suite.toml --report reports
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: install
+	$(BIN)/python benchmarks/twophase.py
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) reports build *.egg-info
