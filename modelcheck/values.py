@@ -1,0 +1,143 @@
+"""Runtime value helpers: the immutable map, a total order on values, and printing.
+
+Values are plain Python objects laid out as :mod:`modelcheck.types` describes. Two
+things need more than Python gives us:
+
+* ``FMap``: an immutable, hashable mapping (maps and bags). Its hash is computed once.
+* ``vkey``: a total order on values of one type. Python cannot compare a ``str`` with a
+  ``tuple`` (two constructors of one enum) nor order frozensets totally, and the iteration
+  order of a set of strings changes from run to run (hash randomisation), so wherever an
+  order must be deterministic (enumerating a state-dependent domain, printing a set,
+  choosing a symmetry representative) values are sorted by ``vkey``.
+
+Depends on :mod:`modelcheck.types` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .types import (
+    BagT,
+    BoolT,
+    EnumT,
+    FunT,
+    IntT,
+    MapT,
+    ModelT,
+    RecordT,
+    SeqT,
+    SetT,
+    TupleT,
+    Type,
+    domain_values,
+)
+
+
+class FMap(dict):
+    """An immutable dict with a cached hash. Build it once; never mutate it."""
+
+    __slots__ = ("_h",)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        try:
+            return self._h
+        except AttributeError:
+            h = self._h = hash(frozenset(self.items()))
+            return h
+
+    def _immutable(self, *a: Any, **k: Any) -> Any:
+        raise TypeError("FMap is immutable")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _immutable  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FMap, (dict(self),))
+
+    def put(self, k: Any, v: Any) -> "FMap":
+        d = dict(self)
+        d[k] = v
+        return FMap(d)
+
+    def without(self, k: Any) -> "FMap":
+        d = dict(self)
+        del d[k]
+        return FMap(d)
+
+    def __repr__(self) -> str:
+        return f"FMap({dict.__repr__(self)})"
+
+
+EMPTY_FMAP = FMap()
+
+
+def vkey(v: Any) -> Any:
+    """A sort key giving one deterministic total order on the values of any one type.
+
+    The order does not depend on hash randomisation. Keys of different Python kinds are
+    separated by a leading rank, so the values of a sum type (strings and tuples) sort too.
+    """
+    if isinstance(v, bool):
+        return (0, int(v))
+    if isinstance(v, int):
+        return (1, v)
+    if isinstance(v, str):
+        return (2, v)
+    if isinstance(v, tuple):
+        return (3, len(v), tuple(vkey(x) for x in v))
+    if isinstance(v, frozenset):
+        return (4, len(v), tuple(sorted(vkey(x) for x in v)))
+    if isinstance(v, dict):
+        return (5, len(v), tuple(sorted((vkey(k), vkey(x)) for k, x in v.items())))
+    raise TypeError(f"not a spec value: {v!r}")
+
+
+def sort_values(vs) -> list:
+    """Values sorted by :func:`vkey` (fast path for ints)."""
+    vs = list(vs)
+    try:
+        if all(type(x) is int for x in vs):
+            vs.sort()
+            return vs
+    except TypeError:  # pragma: no cover
+        pass
+    vs.sort(key=vkey)
+    return vs
+
+
+def show(v: Any, t: Type) -> str:
+    """Print a value of type ``t`` the way a spec writes it, in a stable order."""
+    if isinstance(t, BoolT):
+        return "true" if v else "false"
+    if isinstance(t, IntT):
+        return str(v)
+    if isinstance(t, ModelT):
+        return t.names[v]
+    if isinstance(t, EnumT):
+        if isinstance(v, str):
+            return v
+        c = t.constructor(v[0])
+        return f"{v[0]}(" + ", ".join(show(a, at) for a, at in zip(v[1:], c.args)) + ")"
+    if isinstance(t, TupleT):
+        return "(" + ", ".join(show(a, at) for a, at in zip(v, t.elems)) + ")"
+    if isinstance(t, RecordT):
+        return "{ " + ", ".join(f"{f}: {show(a, ft)}" for a, (f, ft) in zip(v, t.fields)) + " }"
+    if isinstance(t, SetT):
+        return "{" + ", ".join(show(x, t.elem) for x in sort_values(v)) + "}"
+    if isinstance(t, SeqT):
+        return "[" + ", ".join(show(x, t.elem) for x in v) + "]"
+    if isinstance(t, FunT):
+        keys = domain_values(t.dom)
+        return "{ " + ", ".join(f"{show(k, t.dom)}: {show(x, t.cod)}" for k, x in zip(keys, v)) + " }"
+    if isinstance(t, MapT):
+        if not v:
+            return "map()"
+        return "map(" + ", ".join(f"{show(k, t.key)} -> {show(v[k], t.val)}" for k in sort_values(v)) + ")"
+    if isinstance(t, BagT):
+        if not v:
+            return "bag()"
+        parts = []
+        for k in sort_values(v):
+            parts.extend([show(k, t.elem)] * v[k])
+        return "bag(" + ", ".join(parts) + ")"
+    raise TypeError(f"cannot show a value of type {t}")
