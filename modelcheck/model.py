@@ -1,0 +1,153 @@
+"""The narrow interface between a specification and the search.
+
+The explorer, the trace tools and the renderers see a spec only through :class:`Model`.
+A compiled ``.mc`` spec is one implementation (``modelcheck.compile``); tests also feed
+hand-written Python models (see :class:`SimpleModel`), so the search is tested apart
+from the language.
+
+A *state* is a flat tuple of immutable, hashable values, one per variable, in declared
+order. A *label* is a small int naming an action instance (an action with concrete
+parameter values); ``Model.describe(label)`` turns it back into words. ``successors``
+must be deterministic: the same state gives the same list in the same order, because
+counterexamples are rebuilt by replaying it.
+
+Depends on nothing else in the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+State = tuple
+Label = int
+
+
+@dataclass(frozen=True, slots=True)
+class StateProperty:
+    """An invariant (or a state constraint): ``check(state) -> bool``.
+
+    ``reads`` are the indices of the variables it depends on (``None``: unknown, all);
+    the explorer may skip re-checking a state whose read variables are identical to its
+    parent's, since the parent already passed."""
+
+    name: str
+    cls: str
+    check: Callable[[State], bool]
+    reads: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepProperty:
+    """An action property: ``check(old, new) -> bool``, with TLA+'s ``[][P]_v`` meaning:
+    a step that leaves every variable in ``reads`` unchanged satisfies it."""
+
+    name: str
+    cls: str
+    check: Callable[[State, State], bool]
+    reads: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    """What a label means: the action's name and its parameters as (name, printed value)."""
+
+    action: str
+    params: tuple[tuple[str, str], ...] = ()
+    #: the raw parameter values (for ITF ``mbt::nondetPicks`` and replay)
+    values: tuple = ()
+
+    def show(self) -> str:
+        if not self.params:
+            return self.action
+        return f"{self.action}(" + ", ".join(f"{n}={v}" for n, v in self.params) + ")"
+
+
+class ActionAssertionFailed(Exception):
+    """Raised by ``Model.successors`` when an in-action assertion fails.
+
+    ``label`` is the action instance, ``prop`` a property name for the report."""
+
+    def __init__(self, prop: str, label: Label, message: str):
+        super().__init__(message)
+        self.prop = prop
+        self.label = label
+        self.message = message
+
+
+class Model(Protocol):
+    """What the search needs to know about a specification."""
+
+    name: str
+    #: variable names in state-tuple order
+    variables: tuple[str, ...]
+    invariants: tuple[StateProperty, ...]
+    step_properties: tuple[StepProperty, ...]
+    constraints: tuple[StateProperty, ...]
+    #: names of every action, for coverage ("never enabled" warnings)
+    action_names: tuple[str, ...]
+
+    def initial_states(self) -> Sequence[State]: ...
+
+    def successors(self, state: State) -> Sequence[tuple[Label, State]]: ...
+
+    def describe(self, label: Label) -> ActionInfo: ...
+
+    def show_value(self, var: int, value: Any) -> str: ...
+
+    def canonicalizer(self) -> Callable[[State], State] | None:
+        """The symmetry representative function, or None when nothing is symmetric."""
+        ...
+
+    def explain(self, state: State, exc: BaseException) -> BaseException:
+        """Turn an exception raised while evaluating ``state`` into a helpful error
+        (re-evaluating with diagnostics on); may return ``exc`` unchanged."""
+        ...
+
+
+@dataclass
+class SimpleModel:
+    """A hand-written model: plain Python functions, for tests and small experiments.
+
+    ``next`` maps a state to a list of ``(action_name, params_tuple, next_state)``.
+    Labels are assigned on first sight, in a deterministic order."""
+
+    name: str
+    variables: tuple[str, ...]
+    init: Callable[[], Sequence[State]]
+    next: Callable[[State], Sequence[tuple[str, tuple, State]]]
+    invariants: tuple[StateProperty, ...] = ()
+    step_properties: tuple[StepProperty, ...] = ()
+    constraints: tuple[StateProperty, ...] = ()
+    action_names: tuple[str, ...] = ()
+    canon: Callable[[State], State] | None = None
+    _labels: dict = field(default_factory=dict, repr=False)
+    _infos: list = field(default_factory=list, repr=False)
+
+    def initial_states(self) -> Sequence[State]:
+        return list(self.init())
+
+    def successors(self, state: State) -> list[tuple[Label, State]]:
+        out = []
+        for action, params, t in self.next(state):
+            key = (action, params)
+            label = self._labels.get(key)
+            if label is None:
+                label = self._labels[key] = len(self._infos)
+                self._infos.append(
+                    ActionInfo(action, tuple((f"p{i + 1}", repr(v)) for i, v in enumerate(params)), params)
+                )
+            out.append((label, t))
+        return out
+
+    def describe(self, label: Label) -> ActionInfo:
+        return self._infos[label]
+
+    def show_value(self, var: int, value: Any) -> str:
+        return repr(value)
+
+    def canonicalizer(self):
+        return self.canon
+
+    def explain(self, state: State, exc: BaseException) -> BaseException:
+        return exc

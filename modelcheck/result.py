@@ -1,0 +1,122 @@
+"""Frozen results of a check: verdicts, traces, statistics, coverage.
+
+A check returns a :class:`CheckResult`; the CLI is the only place that prints it or
+turns it into an exit code. Depends on :mod:`modelcheck.model` only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from .model import Label, State
+
+
+class Verdict(str, enum.Enum):
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    DEADLOCK = "deadlock"
+    UNDETERMINED = "undetermined"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: process exit status for each overall verdict (documented in the README)
+EXIT_CODES = {
+    Verdict.HOLDS: 0,
+    Verdict.VIOLATED: 1,
+    Verdict.DEADLOCK: 1,
+    Verdict.ERROR: 2,
+    Verdict.UNDETERMINED: 3,
+}
+
+
+class StopReason(str, enum.Enum):
+    """Why a search ended."""
+
+    EXHAUSTED = "exhausted"  # every reachable state was explored
+    VIOLATION = "violation"  # stopped at the first violation
+    MAX_STATES = "max-states"
+    MAX_DEPTH = "max-depth"
+    TIME_LIMIT = "time-limit"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """A behaviour: ``states[0]`` is initial; ``labels[i]`` is the action instance taking
+    ``states[i-1]`` to ``states[i]`` (``labels[0]`` is None). ``loop`` is the index of the
+    state a lasso returns to (None for a finite trace)."""
+
+    states: tuple[State, ...]
+    labels: tuple[Label | None, ...]
+    loop: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A property found false. ``kind`` is ``invariant``, ``step``, ``deadlock`` or
+    ``assertion``; for an assertion, ``failed_label`` is the action that failed in the
+    last state of ``trace``."""
+
+    property: str
+    cls: str
+    kind: str
+    trace: Trace
+    message: str = ""
+    failed_label: Label | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyResult:
+    name: str
+    cls: str
+    kind: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCoverage:
+    """Per action instance: transitions generated and new distinct states produced."""
+
+    label: Label
+    action: str
+    instance: str
+    generated: int
+    distinct: int
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    verdict: Verdict
+    stop_reason: StopReason
+    properties: tuple[PropertyResult, ...]
+    violations: tuple[Violation, ...]
+    distinct_states: int
+    generated_states: int
+    #: TLC's meaning under BFS: states on the longest shortest path (initial = 1);
+    #: under DFS, the deepest search stack reached.
+    depth: int
+    seconds: float
+    strategy: str
+    symmetry: bool
+    coverage: tuple[ActionCoverage, ...] = ()
+    #: actions that never produced a transition
+    never_enabled: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+    #: peak size of the frontier (BFS queue or DFS stack)
+    max_frontier: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
