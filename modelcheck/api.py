@@ -1,0 +1,109 @@
+"""The Python API: load a spec, bind constants, check it.
+
+    >>> from modelcheck import load, check
+    >>> spec = load("specs/twophase/twophase.mc", consts={"RM": "4"})
+    >>> result = check(spec)                      # a frozen CheckResult
+    >>> result.verdict, result.distinct_states
+
+``check`` also accepts any object implementing :class:`modelcheck.model.Model` (a
+hand-written Python model), so the same search serves both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from .diagnostics import Diagnostic, SpecError
+from .dsl.checked import Checked
+from .explore import Options, explore
+from .model import Model
+from .result import CheckResult
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed, checked and compiled spec with its constants bound."""
+
+    path: str
+    checked: Checked
+    model: Any  # CompiledModel
+
+    @property
+    def name(self) -> str:
+        return self.checked.module.name
+
+    @property
+    def consts(self) -> dict[str, Any]:
+        return dict(self.checked.consts)
+
+    def describe_consts(self) -> str:
+        """The constants as a reader would write them: ``RM={r1, r2, r3}, Bug=false``."""
+        parts = []
+        for name, value in self.checked.consts.items():
+            if name in self.checked.models:
+                m = self.checked.models[name]
+                parts.append(f"{name}={{{', '.join(m.names)}}}")
+            elif isinstance(value, bool):
+                parts.append(f"{name}={'true' if value else 'false'}")
+            else:
+                parts.append(f"{name}={value}")
+        return ", ".join(parts)
+
+    def bind(self, consts: Mapping[str, Any] | None = None, config: str | None = None) -> "Spec":
+        """The same spec with other constants (values as on the command line)."""
+        return load(self.path, consts=consts, config=config, text=self.checked.module.source)
+
+    @property
+    def warnings(self) -> tuple:
+        return tuple(self.checked.warnings)
+
+
+def load(
+    path: str | Path,
+    consts: Mapping[str, Any] | None = None,
+    config: str | None = None,
+    text: str | None = None,
+) -> Spec:
+    """Parse, check and compile a spec. Raises :class:`SpecError` with every problem found.
+
+    ``consts`` maps constant names to values written as on the command line (``"4"``,
+    ``"{a, b}"``, ``"true"``) or as Python ints/bools."""
+    from .dsl.check import check as check_module
+    from .dsl.compile import compile_spec
+    from .dsl.parse import parse
+
+    path = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SpecError([Diagnostic("MC001", f"no such spec file: {path}")]) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise SpecError([Diagnostic("MC001", f"cannot read {path}: {e}")]) from None
+    overrides = None
+    if consts:
+        overrides = {k: _const_text(v) for k, v in consts.items()}
+    module = parse(text, path)
+    checked = check_module(module, overrides=overrides, config=config)
+    return Spec(path, checked, compile_spec(checked))
+
+
+def _const_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def check(spec: Spec | Model, options: Options | None = None, **kw: Any) -> CheckResult:
+    """Explore the state space. Options may be given as an :class:`Options` or keywords
+    (``strategy="dfs"``, ``symmetry=False``, ``max_states=...``, ...)."""
+    if options is None:
+        options = Options(**kw)
+    elif kw:
+        from dataclasses import replace
+
+        options = replace(options, **kw)
+    model = spec.model if isinstance(spec, Spec) else spec
+    return explore(model, options)

@@ -1,0 +1,184 @@
+"""The ``modelcheck`` command line. The only module that prints or exits.
+
+Exit codes: 0 every property holds, 1 a property is violated or a deadlock was found,
+2 a spec or usage error, 3 undetermined (a limit stopped the search first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .diagnostics import SpecError
+from .explore import Options, Progress
+from .result import EXIT_CODES, Verdict
+
+EXIT_USAGE = 2
+
+
+class _ArgParser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2 with a short message, as documented
+        self.print_usage(sys.stderr)
+        print(f"modelcheck: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _parse_consts(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UsageError(f"--const expects NAME=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+class UsageError(Exception):
+    pass
+
+
+def _progress_printer(stream):
+    tty = stream.isatty()
+
+    def show(p: Progress) -> None:
+        rate = p.generated / p.seconds if p.seconds > 0 else 0.0
+        line = (
+            f"  {p.seconds:6.1f} s  {p.distinct:>10,} distinct  {p.generated:>11,} generated  "
+            f"{rate:>9,.0f} states/s  depth {p.depth}  queue {p.queue:,}"
+        )
+        if tty:
+            stream.write("\r" + line)
+        else:
+            stream.write(line + "\n")
+        stream.flush()
+
+    return show
+
+
+def _add_search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a constant: RM=4 (four fresh model values), RM={a,b}, N=3, Bug=true")
+    p.add_argument("--config", help="a named configuration from the spec file")
+    p.add_argument("--dfs", action="store_true", help="depth-first search (default: breadth-first)")
+    p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
+    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states (verdict undetermined)")
+    p.add_argument("--max-depth", type=int, metavar="N", help="do not explore beyond depth N (verdict undetermined)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop after this long (verdict undetermined)")
+    p.add_argument("--continue", dest="keep_going", action="store_true",
+                   help="keep searching after a violation, to find the first violation of every property")
+
+
+def _options(args, progress=None) -> Options:
+    return Options(
+        strategy="dfs" if args.dfs else "bfs",
+        symmetry=not args.no_symmetry,
+        check_deadlock=not args.no_deadlock,
+        max_states=args.max_states,
+        max_depth=args.max_depth,
+        time_limit=args.time_limit,
+        stop_at_first=not args.keep_going,
+        progress=progress,
+    )
+
+
+def cmd_check(args) -> int:
+    from .api import load
+    from .explore import explore
+    from .render.text import render_coverage, render_summary, render_violation
+    from .report import result_to_dict
+
+    consts = _parse_consts(args.const)
+    spec = load(args.spec, consts=consts, config=args.config)
+    for w in spec.warnings:
+        print(w.render(spec.checked.module.source), file=sys.stderr)
+    progress = None
+    if args.progress or (sys.stderr.isatty() and not args.quiet and not args.json):
+        progress = _progress_printer(sys.stderr)
+    result = explore(spec.model, _options(args, progress))
+    if progress is not None and sys.stderr.isatty() and result.seconds >= 1.0:
+        sys.stderr.write("\n")
+    if args.json:
+        obj = result_to_dict(result, spec.model, source=args.spec, consts=spec.describe_consts())
+        json.dump(obj, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        title = f"{spec.name} ({args.spec}) with {spec.describe_consts() or 'no constants'}"
+        print(render_summary(result, title))
+        if args.coverage:
+            print(render_coverage(result))
+        if result.error:
+            print(result.error)
+        for v in result.violations:
+            print()
+            print(render_violation(spec.model, v, full=args.full))
+    return result.exit_code
+
+
+def cmd_suite(args) -> int:
+    from .suite import run_suite
+
+    return run_suite(args.manifest, report_dir=args.report, quick=args.quick)
+
+
+def cmd_source(args) -> int:
+    from .api import load
+
+    spec = load(args.spec, consts=_parse_consts(args.const), config=args.config)
+    print(spec.model.generated_source)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _ArgParser(prog="modelcheck", description="Check protocol specs exhaustively.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_ArgParser)
+
+    c = sub.add_parser("check", help="check a spec: every invariant, step property and deadlock")
+    c.add_argument("spec", help="a .mc spec file")
+    _add_search_options(c)
+    c.add_argument("--json", action="store_true", help="print one JSON object (ITF traces included)")
+    c.add_argument("--full", action="store_true", help="print whole states in counterexamples")
+    c.add_argument("--coverage", action="store_true", help="print per-action coverage")
+    c.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
+    c.add_argument("--quiet", action="store_true", help="no progress output")
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("suite", help="check every bundled spec configuration and write a report")
+    s.add_argument("manifest", nargs="?", default="specs/suite.toml", help="the suite manifest (TOML)")
+    s.add_argument("--report", default="reports", help="directory for summary.txt and summary.json")
+    s.add_argument("--quick", action="store_true", help="skip runs marked slow")
+    s.set_defaults(func=cmd_suite)
+
+    g = sub.add_parser("source", help="print the Python source a spec compiles to")
+    g.add_argument("spec")
+    g.add_argument("--const", action="append", default=[])
+    g.add_argument("--config")
+    g.set_defaults(func=cmd_source)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SpecError as e:
+        print(e.render(), file=sys.stderr)
+        return EXIT_CODES[Verdict.ERROR]
+    except UsageError as e:
+        print(f"modelcheck: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:  # console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

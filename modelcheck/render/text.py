@@ -1,0 +1,77 @@
+"""Plain-text rendering of check results and counterexamples.
+
+A counterexample is printed as numbered steps: the initial state in full, then for
+each step the action with its parameters and only the variables that changed
+(``name: old -> new``). ``full=True`` prints whole states.
+"""
+
+from __future__ import annotations
+
+from ..result import CheckResult, Trace, Violation
+
+
+def render_trace(model, trace: Trace, full: bool = False) -> str:
+    lines = []
+    prev = None
+    for i, (state, label) in enumerate(zip(trace.states, trace.labels)):
+        marker = "  <- loop starts here" if trace.loop == i else ""
+        if label is None:
+            lines.append(f"  {i + 1}. initial state{marker}")
+        else:
+            lines.append(f"  {i + 1}. {model.describe(label).show()}{marker}")
+        for k, name in enumerate(model.variables):
+            new = model.show_value(k, state[k])
+            if prev is None or full:
+                lines.append(f"       {name} = {new}")
+            elif state[k] != prev[k]:
+                lines.append(f"       {name}: {model.show_value(k, prev[k])} -> {new}")
+        if prev is not None and not full and state == prev:
+            lines.append("       (no variable changed)")
+        prev = state
+    if trace.loop is not None:
+        lines.append(f"  back to state {trace.loop + 1}")
+    return "\n".join(lines)
+
+
+def render_violation(model, v: Violation, full: bool = False) -> str:
+    n = len(v.trace)
+    if v.kind == "deadlock":
+        head = f"Deadlock: a state with no enabled action, reached in {n} states"
+    elif v.kind == "assertion":
+        head = f"Assertion {v.property} failed: {v.message}"
+    elif v.kind == "step":
+        head = f"Step property {v.property} [{v.cls}] violated by the last step of {n} states"
+    else:
+        head = f"Invariant {v.property} [{v.cls}] violated in {n} states"
+    body = render_trace(model, v.trace, full)
+    tail = ""
+    if v.kind == "assertion" and v.failed_label is not None:
+        tail = f"\n  then {model.describe(v.failed_label).show()} fails the assertion"
+    return f"{head}:\n{body}{tail}"
+
+
+def render_summary(result: CheckResult, title: str) -> str:
+    lines = [title]
+    width = max([len(p.name) for p in result.properties] + [8])
+    for p in result.properties:
+        lines.append(f"  {p.name:<{width}}  {p.cls:<11} {p.kind:<9}  {p.verdict}")
+    lines.append(
+        f"  {result.distinct_states} distinct states, {result.generated_states} generated, "
+        f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
+        f"{', symmetry' if result.symmetry else ''})"
+    )
+    if result.stop_reason.value not in ("exhausted", "violation", "error"):
+        lines.append(f"  search stopped by --{result.stop_reason.value}: not exhaustive, nothing proven")
+    for w in result.warnings:
+        lines.append(f"  warning: {w}")
+    lines.append(f"  verdict: {result.verdict}")
+    return "\n".join(lines)
+
+
+def render_coverage(result: CheckResult) -> str:
+    lines = ["  coverage (transitions generated / new states):"]
+    for c in result.coverage:
+        lines.append(f"    {c.instance:<40} {c.generated:>10} {c.distinct:>10}")
+    for a in result.never_enabled:
+        lines.append(f"    {a:<40} never enabled")
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""Results as data: the ``--json`` object and the suite summary.
+
+The JSON object has the fields documented in the README: ``verdict``,
+``distinct_states``, ``generated_states``, ``depth`` (TLC's meaning under BFS),
+``seconds``, ``violations`` (each ``{property, class, kind, trace}`` with an ITF trace),
+``properties``, ``coverage`` and the search settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .itf import trace_to_itf
+from .result import CheckResult
+
+
+def result_to_dict(result: CheckResult, model=None, source: str = "", consts: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "spec": getattr(model, "name", ""),
+        "file": source,
+        "constants": consts,
+        "verdict": result.verdict.value,
+        "stop_reason": result.stop_reason.value,
+        "distinct_states": result.distinct_states,
+        "generated_states": result.generated_states,
+        "depth": result.depth,
+        "seconds": round(result.seconds, 4),
+        "strategy": result.strategy,
+        "symmetry": result.symmetry,
+        "properties": [
+            {"property": p.name, "class": p.cls, "kind": p.kind, "verdict": p.verdict.value}
+            for p in result.properties
+        ],
+        "violations": [],
+        "coverage": [
+            {"action": c.action, "instance": c.instance, "generated": c.generated, "distinct": c.distinct}
+            for c in result.coverage
+        ],
+        "never_enabled": list(result.never_enabled),
+        "warnings": list(result.warnings),
+    }
+    if result.error:
+        out["error"] = result.error
+    for v in result.violations:
+        entry: dict[str, Any] = {"property": v.property, "class": v.cls, "kind": v.kind, "length": len(v.trace)}
+        if v.message:
+            entry["message"] = v.message
+        if model is not None and hasattr(model, "var_types"):
+            entry["trace"] = trace_to_itf(model, v.trace, source=source, description=f"{v.kind} {v.property}")
+        out["violations"].append(entry)
+    return out
