@@ -160,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _diagnostic_dict(d) -> dict:
+    out = {"code": d.code, "severity": d.severity, "message": d.message}
+    if d.span is not None:
+        out.update(file=d.span.file, line=d.span.line, col=d.span.col)
+    if d.hint:
+        out["hint"] = d.hint
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -167,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SpecError as e:
         print(e.render(), file=sys.stderr)
+        if getattr(args, "json", False):  # a JSON reader still gets one object
+            json.dump({"verdict": "error", "file": getattr(args, "spec", ""),
+                       "errors": [_diagnostic_dict(d) for d in e.diagnostics]}, sys.stdout, indent=2)
+            sys.stdout.write("\n")
         return EXIT_CODES[Verdict.ERROR]
     except UsageError as e:
         print(f"modelcheck: error: {e}", file=sys.stderr)
@@ -177,7 +190,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:  # console script
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `modelcheck check ... | head`: the reader left, not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,15 @@ The manifest (``specs/suite.toml``) lists runs::
     spec = "twophase/twophase.mc"     # relative to the manifest
     consts = { RM = "3" }             # optional, as --const
     config = "rm5"                    # optional, as --config
+    symmetry = true                   # optional, false as --no-symmetry
+    deadlock = true                   # optional, false as --no-deadlock
+    strategy = "bfs"                  # optional, "dfs" as --dfs
     expect = "holds"                  # the verdict the run must give
     slow = false                      # skipped by --quick
 
 A run whose verdict differs from ``expect`` makes the suite fail (exit 1), so the
-seeded-bug runs prove the checker still finds the bugs.
+seeded-bug runs prove the checker still finds the bugs. A spec that does not load is
+reported with its diagnostics and also fails the suite.
 """
 
 from __future__ import annotations
@@ -21,8 +25,55 @@ import sys
 import tomllib
 from pathlib import Path
 
+from .diagnostics import SpecError
 from .explore import Options, explore
 from .report import result_to_dict
+
+RUN_KEYS = {"spec", "consts", "config", "symmetry", "deadlock", "strategy", "expect", "slow"}
+VERDICTS = {"holds", "violated", "deadlock", "undetermined", "error"}
+
+
+class ManifestError(Exception):
+    pass
+
+
+def read_manifest(manifest: str | Path) -> list[dict]:
+    mpath = Path(manifest)
+    try:
+        data = tomllib.loads(mpath.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"no such manifest: {mpath}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{mpath}: {e}") from None
+    runs = data.get("run")
+    if not isinstance(runs, list) or not runs:
+        raise ManifestError(f"{mpath}: no [[run]] entries")
+    for i, run in enumerate(runs, 1):
+        unknown = set(run) - RUN_KEYS
+        if unknown:
+            raise ManifestError(f"{mpath}: run {i}: unknown key(s) {', '.join(sorted(unknown))}")
+        if "spec" not in run:
+            raise ManifestError(f"{mpath}: run {i}: missing 'spec'")
+        if run.get("expect", "holds") not in VERDICTS:
+            raise ManifestError(f"{mpath}: run {i}: expect must be one of {', '.join(sorted(VERDICTS))}")
+        if run.get("strategy", "bfs") not in ("bfs", "dfs"):
+            raise ManifestError(f"{mpath}: run {i}: strategy must be bfs or dfs")
+        run["_spec_path"] = mpath.parent / run["spec"]
+    return runs
+
+
+def run_label(run: dict) -> str:
+    parts = []
+    if run.get("config"):
+        parts.append(run["config"])
+    parts += [f"{k}={v}" for k, v in (run.get("consts") or {}).items()]
+    if run.get("symmetry") is False:
+        parts.append("no-symmetry")
+    if run.get("deadlock") is False:
+        parts.append("no-deadlock")
+    if run.get("strategy") == "dfs":
+        parts.append("dfs")
+    return " ".join(parts) or "default"
 
 
 def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -> int:
@@ -31,27 +82,38 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
 
     from .api import load
 
-    console = Console(stderr=False)
-    mpath = Path(manifest)
-    data = tomllib.loads(mpath.read_text(encoding="utf-8"))
-    base = mpath.parent
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=150)
+    try:
+        runs = read_manifest(manifest)
+    except ManifestError as e:
+        print(f"modelcheck: error: {e}", file=sys.stderr)
+        return 2
     rows = []
     records = []
     failures = []
-    for run in data.get("run", []):
+    for run in runs:
         if quick and run.get("slow"):
             continue
-        spec_path = base / run["spec"]
-        consts = run.get("consts") or {}
-        spec = load(spec_path, consts=consts, config=run.get("config"))
+        label = run_label(run)
+        expect = run.get("expect", "holds")
+        spec_path = run["_spec_path"]
+        try:
+            spec = load(spec_path, consts=run.get("consts") or {}, config=run.get("config"))
+        except SpecError as e:
+            print(e.render(), file=sys.stderr)
+            failures.append(f"{run['spec']} [{label}]: the spec does not load")
+            rows.append((run["spec"], label, "-", "-", "error", 0, 0, 0.0, False))
+            records.append({"source": str(spec_path), "run": label, "verdict": "error",
+                            "expect": expect, "as_expected": False})
+            continue
         opts = Options(
             symmetry=run.get("symmetry", True),
             check_deadlock=run.get("deadlock", True),
             strategy=run.get("strategy", "bfs"),
         )
         result = explore(spec.model, opts)
-        label = run.get("config") or ", ".join(f"{k}={v}" for k, v in consts.items()) or "default"
-        expect = run.get("expect", "holds")
         ok = result.verdict.value == expect
         if not ok:
             failures.append(f"{run['spec']} [{label}]: expected {expect}, got {result.verdict.value}")
@@ -64,9 +126,11 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
         rec["as_expected"] = ok
         records.append(rec)
 
-    table = Table(title="modelcheck suite", show_lines=False)
-    for col in ("spec", "configuration", "property", "class", "verdict", "distinct states", "depth", "seconds", "expected"):
-        table.add_column(col, justify="right" if col in ("distinct states", "depth", "seconds") else "left")
+    table = Table(title="modelcheck suite")
+    for col in ("spec", "configuration", "property", "class", "verdict", "distinct states", "depth",
+                "seconds", "as expected"):
+        numeric = col in ("distinct states", "depth", "seconds")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=True)
     for spec_name, label, prop, cls, verdict, distinct, depth, secs, ok in rows:
         style = "green" if verdict == "holds" else ("red" if verdict in ("violated", "deadlock", "error") else "yellow")
         table.add_row(spec_name, label, prop, cls, f"[{style}]{verdict}[/]", f"{distinct:,}", str(depth),
@@ -77,10 +141,14 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps({"runs": records, "failures": failures}, indent=2) + "\n")
     with (out / "summary.txt").open("w") as fh:
-        Console(file=fh, width=140, color_system=None).print(table)
+        Console(file=fh, width=150, color_system=None).print(table)
+        for f in failures:
+            print(f"UNEXPECTED: {f}", file=fh)
     console.print(f"report written to {out / 'summary.txt'} and {out / 'summary.json'}")
     if failures:
         for f in failures:
             print(f"UNEXPECTED: {f}", file=sys.stderr)
         return 1
+    total = len({(r[0], r[1]) for r in rows})
+    console.print(f"all {total} runs gave the expected verdict")
     return 0

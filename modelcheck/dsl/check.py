@@ -1678,8 +1678,12 @@ class _Checker:
             self.action_assigned.add(s.var)
         t = self.var_types.get(s.var, ERR)
         if self.unify(t, vt) is None:
-            self.error("MC210", f"cannot assign a {self.show(vt)} to `{s.var}` of type {self.show(t)}",
-                       s.value)
+            hint = ""
+            if isinstance(self.resolve(t), MapT) and isinstance(self.resolve(vt), FunT):
+                hint = (" (a comprehension over a whole type builds a total function; to build a map, "
+                        "filter it, `{ k: v for k in D if true }`, or start from `map()` and `.put`)")
+            self.error("MC210", f"cannot assign a {self.show(vt)} to `{s.var}` of type {self.show(t)}"
+                       + hint, s.value)
             self._poison(vt)
         if s.var in maybe:
             first = self.span(maybe[s.var])
