@@ -18,6 +18,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python benchmarks/twophase.py
+	$(BIN)/python benchmarks/symmetry.py
 
 install: $(VENV)/.installed
 

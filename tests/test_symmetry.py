@@ -14,7 +14,6 @@ import random
 import subprocess
 import sys
 import textwrap
-import time
 from collections import deque
 from pathlib import Path
 
@@ -522,29 +521,3 @@ def test_deterministic_across_hash_seeds():
         outs.append(r.stdout)
     assert outs[0] == outs[1]
     assert len(outs[0].splitlines()) == 600
-
-
-# -- speed (printed, not asserted) ------------------------------------------------------------
-
-
-def test_benchmark_twophase_8(capsys):
-    variables, sets, init, nxt = twophase(8)
-    canon = make_canonicalizer(variables, sets)
-    rng = random.Random(1)
-    states = []
-    for _ in range(200):  # random walks: states the explorer really generates
-        s = init[0]
-        for _ in range(rng.randint(0, 25)):
-            succ = nxt(s)
-            if not succ:
-                break
-            s = rng.choice(succ)
-            states.append(s)
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for s in states:
-            canon(s)
-        best = min(best, time.perf_counter() - t0)
-    with capsys.disabled():
-        print(f"\nsymmetry: TwoPhase 8 RMs, {best / len(states) * 1e6:.2f} us per canon call ({len(states)} states)")
