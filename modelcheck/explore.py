@@ -39,6 +39,7 @@ from .result import (
     Trace,
     Verdict,
     Violation,
+    Witness,
 )
 
 CHECK_EVERY = 2048
@@ -66,6 +67,8 @@ class Options:
     #: stop at the first violation (TLC's default); False keeps exploring and records the
     #: first violation of every property
     stop_at_first: bool = True
+    #: decide the model's temporal properties (liveness) after an exhaustive search
+    check_temporal: bool = True
     progress: Callable[[Progress], None] | None = field(default=None, compare=False)
     progress_every: float = 1.0  # seconds between progress callbacks
 
@@ -80,7 +83,24 @@ class _Search:
     def __init__(self, model: Model, opts: Options):
         self.model = model
         self.opts = opts
+        all_temporal = tuple(getattr(model, "temporal_properties", ()))
+        self.temporal = all_temporal if opts.check_temporal else ()
+        self.notes: list[str] = []
+        #: temporal properties the caller chose not to check: listed as undetermined, and
+        #: the overall verdict speaks only of the properties checked
+        self.skipped_temporal = () if opts.check_temporal else all_temporal
+        if self.skipped_temporal:
+            self.notes.append("temporal properties were not checked (--no-temporal)")
         self.canon = model.canonicalizer() if opts.symmetry else None
+        if self.canon is not None and self.temporal:
+            # liveness on a symmetry-reduced graph is unsound in general (fairness per
+            # instance and properties naming values are not symmetric): search it all
+            self.canon = None
+            self.notes.append("symmetry is not applied: temporal properties are checked on the "
+                              "full state graph (use --no-temporal to check safety with symmetry)")
+        self.temporal_results: list = []
+        self.liveness_seconds: float | None = None
+        self.witnesses: list = []
         self.seen: dict[State, State | None] = {}
         self.generated = 0
         self.depth = 0
@@ -348,8 +368,54 @@ class _Search:
             if state is not None:
                 explained = model.explain(state, exc)
             self.error = str(explained) or type(explained).__name__
+        if self.temporal and self.error is None and self.stop_reason is StopReason.EXHAUSTED and not self.partial:
+            self._check_temporal()
         seconds = time.monotonic() - self.t0
         return self._result(seconds)
+
+    def _check_temporal(self) -> None:
+        """Decide every temporal property on the explored graph (see modelcheck.liveness)."""
+        from .liveness import LivenessChecker
+
+        t0 = time.monotonic()
+        model = self.model
+        checker = LivenessChecker(model, list(self.seen), model.initial_states())
+        for f in checker.never_enabled_fairness():
+            self.notes.append(f"fairness `{f}`: the action never takes a step that changes the state")
+        by_name: dict[str, list] = {}
+        for prop in self.temporal:
+            by_name.setdefault(prop.name, []).append(prop)
+        for name, instances in by_name.items():
+            first = instances[0]
+            failed = None
+            vacuous = []
+            witness = None
+            for prop in instances:
+                out = checker.check(prop)
+                if out.vacuous:
+                    vacuous.append(prop.instance)
+                if prop.kind == "reachable":
+                    if out.holds and witness is None:
+                        witness = Witness(name, prop.cls, out.trace, prop.instance)
+                    if not out.holds:
+                        failed = Violation(name, prop.cls, "temporal", Trace((), ()),
+                                           _instance_message(prop, "no reachable state satisfies it"))
+                        break
+                elif not out.holds:
+                    failed = Violation(name, prop.cls, "temporal", out.trace, _instance_message(prop, ""))
+                    break
+            if failed is not None:
+                self.violations.append(failed)
+                self.violated.add(name)
+            elif witness is not None:
+                self.witnesses.append(witness)
+            if vacuous and failed is None and len(vacuous) == len(instances):
+                self.notes.append(f"{name}: the premise of `~>` never holds, so it holds vacuously")
+            elif vacuous and failed is None:
+                self.notes.append(f"{name}: the premise of `~>` never holds for "
+                                  + ", ".join(v or "it" for v in vacuous) + " (vacuous there)")
+            self.temporal_results.append((name, first.cls, Verdict.VIOLATED if failed else Verdict.HOLDS))
+        self.liveness_seconds = time.monotonic() - t0
 
     def _result(self, seconds: float) -> CheckResult:
         model = self.model
@@ -369,6 +435,17 @@ class _Search:
             else:
                 v = Verdict.UNDETERMINED
             props.append(PropertyResult(name, cls, kind, v))
+        decided = {name: v for name, _, v in self.temporal_results}
+        seen_names = set()
+        for p in self.temporal + self.skipped_temporal:
+            if p.name in seen_names:
+                continue
+            seen_names.add(p.name)
+            if self.error is not None:
+                v = Verdict.ERROR
+            else:
+                v = decided.get(p.name, Verdict.UNDETERMINED)
+            props.append(PropertyResult(p.name, p.cls, "temporal", v))
         for viol in self.violations:
             if viol.kind == "assertion":
                 props.append(PropertyResult(viol.property, viol.cls, "assertion", Verdict.VIOLATED))
@@ -401,7 +478,7 @@ class _Search:
                 ActionCoverage(label, info.action, info.show(), self.gen_cov[label], self.new_cov.get(label, 0))
             )
         never = tuple(a for a in model.action_names if a not in enabled_actions)
-        warnings = tuple(f"action {a} was never enabled" for a in never)
+        warnings = tuple(f"action {a} was never enabled" for a in never) + tuple(self.notes)
         return CheckResult(
             verdict=verdict,
             stop_reason=self.stop_reason,
@@ -417,8 +494,15 @@ class _Search:
             never_enabled=never,
             warnings=warnings,
             error=self.error,
+            witnesses=tuple(self.witnesses),
             max_frontier=self.max_frontier,
+            extra={"liveness_seconds": self.liveness_seconds} if self.liveness_seconds is not None else {},
         )
+
+
+def _instance_message(prop, why: str) -> str:
+    parts = [p for p in (f"for {prop.instance}" if prop.instance else "", why) if p]
+    return ", ".join(parts)
 
 
 def _find_failing_state(model: Model, seen: dict) -> State | None:

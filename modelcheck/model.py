@@ -49,6 +49,46 @@ class StepProperty:
 
 
 @dataclass(frozen=True, slots=True)
+class TemporalProperty:
+    """A temporal property over state predicates ``p`` (and ``q``), decided on the whole
+    state graph by :mod:`modelcheck.liveness`. ``kind`` is one of
+
+    * ``"eventually"``          <>P
+    * ``"always_eventually"``   []<>P
+    * ``"eventually_always"``   <>[]P
+    * ``"leadsto"``             P ~> Q, that is [](P => <>Q)
+    * ``"always"``              []P (an invariant written as a temporal formula)
+    * ``"reachable"``           some reachable state satisfies P (not LTL: a witness is
+      printed when it holds)
+
+    ``instance`` describes the binding of a ``forall`` the formula was expanded from
+    (``"r=r1"``); a property with several instances holds when all of them hold."""
+
+    name: str
+    cls: str
+    kind: str
+    p: Callable[[State], bool]
+    q: Callable[[State], bool] | None = None
+    instance: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """``weak A`` / ``strong A``: TLA+'s WF_vars(A) / SF_vars(A), with A the disjunction of
+    every instance of the action; ``per_instance`` (``A(*)``) makes one condition per
+    parameter instance, as ``\\A p : WF_vars(A(p))``. Only steps that change the state
+    count, as in TLA+'s ``<<A>>_vars``: an instance whose only step is a self-loop is not
+    enabled."""
+
+    strength: str  # "weak" | "strong"
+    action: str
+    per_instance: bool = False
+
+    def show(self) -> str:
+        return f"{self.strength} {self.action}{'(*)' if self.per_instance else ''}"
+
+
+@dataclass(frozen=True, slots=True)
 class ActionInfo:
     """What a label means: the action's name and its parameters as (name, printed value)."""
 
@@ -86,6 +126,9 @@ class Model(Protocol):
     constraints: tuple[StateProperty, ...]
     #: names of every action, for coverage ("never enabled" warnings)
     action_names: tuple[str, ...]
+    #: optional (read with getattr, default empty): temporal properties and fairness
+    temporal_properties: tuple[TemporalProperty, ...]
+    fairness: tuple[Fairness, ...]
 
     def initial_states(self) -> Sequence[State]: ...
 
@@ -121,6 +164,8 @@ class SimpleModel:
     constraints: tuple[StateProperty, ...] = ()
     action_names: tuple[str, ...] = ()
     canon: Callable[[State], State] | None = None
+    temporal_properties: tuple[TemporalProperty, ...] = ()
+    fairness: tuple[Fairness, ...] = ()
     _labels: dict = field(default_factory=dict, repr=False)
     _infos: list = field(default_factory=list, repr=False)
 

@@ -50,12 +50,17 @@ class StopReason(str, enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Trace:
     """A behaviour: ``states[0]`` is initial; ``labels[i]`` is the action instance taking
-    ``states[i-1]`` to ``states[i]`` (``labels[0]`` is None). ``loop`` is the index of the
-    state a lasso returns to (None for a finite trace)."""
+    ``states[i-1]`` to ``states[i]`` (``labels[0]`` is None).
+
+    A lasso (an infinite behaviour) has ``loop`` set: after the last state the behaviour
+    goes back to ``states[loop]`` by ``loop_label`` and repeats the cycle forever. A
+    ``loop_label`` of None means stuttering: the last state is ``states[loop]`` itself
+    (``loop == len(states) - 1``) and the system stays there forever."""
 
     states: tuple[State, ...]
     labels: tuple[Label | None, ...]
     loop: int | None = None
+    loop_label: Label | None = None
 
     def __len__(self) -> int:
         return len(self.states)
@@ -63,9 +68,12 @@ class Trace:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """A property found false. ``kind`` is ``invariant``, ``step``, ``deadlock`` or
-    ``assertion``; for an assertion, ``failed_label`` is the action that failed in the
-    last state of ``trace``."""
+    """A property found false. ``kind`` is ``invariant``, ``step``, ``deadlock``,
+    ``assertion`` or ``temporal``; for an assertion, ``failed_label`` is the action that
+    failed in the last state of ``trace``. A temporal violation's trace is a lasso
+    (``trace.loop`` set), except for ``always P`` (a finite path to a bad state) and an
+    unreachable ``reachable P`` (an empty trace). ``message`` says which instance of a
+    ``forall`` failed, or why."""
 
     property: str
     cls: str
@@ -73,6 +81,16 @@ class Violation:
     trace: Trace
     message: str = ""
     failed_label: Label | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """A ``reachable`` property that holds, with the shortest path to a state satisfying it."""
+
+    property: str
+    cls: str
+    trace: Trace
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +131,8 @@ class CheckResult:
     never_enabled: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    #: witnesses of ``reachable`` properties that hold
+    witnesses: tuple[Witness, ...] = ()
     #: peak size of the frontier (BFS queue or DFS stack)
     max_frontier: int = 0
     extra: dict = field(default_factory=dict)
