@@ -66,6 +66,9 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states (verdict undetermined)")
     p.add_argument("--max-depth", type=int, metavar="N", help="do not explore beyond depth N (verdict undetermined)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop after this long (verdict undetermined)")
+    p.add_argument("--no-temporal", action="store_true",
+                   help="do not check temporal properties (they are listed as undetermined); "
+                        "lets symmetry apply to the safety check")
     p.add_argument("--continue", dest="keep_going", action="store_true",
                    help="keep searching after a violation, to find the first violation of every property")
 
@@ -79,6 +82,7 @@ def _options(args, progress=None) -> Options:
         max_depth=args.max_depth,
         time_limit=args.time_limit,
         stop_at_first=not args.keep_going,
+        check_temporal=not args.no_temporal,
         progress=progress,
     )
 
@@ -86,7 +90,7 @@ def _options(args, progress=None) -> Options:
 def cmd_check(args) -> int:
     from .api import load
     from .explore import explore
-    from .render.text import render_coverage, render_summary, render_violation
+    from .render.text import render_coverage, render_summary, render_violation, render_witness
     from .report import result_to_dict
 
     consts = _parse_consts(args.const)
@@ -113,6 +117,9 @@ def cmd_check(args) -> int:
         for v in result.violations:
             print()
             print(render_violation(spec.model, v, full=args.full))
+        for w in result.witnesses:
+            print()
+            print(render_witness(spec.model, w, full=args.full))
     return result.exit_code
 
 

@@ -143,6 +143,9 @@ def trace_to_itf(model, trace, *, source: str = "", description: str = "") -> di
     }
     if trace.loop is not None:
         out["loop"] = trace.loop
+        # ITF leaves the step back to states[loop] implicit; we name it (or stuttering)
+        closing = "stutter" if trace.loop_label is None else model.describe(trace.loop_label).show()
+        out["#meta"]["loop-action"] = closing
     return out
 
 

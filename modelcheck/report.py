@@ -48,4 +48,14 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         if model is not None and hasattr(model, "var_types"):
             entry["trace"] = trace_to_itf(model, v.trace, source=source, description=f"{v.kind} {v.property}")
         out["violations"].append(entry)
+    out["witnesses"] = []
+    for w in result.witnesses:
+        entry = {"property": w.property, "class": w.cls, "length": len(w.trace)}
+        if w.message:
+            entry["message"] = w.message
+        if model is not None and hasattr(model, "var_types"):
+            entry["trace"] = trace_to_itf(model, w.trace, source=source, description=f"witness {w.property}")
+        out["witnesses"].append(entry)
+    if "liveness_seconds" in result.extra:
+        out["liveness_seconds"] = round(result.extra["liveness_seconds"], 4)
     return out

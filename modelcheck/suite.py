@@ -9,6 +9,7 @@ The manifest (``specs/suite.toml``) lists runs::
     config = "rm5"                    # optional, as --config
     symmetry = true                   # optional, false as --no-symmetry
     deadlock = true                   # optional, false as --no-deadlock
+    temporal = true                   # optional, false as --no-temporal
     strategy = "bfs"                  # optional, "dfs" as --dfs
     expect = "holds"                  # the verdict the run must give
     slow = false                      # skipped by --quick
@@ -29,7 +30,7 @@ from .diagnostics import SpecError
 from .explore import Options, explore
 from .report import result_to_dict
 
-RUN_KEYS = {"spec", "consts", "config", "symmetry", "deadlock", "strategy", "expect", "slow"}
+RUN_KEYS = {"spec", "consts", "config", "symmetry", "deadlock", "temporal", "strategy", "expect", "slow"}
 VERDICTS = {"holds", "violated", "deadlock", "undetermined", "error"}
 
 
@@ -71,6 +72,8 @@ def run_label(run: dict) -> str:
         parts.append("no-symmetry")
     if run.get("deadlock") is False:
         parts.append("no-deadlock")
+    if run.get("temporal") is False:
+        parts.append("no-temporal")
     if run.get("strategy") == "dfs":
         parts.append("dfs")
     return " ".join(parts) or "default"
@@ -111,6 +114,7 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
         opts = Options(
             symmetry=run.get("symmetry", True),
             check_deadlock=run.get("deadlock", True),
+            check_temporal=run.get("temporal", True),
             strategy=run.get("strategy", "bfs"),
         )
         result = explore(spec.model, opts)

@@ -1715,11 +1715,32 @@ class _Checker:
         }
         ctx = _Ctx(p.kind, primes=p.kind == "step", temporal=p.kind == "temporal",
                    prime_msg=msgs.get(p.kind, ""))
+        before = len(self.errors)
         self.check_bool(p.body, ctx, f"{p.kind} `{p.name}`")
+        if len(self.errors) > before:
+            return  # one problem at a time: the shape is judged on a body without errors
         if p.kind == "temporal" and not ctx.saw_temporal[0]:
             self.error("MC280", f"temporal property `{p.name}` uses no temporal operator (`always`, "
                        "`eventually`, `~>`, `reachable`)", p.body,
                        hint="a predicate that must hold in every state is an `invariant`")
+        elif p.kind == "temporal":
+            self.check_temporal_shape(p)
+
+    def check_temporal_shape(self, p: ir.PropertyDecl) -> None:
+        from .temporal import FORMS, Unsupported, classify
+
+        try:
+            parts = classify(p.body)
+        except Unsupported as u:
+            self.error("MC281", f"unsupported temporal formula in `{p.name}`: {u.why}", u.node,
+                       hint=f"the supported forms are {FORMS}")
+            return
+        for part in parts:
+            for b in part.binders:
+                if any(isinstance(n, ir.Name) and self.refs.get(n.id) is not None
+                       and self.refs[n.id].kind == "var" for n in _walk_exprs(b.domain)):
+                    self.error("MC281", f"in `{p.name}`, a `forall` around a temporal formula must "
+                               "range over a set that does not depend on the state", b.domain)
 
     def span_by_id(self, i: int) -> ir.Span | None:
         return self.spans.get(i)

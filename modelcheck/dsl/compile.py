@@ -34,7 +34,7 @@ from typing import Any
 
 from .. import ir
 from ..diagnostics import caret_snippet
-from ..model import ActionAssertionFailed, ActionInfo, StateProperty, StepProperty
+from ..model import ActionAssertionFailed, ActionInfo, Fairness, StateProperty, StepProperty, TemporalProperty
 from ..types import (
     BagT,
     BoolT,
@@ -53,6 +53,7 @@ from ..types import (
 )
 from ..values import EMPTY_FMAP, FMap, show, sort_values, vkey
 from .checked import Checked
+from .temporal import classify as classify_temporal
 
 UNROLL_LIMIT = 12
 
@@ -986,17 +987,27 @@ class Compiler:
         lines.append("    return out")
         return "\n".join(lines)
 
-    def gen_pred(self, name: str, body: ir.Node, step: bool) -> str:
+    def gen_pred(self, name: str, body: ir.Node, step: bool, params: tuple[str, ...] = ()) -> str:
+        """``def name(s[, t][, params...])``: a state (or step) predicate; ``params`` are
+        bound names of the body (the ``forall`` binders around a temporal formula)."""
         nvars = len(self.var_types)
         vs = [f"v{i}" for i in range(nvars)]
         ws = [f"w{i}" for i in range(nvars)]
         env = {"$vars": vs, "$primed": ws, "$ctx": _Ctx()}
-        sig = "s, t" if step else "s"
+        args = [f"a{i}" for i in range(len(params))]
+        env.update(zip(params, args))
+        sig = ("s, t" if step else "s") + "".join(f", {a}" for a in args)
         lines = [f"def {name}({sig}):", f"    {', '.join(vs)}{',' if nvars == 1 else ''} = s"]
         if step:
             lines.append(f"    {', '.join(ws)}{',' if nvars == 1 else ''} = t")
         lines.append(f"    return bool({self.x(body, env)})")
         return "\n".join(lines)
+
+    def gen_value(self, name: str, expr: ir.Node, params: tuple[str, ...] = ()) -> str:
+        """``def name(params...)``: the value of a state-independent expression."""
+        args = [f"a{i}" for i in range(len(params))]
+        env = {"$vars": None, "$primed": None, "$ctx": _Ctx(), **dict(zip(params, args))}
+        return f"def {name}({', '.join(args)}):\n    return {self.x(expr, env)}"
 
     def action_info(self, a: ir.ActionDecl, vals: tuple) -> ActionInfo:
         params = tuple((p.name, show(v, self.type_of(p.domain).elem)) for p, v in zip(a.params, vals))
@@ -1080,6 +1091,8 @@ class CompiledModel:
             if p.kind == "constraint"
         )
         self.temporal = tuple(p for p in checked.properties if p.kind == "temporal")
+        self.temporal_properties = self._temporal_properties(fast)
+        self.fairness = tuple(Fairness(f.strength, f.action, f.per_instance) for f in checked.fairness)
         self._canon = None
         self._canon_built = False
 
@@ -1092,6 +1105,14 @@ class CompiledModel:
         for k, p in enumerate(self.checked.properties):
             if p.kind in ("invariant", "step", "constraint"):
                 parts.append(comp.gen_pred(f"_p{k}", p.body, p.kind == "step"))
+            elif p.kind == "temporal":
+                for j, part in enumerate(classify_temporal(p.body)):
+                    names = tuple(b.name for b in part.binders)
+                    parts.append(comp.gen_pred(f"_t{k}_{j}_p", part.p, False, names))
+                    if part.q is not None:
+                        parts.append(comp.gen_pred(f"_t{k}_{j}_q", part.q, False, names))
+                    for i, b in enumerate(part.binders):
+                        parts.append(comp.gen_value(f"_t{k}_{j}_d{i}", b.domain, names[:i]))
         source = "\n\n".join(parts) + "\n"
         ns: dict[str, Any] = dict(RUNTIME)
         ns.update(comp.pool)
@@ -1107,6 +1128,28 @@ class CompiledModel:
             self._static_count = len(infos)
             self._compiler = comp
         return ns
+
+    def _temporal_properties(self, ns: dict) -> tuple[TemporalProperty, ...]:
+        """One TemporalProperty per part of each temporal property and per binding of
+        the ``forall`` binders around it (see modelcheck.dsl.temporal)."""
+        out = []
+        comp = self._compiler
+        for k, p in enumerate(self.checked.properties):
+            if p.kind != "temporal":
+                continue
+            for j, part in enumerate(classify_temporal(p.body)):
+                pf, qf = ns[f"_t{k}_{j}_p"], ns.get(f"_t{k}_{j}_q")
+                bindings = [()]
+                for i, b in enumerate(part.binders):
+                    dom = ns[f"_t{k}_{j}_d{i}"]
+                    bindings = [vals + (v,) for vals in bindings for v in sort_values(dom(*vals))]
+                for vals in bindings:
+                    desc = ", ".join(f"{b.name}={show(v, comp.type_of(b.domain).elem)}"
+                                     for b, v in zip(part.binders, vals))
+                    p1 = (lambda s, f=pf, a=vals: f(s, *a)) if vals else pf
+                    q1 = None if qf is None else ((lambda s, f=qf, a=vals: f(s, *a)) if vals else qf)
+                    out.append(TemporalProperty(p.name, p.cls, part.kind, p1, q1, desc))
+        return tuple(out)
 
     def _dynamic_label(self, action_index: int, values: tuple) -> int:
         key = (action_index, values)

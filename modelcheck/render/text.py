@@ -29,7 +29,13 @@ def render_trace(model, trace: Trace, full: bool = False) -> str:
             lines.append("       (no variable changed)")
         prev = state
     if trace.loop is not None:
-        lines.append(f"  back to state {trace.loop + 1}")
+        if trace.loop_label is None:
+            lines.append(f"  then state {len(trace.states)} repeats forever (stuttering: no fair action "
+                         "is forced to move it)")
+        else:
+            lines.append(f"  {len(trace.states) + 1}. {model.describe(trace.loop_label).show()}"
+                         f" goes back to state {trace.loop + 1}; the cycle {trace.loop + 1}..{len(trace.states)} "
+                         "repeats forever")
     return "\n".join(lines)
 
 
@@ -39,6 +45,16 @@ def render_violation(model, v: Violation, full: bool = False) -> str:
         head = f"Deadlock: a state with no enabled action, reached in {n} states"
     elif v.kind == "assertion":
         head = f"Assertion {v.property} failed: {v.message}"
+    elif v.kind == "temporal" and not v.trace.states:
+        head = f"Temporal property {v.property} [{v.cls}] violated{_for(v.message)}"
+        return head
+    elif v.kind == "temporal" and v.trace.loop is None:
+        head = (f"Temporal property {v.property} [{v.cls}] violated{_for(v.message)}: "
+                f"a bad state is reached in {n} states")
+    elif v.kind == "temporal":
+        head = (f"Temporal property {v.property} [{v.cls}] violated{_for(v.message)} by a behaviour "
+                f"that runs forever (a lasso: {v.trace.loop} states, then a cycle of "
+                f"{n - v.trace.loop})")
     elif v.kind == "step":
         head = f"Step property {v.property} [{v.cls}] violated by the last step of {n} states"
     else:
@@ -48,6 +64,16 @@ def render_violation(model, v: Violation, full: bool = False) -> str:
     if v.kind == "assertion" and v.failed_label is not None:
         tail = f"\n  then {model.describe(v.failed_label).show()} fails the assertion"
     return f"{head}:\n{body}{tail}"
+
+
+def _for(message: str) -> str:
+    return f" ({message})" if message else ""
+
+
+def render_witness(model, w, full: bool = False) -> str:
+    n = len(w.trace)
+    head = f"Reachable {w.property} [{w.cls}]{_for(w.message)}: witnessed in {n} states"
+    return f"{head}:\n{render_trace(model, w.trace, full)}"
 
 
 def render_summary(result: CheckResult, title: str) -> str:

@@ -109,7 +109,7 @@ def test_twophase_tables():
     assert c.variables[2][1] == SetT(rm)
     assert c.symmetric == ("RM",)
     assert [a.name for a in c.actions][:2] == ["TMRcvPrepared", "TMCommit"]
-    assert [p.name for p in c.properties] == ["TypeOK", "Agreement", "Validity", "Integrity"]
+    assert [p.name for p in c.properties] == ["TypeOK", "Agreement", "Validity", "Integrity", "Termination"]
     assert c.var_index("msgs") == 3
     refs = {}
     for n in nodes(c.module):

@@ -118,7 +118,7 @@ def test_twophase_shape():
     m = parse((ROOT / "specs/twophase/twophase.mc").read_text())
     assert m.name == "TwoPhase"
     kinds = [type(d).__name__ for d in m.decls]
-    assert kinds.count("ActionDecl") == 7 and kinds.count("PropertyDecl") == 4
+    assert kinds.count("ActionDecl") == 7 and kinds.count("PropertyDecl") == 5
     tm = next(d for d in m.decls if isinstance(d, ir.EnumDecl) and d.name == "TMState")
     assert [c.name for c in tm.ctors] == ["init", "tmCommitted", "tmAborted"]
     init = next(d for d in m.decls if isinstance(d, ir.InitDecl))
