@@ -27,6 +27,7 @@ Depends on :mod:`modelcheck.model` and :mod:`modelcheck.result`.
 from __future__ import annotations
 
 import time
+from array import array
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -100,6 +101,8 @@ class _Search:
                               "full state graph (use --no-temporal to check safety with symmetry)")
         self.temporal_results: list = []
         self.liveness_seconds: float | None = None
+        #: the transitions recorded by a BFS for the liveness checker (start, to, label)
+        self.recorded = None
         self.witnesses: list = []
         self.seen: dict[State, State | None] = {}
         self.generated = 0
@@ -231,6 +234,13 @@ class _Search:
         self.depth = 1 if frontier else 0
         # the countdown spans levels: a narrow, deep search must still see the clock
         countdown = CHECK_EVERY
+        # for temporal properties, record the transitions as state indices (BFS expands
+        # states in discovery order, so row i of the graph belongs to the i-th state)
+        record = bool(self.temporal)
+        if record:
+            index = {t: i for i, t in enumerate(seen)}
+            rec_start, rec_to, rec_lab = array("l", [0]), array("l"), array("l")
+            self.recorded = (rec_start, rec_to, rec_lab)
         while frontier:
             if max_depth is not None and self.depth >= max_depth:
                 self.stop_reason = StopReason.MAX_DEPTH
@@ -250,6 +260,8 @@ class _Search:
                     self.partial = True  # s was not fully expanded
                     continue
                 if not succs:
+                    if record:
+                        rec_start.append(len(rec_to))
                     if check_deadlock:
                         self._record("Deadlock", "deadlock", "deadlock", s)
                     continue
@@ -261,14 +273,23 @@ class _Search:
                     if canon is not None:
                         t = canon(t)
                     if t in seen:
+                        if record and t != s:  # a self-loop is stuttering
+                            rec_to.append(index[t])
+                            rec_lab.append(label)
                         continue
                     if has_constraints and not self._admit(t):
                         continue
                     seen[t] = s
+                    if record:
+                        index[t] = len(index)
+                        rec_to.append(index[t])
+                        rec_lab.append(label)
                     new_cov[label] = new_cov.get(label, 0) + 1
                     if has_inv:
                         check_new(t, s)
                     append(t)
+                if record:
+                    rec_start.append(len(rec_to))
                 if max_states is not None and len(seen) >= max_states:
                     self.stop_reason = StopReason.MAX_STATES
                     raise _Stop
@@ -379,7 +400,7 @@ class _Search:
 
         t0 = time.monotonic()
         model = self.model
-        checker = LivenessChecker(model, list(self.seen), model.initial_states())
+        checker = LivenessChecker(model, list(self.seen), model.initial_states(), recorded=self.recorded)
         for f in checker.never_enabled_fairness():
             self.notes.append(f"fairness `{f}`: the action never takes a step that changes the state")
         by_name: dict[str, list] = {}

@@ -79,25 +79,28 @@ class Graph:
     transitions in compressed rows: the transitions of state ``i`` are
     ``to[start[i]:start[i + 1]]`` with labels ``lab[...]``."""
 
-    def __init__(self, model: Model, states: Sequence[State], initial: Sequence[State]):
+    def __init__(self, model: Model, states: Sequence[State], initial: Sequence[State], recorded=None):
+        """``recorded``: the rows (start, to, lab) already built by the search (see
+        ``explore._Search.bfs``); otherwise every state is expanded again here."""
         self.model = model
         self.states = list(states)
         index = {s: i for i, s in enumerate(self.states)}
-        start = array("l", [0])
-        to = array("l")
-        lab = array("l")
-        succ = model.successors
-        get = index.get
-        for s in self.states:
-            for label, t in succ(s):
-                if t == s:
-                    continue  # stuttering
-                j = get(t)
-                if j is None:
-                    continue  # outside a state constraint
-                to.append(j)
-                lab.append(label)
-            start.append(len(to))
+        if recorded is not None and len(recorded[0]) == len(self.states) + 1:
+            start, to, lab = recorded
+        else:
+            start, to, lab = array("l", [0]), array("l"), array("l")
+            succ = model.successors
+            get = index.get
+            for s in self.states:
+                for label, t in succ(s):
+                    if t == s:
+                        continue  # stuttering
+                    j = get(t)
+                    if j is None:
+                        continue  # outside a state constraint
+                    to.append(j)
+                    lab.append(label)
+                start.append(len(to))
         self.start, self.to, self.lab = start, to, lab
         self.initial = sorted({index[s] for s in initial if s in index})
         self.n = len(self.states)
@@ -218,9 +221,32 @@ def _unit_summary(g: Graph, units: Units, comp: list[int], member, mark: int) ->
     return {u: (c, u in taken) for u, c in enabled.items()}
 
 
-def fair_components(g: Graph, units: Units, region: bytearray, buchi: bytearray | None) -> list[_Component]:
+def _has_loop(g: Graph, i: int) -> bool:
+    return i in g.to[g.start[i]:g.start[i + 1]]
+
+
+def fair_enabled_states(g: Graph, units: Units) -> bytearray:
+    """1 for every state where some fairness unit is enabled."""
+    fair_labels = {lab for lab in set(g.lab) if units.of(lab)}
+    out = bytearray(g.n)
+    if not fair_labels:
+        return out
+    start, lab = g.start, g.lab
+    for i in range(g.n):
+        for k in range(start[i], start[i + 1]):
+            if lab[k] in fair_labels:
+                out[i] = 1
+                break
+    return out
+
+
+def fair_components(g: Graph, units: Units, region: bytearray, buchi: bytearray | None,
+                    fair_enabled: bytearray | None = None) -> list[_Component]:
     """Every fair component inside ``region`` (a 0/1 mask over states), per the module
-    docstring; ``buchi``, when given, must be visited."""
+    docstring; ``buchi``, when given, must be visited. ``fair_enabled`` is
+    :func:`fair_enabled_states` (computed when not given)."""
+    if fair_enabled is None:
+        fair_enabled = fair_enabled_states(g, units)
     member = array("l", bytes(8 * g.n)) if g.n else array("l")  # current candidate marks
     mark = 0
     work = [[i for i in range(g.n) if region[i]]]
@@ -235,6 +261,11 @@ def fair_components(g: Graph, units: Units, region: bytearray, buchi: bytearray 
             for i in comp:
                 member[i] = mark
             if buchi is not None and not any(buchi[i] for i in comp):
+                continue
+            if len(comp) == 1 and not _has_loop(g, comp[0]):
+                # a lone state can only stutter: fair iff no fairness unit is enabled there
+                if not fair_enabled[comp[0]]:
+                    found.append(_Component(comp, {}))
                 continue
             summary = _unit_summary(g, units, comp, member, mark)
             unfair = False
@@ -403,13 +434,14 @@ class Outcome:
 
 class LivenessChecker:
     def __init__(self, model: Model, states: Sequence[State], initial: Sequence[State],
-                 fairness: Sequence[Fairness] | None = None):
+                 fairness: Sequence[Fairness] | None = None, recorded=None):
         self.model = model
-        self.graph = Graph(model, states, initial)
+        self.graph = Graph(model, states, initial, recorded)
         self.units = Units(model, model.fairness if fairness is None else fairness)
         # register every unit that occurs, so warnings can name the silent ones
         for lab in set(self.graph.lab):
             self.units.of(lab)
+        self.fair_enabled = fair_enabled_states(self.graph, self.units)
 
     def never_enabled_fairness(self) -> list[str]:
         """Fairness conditions whose action never takes a non-stuttering step."""
@@ -462,19 +494,19 @@ class LivenessChecker:
         if kind == "eventually":
             region = self._mask(prop.p, negate=True)
             reach = self._reach(g.initial, region)
-            comps = fair_components(g, self.units, reach, None)
+            comps = fair_components(g, self.units, reach, None, self.fair_enabled)
             if not comps:
                 return Outcome(prop, True)
             return Outcome(prop, False, self._lasso(comps, lambda t: bfs_path(g, g.initial, region, t)))
         if kind == "always_eventually":
             region = self._mask(prop.p, negate=True)
-            comps = fair_components(g, self.units, region, None)
+            comps = fair_components(g, self.units, region, None, self.fair_enabled)
             if not comps:
                 return Outcome(prop, True)
             return Outcome(prop, False, self._lasso(comps, lambda t: bfs_path(g, g.initial, None, t)))
         if kind == "eventually_always":
             self._buchi = self._mask(prop.p, negate=True)
-            comps = fair_components(g, self.units, bytearray([1]) * g.n, self._buchi)
+            comps = fair_components(g, self.units, bytearray([1]) * g.n, self._buchi, self.fair_enabled)
             if not comps:
                 return Outcome(prop, True)
             return Outcome(prop, False, self._lasso(comps, lambda t: bfs_path(g, g.initial, None, t)))
@@ -484,7 +516,7 @@ class LivenessChecker:
             seeds = [i for i in range(g.n) if premise[i] and region[i]]
             vacuous = not any(premise)
             reach = self._reach(seeds, region)
-            comps = fair_components(g, self.units, reach, None)
+            comps = fair_components(g, self.units, reach, None, self.fair_enabled)
             if not comps:
                 return Outcome(prop, True, vacuous=vacuous)
             seed_mask = bytearray(g.n)

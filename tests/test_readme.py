@@ -70,3 +70,17 @@ def test_error_example(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     shown = next(b for b in blocks("") if b.startswith("lock.mc:"))
     assert err.strip() == shown.strip()
+
+
+def test_crash_tour_output(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    shown = next(b for b in blocks("") if b.startswith("$ modelcheck check specs/twophase/crash.mc"))
+    assert main(["check", "specs/twophase/crash.mc", "--no-deadlock"]) == 1
+    out = capsys.readouterr().out
+    # the elided parts ("...") aside, every line shown is printed, in order
+    lines = out.splitlines()
+    pos = 0
+    for line in shown.splitlines()[1:]:
+        if line == "...":
+            continue
+        pos = lines.index(line, pos) + 1
