@@ -292,3 +292,17 @@ def test_module_entry_point_runs_in_a_subprocess():
                        capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["verdict"] == "holds"
+
+
+def test_no_temporal_uses_symmetry_and_says_what_was_skipped(capsys):
+    code, out, _ = run(capsys, "check", TWOPHASE, "--no-temporal", "--json")
+    obj = json.loads(out)
+    assert code == 0
+    assert (obj["symmetry"], obj["distinct_states"]) == (True, 80)
+    assert {p["property"]: p["verdict"] for p in obj["properties"]}["Termination"] == "undetermined"
+    assert any("not checked" in w for w in obj["warnings"])
+    code, out, _ = run(capsys, "check", TWOPHASE, "--json")
+    obj = json.loads(out)
+    assert (obj["symmetry"], obj["distinct_states"]) == (False, 288)
+    assert {p["property"]: p["verdict"] for p in obj["properties"]}["Termination"] == "holds"
+    assert any("symmetry is not applied" in w for w in obj["warnings"])
