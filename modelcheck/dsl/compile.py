@@ -286,6 +286,9 @@ class Compiler:
         v = self._const_cache.get(e.id, None)
         if v is None:
             v = _NOT_CONST
+            # while ``e`` is being folded, a re-entrant request for it (x_SetLit asks)
+            # must not recurse: it is answered "not constant" and compiled plainly
+            self._const_cache[e.id] = _NOT_CONST
             if self.is_const(e):
                 src = self.x_raw(e, {"$vars": None, "$primed": None, "$ctx": _Ctx()})
                 ns = dict(RUNTIME)
