@@ -213,6 +213,17 @@ class SetComp(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class SeqComp(Node):
+    """``[ elem for x in s if cond ]``: ``s`` a sequence (iterated in order) or a set of
+    integers (iterated in ascending order); several binders nest left to right."""
+
+    id: int
+    elem: "Expr"
+    binders: tuple[Binder, ...]
+    cond: "Expr | None"
+
+
+@dataclass(frozen=True, slots=True)
 class FunComp(Node):
     """``{ key: value for x in S if cond }``.
 
@@ -268,7 +279,7 @@ class Temporal(Node):
 
 Expr = (
     Lit | Name | Primed | Unary | Binary | If | Let | Quant | SetLit | SeqLit | TupleLit | RecordLit
-    | RecordUpdate | SetComp | FunComp | Call | Index | Field | Temporal
+    | RecordUpdate | SetComp | SeqComp | FunComp | Call | Index | Field | Temporal
 )
 
 

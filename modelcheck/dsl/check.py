@@ -1116,6 +1116,11 @@ class _Checker:
             if e.cond is not None:
                 self.check_bool(e.cond, inner, "the `if` of a comprehension")
             return SetT(self.infer(e.elem, inner))
+        if isinstance(e, ir.SeqComp):
+            inner = self.bind_seq_binders(e.binders, ctx)
+            if e.cond is not None:
+                self.check_bool(e.cond, inner, "the `if` of a comprehension")
+            return SeqT(self.infer(e.elem, inner))
         if isinstance(e, ir.FunComp):
             return self.infer_funcomp(e, ctx)
         if isinstance(e, ir.Call):
@@ -1184,6 +1189,26 @@ class _Checker:
                 dt = self.infer(b.domain, ctx)
                 last_dom, last_t = b.domain, dt
             et = self.domain_elem(b, dt)
+            self.types[b.id] = et
+            ctx = self.bind_local(ctx, b.name, et, self.span(b))
+        return ctx
+
+    def bind_seq_binders(self, binders, ctx: _Ctx) -> _Ctx:
+        """Binders of a sequence comprehension: each ranges over a sequence (in order) or a
+        set of integers (ascending), so the result has a defined order."""
+        for b in binders:
+            t = self.resolve(self.infer(b.domain, ctx))
+            if isinstance(t, SeqT):
+                et = t.elem
+            elif isinstance(t, SetT) and isinstance(self.resolve(t.elem), IntT):
+                et = t.elem
+            else:
+                if not isinstance(t, ErrT):
+                    self.error("MC230", f"`{b.name}` in a sequence comprehension must range over a "
+                               f"sequence or a set of integers, found {self.show(t)}", b.domain,
+                               hint="a set of other values has no order: build a set with `{ ... }`")
+                    self._poison(t)
+                et = ERR
             self.types[b.id] = et
             ctx = self.bind_local(ctx, b.name, et, self.span(b))
         return ctx
@@ -1844,7 +1869,7 @@ def _names(ns) -> str:
 
 
 _EXPR_TYPES = (ir.Lit, ir.Name, ir.Primed, ir.Unary, ir.Binary, ir.If, ir.Let, ir.Quant, ir.SetLit,
-               ir.SeqLit, ir.TupleLit, ir.RecordLit, ir.RecordUpdate, ir.SetComp, ir.FunComp,
+               ir.SeqLit, ir.TupleLit, ir.RecordLit, ir.RecordUpdate, ir.SetComp, ir.SeqComp, ir.FunComp,
                ir.Call, ir.Index, ir.Field, ir.Temporal)
 
 

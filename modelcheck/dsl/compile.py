@@ -592,6 +592,22 @@ class Compiler:
         cond = f" if {self.x(e.cond, env2)}" if e.cond is not None else ""
         return f"frozenset({self.x(e.elem, env2)} {clauses}{cond})"
 
+    def x_SeqComp(self, e, env):
+        env2 = dict(env)
+        clauses = []
+        for b in e.binders:
+            if isinstance(b.domain, ir.Binary) and b.domain.op == "..":
+                dom = f"range({self.x(b.domain.left, env2)}, {self.x(b.domain.right, env2)} + 1)"
+            else:
+                dom = self.x(b.domain, env2)
+                if not isinstance(self.type_of(b.domain), SeqT):
+                    dom = f"sorted({dom})"
+            py = env["$ctx"].fresh(b.name)
+            clauses.append(f"for {py} in {dom}")
+            env2[b.name] = py
+        cond = f" if {self.x(e.cond, env2)}" if e.cond is not None else ""
+        return f"tuple({self.x(e.elem, env2)} {' '.join(clauses)}{cond})"
+
     def x_FunComp(self, e, env):
         t = self.type_of(e)
         if isinstance(t, FunT):
@@ -684,7 +700,7 @@ class Compiler:
                 counts[n.name] = counts.get(n.name, 0) + 1
         # a use under a binder (quantifier, comprehension) may run many times
         for n in walk(d.body):
-            if isinstance(n, (ir.Quant, ir.SetComp, ir.FunComp)):
+            if isinstance(n, (ir.Quant, ir.SetComp, ir.SeqComp, ir.FunComp)):
                 for m in walk(n):
                     if isinstance(m, ir.Name) and m.name in counts:
                         counts[m.name] += 2

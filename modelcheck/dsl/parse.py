@@ -643,6 +643,10 @@ class _Builder(Transformer):
         binders, cond = ch[1]
         return ir.SetComp(self._id(meta), ch[0], binders, cond)
 
+    def seq_comp(self, meta, ch):
+        binders, cond = ch[1]
+        return ir.SeqComp(self._id(meta), ch[0], binders, cond)
+
     def fun_comp(self, meta, ch):
         binders, cond = ch[2]
         return ir.FunComp(self._id(meta), ch[0], ch[1], binders, cond)

@@ -316,6 +316,8 @@ def test_const_expressions():
     ("invariant I [typing]: forall i in f: true", "MC230", "`i` must range over a set, found RM -> S"),
     ("invariant I [typing]: forall m in Msg: true", "MC230", "only a plain enum"),
     ("action A(i in x) { x' = i }", "MC230", "`i` must range over a set, found int"),
+    ("invariant I [typing]: len([ r for r in s ]) >= 0", "MC230",
+     "`r` in a sequence comprehension must range over a sequence or a set of integers, found set[RM]"),
     ("action A { pick i in [1]\n x' = i }", "MC230", "`i` must range over a set, found seq[int]"),
     # MC231: recursion
     ("def g(n: int) = g(n - 1)", "MC231", "`g` calls itself"),

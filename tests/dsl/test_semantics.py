@@ -68,6 +68,12 @@ CASES = [
     ("tail($q) ++ [9]", "seq[0..9, 4]", [("q", "seq[0..9, 4]", "[1, 2, 7]")], [2, 7, 9]),
     ("$q[2]", "int", [("q", "seq[0..9, 4]", "[1, 2, 7]")], 2),
     ("subseq($q, 2, 3)", "seq[0..9, 4]", [("q", "seq[0..9, 4]", "[1, 2, 7, 8]")], [2, 7]),
+    # sequence comprehensions keep order: a sequence in order, a set of integers ascending
+    ("[ x * 2 for x in $q if x != 2 ]", "seq[0..20]", [("q", "seq[0..9, 4]", "[7, 2, 1]")], [14, 2]),
+    ("[ $q[k] for k in 1..len($q) if k != 1 ]", "seq[0..9]", [("q", "seq[0..9, 4]", "[7, 2, 1]")], [2, 1]),
+    ("[ k for k in $s ]", "seq[0..9]", [("s", "set[0..9]", "{9, 3, 5}")], [3, 5, 9]),
+    ("[ a * 10 + b for a in $q, b in 1..2 ]", "seq[0..99]", [("q", "seq[0..9, 4]", "[3, 1]")], [31, 32, 11, 12]),
+    ("[ x for x in $q if x > 5 ]", "seq[0..9]", [("q", "seq[0..9, 4]", "[1, 2]")], []),
     # records and tuples
     ("{ ...$r, f: $r.g + 1 }.f", "int", [("r", "{ f: 0..9, g: 0..9 }", "{ f: 0, g: 4 }")], 5),
     ("$t[2]", "bool", [("t", "(0..3, bool)", "(1, true)")], True),
