@@ -47,6 +47,16 @@ Fast path: unary atoms
     give the same image. One pass over the state, one sort per set, one permutation
     (none when the state already is its representative).
 
+Small groups: every permutation, pruned variable by variable
+    When the group is small (at most :data:`SMALL_GROUP` permutations, e.g. 3 servers:
+    6, 4 servers: 24) and some atom mentions two symmetric values, the representative is
+    ``pi(s)`` for the ``pi`` whose key ``key(s, pi)`` is least, where the key of a state
+    is the tuple of its variables' keys. Since ``key(s, pi) == key(pi(s), id)`` and
+    ``key(., id)`` is injective, the least key names one state, a function of the orbit
+    only. The keys are compared variable by variable (cheap variables first): after each
+    variable only the permutations whose keys so far are least survive, and the search
+    stops when one is left; permutations still tied at the end give the same state.
+
 General path: individualisation and refinement (as in nauty)
     Otherwise (pointers ``RM -> RM``, messages ``(from, to)``, several sets in one atom) a
     colouring of each symmetric set is *refined* to a fixpoint: the new colour of ``v`` is
@@ -88,6 +98,8 @@ Depends on :mod:`modelcheck.types` and :mod:`modelcheck.values`.
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any, Callable, Sequence
 
 from .types import (
@@ -118,6 +130,9 @@ Permuter = Callable[[State, tuple[int, ...]], State]
 
 #: the colour that marks "the value whose signature is being computed"
 _MARK = -1
+
+#: groups of at most this many permutations are searched exhaustively (see the docstring)
+SMALL_GROUP = 120
 
 
 class _Gen:
@@ -427,13 +442,17 @@ def make_permuter(variables: Variables, model: ModelT) -> Permuter:
     return permute
 
 
-def make_canonicalizer(variables: Variables, symmetric: Sequence[ModelT]) -> Canonicalizer:
+def make_canonicalizer(variables: Variables, symmetric: Sequence[ModelT], method: str = "auto") -> Canonicalizer:
     """``canon(state)``: the representative of the state's orbit under permutations of the
     ``symmetric`` sets (see the module docstring for the algorithm and its contract).
 
     Sets of fewer than two values, and sets no variable can hold, are ignored; when none
     is left the identity is returned. A state that is its own representative may be
-    returned as the same object. Generated code keeps its source on ``canon.source``."""
+    returned as the same object. Generated code keeps its source on ``canon.source``.
+
+    ``method``: ``"auto"`` (unary fast path when it applies, else the small-group search
+    for groups of at most :data:`SMALL_GROUP` permutations, else refinement), or
+    ``"small"`` / ``"general"`` to force one of the last two (for tests)."""
     active: list[ModelT] = []
     for m in symmetric:
         if m not in active and len(m.names) > 1 and any(mentions(t, m) for _, t in variables):
@@ -442,9 +461,72 @@ def make_canonicalizer(variables: Variables, symmetric: Sequence[ModelT]) -> Can
         return _identity
     gen = _Gen(tuple(active))
     sites = _sites(gen, variables)
-    if all(gen.occ(s.atom) <= 1 for s in sites):
+    if method == "auto" and all(gen.occ(s.atom) <= 1 for s in sites):
         return _unary_canonicalizer(gen, variables, sites)
+    order = 1
+    for m in active:
+        order *= math.factorial(len(m.names))
+    if method == "small" or (method == "auto" and order <= SMALL_GROUP):
+        return _SmallGroup(gen, variables)
     return _General(gen, variables, sites)
+
+
+def _cost(t: Type) -> int:
+    """A rough cost of keying a value of type ``t``: cheap variables are compared first."""
+    if isinstance(t, (TupleT, RecordT)):
+        return 1 + sum(_cost(c) for c in _Gen._comps(t))
+    if isinstance(t, (SetT, SeqT, BagT)):
+        return 4 + 4 * _cost(t.elem)
+    if isinstance(t, FunT):
+        return 4 + 4 * _cost(t.cod)
+    if isinstance(t, MapT):
+        return 4 + 4 * (_cost(t.key) + _cost(t.val))
+    if isinstance(t, EnumT):
+        return 1 + sum(_cost(a) for c in t.constructors for a in c.args)
+    return 1
+
+
+class _SmallGroup:
+    """Every permutation of a small group, pruned variable by variable (module docstring)."""
+
+    def __init__(self, gen: _Gen, variables: Variables):
+        nsets = len(gen.active)
+        mparams = "".join(f", m{k}" for k in range(nsets))
+        self.var_keys = []
+        for i, (_, t) in sorted(enumerate(variables), key=lambda it: _cost(it[1][1])):
+            if gen.mentions(t):
+                src = f"def key(x{mparams}):\n    return {gen.key(t, 'x')}\n"
+                self.var_keys.append((i, _compile(src, "key", {})))
+        self.permute = _compile(_permute_src(gen, variables, "permute"), "permute", {})
+        per_set = [list(itertools.permutations(range(len(m.names)))) for m in gen.active]
+        # (colour lists for the keys, permute arguments, is the identity); identity first
+        self.group = []
+        for combo in itertools.product(*per_set):
+            margs = tuple(list(p) for p in combo)
+            pargs = tuple(x for p in combo for x in (list(p), _inverse(p)))
+            ident = all(p == tuple(range(len(p))) for p in combo)
+            self.group.append((margs, pargs, ident))
+        self.source = "\n".join(f.source for f in [self.permute, *(k for _, k in self.var_keys)])
+
+    def __call__(self, state: State) -> State:
+        cands = self.group
+        for i, key in self.var_keys:
+            x = state[i]
+            best = None
+            keep: list = []
+            for g in cands:
+                k = key(x, *g[0])
+                if best is None or k < best:
+                    best, keep = k, [g]
+                elif k == best:
+                    keep.append(g)
+            cands = keep
+            if len(cands) == 1:
+                break
+        g = cands[0]
+        if g[2]:
+            return state
+        return self.permute(state, *g[1])
 
 
 def _identity(state: State) -> State:

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelcheck.symmetry import _General, make_canonicalizer, make_permuter
+from modelcheck.symmetry import _General, _SmallGroup, make_canonicalizer, make_permuter
 from modelcheck.types import (
     BOOL,
     BagT,
@@ -111,7 +111,13 @@ def check_system(variables, sets, init, nxt) -> tuple[int, int]:
 
     Orbits are computed by applying every permutation; canon is then evaluated on every
     member of every reachable orbit, so invariance is checked for all permutations."""
-    canon = make_canonicalizer(variables, sets)
+    counts = {check_method(variables, sets, init, nxt, method) for method in ("auto", "small", "general")}
+    assert len(counts) == 1
+    return counts.pop()
+
+
+def check_method(variables, sets, init, nxt, method) -> tuple[int, int]:
+    canon = make_canonicalizer(variables, sets, method=method)
     states = bfs(init, nxt)
     perms = list(all_perms(sets))
     orbit_of: dict = {}
@@ -208,7 +214,8 @@ def pointers(n: int):
 @pytest.mark.parametrize("n, reachable, orbits", [(2, 9, 6), (3, 123, 24), (4, 2339, 122)])
 def test_pointers_exact(n, reachable, orbits):
     variables, sets, init, nxt = pointers(n)
-    assert isinstance(make_canonicalizer(variables, sets), _General)
+    assert isinstance(make_canonicalizer(variables, sets, method="general"), _General)
+    assert isinstance(make_canonicalizer(variables, sets), _SmallGroup if n <= 5 else _General)
     assert check_system(variables, sets, init, nxt) == (reachable, orbits)
 
 
@@ -218,9 +225,10 @@ def test_functional_graphs_up_to_isomorphism():
     for n, classes in ((4, 19), (5, 47)):
         rm = model("RM", n)
         variables = (("f", FunT(rm, rm)),)
-        canon = make_canonicalizer(variables, (rm,))
         funs = list(itertools.product(range(n), repeat=n))
-        assert len({canon((f,)) for f in funs}) == classes
+        for method in ("small", "general"):
+            canon = make_canonicalizer(variables, (rm,), method=method)
+            assert len({canon((f,)) for f in funs}) == classes
     rm = model("RM", 4)
     canon = make_canonicalizer((("f", FunT(rm, rm)),), (rm,))
     assert canon(((1, 2, 3, 0),)) != canon(((1, 0, 3, 2),))
@@ -314,7 +322,7 @@ def votes_system(n: int):
 
 def test_map_bag_seq_exact():
     variables, sets, init, nxt = votes_system(3)
-    assert isinstance(make_canonicalizer(variables, sets), _General)
+    assert isinstance(make_canonicalizer(variables, sets), _SmallGroup)
     assert check_system(variables, sets, init, nxt) == (1015, 200)
 
 
@@ -439,11 +447,12 @@ def systems(draw):
     return variables, sets, states
 
 
+@pytest.mark.parametrize("method", ["auto", "small", "general"])
 @settings(max_examples=100, deadline=None)
-@given(systems())
-def test_random_states_canon_is_invariant_and_in_orbit(system):
+@given(system=systems())
+def test_random_states_canon_is_invariant_and_in_orbit(system, method):
     variables, sets, states = system
-    canon = make_canonicalizer(variables, sets)
+    canon = make_canonicalizer(variables, sets, method=method)
     for s in states:
         c = canon(s)
         orb = orbit(variables, sets, s)
