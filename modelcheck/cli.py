@@ -1,7 +1,8 @@
 """The ``modelcheck`` command line. The only module that prints or exits.
 
-Exit codes: 0 every property holds, 1 a property is violated or a deadlock was found,
-2 a spec or usage error, 3 undetermined (a limit stopped the search first).
+Exit codes: 0 every property holds (``check``) or no violation was found
+(``simulate``), 1 a property is violated or a deadlock was found, 2 a spec or usage
+error, 3 undetermined (a limit stopped the search first).
 """
 
 from __future__ import annotations
@@ -123,6 +124,61 @@ def cmd_check(args) -> int:
     return result.exit_code
 
 
+def _sim_progress_printer(stream):
+    tty = stream.isatty()
+
+    def show(p) -> None:
+        rate = p.steps / p.seconds if p.seconds > 0 else 0.0
+        line = (f"  {p.seconds:6.1f} s  {p.traces:>9,} traces  {p.steps:>11,} steps  {rate:>9,.0f} steps/s  "
+                f"{p.distinct:>10,} distinct")
+        stream.write("\r" + line if tty else line + "\n")
+        stream.flush()
+
+    return show
+
+
+def cmd_simulate(args) -> int:
+    from .api import load
+    from .render.text import render_shrink, render_simulation_summary, render_violation
+    from .report import result_to_dict
+    from .simulate import simulate
+
+    if args.traces < 0:
+        raise UsageError("--traces must be 0 or more")
+    if args.depth < 1:
+        raise UsageError("--depth must be 1 or more (it counts states, the initial one included)")
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError("--time-limit must be positive")
+    consts = _parse_consts(args.const)
+    spec = load(args.spec, consts=consts, config=args.config)
+    for w in spec.warnings:
+        print(w.render(spec.checked.module.source), file=sys.stderr)
+    progress = None
+    if args.progress or (sys.stderr.isatty() and not args.quiet and not args.json):
+        progress = _sim_progress_printer(sys.stderr)
+    result = simulate(spec.model, traces=args.traces, depth=args.depth, seed=args.seed,
+                      check_deadlock=not args.no_deadlock, stop_at_first=not args.keep_going,
+                      time_limit=args.time_limit, shrink=not args.no_shrink, progress=progress)
+    if progress is not None and sys.stderr.isatty() and result.seconds >= 1.0:
+        sys.stderr.write("\n")
+    if args.json:
+        obj = result_to_dict(result, spec.model, source=args.spec, consts=spec.describe_consts())
+        json.dump(obj, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        title = f"{spec.name} ({args.spec}) with {spec.describe_consts() or 'no constants'}"
+        print(render_simulation_summary(result, title))
+        if result.error:
+            print(result.error)
+        for v in result.violations:
+            print()
+            how = render_shrink(result, v)
+            if how:
+                print(how)
+            print(render_violation(spec.model, v, full=args.full))
+    return result.exit_code
+
+
 def cmd_suite(args) -> int:
     from .suite import run_suite
 
@@ -138,7 +194,7 @@ def cmd_source(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _ArgParser(prog="modelcheck", description="Check protocol specs exhaustively.")
+    p = _ArgParser(prog="modelcheck", description="Check protocol specs exhaustively, or simulate them.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_ArgParser)
 
     c = sub.add_parser("check", help="check a spec: every invariant, step property and deadlock")
@@ -150,6 +206,29 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
     c.add_argument("--quiet", action="store_true", help="no progress output")
     c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("simulate", help="random simulation: seeded random walks, for configurations "
+                                        "too large to check exhaustively (proves nothing)")
+    r.add_argument("spec", help="a .mc spec file")
+    r.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a constant: RM=4 (four fresh model values), RM={a,b}, N=3, Bug=true")
+    r.add_argument("--config", help="a named configuration from the spec file")
+    r.add_argument("--traces", type=int, default=1000, metavar="N", help="random walks to run (default 1000)")
+    r.add_argument("--depth", type=int, default=100, metavar="D",
+                   help="at most D states per walk, the initial state included (default 100)")
+    r.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="random seed (default 0): the same seed gives the same walks")
+    r.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    r.add_argument("--continue", dest="keep_going", action="store_true",
+                   help="keep walking after a violation, to find the first violation of every property")
+    r.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="stop after this long (the verdict counts the walks completed)")
+    r.add_argument("--no-shrink", action="store_true", help="report counterexamples as the walks found them")
+    r.add_argument("--json", action="store_true", help="print one JSON object (ITF traces included)")
+    r.add_argument("--full", action="store_true", help="print whole states in counterexamples")
+    r.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
+    r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.set_defaults(func=cmd_simulate)
 
     s = sub.add_parser("suite", help="check every bundled spec configuration and write a report")
     s.add_argument("manifest", nargs="?", default="specs/suite.toml", help="the suite manifest (TOML)")

@@ -31,7 +31,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .model import ActionAssertionFailed, Model, State
+from .model import ActionAssertionFailed, Model, State, StepProperty
 from .result import (
     ActionCoverage,
     CheckResult,
@@ -438,9 +438,17 @@ class _Search:
             self.temporal_results.append((name, first.cls, Verdict.VIOLATED if failed else Verdict.HOLDS))
         self.liveness_seconds = time.monotonic() - t0
 
+    def _unviolated(self) -> Verdict:
+        """The verdict of a checked property that was not found violated (and of the
+        whole run when nothing was): ``holds`` only after an exhaustive search.
+        (:mod:`modelcheck.simulate` overrides this: a simulation never proves anything.)"""
+        if self.stop_reason is StopReason.EXHAUSTED and not self.partial:
+            return Verdict.HOLDS
+        return Verdict.UNDETERMINED
+
     def _result(self, seconds: float) -> CheckResult:
         model = self.model
-        exhaustive = self.stop_reason is StopReason.EXHAUSTED and not self.partial
+        unviolated = self._unviolated()
         props = []
         groups = (
             [(p.name, p.cls, "invariant") for p in model.invariants]
@@ -451,10 +459,8 @@ class _Search:
                 v = Verdict.VIOLATED
             elif self.error is not None:
                 v = Verdict.ERROR
-            elif exhaustive:
-                v = Verdict.HOLDS
             else:
-                v = Verdict.UNDETERMINED
+                v = unviolated
             props.append(PropertyResult(name, cls, kind, v))
         decided = {name: v for name, _, v in self.temporal_results}
         seen_names = set()
@@ -476,7 +482,7 @@ class _Search:
             elif self.error is not None:
                 dv = Verdict.ERROR
             else:
-                dv = Verdict.HOLDS if exhaustive else Verdict.UNDETERMINED
+                dv = unviolated
             props.append(PropertyResult("Deadlock", "deadlock", "deadlock", dv))
 
         if self.error is not None:
@@ -485,10 +491,8 @@ class _Search:
             verdict = Verdict.VIOLATED
         elif self.violations:
             verdict = Verdict.DEADLOCK
-        elif exhaustive:
-            verdict = Verdict.HOLDS
         else:
-            verdict = Verdict.UNDETERMINED
+            verdict = unviolated
 
         coverage = []
         enabled_actions = set()
@@ -539,6 +543,16 @@ def _find_failing_state(model: Model, seen: dict) -> State | None:
         except Exception:
             return s
     return None
+
+
+def step_violated(prop: StepProperty, s: State, t: State) -> bool:
+    """Whether the step ``s -> t`` violates the step property ``prop``, with the meaning
+    :meth:`_Search._check_step` gives it (inlined there, for speed): a step that leaves
+    every variable the property reads unchanged satisfies it (TLA+'s ``[][P]_v``)."""
+    reads = prop.reads
+    if reads is not None and all(t[i] == s[i] for i in reads):
+        return False
+    return not prop.check(s, t)
 
 
 def explore(model: Model, opts: Options | None = None) -> CheckResult:

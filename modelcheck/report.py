@@ -58,4 +58,33 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         out["witnesses"].append(entry)
     if "liveness_seconds" in result.extra:
         out["liveness_seconds"] = round(result.extra["liveness_seconds"], 4)
+    if result.simulation is not None:
+        _add_simulation(out, result)
     return out
+
+
+def _add_simulation(out: dict[str, Any], result: CheckResult) -> None:
+    """``modelcheck simulate --json``: the figures of the run, and for each violation
+    the random trace that found it and its length before shrinking."""
+    sim = result.simulation
+    out["simulation"] = {
+        "seed": sim.seed,
+        "max_traces": sim.max_traces,
+        "max_depth": sim.max_depth,
+        "traces": sim.traces,
+        "steps": sim.steps,
+        "distinct_states": sim.distinct_states,
+        "seconds": round(sim.seconds, 4),
+        "shrink_seconds": round(sim.shrink_seconds, 4),
+        "traces_per_second": round(sim.traces_per_second, 1),
+        "steps_per_second": round(sim.steps_per_second, 1),
+        "ends": dict(sim.ends),
+        "exhaustive": False,
+    }
+    shrinks = {s.property: s for s in sim.shrinks}
+    for entry in out["violations"]:
+        info = shrinks.get(entry["property"])
+        if info is not None:
+            entry["found_by_trace"] = info.trace
+            entry["original_length"] = info.original_length
+            entry["shrink_replays"] = info.replays

@@ -18,6 +18,9 @@ class Verdict(str, enum.Enum):
     DEADLOCK = "deadlock"
     UNDETERMINED = "undetermined"
     ERROR = "error"
+    #: a random simulation (``modelcheck simulate``) found no violation: not a proof,
+    #: only "not violated in the traces run" (never given by the exhaustive search)
+    NOT_VIOLATED = "not-violated"
 
     def __str__(self) -> str:
         return self.value
@@ -26,6 +29,7 @@ class Verdict(str, enum.Enum):
 #: process exit status for each overall verdict (documented in the README)
 EXIT_CODES = {
     Verdict.HOLDS: 0,
+    Verdict.NOT_VIOLATED: 0,
     Verdict.VIOLATED: 1,
     Verdict.DEADLOCK: 1,
     Verdict.ERROR: 2,
@@ -42,6 +46,7 @@ class StopReason(str, enum.Enum):
     MAX_DEPTH = "max-depth"
     TIME_LIMIT = "time-limit"
     ERROR = "error"
+    TRACES = "traces"  # a simulation ran every trace it was asked for
 
     def __str__(self) -> str:
         return self.value
@@ -112,6 +117,54 @@ class ActionCoverage:
     distinct: int
 
 
+@dataclass(frozen=True, slots=True)
+class ShrinkInfo:
+    """How a simulation's counterexample was shrunk: the random walk that found the
+    violation (``trace``, numbered from 1) reached it in ``original_length`` states; the
+    reported trace has ``length`` states, found in ``replays`` replays of shorter
+    action sequences."""
+
+    property: str
+    trace: int
+    original_length: int
+    length: int
+    replays: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SimulationStats:
+    """Figures of a random simulation (``modelcheck simulate``). ``distinct_states``
+    counts distinct state hashes (a collision may merge two states: an estimate)."""
+
+    seed: int
+    max_traces: int
+    max_depth: int
+    traces: int
+    steps: int
+    distinct_states: int
+    seconds: float
+    #: time spent shrinking counterexamples (included in ``seconds``)
+    shrink_seconds: float = 0.0
+    #: how the traces ended: ``depth`` (the bound), ``deadlock`` (no successor),
+    #: ``constraint`` (a step left the state constraints), ``violation``, ``assertion``
+    ends: dict = field(default_factory=dict)
+    shrinks: tuple[ShrinkInfo, ...] = ()
+
+    @property
+    def walk_seconds(self) -> float:
+        """Time spent walking (shrinking excluded): the rates below are per walk second."""
+        return max(self.seconds - self.shrink_seconds, 0.0)
+
+    @property
+    def traces_per_second(self) -> float:
+        return self.traces / self.walk_seconds if self.walk_seconds > 0 else 0.0
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.walk_seconds if self.walk_seconds > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class CheckResult:
     verdict: Verdict
@@ -136,6 +189,8 @@ class CheckResult:
     #: peak size of the frontier (BFS queue or DFS stack)
     max_frontier: int = 0
     extra: dict = field(default_factory=dict)
+    #: set by a random simulation (``strategy == "simulate"``), None for a search
+    simulation: SimulationStats | None = None
 
     @property
     def exit_code(self) -> int:

@@ -76,11 +76,14 @@ def render_witness(model, w, full: bool = False) -> str:
     return f"{head}:\n{render_trace(model, w.trace, full)}"
 
 
+def _property_lines(result: CheckResult) -> list[str]:
+    width = max([len(p.name) for p in result.properties] + [8])
+    return [f"  {p.name:<{width}}  {p.cls:<11} {p.kind:<9}  {p.verdict}" for p in result.properties]
+
+
 def render_summary(result: CheckResult, title: str) -> str:
     lines = [title]
-    width = max([len(p.name) for p in result.properties] + [8])
-    for p in result.properties:
-        lines.append(f"  {p.name:<{width}}  {p.cls:<11} {p.kind:<9}  {p.verdict}")
+    lines.extend(_property_lines(result))
     lines.append(
         f"  {result.distinct_states} distinct states, {result.generated_states} generated, "
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
@@ -101,3 +104,50 @@ def render_coverage(result: CheckResult) -> str:
     for a in result.never_enabled:
         lines.append(f"    {a:<40} never enabled")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- simulation
+
+_ENDS = {"depth": "the depth bound", "deadlock": "no successor", "constraint": "leaving the constraints",
+         "violation": "a violation", "assertion": "a failed assertion"}
+
+
+def render_simulation_summary(result: CheckResult, title: str) -> str:
+    """The summary of a random simulation (``modelcheck simulate``): it never says
+    ``holds``; with no violation found it says how many traces were run."""
+    sim = result.simulation
+    lines = [title]
+    lines.extend(_property_lines(result))
+    lines.append(
+        f"  {sim.traces} traces of up to {sim.max_depth} states (seed {sim.seed}), {sim.steps} steps, "
+        f"{result.distinct_states} distinct states, longest trace {result.depth} states, "
+        f"{result.seconds:.2f} s (simulate)"
+    )
+    rates = f"  {sim.traces_per_second:,.0f} traces/s, {sim.steps_per_second:,.0f} steps/s"
+    if sim.shrinks:
+        rates += f" (not counting {sim.shrink_seconds:.2f} s of shrinking)"
+    lines.append(rates)
+    if sim.ends:
+        lines.append("  traces ended by: " + ", ".join(f"{_ENDS.get(k, k)} {n}" for k, n in sim.ends.items()))
+    if result.stop_reason.value == "time-limit":
+        lines.append(f"  stopped by --time-limit after {sim.traces} of {sim.max_traces} traces")
+    for w in result.warnings:
+        lines.append(f"  warning: {w}")
+    if result.verdict.value == "not-violated":
+        lines.append(f"  verdict: not-violated: no violation found in {sim.traces} traces "
+                     "(random simulation, not exhaustive: nothing is proven)")
+    else:
+        lines.append(f"  verdict: {result.verdict}")
+    return "\n".join(lines)
+
+
+def render_shrink(result: CheckResult, v: Violation) -> str:
+    """One line on how a simulation's counterexample was found and shrunk."""
+    sim = result.simulation
+    info = next((s for s in sim.shrinks if s.property == v.property), None) if sim else None
+    if info is None:
+        return ""
+    if info.replays == 0:
+        return f"Found by random trace {info.trace} (seed {sim.seed}) in {info.original_length} states (not shrunk)"
+    return (f"Found by random trace {info.trace} (seed {sim.seed}) in {info.original_length} states; "
+            f"shrunk to {info.length} states ({info.replays} replays)")

@@ -1,0 +1,437 @@
+"""Random simulation: seeded random walks, for configurations too large to exhaust.
+
+``simulate(model, traces=N, depth=D, seed=S)`` runs up to N random walks. Each walk
+starts from an initial state chosen at random (among those inside the state
+constraints) and then, up to D states in all, repeatedly takes one successor chosen
+uniformly from ``model.successors(state)`` (in the model's deterministic order, with a
+``random.Random(seed)`` of its own: the same seed gives the same walks and the same
+result). The checks are the explorer's, done by the explorer's own code (this module
+subclasses :class:`modelcheck.explore._Search`):
+
+* every invariant on every state visited, the initial state included. As in the
+  explorer a state is checked once (a state visited again is found in an exact cache
+  of whole states, bounded by ``CHECKED_CACHE`` and emptied when full), and an
+  invariant whose variables are the parent's very objects is skipped;
+* every step property on every step taken, before the state constraints (TLC's order);
+* a step into a state outside a ``constraint`` ends the walk: that state is discarded,
+  not checked and not explored, as in the explorer;
+* a state with no successor at all ends the walk, and is a deadlock when deadlock
+  checking is on, whatever the constraints (as in the explorer: a state whose
+  successors all leave the constraints is not a deadlock);
+* an ``assert`` failing inside an action ends the walk with that violation;
+* temporal properties are not checked: they are listed as ``undetermined``.
+
+A simulation never proves anything: when no violation is found the verdict is
+``not-violated`` (:attr:`Verdict.NOT_VIOLATED`: "no violation found in N traces",
+exit code 0), and every property not found violated says ``not-violated`` too, never
+``holds``. Figures: traces completed, steps taken, distinct states (counted by hash:
+an estimate that a hash collision could lower), generated states (TLC's meaning:
+initial states plus every successor computed), depth (the longest walk, in states),
+coverage per action instance (transitions out of each distinct state visited, counted
+once, and new states reached by the steps taken), traces and steps per second of
+walking.
+
+Shrinking. A violation found by a walk is shrunk before it is reported. A trace is
+kept as its initial state and its sequence of steps, each step an action label (an
+action with its parameters) and, when several successors carry that label (``pick``,
+``either``), which of them (on replay: the same one by position, or the last one when
+there are fewer). :meth:`_Simulation._replay` replays such a sequence from
+the initial state: every step must still be enabled (its label among the successors of
+the current state; that successor is taken) and every state reached must satisfy the
+constraints; the replay stops at the first point where the same property is violated
+(so a violation that now comes earlier cuts the trace there: every shorter prefix is
+tried this way) and fails if it never is. :meth:`_Simulation._shrink` removes runs of
+steps, halving their length from half the trace down to single steps (as delta
+debugging does), keeps every removal whose replay still violates the property, and
+repeats until no single removal works: the result is a legal trace from an initial
+state, no longer than the walk's, from which no step can be dropped. It is not always
+a shortest counterexample (only the breadth-first search promises that).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable
+
+from .explore import CHECK_EVERY, Options, _find_failing_state, _Search, _Stop, step_violated
+from .model import ActionAssertionFailed, Label, Model, State
+from .result import (
+    CheckResult,
+    ShrinkInfo,
+    SimulationStats,
+    StopReason,
+    Trace,
+    Verdict,
+    Violation,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import Spec
+
+#: a step of a trace to replay: the action label and which of the successors carrying
+#: that label (0 for the first) was taken
+Step = tuple[Label, int]
+
+#: at most this many states are remembered as "invariants checked" (see _simulate)
+CHECKED_CACHE = 1 << 19
+
+
+@dataclass(frozen=True)
+class SimProgress:
+    traces: int
+    steps: int
+    distinct: int
+    seconds: float
+
+
+def simulate(
+    model: Model | "Spec",
+    traces: int = 1000,
+    depth: int = 100,
+    seed: int = 0,
+    *,
+    check_deadlock: bool = True,
+    stop_at_first: bool = True,
+    time_limit: float | None = None,
+    shrink: bool = True,
+    progress: Callable[[SimProgress], None] | None = None,
+    progress_every: float = 1.0,
+) -> CheckResult:
+    """Run up to ``traces`` random walks of at most ``depth`` states each (the initial
+    state counted, as the explorer counts depth) and return a frozen result;
+    ``result.simulation`` holds the figures. ``model`` is a
+    :class:`modelcheck.model.Model` or a loaded :class:`modelcheck.api.Spec`.
+
+    ``stop_at_first=False`` goes on after a violation and reports the first violation
+    of every property; ``time_limit`` (seconds) stops the simulation (a walk cut short
+    is not counted in ``traces``); ``shrink=False`` reports the walks' traces as they
+    are; ``progress`` is called with a :class:`SimProgress` every ``progress_every``
+    seconds."""
+    from .api import Spec
+
+    if isinstance(model, Spec):
+        model = model.model
+    if traces < 0:
+        raise ValueError("traces must be >= 0")
+    if depth < 1:
+        raise ValueError("depth must be >= 1 (it counts states, the initial one included)")
+    return _Simulation(model, traces, depth, seed, check_deadlock, stop_at_first, time_limit, shrink,
+                       progress, progress_every).run()
+
+
+class _Simulation(_Search):
+    """One simulation run. Reuses the explorer's property checks (``_check_new``,
+    ``_check_step``, ``_admit``) and its result building; ``_record`` builds the trace
+    from the current walk instead of a parent map, and shrinks it."""
+
+    def __init__(self, model: Model, traces: int, depth: int, seed: int, check_deadlock: bool,
+                 stop_at_first: bool, time_limit: float | None, shrink: bool, progress, progress_every: float):
+        super().__init__(model, Options(strategy="simulate", symmetry=False, check_deadlock=check_deadlock,
+                                        time_limit=time_limit, stop_at_first=stop_at_first,
+                                        check_temporal=False, progress_every=progress_every))
+        if self.skipped_temporal:
+            self.notes = ["temporal properties are not checked by simulation"]
+        #: hashes of the states visited (the distinct-state count is an estimate)
+        self.seen: set = set()  # type: ignore[assignment]
+        self.stop_reason = StopReason.TRACES
+        self.max_traces = traces
+        self.max_depth = depth
+        self.seed = seed
+        self.shrink = shrink
+        self.sim_progress = progress
+        self.traces = 0
+        self.steps = 0
+        self.ends: dict[str, int] = {}
+        self.shrinks: list[ShrinkInfo] = []
+        self.shrink_seconds = 0.0
+        # the walk in progress (read by _record)
+        self.walk_states: list[State] = []
+        self.walk_labels: list[Label | None] = []
+
+    # ------------------------------------------------------------------ the explorer's hooks
+
+    def _unviolated(self) -> Verdict:
+        return Verdict.NOT_VIOLATED  # a simulation proves nothing
+
+    def _record(self, prop_name, cls, kind, state, message="", failed_label=None, step=None):
+        """Record the first violation of a property, found at the end of the current walk
+        (``state`` is its last state; ``step`` the violating step, not yet in the walk)."""
+        if prop_name in self.violated:
+            return
+        self.violated.add(prop_name)
+        states, labels = list(self.walk_states), list(self.walk_labels)
+        assert states[-1] is state or states[-1] == state
+        if step is not None:
+            _, label, t = step
+            states.append(t)
+            labels.append(label)
+        trace = Trace(tuple(states), tuple(labels))
+        original = len(trace)
+        t0 = time.monotonic()
+        replays = 0
+        if self.shrink:
+            trace, message, failed_label, replays = self._shrink(trace, prop_name, kind, message, failed_label)
+        secs = time.monotonic() - t0
+        self.shrink_seconds += secs
+        self.shrinks.append(ShrinkInfo(prop_name, self.traces + 1, original, len(trace), replays, secs))
+        self.violations.append(Violation(prop_name, cls, kind, trace, message, failed_label))
+        if self.opts.stop_at_first:
+            self.ends["violation"] = self.ends.get("violation", 0) + 1
+            self.traces += 1  # the walk that found it counts
+            self.stop_reason = StopReason.VIOLATION
+            raise _Stop
+
+    # ------------------------------------------------------------------ walking
+
+    def _simulate(self) -> None:
+        model = self.model
+        inits = []
+        for s in model.initial_states():
+            self.generated += 1
+            if self._admit(s):
+                inits.append(s)
+        if not inits:
+            self.notes.append("no initial state satisfies the state constraints: nothing to simulate")
+            return
+        rng = random.Random(self.seed)
+        choice = rng.choice
+        succ = model.successors
+        seen = self.seen
+        seen_add = seen.add
+        gen_cov = self.gen_cov
+        new_cov = self.new_cov
+        check_new = self._check_new
+        check_step = self._check_step
+        admit = self._admit
+        has_inv = bool(self.inv_checks)
+        has_steps = bool(self.step_checks)
+        has_constraints = bool(self.constraints)
+        check_deadlock = self.opts.check_deadlock
+        depth = self.max_depth
+        ends = self.ends
+        # states whose invariants were checked (exactly: whole states, not hashes), so that
+        # a state visited again is not checked again, as in the explorer; cleared when
+        # full, to bound memory on long runs
+        checked: set = set()
+        checked_add = checked.add
+        expanded: set = set()  # hashes of the states whose successors coverage counted
+        expanded_add = expanded.add
+        cache_size = CHECKED_CACHE
+        countdown = CHECK_EVERY
+        while self.traces < self.max_traces:
+            self._tick()
+            s = choice(inits)
+            states = self.walk_states = [s]
+            labels = self.walk_labels = [None]
+            h = hash(s)
+            if h not in seen:
+                seen_add(h)
+            if has_inv and s not in checked:
+                if len(checked) >= cache_size:
+                    checked.clear()
+                checked_add(s)
+                check_new(s, None)
+            end = "depth"
+            for _ in range(depth - 1):
+                countdown -= 1
+                if not countdown:
+                    countdown = CHECK_EVERY
+                    self._tick()
+                try:
+                    succs = succ(s)
+                except ActionAssertionFailed as e:
+                    self._record(e.prop, "integrity", "assertion", s, e.message, e.label)
+                    end = "assertion"
+                    break
+                if not succs:
+                    if check_deadlock:
+                        self._record("Deadlock", "deadlock", "deadlock", s)
+                    end = "deadlock"
+                    break
+                self.generated += len(succs)
+                if h not in expanded:  # coverage counts each distinct state's successors once
+                    expanded_add(h)
+                    for lab, _ in succs:
+                        gen_cov[lab] = gen_cov.get(lab, 0) + 1
+                label, t = choice(succs)
+                if has_steps:
+                    check_step(s, label, t)
+                if has_constraints and not admit(t):
+                    end = "constraint"
+                    break
+                states.append(t)
+                labels.append(label)
+                self.steps += 1
+                h = hash(t)
+                if h not in seen:
+                    seen_add(h)
+                    new_cov[label] = new_cov.get(label, 0) + 1
+                if has_inv and t not in checked:
+                    if len(checked) >= cache_size:
+                        checked.clear()
+                    checked_add(t)
+                    check_new(t, s)
+                s = t
+            if len(states) > self.depth:
+                self.depth = len(states)
+            ends[end] = ends.get(end, 0) + 1
+            self.traces += 1
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        opts = self.opts
+        if opts.time_limit is not None and now - self.t0 >= opts.time_limit:
+            self.stop_reason = StopReason.TIME_LIMIT
+            raise _Stop
+        if self.sim_progress is not None and now >= self.next_progress:
+            self.next_progress = now + opts.progress_every
+            self.sim_progress(SimProgress(self.traces, self.steps, len(self.seen), now - self.t0))
+
+    # ------------------------------------------------------------------ shrinking
+
+    def _steps_of(self, trace: Trace) -> list[Step]:
+        """The steps of ``trace`` as (label, which successor with that label)."""
+        out = []
+        succ = self.model.successors
+        for s, label, t in zip(trace.states, trace.labels[1:], trace.states[1:]):
+            k = 0
+            for lab2, t2 in succ(s):
+                if lab2 == label:
+                    if t2 == t:
+                        break
+                    k += 1
+            out.append((label, k))
+        return out
+
+    def _target(self, name: str, kind: str):
+        if kind == "invariant":
+            return next(p for p in self.model.invariants if p.name == name)
+        if kind == "step":
+            return next(p for p in self.model.step_properties if p.name == name)
+        return None
+
+    def _replay(self, s0: State, steps: list[Step], name: str, kind: str, prop):
+        """Replay ``steps`` from ``s0`` until property ``name`` is violated. Returns
+        ``(trace, message, failed_label, steps used)``, or None when a step is not
+        enabled, a state leaves the constraints, or the violation never comes."""
+        succ = self.model.successors
+        admit = self._admit
+        states = [s0]
+        labels: list = [None]
+
+        def done(message="", failed_label=None):
+            return Trace(tuple(states), tuple(labels)), message, failed_label, steps[: len(states) - 1]
+
+        try:
+            if kind == "invariant" and not prop.check(s0):
+                return done()
+            s = s0
+            n = len(steps)
+            expand = kind in ("deadlock", "assertion")
+            for i in range(n + 1):
+                if i == n and not expand:
+                    return None
+                try:
+                    succs = succ(s)
+                except ActionAssertionFailed as e:
+                    if kind == "assertion" and e.prop == name:
+                        return done(e.message, e.label)
+                    return None
+                if not succs:
+                    return done() if kind == "deadlock" else None
+                if i == n:
+                    return None
+                label, occ = steps[i]
+                t = None
+                k = 0
+                for lab2, t2 in succs:
+                    if lab2 == label:
+                        t = t2
+                        if k == occ:
+                            break
+                        k += 1
+                if t is None:
+                    return None  # the action is not enabled here
+                if kind == "step" and step_violated(prop, s, t):
+                    states.append(t)
+                    labels.append(label)
+                    return done()
+                if not admit(t):
+                    return None
+                states.append(t)
+                labels.append(label)
+                if kind == "invariant" and not prop.check(t):
+                    return done()
+                s = t
+        except ActionAssertionFailed:
+            return None
+        except Exception:  # a runtime error on another path is not the violation shrunk
+            return None
+        return None  # pragma: no cover
+
+    def _shrink(self, trace: Trace, name: str, kind: str, message: str, failed_label):
+        """Greedy shrinking to a fixed point (see the module docstring). Returns the
+        shrunk ``(trace, message, failed_label, replays)``."""
+        prop = self._target(name, kind)
+        s0 = trace.states[0]
+        steps = self._steps_of(trace)
+        best = self._replay(s0, steps, name, kind, prop)
+        replays = 1
+        if best is None:  # pragma: no cover - the walk's own trace always replays
+            return trace, message, failed_label, replays
+        steps = best[3]
+        improved = True
+        while improved:
+            improved = False
+            size = max(1, len(steps) // 2)
+            while size >= 1:
+                i = 0
+                while i < len(steps):
+                    cand = steps[:i] + steps[i + size:]
+                    replays += 1
+                    r = self._replay(s0, cand, name, kind, prop)
+                    if r is not None:
+                        best, steps, improved = r, r[3], True
+                    else:
+                        i += size
+                size //= 2
+        return best[0], best[1], best[2], replays
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> CheckResult:
+        model = self.model
+        try:
+            self._simulate()
+        except _Stop:
+            pass
+        except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
+            self.stop_reason = StopReason.ERROR
+            explained = exc
+            state = getattr(exc, "state", None)
+            if state is None:
+                state = _find_failing_state(model, dict.fromkeys(self.walk_states))
+            if state is not None:
+                explained = model.explain(state, exc)
+            self.error = str(explained) or type(explained).__name__
+        # a walk cut short (by a violation, an error or the time limit) counts for depth
+        self.depth = max(self.depth, len(self.walk_states))
+        seconds = time.monotonic() - self.t0
+        result = self._result(seconds)
+        stats = SimulationStats(
+            seed=self.seed,
+            max_traces=self.max_traces,
+            max_depth=self.max_depth,
+            traces=self.traces,
+            steps=self.steps,
+            distinct_states=len(self.seen),
+            seconds=seconds,
+            shrink_seconds=self.shrink_seconds,
+            ends=dict(sorted(self.ends.items())),
+            shrinks=tuple(self.shrinks),
+        )
+        never = result.never_enabled
+        warnings = tuple(f"action {a} was never enabled in the states visited" for a in never) + tuple(self.notes)
+        return replace(result, warnings=warnings, simulation=stats)
