@@ -19,6 +19,8 @@ test-fast: install
 bench: install
 	$(BIN)/python benchmarks/twophase.py
 	$(BIN)/python benchmarks/symmetry.py
+	$(BIN)/python benchmarks/zab.py
+	$(BIN)/python benchmarks/simulate.py
 
 install: $(VENV)/.installed
 
