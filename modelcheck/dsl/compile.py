@@ -656,11 +656,19 @@ class Compiler:
         if isinstance(bt, FunT):
             pos = self.ordinal(bt.dom, key, e.key)
             if isinstance(bt.dom, IntT) and not _is_int_literal(pos):
+                lo, hi = bt.dom.lo, bt.dom.hi
+                if _is_int_literal(key) and lo <= int(key) <= hi:
+                    return f"{base}[{int(key) - lo}]"
+                if _is_simple(key):
+                    # inline bounds check (no call): the function has hi - lo + 1 places
+                    return self.wrap(e, f"({base}[{pos}] if {lo} <= {key} <= {hi} else _nth({base}, {pos} + 1))")
                 return self.wrap(e, f"_nth({base}, {pos} + 1)")
             return f"{base}[{pos}]"
         if isinstance(bt, MapT):
             return self.wrap(e, f"{base}[{key}]")
         if isinstance(bt, SeqT):
+            if _is_simple(key) and _is_simple(base):
+                return self.wrap(e, f"({base}[{key} - 1] if 0 < {key} <= len({base}) else _nth({base}, {key}))")
             return self.wrap(e, f"_nth({base}, {key})")
         raise AssertionError(bt)
 
