@@ -10,11 +10,12 @@ BIN    := $(VENV)/bin
 check: install
 	$(BIN)/modelcheck suite specs/suite.toml --report reports
 
+# the suite runs on every core (pytest-xdist; work stealing balances the long exhaustive runs)
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n auto -m "not slow"
 
 bench: install
 	$(BIN)/python benchmarks/twophase.py
