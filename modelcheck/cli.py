@@ -241,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--const", action="append", default=[])
     g.add_argument("--config")
     g.set_defaults(func=cmd_source)
+
+    # conformance: `trace validate`, `trace generate`, `replay` (modelcheck/conform/cli.py)
+    from .conform.cli import add_subcommands as _add_conform
+
+    _add_conform(sub)
     return p
 
 
