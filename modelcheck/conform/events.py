@@ -424,7 +424,7 @@ def group(events: list[Event], coordinator: str = "tm", source: str = "") -> lis
 # ----------------------------------------------------------------------------- ITF
 
 
-_INDEX_RE = re.compile(r'"index"\s*:\s*(\d+)')
+_STATES_RE = re.compile(r'"states"\s*:\s*\[')
 
 
 def read_itf(path: str | Path, model, require_all: bool = False) -> list[Behaviour]:
@@ -463,14 +463,29 @@ def itf_behaviours(obj: Any, model, file: str = "<itf>", text: str = "", require
 
 
 def _state_lines(text: str, n: int) -> list[int | None] | None:
-    """Line of each ITF state, from its ``#meta.index`` (our writer's layout); None when
-    the file does not show exactly one index per state."""
-    if not text:
+    """The line on which each ITF state object begins (None when the layout is not the
+    plain one: a top-level object whose ``states`` array can be scanned element by element)."""
+    m = _STATES_RE.search(text) if text else None
+    if m is None:
         return None
-    hits = [(int(m.group(1)), text.count("\n", 0, m.start()) + 1) for m in _INDEX_RE.finditer(text)]
-    if [i for i, _ in hits] != list(range(n)):
+    dec = json.JSONDecoder()
+    pos, lines = m.end(), []
+    ws = " \t\r\n"
+    try:
+        while True:
+            while text[pos] in ws:
+                pos += 1
+            if text[pos] == "]":
+                break
+            lines.append(text.count("\n", 0, pos) + 1)
+            _, pos = dec.raw_decode(text, pos)
+            while text[pos] in ws:
+                pos += 1
+            if text[pos] == ",":
+                pos += 1
+    except (IndexError, ValueError):
         return None
-    return [line for _, line in hits]
+    return lines if len(lines) == n else None
 
 
 def _itf_behaviour(obj: dict, model, file: str, name: str | None, lines, require_all: bool) -> Behaviour:
