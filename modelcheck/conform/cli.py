@@ -64,6 +64,7 @@ def add_subcommands(sub) -> None:
     r = sub.add_parser("replay", help="replay an ITF trace: is each step a legal transition, which properties fail")
     _common(r)
     r.add_argument("trace", help="an ITF trace (.itf.json), or the output of `modelcheck check --json`")
+    r.add_argument("--no-deadlock", action="store_true", help="do not report a last state without successors")
     r.set_defaults(func=cmd_replay)
 
 
@@ -144,7 +145,7 @@ def cmd_replay(args) -> int:
 
     spec = _load(args)
     try:
-        results = replay_file(spec.model, args.trace)
+        results = replay_file(spec.model, args.trace, deadlock=not args.no_deadlock)
     except TraceError as e:
         return _input_error(e, args)
     if args.json:

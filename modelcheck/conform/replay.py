@@ -119,11 +119,11 @@ def full_state(model, ev: Event) -> tuple:
     return tuple(out)
 
 
-def replay_file(model, path: str) -> list[ReplayResult]:
-    return [replay(model, b) for b in read_itf(path, model, require_all=True)]
+def replay_file(model, path: str, deadlock: bool = True) -> list[ReplayResult]:
+    return [replay(model, b, deadlock) for b in read_itf(path, model, require_all=True)]
 
 
-def replay(model, beh: Behaviour) -> ReplayResult:
+def replay(model, beh: Behaviour, deadlock: bool = True) -> ReplayResult:
     v = Validator(model)
     evs = [beh.initial] + list(beh.events)
     try:
@@ -145,7 +145,7 @@ def replay(model, beh: Behaviour) -> ReplayResult:
         if div is not None:
             div = _renumber(div, k, ev)
         steps.append(StepResult(k, v._event_action(ev), r.verdict == "explained", div))
-    findings = list(_state_findings(model, states))
+    findings = [f for f in _state_findings(model, states) if deadlock or f.kind != "deadlock"]
     # the closing step of a lasso, fairness and temporal properties
     loop_legal, loop_msg, fair, unfair, undecided = None, "", None, (), ()
     if beh.loop is not None:
@@ -210,8 +210,8 @@ def _closing_step(model, states, loop: int, loop_action: str | None) -> tuple[bo
     names = [model.describe(lab).show() for lab in by]
     if loop_action is None or loop_action in names:
         return True, f"back to states[{loop}] by {loop_action or names[0]}", True
-    return True, (f"back to states[{loop}] by {names[0]} (the trace says {loop_action}, "
-                  f"which does not lead there)"), True
+    return False, (f"the trace closes the loop by {loop_action}, which does not lead back to states[{loop}] "
+                   f"({', '.join(names)} would)"), True
 
 
 def _unfair(v: Validator, cycle: list[tuple], steps: list[tuple[tuple, tuple]]):
