@@ -1,0 +1,150 @@
+"""`modelcheck trace generate`: covering sets and random walks as ITF traces."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+
+import pytest
+
+from conform_helpers import CRASH, TWOPHASE, encode_walk, spec, write_jsonl
+from modelcheck.cli import main
+from modelcheck.conform.events import read_itf, read_jsonl
+from modelcheck.conform.generate import cover_actions, cover_transitions, generate
+from modelcheck.conform.replay import replay_file
+from modelcheck.conform.validate import validate_behaviours
+
+
+def gen(tmp_path, path, *args, out="out"):
+    return main(["trace", "generate", path, "--out", str(tmp_path / out), *args])
+
+
+def manifest(tmp_path, out="out"):
+    return json.loads((tmp_path / out / "manifest.json").read_text())
+
+
+def test_cover_actions_twophase(tmp_path, capsys):
+    """TwoPhase with RM = 3 has 17 action instances: TMRcvPrepared, RMPrepare,
+    RMChooseToAbort, RMRcvCommitMsg, RMRcvAbortMsg for each of 3 RMs (15), TMCommit and
+    TMAbort. All are reachable, and every generated trace replays as legal."""
+    assert gen(tmp_path, TWOPHASE, "--cover", "actions") == 0
+    out = capsys.readouterr().out
+    assert "cover actions: 17 of 17 action instances covered (288 states explored, exhaustive)" in out
+    m = manifest(tmp_path)
+    (cov,) = m["coverage"]
+    assert (cov["covered"], cov["total"], cov["missing"], cov["exhaustive"]) == (17, 17, [], True)
+    sp = spec(TWOPHASE)
+    taken = set()
+    for t in m["traces"]:
+        (r,) = replay_file(sp.model, str(tmp_path / "out" / t["file"]))
+        assert r.legal and r.states == t["states"]
+        data = json.loads((tmp_path / "out" / t["file"]).read_text())
+        for st in data["states"][1:]:
+            taken.add((st["mbt::actionTaken"], json.dumps(st["mbt::nondetPicks"], sort_keys=True)))
+    assert len(taken) == 17
+    # the `covers` lists partition the instances: each is reported by the trace that takes it first
+    firsts = [c for t in m["traces"] for c in t["covers"]]
+    assert len(firsts) == len(set(firsts)) == 17
+
+
+def test_never_enabled_is_listed(tmp_path, capsys):
+    """crash.mc: 21 instances (TMRcvPrepared x3, TMCommit, TMAbort, TMSendCommit,
+    TMSendAbort, TMCrash, TMRecover, four RM actions x3); without TMCanRecover the guard
+    of TMRecover is false everywhere: 20 of 21, and the search was exhaustive."""
+    assert gen(tmp_path, CRASH, "--cover", "actions") == 0
+    out = capsys.readouterr().out
+    assert "cover actions: 20 of 21 action instances covered" in out
+    assert "never enabled: TMRecover" in out
+    (cov,) = manifest(tmp_path)["coverage"]
+    assert cov["missing"] == ["TMRecover"] and cov["exhaustive"]
+
+
+def test_depth_bound_reports_what_it_could_not_reach():
+    """TMCommit needs 3 RMPrepare and 3 TMRcvPrepared first: 8 states with it. With at
+    most 5 states per trace it (and every RMRcvCommitMsg) stays uncovered, and the
+    exploration is not exhaustive."""
+    sp = spec(TWOPHASE)
+    traces, cov = cover_actions(sp.model, depth=5)
+    assert not cov.exhaustive
+    assert {"TMCommit", "RMRcvCommitMsg(rm=r1)", "RMRcvCommitMsg(rm=r2)", "RMRcvCommitMsg(rm=r3)"} <= set(cov.missing)
+    assert all(len(t.states) <= 5 for t in traces)
+    traces, cov = cover_actions(sp.model, depth=8)
+    assert "TMCommit" not in cov.missing
+
+
+def edges_of(model):
+    """Every edge (state, label, next state) of the reachable graph, computed here."""
+    seen, q, edges = set(), deque(), set()
+    for s in model.initial_states():
+        seen.add(s)
+        q.append(s)
+    while q:
+        s = q.popleft()
+        for lab, t in model.successors(s):
+            edges.add((s, lab, t))
+            if t not in seen:
+                seen.add(t)
+                q.append(t)
+    return edges
+
+
+@pytest.mark.parametrize("path,config", [(TWOPHASE, None), (CRASH, "recovery")])
+def test_cover_transitions_takes_every_edge(path, config):
+    sp = spec(path, config=config)
+    expected = edges_of(sp.model)
+    traces, cov = cover_transitions(sp.model, depth=50)
+    taken = set()
+    for t in traces:
+        assert len(t.states) <= 50
+        for k in range(1, len(t.states)):
+            e = (t.states[k - 1], t.labels[k], t.states[k])
+            assert e in expected  # every step is an edge of the graph
+            taken.add(e)
+    assert taken == expected
+    assert (cov.covered, cov.total, cov.missing) == (len(expected), len(expected), ())
+
+
+def test_cover_transitions_refuses_big_graphs(tmp_path, capsys):
+    assert gen(tmp_path, TWOPHASE, "--cover", "transitions", "--max-states", "100") == 2
+    err = capsys.readouterr().err
+    assert "more than 100 states" in err and "--max-states" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_walks_are_deterministic(tmp_path, capsys):
+    assert gen(tmp_path, TWOPHASE, "--traces", "5", "--seed", "7", out="a") == 0
+    assert gen(tmp_path, TWOPHASE, "--traces", "5", "--seed", "7", out="b") == 0
+    assert gen(tmp_path, TWOPHASE, "--traces", "5", "--seed", "8", out="c") == 0
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == ["manifest.json"] + [f"walk-000{k}.itf.json" for k in range(1, 6)]
+    for f in files:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+    assert any((tmp_path / "a" / f).read_bytes() != (tmp_path / "c" / f).read_bytes() for f in files)
+
+
+def test_never_overwrites_without_force(tmp_path, capsys):
+    assert gen(tmp_path, TWOPHASE, "--cover", "actions") == 0
+    target = tmp_path / "out" / "actions-0001.itf.json"
+    target.write_text("mine")
+    assert gen(tmp_path, TWOPHASE, "--cover", "actions") == 2
+    assert "actions-0001.itf.json exists" in capsys.readouterr().err
+    assert target.read_text() == "mine"
+    assert gen(tmp_path, TWOPHASE, "--cover", "actions", "--force") == 0
+    assert target.read_text() != "mine"
+
+
+def test_generated_traces_validate(tmp_path):
+    """Generated traces are explained by `trace validate`: as ITF, and as implementation
+    traces (each step logged by its process, owning what it logs)."""
+    sp = spec(CRASH, config="recovery")
+    g = generate(sp.model, "actions", 3, 30, 1)
+    from modelcheck.conform.generate import write
+
+    write(sp.model, g, tmp_path / "g", force=False)
+    for t in g.traces:
+        r = validate_behaviours(sp.model, read_itf(tmp_path / "g" / t.file, sp.model))
+        assert r.verdict == "explained"
+        events = encode_walk(sp.model, list(t.states), list(t.labels), observe="owner")
+        f = write_jsonl(tmp_path / f"{t.file}.jsonl", events)
+        r = validate_behaviours(sp.model, read_jsonl(f, sp.model), complete=False)
+        assert r.verdict == "explained"
