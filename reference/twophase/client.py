@@ -1,0 +1,245 @@
+"""Clients of a running cluster: requests to one process, the transfer workload, and the
+end-to-end checks (money, atomicity, acknowledged transactions, logs).
+
+Depends on runtime (addresses), cluster (the cluster's shape), wal (inspection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from dataclasses import dataclass, field
+
+from . import cluster, wal
+from .runtime import read_addr
+
+
+class Unreachable(ConnectionError):
+    pass
+
+
+async def request(directory: str, name: str, body: dict, timeout: float = 2.0) -> dict:
+    """Send one request to process ``name`` and return its reply."""
+    addr = read_addr(directory, name)
+    if addr is None:
+        raise Unreachable(f"{name} is not listening")
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr), timeout)
+    except (OSError, asyncio.TimeoutError) as e:
+        raise Unreachable(f"{name}: {e!r}") from None
+    try:
+        await asyncio.wait_for(reader.readline(), timeout)        # hello
+        writer.write((json.dumps(body) + "\n").encode())
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), timeout)
+        if not line:
+            raise Unreachable(f"{name} closed the connection")
+        return json.loads(line)
+    except (OSError, asyncio.TimeoutError, ValueError) as e:
+        raise Unreachable(f"{name}: {e!r}") from None
+    finally:
+        writer.close()
+
+
+def request_sync(directory: str, name: str, body: dict, timeout: float = 2.0) -> dict:
+    return asyncio.run(request(directory, name, body, timeout))
+
+
+def transfer(rng: random.Random, participants: list[str], accounts: int, max_amount: int = 10) -> dict:
+    """One transfer touching every participant: an account debited, one account on each
+    other participant credited, the credits summing to the debit (same as sim.transfer_ops)."""
+    src = rng.choice(participants)
+    amount = rng.randint(1, max_amount)
+    others = [r for r in participants if r != src]
+    cuts = sorted(rng.randint(0, amount) for _ in range(len(others) - 1))
+    shares = [b - a for a, b in zip([0] + cuts, cuts + [amount])]
+    ops = {src: [[f"a{rng.randrange(accounts)}", -amount]]}
+    for r, s in zip(others, shares):
+        ops[r] = [[f"a{rng.randrange(accounts)}", s]]
+    return ops
+
+
+@dataclass
+class WorkloadResult:
+    txns: list[str] = field(default_factory=list)
+    acked: dict[str, str] = field(default_factory=dict)      # answered by the coordinator
+    resolved: dict[str, str] = field(default_factory=dict)   # outcome asked after a lost reply
+    errors: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def outcome(self, txn: str) -> str | None:
+        return self.acked.get(txn) or self.resolved.get(txn)
+
+    @property
+    def committed(self) -> int:
+        return sum(1 for t in self.txns if self.outcome(t) == "committed")
+
+    def summary(self) -> str:
+        ab = sum(1 for t in self.txns if self.outcome(t) == "aborted")
+        return (f"{len(self.txns)} transfers in {self.seconds:.2f} s: {self.committed} committed, {ab} aborted, "
+                f"{len(self.resolved)} outcome(s) learnt after a lost reply, {len(self.errors)} error(s); "
+                f"{self.committed / self.seconds if self.seconds else 0:.1f} commits/s")
+
+
+class _TMConn:
+    """One connection to the coordinator, re-established when it breaks."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+        self.writer = None
+        self.waiting: dict[str, asyncio.Future] = {}
+        self.lock = asyncio.Lock()
+
+    async def _connect(self, deadline: float) -> None:
+        while True:
+            addr = read_addr(self.directory, "tm")
+            if addr is not None:
+                try:
+                    reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr), 1.0)
+                    await asyncio.wait_for(reader.readline(), 1.0)
+                    self.writer = writer
+                    asyncio.ensure_future(self._read(reader, writer))
+                    return
+                except (OSError, asyncio.TimeoutError):
+                    pass
+            if time.monotonic() > deadline:
+                raise Unreachable("the coordinator is not reachable")
+            await asyncio.sleep(0.05)
+
+    async def _read(self, reader, writer) -> None:
+        try:
+            while line := await reader.readline():
+                d = json.loads(line)
+                f = self.waiting.pop(d.get("txn"), None)
+                if f is not None and not f.done():
+                    f.set_result(d)
+        except (OSError, ValueError):
+            pass
+        if self.writer is writer:
+            self.writer = None
+        # the coordinator went away: every pending request's reply is lost
+        for f in [f for f in self.waiting.values()]:
+            if not f.done():
+                f.set_exception(Unreachable("connection to the coordinator lost"))
+        self.waiting.clear()
+
+    async def call(self, body: dict, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        async with self.lock:
+            if self.writer is None:
+                await self._connect(deadline)
+            f = asyncio.get_running_loop().create_future()
+            self.waiting[body["txn"]] = f
+            self.writer.write((json.dumps(body) + "\n").encode())
+        return await asyncio.wait_for(f, max(0.01, deadline - time.monotonic()))
+
+
+async def run_workload(directory: str, transfers: int, *, concurrency: int = 4, seed: int = 0,
+                       prefix: str | None = None, timeout: float = 5.0, resolve_timeout: float = 30.0,
+                       progress=None) -> WorkloadResult:
+    """Run ``transfers`` transfers, ``concurrency`` at a time; a transfer whose reply is
+    lost (the coordinator crashed) has its outcome asked for afterwards."""
+    conf = cluster.load(directory)
+    rng = random.Random(seed)
+    prefix = prefix or f"w{seed}x{os.urandom(3).hex()}"
+    res = WorkloadResult()
+    conn = _TMConn(directory)
+    lost: list[str] = []
+    todo = [(f"{prefix}-{i}", transfer(rng, conf["participants"], conf["accounts"])) for i in range(transfers)]
+    res.txns = [t for t, _ in todo]
+    it = iter(todo)
+    t0 = time.monotonic()
+
+    async def worker():
+        for txn, ops in it:
+            try:
+                r = await conn.call({"op": "begin", "txn": txn, "ops": ops}, timeout)
+            except (Unreachable, asyncio.TimeoutError):
+                lost.append(txn)
+                continue
+            if "error" in r:
+                res.errors[txn] = r["error"]
+            else:
+                res.acked[txn] = r["outcome"]
+            if progress:
+                progress(len(res.acked) + len(lost))
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    res.seconds = time.monotonic() - t0
+    if conn.writer is not None:
+        conn.writer.close()
+    deadline = time.monotonic() + resolve_timeout
+    for txn in lost:
+        while True:
+            try:
+                r = await request(directory, "tm", {"op": "outcome", "txn": txn})
+                res.resolved[txn] = r["outcome"]
+                break
+            except Unreachable:
+                if time.monotonic() > deadline:
+                    res.errors[txn] = "outcome unknown: coordinator unreachable"
+                    break
+                await asyncio.sleep(0.1)
+    return res
+
+
+async def wait_quiet(directory: str, timeout: float = 30.0) -> dict[str, dict]:
+    """Wait until every participant answers and none is in doubt; return their status."""
+    conf = cluster.load(directory)
+    deadline = time.monotonic() + timeout
+    while True:
+        st = {}
+        try:
+            for p in conf["participants"]:
+                st[p] = await request(directory, p, {"op": "status"})
+            if not any(s["in_doubt"] for s in st.values()):
+                return st
+        except Unreachable:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"participants still in doubt or unreachable after {timeout} s: "
+                               f"{ {p: s['in_doubt'] for p, s in st.items()} }")
+        await asyncio.sleep(0.1)
+
+
+def verify(directory: str, status: dict[str, dict], result: WorkloadResult | None = None) -> list[str]:
+    """The end-to-end checks; returns the problems found (empty: all good)."""
+    conf = cluster.load(directory)
+    problems = []
+    expected = len(conf["participants"]) * conf["accounts"] * conf["balance"]
+    total = sum(s["total"] for s in status.values())
+    if total != expected:
+        problems.append(f"total money is {total}, expected {expected}")
+    states: dict[str, dict[str, str]] = {}
+    for p, s in status.items():
+        for txn, st in s["txns"].items():
+            states.setdefault(txn, {})[p] = st
+    for txn, by in sorted(states.items()):
+        vals = set(by.values())
+        if "committed" in vals and vals != {"committed"}:
+            problems.append(f"{txn} is not atomic: {by}")
+        elif "committed" in vals and set(by) != set(conf["participants"]):
+            problems.append(f"{txn} committed at {sorted(by)} only")
+    if result is not None:
+        for txn in result.txns:
+            out = result.outcome(txn)
+            seen = set(states.get(txn, {}).values())
+            if out == "committed" and seen != {"committed"}:
+                problems.append(f"{txn} was acknowledged as committed but is {states.get(txn)} at the participants")
+            if out == "aborted" and "committed" in seen:
+                problems.append(f"{txn} was reported aborted but committed at {states.get(txn)}")
+    for name in conf["roles"]:
+        path = os.path.join(directory, f"{name}.wal")
+        if os.path.exists(path):
+            sc = wal.inspect(path)
+            if sc.problem:
+                problems.append(f"{path}: {sc.summary()}")
+        else:
+            problems.append(f"{path}: missing")
+    for p, s in status.items():
+        if s["damage"]:
+            problems.append(f"{p}: heuristic damage {s['damage']}")
+    return problems
