@@ -22,6 +22,7 @@ bench: install
 	$(BIN)/python benchmarks/symmetry.py
 	$(BIN)/python benchmarks/zab.py
 	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/validate.py
 
 install: $(VENV)/.installed
 

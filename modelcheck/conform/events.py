@@ -471,13 +471,16 @@ def _state_lines(text: str, n: int) -> list[int | None] | None:
     dec = json.JSONDecoder()
     pos, lines = m.end(), []
     ws = " \t\r\n"
+    line, counted = 1, 0  # newlines counted incrementally: one pass over the text
     try:
         while True:
             while text[pos] in ws:
                 pos += 1
             if text[pos] == "]":
                 break
-            lines.append(text.count("\n", 0, pos) + 1)
+            line += text.count("\n", counted, pos)
+            counted = pos
+            lines.append(line)
             _, pos = dec.raw_decode(text, pos)
             while text[pos] in ws:
                 pos += 1
