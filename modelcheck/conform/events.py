@@ -117,6 +117,8 @@ class Event:
     observed: dict = field(default_factory=dict, compare=False)
     #: the parameters as written
     raw_params: dict = field(default_factory=dict, compare=False)
+    #: ``meta.participants`` when the event lists them (who takes part in its transaction)
+    participants: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -367,8 +369,12 @@ def _decode_lines(raw: list[tuple[str, int, Any]], model, sort: bool, problems: 
             if len(problems) > 4 * MAX_ERRORS:
                 break
             continue
+        meta = obj.get("meta")
+        parts: tuple = ()
+        if isinstance(meta, dict) and isinstance(meta.get("participants"), list):
+            parts = tuple(p for p in meta["participants"] if isinstance(p, str))  # see group()
         ev = Event(len(decoded), n, proc, txn, lc, ai, params, known, shape, values,
-                   observed=obj.get("state") or {}, raw_params=obj.get("params") or {})
+                   observed=obj.get("state") or {}, raw_params=obj.get("params") or {}, participants=parts)
         key = (lc if lc is not None else 0, proc or "", file, n)
         decoded.append((key, ev))
     problems.sort(key=lambda p: (p.file, p.line or 0))
@@ -384,7 +390,7 @@ def _decode_lines(raw: list[tuple[str, int, Any]], model, sort: bool, problems: 
 
 def _reindex(ev: Event, k: int) -> Event:
     return Event(k, ev.line, ev.proc, ev.txn, ev.lc, ev.action, ev.params, ev.known, ev.shape, ev.values,
-                 ev.observed, ev.raw_params)
+                 ev.observed, ev.raw_params, ev.participants)
 
 
 def group(events: list[Event], coordinator: str = "tm", source: str = "") -> list[Behaviour]:
@@ -394,8 +400,10 @@ def group(events: list[Event], coordinator: str = "tm", source: str = "") -> lis
     null) of process P belongs to every transaction T whose first event comes before it
     and that P takes part in: the coordinator (``coordinator``) takes part in every
     transaction; another process takes part in T when it is the ``proc`` of one of T's
-    events or a parameter of one of them names it (a string parameter value equal to
-    its name). When no event names a transaction, the whole trace is one behaviour."""
+    events, when a parameter of one of them names it (a string parameter value equal to
+    its name), or when one of them lists it in ``meta.participants`` (the reference
+    implementation's TMBegin does: the only use of ``meta``). When no event names a
+    transaction, the whole trace is one behaviour."""
     if not any(ev.txn is not None for ev in events):
         return [Behaviour(None, tuple(events), source=source)]
     first: dict[str, int] = {}
@@ -410,6 +418,7 @@ def group(events: list[Event], coordinator: str = "tm", source: str = "") -> lis
         for v in ev.raw_params.values():
             if isinstance(v, str):
                 m.add(v)
+        m.update(ev.participants)
     lists: dict[str, list[Event]] = {t: [] for t in first}
     for ev in events:
         if ev.txn is not None:

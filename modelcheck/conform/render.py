@@ -118,6 +118,8 @@ def _instance_lines(name: str, groups: tuple[Group, ...], examined: int, kind: s
                     if x.detail:
                         out.append(f"        ({x.detail})")
             continue
+        if scope and g.states > 1:
+            scope = scope[:-1] + "; the values are those of the first)"
         out.append(f"  {name} cannot fire{scope}:")
         for f in g.failures[:5]:
             out.extend(_failure_lines(f))

@@ -370,11 +370,15 @@ class Validator:
                     g = per_instance[name].setdefault(key, [0, (), mism])
                 else:
                     fails = tuple(_dedup_failures(o.failure for o in outcomes if o.failure is not None))
-                    key = ("blocked", tuple(f.key() for f in fails))
+                    # grouped by which guards fail, not by their values (shown for the first state)
+                    key = ("blocked", tuple((f.kind, f.where.line if f.where else 0, f.where.col if f.where else 0,
+                                             f.message if f.kind != "require" else "") for f in fails))
                     g = per_instance[name].setdefault(key, [0, fails, ()])
                 g[0] += 1
         instances = tuple(
-            InstanceReport(name, tuple(Group(n, f, m) for n, f, m in per_instance[name].values())) for name in order
+            InstanceReport(name, tuple(sorted((Group(n, f, m) for n, f, m in per_instance[name].values()),
+                                              key=lambda g: (not g.fired, -g.states))))
+            for name in order
         )
         kind = INCORRECT if fired_any else UNEXPECTED
         return Divergence(kind, k + 1, ev.line, ev.proc, self._event_action(ev), ex.summarize(cands), instances,
