@@ -192,6 +192,30 @@ class Explainer:
         fn = self.model.expr_function(e, names)
         return fn(state, *[env[n] for n in names])
 
+    def sev(self, e: ir.Node, state: tuple, env: dict) -> Any:
+        """:meth:`ev` for a statement's expression: a runtime error in the spec (a lookup
+        outside a map's domain, ...) ends the instance with a located ``error`` failure,
+        at the smallest sub-expression that fails (the compiled successor function raises
+        for the whole instance there too)."""
+        try:
+            return self.ev(e, state, env)
+        except _Abort:
+            raise
+        except Exception as exc:  # noqa: BLE001 - explained, not hidden
+            node = e
+            while True:
+                for ch in _children(node):
+                    if isinstance(ch, ir.Binder) or not self.evaluable(ch, env):
+                        continue
+                    try:
+                        self.ev(ch, state, env)
+                    except Exception:  # noqa: BLE001
+                        node = ch
+                        break
+                else:
+                    break
+            raise _Abort(Failure("error", self.locate(node), (), (), message=_error_message(exc))) from None
+
     def evaluable(self, e: ir.Node, env: dict) -> bool:
         """Every free local of ``e`` is bound (not under a binder of the enclosing guard)."""
         bound_inside = self._inside.get(e.id)
@@ -248,7 +272,7 @@ class Explainer:
         a = self.checked.actions[ai]
         env: dict = {}
         for p, v in zip(a.params, vals):
-            dom = self.ev(p.domain, state, env)
+            dom = self.sev(p.domain, state, env)
             if v not in dom:
                 ptype = self.types[p.domain.id]
                 elem = getattr(ptype, "elem", None)
@@ -269,15 +293,15 @@ class Explainer:
             rest = stmts[k + 1:]
             if isinstance(st, ir.Require):
                 for c in _conjuncts(st.cond):
-                    if not self.ev(c, s, env):
+                    if not self.sev(c, s, env):
                         out.append(Outcome(None, self.require_failure(c, s, env, picks), picks, env))
                         return
                 continue
             if isinstance(st, ir.LetStmt):
-                env = {**env, st.name: self.ev(st.value, s, env)}
+                env = {**env, st.name: self.sev(st.value, s, env)}
                 continue
             if isinstance(st, ir.Pick):
-                dom = sort_values(self.ev(st.binder.domain, s, env))
+                dom = sort_values(self.sev(st.binder.domain, s, env))
                 if not dom:
                     f = Failure("pick", self.locate(st.binder.domain),
                                 ((self.text(st.binder.domain), "{}"),), self._picks(picks),
@@ -292,12 +316,12 @@ class Explainer:
                     self._exec(list(br.stmts) + rest, s, env, dict(assigned), picks, out)
                 return
             if isinstance(st, ir.IfStmt):
-                branch = st.then if self.ev(st.cond, s, env) else st.else_
+                branch = st.then if self.sev(st.cond, s, env) else st.else_
                 self._exec(list(branch.stmts) + rest, s, env, dict(assigned), picks, out)
                 return
             if isinstance(st, ir.Assign):
                 i = self.var_index[st.var]
-                v = self.ev(st.value, s, env)
+                v = self.sev(st.value, s, env)
                 if not self.model.type_check_function(i)(v):
                     t = self.model.var_types[i]
                     raise _Abort(Failure("error", self.locate(st), ((st.var + "'", _safe_show(v, t)),),
@@ -307,7 +331,7 @@ class Explainer:
                 assigned = {**assigned, i: v}
                 continue
             if isinstance(st, ir.Assert):
-                if not self.ev(st.cond, s, env):
+                if not self.sev(st.cond, s, env):
                     raise _Abort(Failure("assert", self.locate(st.cond), self.values(st.cond, s, env),
                                          self._picks(picks), message=st.message or "assertion failed"))
                 continue
@@ -499,6 +523,12 @@ class _Abort(Exception):
     def __init__(self, failure: Failure):
         super().__init__(failure.message)
         self.failure = failure
+
+
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"lookup of a key outside the domain: {exc.args[0]!r}" if exc.args else "lookup outside the domain"
+    return str(exc) or type(exc).__name__
 
 
 def _counts(vals: list, t: Type) -> tuple[tuple[str, int], ...]:

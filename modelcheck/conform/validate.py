@@ -286,7 +286,7 @@ class Validator:
             except ActionAssertionFailed:
                 new = self._slow_step(cands, fn, args, filt, obs)
             except Exception as exc:  # noqa: BLE001 - a runtime error in the spec: explained
-                self._runtime_error(cands, fn, args, exc)
+                self._runtime_error(cands, ev, exc)
             if not new:
                 div = self.explain(beh, k, list(cands))
                 return BehaviourResult(beh.name, len(beh.events), "divergence", len(cands), most, div,
@@ -323,15 +323,23 @@ class Validator:
                     new[t] = None
         return new
 
-    def _runtime_error(self, cands, fn, args, exc) -> None:
+    def _runtime_error(self, cands, ev: Event, exc) -> None:
+        """A runtime error in the spec (MC300) while following ``ev``: located by the
+        explainer in the first candidate state and instance where it happens."""
+        ex = self.explainer
         for s in cands:
-            try:
-                fn(s, *args)
-            except ActionAssertionFailed:
-                continue
-            except Exception as e:  # noqa: BLE001
-                raise SpecRuntimeFailure(str(self.model.explain(s, e))) from e
-        raise SpecRuntimeFailure(str(exc)) from exc
+            for ai, vals in self._instances_for(s, ev):
+                for o in ex.run(s, ai, vals, detail=False):
+                    f = o.failure
+                    if f is not None and f.kind == "error":
+                        msg = f"MC300 runtime error in action {ex.show_instance(ai, vals)}: {f.message}"
+                        if f.where is not None:
+                            msg += f"\n  at {f.where.file}:{f.where.line}:{f.where.col}\n" + f.where.snippet
+                        where = f"the event on line {ev.line}" if ev.line is not None else f"event {ev.index}"
+                        msg += f"\n  while following {where}"
+                        msg += "\n  in state:\n" + self.model.show_state(s)
+                        raise SpecRuntimeFailure(msg) from exc
+        raise SpecRuntimeFailure(f"MC300 runtime error: {exc}") from exc
 
     # ------------------------------------------------------------------ divergence reports
 

@@ -352,3 +352,59 @@ def test_result_object(capsys):
     r = validate_behaviours(spec(TWOPHASE, consts=RM3).model,
                             read_jsonl(TRACES / "tp_commit.jsonl", spec(TWOPHASE, consts=RM3).model))
     assert r.exit_code == 0 and r.events == 10 and r.format == "jsonl"
+
+
+# ----------------------------------------------------------------------------- limits and odd inputs
+
+
+def test_too_many_candidates_is_undetermined(tmp_path, capsys):
+    """An ITF trace of 4 states that observes nothing and names no action: after three
+    anonymous steps from the initial state of TwoPhase (RM = 3) more than 5 states fit."""
+    obj = {"vars": [], "states": [{}, {}, {}, {}]}
+    f = tmp_path / "blind.itf.json"
+    f.write_text(json.dumps(obj))
+    code, out = run_json(capsys, TWOPHASE, f, "--max-candidates", "5")
+    assert code == 3 and out["verdict"] == "undetermined"
+    assert "more than 5 spec states" in out["behaviours"][0]["message"]
+
+
+def test_quint_option_encoded_picks(tmp_path):
+    """Quint writes nondetPicks as options; `None` means the parameter was not picked."""
+    sp = spec(TWOPHASE, consts=RM3)
+    obj = {"vars": ["rmState"], "states": [
+        {"mbt::actionTaken": "init", "mbt::nondetPicks": {}},
+        {"mbt::actionTaken": "RMPrepare", "mbt::nondetPicks": {"rm": {"tag": "Some", "value": "rm2"}},
+         "rmState": {"#map": [["rm2", "prepared"]]}},
+        {"mbt::actionTaken": "RMChooseToAbort", "mbt::nondetPicks": {"rm": {"tag": "None", "value": {"#tup": []}}},
+         "rmState": {"#map": [["rm2", "prepared"], ["rm1", "aborted"]]}},
+    ]}
+    (b,) = itf_behaviours(obj, sp.model)
+    assert b.events[0].params == (1,) and b.events[1].params is None
+    r = Validator(sp.model).validate(b, record=True)
+    assert r.verdict == "explained" and r.sizes == (1, 1, 1)
+
+
+def test_runtime_error_in_the_spec_is_explained(tmp_path, capsys):
+    """A map lookup outside its domain while validating is the spec's MC300 error (exit
+    2), located, not a traceback."""
+    spec_file = tmp_path / "m.mc"
+    spec_file.write_text(
+        "module M\n"
+        "var m: map[0..3, bool]\n"
+        "init { m = map() }\n"
+        "action Set(k in 0..3) {\n"
+        "  m' = m.put(k, true)\n"
+        "}\n"
+        "action Flip(k in 0..3) {\n"
+        "  require m[k] or true\n"
+        "  m' = m.put(k, not m[k])\n"
+        "}\n")
+    f = tmp_path / "t.jsonl"
+    f.write_text('{"v": 1, "proc": "p", "action": "Flip", "params": {"k": 2}}\n')
+    assert main(["trace", "validate", str(spec_file), str(f)]) == 2
+    err = capsys.readouterr().err
+    # located at the event's instance (k = 2) and at the lookup that fails; `m[k] or
+    # true` in the guard is folded to true by the compiler, so the update fails first
+    assert err.startswith("MC300 runtime error in action Flip(k=2): lookup of a key outside the domain: 2\n")
+    assert f"at {spec_file}:9:21" in err and "while following the event on line 1" in err
+    assert "Traceback" not in err
