@@ -428,11 +428,27 @@ class InitDecl(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class ActionClause(Node):
+    """A sequence-chart clause of an action header (docs/language.md, "Processes and
+    messages"): ``kind`` is ``"process"`` (``value`` the process expression, or ``name``
+    for a string such as ``process "TM"``), ``"sends"`` / ``"receives"`` (``value`` one
+    message expression; a clause listing several gives one node each), ``"crashes"`` or
+    ``"restarts"`` (no value)."""
+
+    id: int
+    kind: str
+    value: "Expr | None" = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ActionDecl(Node):
     id: int
     name: str
     params: tuple[Binder, ...]
     body: Block
+    #: sequence-chart clauses, in source order (they do not change the action's meaning)
+    clauses: tuple[ActionClause, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

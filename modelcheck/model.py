@@ -103,6 +103,31 @@ class ActionInfo:
         return f"{self.action}(" + ", ".join(f"{n}={v}" for n, v in self.params) + ")"
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Lane:
+    """A process, as a sequence chart draws it: lanes sort by ``group`` (the order in
+    which the spec's actions first name a process of that kind), then by ``order`` (the
+    value's :func:`~modelcheck.values.vkey`); ``name`` is what the lane header says."""
+
+    group: int
+    order: Any
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepRoles:
+    """Who acts in a step and what it communicates, from the action's ``process``,
+    ``sends``, ``receives``, ``crashes`` and ``restarts`` clauses. Messages are
+    ``(key, shown)``: equal keys are the same message (a receive is matched to a send
+    of an equal key)."""
+
+    process: Lane | None = None
+    sends: tuple[tuple[Any, str], ...] = ()
+    receives: tuple[tuple[Any, str], ...] = ()
+    #: "crash" | "restart" | None
+    event: str | None = None
+
+
 class ActionAssertionFailed(Exception):
     """Raised by ``Model.successors`` when an in-action assertion fails.
 
@@ -146,6 +171,12 @@ class Model(Protocol):
         """Turn an exception raised while evaluating ``state`` into a helpful error
         (re-evaluating with diagnostics on); may return ``exc`` unchanged."""
         ...
+
+    # Optional (read with getattr; sequence charts use them, nothing else does):
+    #   step_roles(label, state) -> StepRoles | None   the roles of the step taking
+    #                                                  label from state
+    #   lanes() -> list[Lane]                          every process the spec can name
+    #                                                  (finite process types only)
 
 
 @dataclass

@@ -178,6 +178,8 @@ class _Checker:
         self.def_params: dict[str, list[Type]] = {}
         self.read_vars: set[str] = set()
         self.action_assigned: set[str] = set()
+        #: (action, clause, type) of every `sends` / `receives` message, for MC292
+        self._messages: list = []
 
     # ------------------------------------------------------------------ diagnostics
 
@@ -394,6 +396,7 @@ class _Checker:
             self.check_init(init)
         for a in self.actions.values():
             self.check_action(a)
+        self.check_messages()
         for p in self.props:
             self.check_property(p)
         self.check_fairness()
@@ -1644,6 +1647,62 @@ class _Checker:
                    "sides see the current state")
         ctx = self.bind_binders(a.params, ctx)
         self.check_block(a.body, ctx, {}, frozenset(), init=False)
+        if a.clauses:
+            self.check_clauses(a, ctx)
+
+    # ------------------------------------------------------------------ sequence-chart clauses
+
+    def check_clauses(self, a: ir.ActionDecl, ctx: _Ctx) -> None:
+        """``process(p)``, ``sends(m)``, ``receives(m)``, ``crashes``, ``restarts``: they
+        see the action's parameters and the current state (no primes). Each kind but
+        sends / receives at most once (MC290); ``crashes`` and ``restarts`` exclude each
+        other (MC290) and need a ``process`` (MC291). Message types are compared across
+        the spec once every action is checked (:meth:`check_messages`)."""
+        ctx = _Ctx("action", dict(ctx.locals), prime_msg="cannot appear in a `process`, `sends` or "
+                   "`receives` clause: it is read in the state the action starts from")
+        seen: dict[str, ir.ActionClause] = {}
+        for c in a.clauses:
+            if c.kind in ("process", "crashes", "restarts"):
+                if c.kind in seen:
+                    prev = self.span(seen[c.kind])
+                    self.error("MC290", f"action `{a.name}` has two `{c.kind}` clauses"
+                               + (f" (the first at line {prev.line})" if prev else ""), c)
+                    continue
+                other = {"crashes": "restarts", "restarts": "crashes"}.get(c.kind)
+                if other in seen:
+                    self.error("MC290", f"action `{a.name}` cannot both crash and restart a process: "
+                               "make them two actions", c)
+                seen[c.kind] = c
+            if c.value is not None:
+                t = self.infer(c.value, ctx)
+                if c.kind in ("sends", "receives"):
+                    self._messages.append((a, c, t))
+        for kind in ("crashes", "restarts"):
+            if kind in seen and "process" not in seen:
+                self.error("MC291", f"`{kind}` needs a `process(...)` clause on action `{a.name}`: "
+                           "it marks the lane of the process that crashes or restarts", seen[kind],
+                           hint=f"for example `action {a.name} process(\"TM\") {kind} {{ ... }}`")
+
+    def check_messages(self) -> None:
+        """MC292: a received message whose type no ``sends`` clause has can never be
+        matched to a send (each ``sends(S)`` of a set type sends S's elements)."""
+        def msg_type(t: Type) -> Type | None:
+            t = self.zonk(t)
+            if isinstance(t, ErrT):
+                return None
+            return t.elem if isinstance(t, SetT) else t
+
+        sent = {}
+        for a, c, t in self._messages:
+            mt = msg_type(t)
+            if c.kind == "sends" and mt is not None:
+                sent.setdefault(mt, c)
+        for a, c, t in self._messages:
+            mt = msg_type(t)
+            if c.kind == "receives" and mt is not None and mt not in sent:
+                what = ", ".join(sorted({self.show(x) for x in sent})) or "nothing"
+                self.error("MC292", f"action `{a.name}` receives a {self.show(mt)}, but no action sends "
+                           f"one (the `sends` clauses send: {what})", c.value)
 
     def check_block(self, block: ir.Block, ctx: _Ctx, maybe: dict, must: frozenset, init: bool):
         ctx = ctx.copy()

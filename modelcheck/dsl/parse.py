@@ -326,6 +326,10 @@ class _CompTail(tuple):
     pass
 
 
+class _Clauses(tuple):
+    """Marker: the sequence-chart clauses of an action header."""
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
     """Builds IR nodes bottom-up, numbering them and recording spans."""
@@ -420,8 +424,29 @@ class _Builder(Transformer):
         return ir.InitDecl(self._id(meta), ch[1])
 
     def action_decl(self, meta, ch):
-        params = ch[1] if len(ch) == 3 else _Binders()
-        return ir.ActionDecl(self._id(meta), self._name(ch[0]), tuple(params), ch[-1])
+        params = next((c for c in ch[1:-1] if isinstance(c, _Binders)), _Binders())
+        clauses = tuple(x for c in ch[1:-1] if isinstance(c, _Clauses) for x in c)
+        return ir.ActionDecl(self._id(meta), self._name(ch[0]), tuple(params), ch[-1], clauses)
+
+    # -- sequence-chart clauses of an action header (one node per message expression)
+
+    def process_clause(self, meta, ch):
+        v = ch[1]
+        if isinstance(v, Token) and v.type == "STRING":
+            return _Clauses((ir.ActionClause(self._id(meta), "process", None, _unquote(str(v))),))
+        return _Clauses((ir.ActionClause(self._id(meta), "process", v),))
+
+    def sends_clause(self, meta, ch):
+        return _Clauses(ir.ActionClause(self._id(self.spans_meta(e)), "sends", e) for e in ch[1:])
+
+    def receives_clause(self, meta, ch):
+        return _Clauses(ir.ActionClause(self._id(self.spans_meta(e)), "receives", e) for e in ch[1:])
+
+    def crashes_clause(self, meta, ch):
+        return _Clauses((ir.ActionClause(self._id(ch[0]), "crashes"),))
+
+    def restarts_clause(self, meta, ch):
+        return _Clauses((ir.ActionClause(self._id(ch[0]), "restarts"),))
 
     def action_params(self, meta, ch):
         return ch[0] if ch else _Binders()
