@@ -1259,6 +1259,24 @@ class CompiledModel:
                 return tuple(self._compiler.type_of(p.domain).elem for p in a.params)
         raise KeyError(action)
 
+    # ------------------------------------------------------------------ sequence charts (modelcheck.render.seqchart)
+    # The actions' `process` / `sends` / `receives` clauses (modelcheck.dsl.roles), compiled
+    # on first use through expr_function: the search never pays for them.
+
+    def step_roles(self, label: int, state):
+        return self._roles().step_roles(label, state)
+
+    def lanes(self):
+        return self._roles().lanes()
+
+    def _roles(self):
+        r = self.__dict__.get("_roles_obj")
+        if r is None:
+            from .roles import Roles
+
+            r = self._roles_obj = Roles(self)
+        return r
+
     # ------------------------------------------------------------------ trace tools (modelcheck.conform)
     # Compiled on first use, so `check` pays nothing for them.
 
