@@ -12,3 +12,26 @@ CompiledModel`): the model protocol plus its trace functions (``action_function`
 ``expr_function``, ``type_check_function``, ``static_instances``). docs/conformance.md is
 the user documentation.
 """
+
+from __future__ import annotations
+
+
+def validate_trace(model, path, *, complete: bool = False, coordinator: str = "tm", fmt: str = "auto",
+                   max_candidates: int | None = None):
+    """Validate the trace at ``path`` (JSON lines, a directory of ``*.trace.jsonl``, or
+    ITF for a ``.json`` file) against a compiled model (``modelcheck.load(...).model``);
+    returns a frozen :class:`~modelcheck.conform.validate.ValidationResult`. Raises
+    :class:`~modelcheck.conform.events.TraceError` on bad input."""
+    from pathlib import Path
+
+    from .events import read_itf, read_jsonl
+    from .validate import DEFAULT_MAX_CANDIDATES, validate_behaviours
+
+    p = Path(path)
+    itf = fmt == "itf" or (fmt == "auto" and p.is_file() and p.name.endswith(".json"))
+    behaviours = read_itf(p, model) if itf else read_jsonl(p, model, coordinator=coordinator)
+    return validate_behaviours(model, behaviours, complete=complete,
+                               max_candidates=max_candidates or DEFAULT_MAX_CANDIDATES)
+
+
+__all__ = ["validate_trace"]

@@ -119,6 +119,8 @@ class Event:
     raw_params: dict = field(default_factory=dict, compare=False)
     #: ``meta.participants`` when the event lists them (who takes part in its transaction)
     participants: tuple = ()
+    #: the file the event was read from (a directory of per-process traces has several)
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -374,7 +376,8 @@ def _decode_lines(raw: list[tuple[str, int, Any]], model, sort: bool, problems: 
         if isinstance(meta, dict) and isinstance(meta.get("participants"), list):
             parts = tuple(p for p in meta["participants"] if isinstance(p, str))  # see group()
         ev = Event(len(decoded), n, proc, txn, lc, ai, params, known, shape, values,
-                   observed=obj.get("state") or {}, raw_params=obj.get("params") or {}, participants=parts)
+                   observed=obj.get("state") or {}, raw_params=obj.get("params") or {}, participants=parts,
+                   file=file)
         key = (lc if lc is not None else 0, proc or "", file, n)
         decoded.append((key, ev))
     problems.sort(key=lambda p: (p.file, p.line or 0))
@@ -390,7 +393,7 @@ def _decode_lines(raw: list[tuple[str, int, Any]], model, sort: bool, problems: 
 
 def _reindex(ev: Event, k: int) -> Event:
     return Event(k, ev.line, ev.proc, ev.txn, ev.lc, ev.action, ev.params, ev.known, ev.shape, ev.values,
-                 ev.observed, ev.raw_params, ev.participants)
+                 ev.observed, ev.raw_params, ev.participants, ev.file)
 
 
 def group(events: list[Event], coordinator: str = "tm", source: str = "") -> list[Behaviour]:

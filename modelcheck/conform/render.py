@@ -65,7 +65,7 @@ def render_divergence(r: BehaviourResult, source: str = "") -> str:
     if d.kind == MISSING:
         out.append(f"  after event {d.event - 1} (the last), the trace ends")
     else:
-        loc = f" (line {d.line})" if d.line is not None else ""
+        loc = f" ({d.file}:{d.line})" if d.file else (f" (line {d.line})" if d.line is not None else "")
         who = f", process {d.proc}" if d.proc else ""
         what = "initial state" if d.event == 0 else f"event {d.event}"
         out.append(f"  {what}{loc}{who}: {d.action}")

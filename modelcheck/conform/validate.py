@@ -108,9 +108,12 @@ class Divergence:
     observed: dict = field(default_factory=dict)
     #: the observation decoded and shown as the spec writes values: (``rmState[rm1]``, ``prepared``)
     observed_shown: tuple[tuple[str, str], ...] = ()
+    #: the file of the event, when the trace is a directory of per-process files
+    file: str = ""
 
     def to_dict(self) -> dict:
-        d: dict[str, Any] = {"kind": self.kind, "event": self.event, "line": self.line, "proc": self.proc,
+        d: dict[str, Any] = {"kind": self.kind, "event": self.event, "file": self.file or None,
+                             "line": self.line, "proc": self.proc,
                              "action": self.action, "observed": self.observed,
                              "observed_values": {k: v for k, v in self.observed_shown},
                              "candidates_before": self.before.to_dict(), "examined": self.examined,
@@ -390,7 +393,8 @@ class Validator:
         )
         kind = INCORRECT if fired_any else UNEXPECTED
         return Divergence(kind, k + 1, ev.line, ev.proc, self._event_action(ev), ex.summarize(cands), instances,
-                          len(examined), observed=dict(ev.observed), observed_shown=ex.show_observation(ev))
+                          len(examined), observed=dict(ev.observed), observed_shown=ex.show_observation(ev),
+                          file=ev.file if ev.file and ev.file != beh.source else "")
 
     def _initial_divergence(self, beh: Behaviour) -> Divergence:
         ex = self.explainer

@@ -166,6 +166,16 @@ def test_directory_of_per_process_files_is_merged(tmp_path, capsys):
         write_jsonl(tmp_path / f"{proc}.trace.jsonl", [e for e in lines if e["proc"] == proc])
     code, out = run_json(capsys, TWOPHASE, tmp_path)
     assert code == 0 and out["events"] == 10
+    # a divergence names the per-process file and its line: the early commit is the
+    # TM's third event (two TMRcvPrepared, then TMCommit), so line 3 of tm.trace.jsonl
+    lines = [json.loads(x) for x in (TRACES / "tp_early_commit.jsonl").read_text().splitlines()]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for proc in ("tm", "rm1", "rm2", "rm3"):
+        write_jsonl(bad / f"{proc}.trace.jsonl", [e for e in lines if e["proc"] == proc])
+    code, out = run_json(capsys, TWOPHASE, bad)
+    d = out["behaviours"][0]["divergence"]
+    assert (code, d["event"], d["file"], d["line"]) == (1, 6, str(bad / "tm.trace.jsonl"), 3)
 
 
 # ----------------------------------------------------------------------------- partial observation
@@ -348,10 +358,16 @@ def test_itf_bad_state_is_located(tmp_path, capsys):
     assert msgs[1].startswith(f"{f}:7: states[0]: unknown variable `tmStat`")
 
 
-def test_result_object(capsys):
-    r = validate_behaviours(spec(TWOPHASE, consts=RM3).model,
-                            read_jsonl(TRACES / "tp_commit.jsonl", spec(TWOPHASE, consts=RM3).model))
-    assert r.exit_code == 0 and r.events == 10 and r.format == "jsonl"
+def test_python_api():
+    from modelcheck.conform import validate_trace
+
+    model = spec(TWOPHASE, consts=RM3).model
+    r = validate_trace(model, TRACES / "tp_commit.jsonl")
+    assert (r.verdict, r.exit_code, r.events, r.format) == ("explained", 0, 10, "jsonl")
+    r = validate_trace(model, TRACES / "tp_incomplete.jsonl", complete=True)
+    assert r.exit_code == 1 and r.behaviours[0].divergence.kind == MISSING
+    r2 = validate_behaviours(model, read_jsonl(TRACES / "tp_early_commit.jsonl", model))
+    assert r2.behaviours[0].divergence.event == 6
 
 
 # ----------------------------------------------------------------------------- limits and odd inputs
