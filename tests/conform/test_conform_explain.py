@@ -159,3 +159,54 @@ def _node_at(model, action, where):
             if isinstance(n, (ir.Binary, ir.Unary, ir.Call, ir.Name, ir.Quant, ir.Index)):
                 return n
     raise AssertionError(f"no node at {where.line}:{where.col}")
+
+
+DYNAMIC = """module Jobs
+models P = {p1, p2, p3}
+var pending: set[P]
+var done: set[P]
+var owner: P -> 0..2
+init {
+  pending = P
+  done = {}
+  owner = { p: 0 for p in P }
+}
+// a parameter whose domain is the state: only a pending job can finish
+action Finish(p in pending) {
+  require size(done) < 2
+  pick k in 1..2
+  done' = done union {p}
+  pending' = pending diff {p}
+  owner' = owner.put(p, k)
+}
+action Retry(p in done) {
+  either { pending' = pending union {p} } or { owner' = owner.put(p, 0) }
+}
+invariant Ok [typing]: size(done) <= 3
+"""
+
+
+def test_state_dependent_parameter_domains(tmp_path):
+    """Labels of Finish and Retry are given on first sight (their domains depend on the
+    state); the three evaluations agree on every reachable state, and a parameter value
+    outside its domain is reported as such by the validator."""
+    from modelcheck.api import load
+    from modelcheck.conform.events import read_jsonl
+    from modelcheck.conform.validate import Validator
+
+    sp = load("jobs.mc", text=DYNAMIC)
+    assert sp.model.static_instances() == 0
+    agree_on_every_state(sp.model)
+    f = tmp_path / "t.jsonl"
+    f.write_text('{"v": 1, "proc": "p1", "action": "Finish", "params": {"p": "p1"}}\n'
+                 '{"v": 1, "proc": "p1", "action": "Finish", "params": {"p": "p1"}}\n')
+    (b,) = read_jsonl(f, sp.model)
+    r = Validator(sp.model).validate(b, record=True)
+    # after Finish(p1) two states fit: the pick k in 1..2 is not observed
+    assert r.sizes == (1, 2)
+    d = r.divergence
+    assert (d.kind, d.event) == ("unexpected-action", 2)
+    (g,) = d.instances[0].groups
+    (fail,) = g.failures
+    assert fail.kind == "parameter" and fail.message == "p = p1 is not in pending"
+    assert fail.values == (("pending", "{p2, p3}"),)
