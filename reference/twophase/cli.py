@@ -15,7 +15,7 @@ import signal
 import sys
 
 from . import client, cluster
-from .protocol import BUG_NAMES, Bugs
+from .protocol import BUG_NAMES, Bugs, transfer_ops
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -272,7 +272,7 @@ def _sim(a) -> int:
     s = Sim(a.participants, accounts=a.accounts, bugs=Bugs.from_names(a.bug))
     rng = random.Random(a.seed)
     for i in range(a.transfers):
-        s.submit(f"t{i}", client.transfer(rng, s.rms, a.accounts))
+        s.submit(f"t{i}", transfer_ops(rng, s.rms, a.accounts))
     outputs = []
     if a.schedule_out:
         outputs.append(a.schedule_out)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import cluster, wal
+from .protocol import transfer_ops
 from .runtime import read_addr
 
 
@@ -46,20 +47,6 @@ async def request(directory: str, name: str, body: dict, timeout: float = 2.0) -
 
 def request_sync(directory: str, name: str, body: dict, timeout: float = 2.0) -> dict:
     return asyncio.run(request(directory, name, body, timeout))
-
-
-def transfer(rng: random.Random, participants: list[str], accounts: int, max_amount: int = 10) -> dict:
-    """One transfer touching every participant: an account debited, one account on each
-    other participant credited, the credits summing to the debit (same as sim.transfer_ops)."""
-    src = rng.choice(participants)
-    amount = rng.randint(1, max_amount)
-    others = [r for r in participants if r != src]
-    cuts = sorted(rng.randint(0, amount) for _ in range(len(others) - 1))
-    shares = [b - a for a, b in zip([0] + cuts, cuts + [amount])]
-    ops = {src: [[f"a{rng.randrange(accounts)}", -amount]]}
-    for r, s in zip(others, shares):
-        ops[r] = [[f"a{rng.randrange(accounts)}", s]]
-    return ops
 
 
 @dataclass
@@ -148,7 +135,7 @@ async def run_workload(directory: str, transfers: int, *, concurrency: int = 4, 
     res = WorkloadResult()
     conn = _TMConn(directory)
     lost: list[str] = []
-    todo = [(f"{prefix}-{i}", transfer(rng, conf["participants"], conf["accounts"])) for i in range(transfers)]
+    todo = [(f"{prefix}-{i}", transfer_ops(rng, conf["participants"], conf["accounts"])) for i in range(transfers)]
     res.txns = [t for t, _ in todo]
     it = iter(todo)
     t0 = time.monotonic()

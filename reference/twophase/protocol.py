@@ -211,3 +211,20 @@ class MachineBase:
 
     def _stale(self, msg: Msg) -> bool:
         return msg.lc <= self.boot_lc
+
+
+# ------------------------------------------------------------------ workload
+
+def transfer_ops(rng, participants, accounts: int, max_amount: int = 10) -> dict:
+    """A random transfer touching every participant: one account debited, one account on
+    each other participant credited, the credits summing to the debit. Accounts are
+    a0..a{accounts-1} on every participant. Returns {participant: [[account, delta]]}."""
+    src = rng.choice(participants)
+    amount = rng.randint(1, max_amount)
+    others = [r for r in participants if r != src]
+    cuts = sorted(rng.randint(0, amount) for _ in range(len(others) - 1))
+    shares = [b - a for a, b in zip([0] + cuts, cuts + [amount])]
+    ops = {src: [[f"a{rng.randrange(accounts)}", -amount]]}
+    for r, s in zip(others, shares):
+        ops[r] = [[f"a{rng.randrange(accounts)}", s]]
+    return ops

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from .coordinator import DOWN, Coordinator
 from .participant import Participant
 from .protocol import (Bugs, CancelTimer, Deliver, Emit, Log, Msg, Note, Reply, Request, Send,
-                       SetTimer, TimerFired)
+                       SetTimer, TimerFired, transfer_ops)
 from .wal import MAGIC, encode_record, scan
 
 
@@ -248,6 +248,23 @@ class Sim:
                 out.append(Step("crash", n))
         return out
 
+    def deliveries(self, dst: str | None = None, src: str | None = None, kind: str | None = None,
+                   txn: str | None = None) -> list[Step]:
+        """The deliver steps enabled now, filtered by receiver, sender, message kind, txn."""
+        out = []
+        for (s, d), q in self.net.items():
+            if (dst is None or d == dst) and (src is None or s == src) and self.procs[d].up:
+                out.extend(Step("deliver", d, (s, i)) for i, m in enumerate(q)
+                           if (kind is None or m.kind == kind) and (txn is None or m.txn == txn))
+        return out
+
+    def deliver(self, dst: str, src: str, kind: str, txn: str | None = None) -> list[dict]:
+        """Deliver the oldest matching message (a StepError if there is none)."""
+        steps = self.deliveries(dst, src, kind, txn)
+        if not steps:
+            raise StepError(f"no {kind} message from {src} to {dst} in flight")
+        return self.step(steps[0])
+
     def message(self, step: Step) -> Msg:
         src, i = step.arg
         return self.net[(src, step.proc)][i]
@@ -321,26 +338,27 @@ class Sim:
     # -------------------------------------------------------------- runs
 
     def run_random(self, steps: int, seed: int = 0, *, crash_weight: float = 0.02, timer_weight: float = 0.1,
-                   max_crashes: int | None = None, stop_when_quiet: bool = True) -> list[str]:
-        """Take up to ``steps`` steps chosen by a seeded generator (weights: 1 for
+                   max_crashes: int | None = None) -> list[str]:
+        """Take up to ``steps`` steps chosen by a seeded generator: weight 1 for
         deliveries, requests and internal steps, ``timer_weight`` for timers,
-        ``crash_weight`` for crashes, 0.5 for restarts). Returns the labels taken."""
+        ``crash_weight`` for crashes (at most ``max_crashes``), 0.5 for restarts. Stops
+        early once only timers and crashes are left and nothing is pending (no vote
+        timer armed, no participant in doubt). Returns the labels of the steps taken."""
         rng = random.Random(seed)
         crashes = 0
         taken = []
         for _ in range(steps):
-            allow = max_crashes is None or crashes < max_crashes
-            en = self.enabled(crashes=allow and crash_weight > 0)
-            if stop_when_quiet and all(s.kind in ("timer", "crash") for s in en) and not self.in_doubt():
-                if not any(s.kind == "timer" and s.arg[0] == "vote" for s in en):
-                    break
+            allow = crash_weight > 0 and (max_crashes is None or crashes < max_crashes)
+            en = self.enabled(crashes=allow)
             if not en:
+                break
+            if all(s.kind in ("timer", "crash") for s in en) and \
+                    not any(s.kind == "timer" and s.arg[0] == "vote" for s in en) and not self.in_doubt():
                 break
             w = [crash_weight if s.kind == "crash" else timer_weight if s.kind == "timer"
                  else 0.5 if s.kind == "restart" else 1.0 for s in en]
             s = rng.choices(en, weights=w)[0]
-            if s.kind == "crash":
-                crashes += 1
+            crashes += s.kind == "crash"
             self.step(s)
             taken.append(str(s))
         return taken
@@ -448,16 +466,3 @@ class Sim:
                 out.setdefault(x, {})[rm] = t.state
         return out
 
-
-def transfer_ops(rng: random.Random, rms: list[str], accounts: int, max_amount: int = 10) -> dict:
-    """A transfer touching every participant: one account is debited, one account on
-    each other participant credited, the credits summing to the debit."""
-    src = rng.choice(rms)
-    amount = rng.randint(1, max_amount)
-    others = [r for r in rms if r != src]
-    cuts = sorted(rng.randint(0, amount) for _ in range(len(others) - 1))
-    shares = [b - a for a, b in zip([0] + cuts, cuts + [amount])]
-    ops = {src: ((f"a{rng.randrange(accounts)}", -amount),)}
-    for r, s in zip(others, shares):
-        ops[r] = ((f"a{rng.randrange(accounts)}", s),)
-    return ops
