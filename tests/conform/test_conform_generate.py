@@ -148,3 +148,11 @@ def test_generated_traces_validate(tmp_path):
         f = write_jsonl(tmp_path / f"{t.file}.jsonl", events)
         r = validate_behaviours(sp.model, read_jsonl(f, sp.model), complete=False)
         assert r.verdict == "explained"
+
+
+def test_json_output(tmp_path, capsys):
+    assert gen(tmp_path, CRASH, "--cover", "actions", "--traces", "2", "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {**manifest(tmp_path), "out": str(tmp_path / "out"), "seconds": out["seconds"]}
+    assert [c["mode"] for c in out["coverage"]] == ["actions", "walks"]
+    assert [t["kind"] for t in out["traces"]][-2:] == ["walk", "walk"]
