@@ -189,6 +189,8 @@ def _dispatch(a) -> int:
         return 0
 
     if a.cmd == "kill":
+        if a.name not in cluster.load(a.dir)["roles"]:
+            return _fail(f"no process {a.name!r} in this cluster")
         pid = cluster.kill(a.dir, a.name, signal.SIGKILL if a.signal == "KILL" else signal.SIGTERM)
         print(f"killed {a.name} (pid {pid}) with SIG{a.signal}")
         if a.restart:

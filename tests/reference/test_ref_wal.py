@@ -1,0 +1,165 @@
+"""The write-ahead log file (reference/twophase/wal.py) and the trace files (trace.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zlib
+
+import pytest
+
+from reference.twophase import wal
+from reference.twophase.trace import TraceError, TraceFile, merge_dir, merge_events, read_events
+
+RECS = [{"t": "init", "balances": {"a0": 100}}, {"t": "yes", "txn": "t1", "ops": [["a0", -5]], "lc": 3},
+        {"t": "commit", "txn": "t1", "ops": [["a0", -5]], "lc": 9}]
+
+
+def write_log(path, recs=RECS, extra=b""):
+    w = wal.WAL(str(path))
+    w.open()
+    for r in recs:
+        w.append(r)
+    w.sync()
+    w.close()
+    size = os.path.getsize(path)
+    if extra:
+        with open(path, "ab") as f:
+            f.write(extra)
+    return size
+
+
+def test_record_layout():
+    b = wal.encode_record({"t": "x"})
+    payload = b'{"t":"x"}'
+    assert b == struct.pack(">II", len(payload), zlib.crc32(payload)) + payload
+
+
+def test_round_trip(tmp_path):
+    p = tmp_path / "a.wal"
+    size = write_log(p)
+    sc = wal.inspect(str(p))
+    assert sc.records == RECS and sc.problem is None and sc.good_end == size
+    assert sc.offsets[0] == len(wal.MAGIC)
+    w = wal.WAL(str(p))
+    sc2, note = w.open()
+    assert sc2.records == RECS and note is None
+    w.close()
+
+
+def _recover(p):
+    w = wal.WAL(str(p))
+    sc, note = w.open()
+    w.append({"t": "after"})
+    w.sync()
+    w.close()
+    return sc, note
+
+
+@pytest.mark.parametrize("tail,problem,detail", [
+    (b"\x00\x00", "torn", "incomplete record header (2 of 8 bytes)"),
+    (struct.pack(">II", 50, 0) + b'{"t":', "torn", "incomplete record (5 of 50 payload bytes)"),
+    (struct.pack(">II", 4, 1234) + b"abcd", "corrupt", "checksum mismatch"),
+    (struct.pack(">II", 2, zlib.crc32(b"[]")) + b"[]", "corrupt", "payload is not a JSON object"),
+    (struct.pack(">II", 1 << 30, 0), "corrupt", "implausible record length 1073741824"),
+])
+def test_bad_tail_is_dropped_saved_and_reported(tmp_path, tail, problem, detail):
+    p = tmp_path / "a.wal"
+    good = write_log(p)
+    with open(p, "ab") as f:
+        f.write(tail)
+    sc = wal.inspect(str(p))                         # inspect does not change the file
+    assert (sc.problem, sc.detail, sc.good_end, sc.dropped) == (problem, detail, good, len(tail))
+    assert os.path.getsize(p) == good + len(tail)
+    sc, note = _recover(p)
+    assert sc.records == RECS
+    assert note.startswith(f"{p}: {problem} tail at offset {good} dropped: {detail}")
+    side = tmp_path / f"a.wal.dropped-{good}"
+    assert side.read_bytes() == tail                 # the dropped bytes are kept
+    after = wal.inspect(str(p))
+    assert after.problem is None and after.records == RECS + [{"t": "after"}]
+
+
+def test_dropped_bytes_never_overwrite(tmp_path):
+    p = tmp_path / "a.wal"
+    good = write_log(p, extra=b"\x01")
+    (tmp_path / f"a.wal.dropped-{good}").write_bytes(b"someone's file")
+    w = wal.WAL(str(p))
+    _, note = w.open()
+    w.close()
+    assert (tmp_path / f"a.wal.dropped-{good}").read_bytes() == b"someone's file"
+    assert (tmp_path / f"a.wal.dropped-{good}.1").read_bytes() == b"\x01"
+    assert f"a.wal.dropped-{good}.1" in note
+
+
+def test_corrupt_record_in_the_middle_drops_the_rest(tmp_path):
+    p = tmp_path / "a.wal"
+    write_log(p)
+    data = bytearray(p.read_bytes())
+    second = wal.scan(bytes(data)).offsets[1]
+    data[second + 10] ^= 0x20                        # inside record 2's payload
+    p.write_bytes(bytes(data))
+    sc = wal.inspect(str(p))
+    # the length fields after a bad record cannot be trusted: record 3 goes too
+    assert (sc.records, sc.problem, sc.detail, sc.good_end) == (RECS[:1], "corrupt", "checksum mismatch", second)
+
+
+def test_torn_header_and_empty_file(tmp_path):
+    p = tmp_path / "a.wal"
+    p.write_bytes(wal.MAGIC[:3])
+    sc, note = _recover(p)
+    assert sc.records == [] and "incomplete file header" in note
+    assert wal.inspect(str(p)).records == [{"t": "after"}]
+    q = tmp_path / "b.wal"
+    q.write_bytes(b"")
+    sc, note = _recover(q)
+    assert sc.records == [] and note is None
+
+
+def test_not_a_log_is_refused_and_left_alone(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_bytes(b"my precious notes\n")
+    with pytest.raises(wal.NotALog, match="not a write-ahead log"):
+        wal.WAL(str(p)).open()
+    assert p.read_bytes() == b"my precious notes\n"
+
+
+# ---------------------------------------------------------------- trace files
+
+def ev(proc, lc, action="A", txn="t1"):
+    return {"v": 1, "proc": proc, "lc": lc, "txn": txn, "action": action, "params": {}, "state": {}}
+
+
+def test_trace_file_resumes_after_an_incomplete_line(tmp_path):
+    p = tmp_path / "rm1.trace.jsonl"
+    p.write_text(json.dumps(ev("rm1", 4)) + "\n" + json.dumps(ev("rm1", 7)) + "\n" + '{"v": 1, "pr')
+    t = TraceFile(str(p))
+    assert t.open() == 7 and "incomplete last line" in t.note
+    t.write(ev("rm1", 8))
+    t.close()
+    assert [e["lc"] for e in read_events(str(p))] == [4, 7, 8]
+
+
+def test_merge_orders_by_lc_then_proc(tmp_path):
+    for proc, lcs in {"tm": [1, 3, 5], "rm1": [2, 3, 6], "rm2": [3, 4]}.items():
+        (tmp_path / f"{proc}.trace.jsonl").write_text("".join(json.dumps(ev(proc, lc)) + "\n" for lc in lcs))
+    m = merge_dir(str(tmp_path))
+    assert [(e["lc"], e["proc"]) for e in m.events] == [(1, "tm"), (2, "rm1"), (3, "rm1"), (3, "rm2"), (3, "tm"),
+                                                          (4, "rm2"), (5, "tm"), (6, "rm1")]
+
+
+def test_bad_traces_are_located(tmp_path):
+    p = tmp_path / "rm1.trace.jsonl"
+    p.write_text(json.dumps(ev("rm1", 1)) + "\n{oops\n")
+    with pytest.raises(TraceError, match=r"rm1.trace.jsonl:2: not JSON"):
+        read_events(str(p))
+    bad = ev("rm1", 2)
+    del bad["state"]
+    p.write_text(json.dumps(bad) + "\n")
+    with pytest.raises(TraceError, match=r":1: missing field\(s\) state"):
+        read_events(str(p))
+    with pytest.raises(TraceError, match="lc 2 does not increase"):
+        merge_events({"rm1": [ev("rm1", 2), ev("rm1", 2)]})
+    with pytest.raises(TraceError, match="is from 'tm'"):
+        merge_events({"rm1": [ev("tm", 2)]})
