@@ -95,6 +95,8 @@ def cmd_check(args) -> int:
     from .report import result_to_dict
 
     consts = _parse_consts(args.const)
+    if args.itf:
+        _itf_targets_ok(args)
     spec = load(args.spec, consts=consts, config=args.config)
     for w in spec.warnings:
         print(w.render(spec.checked.module.source), file=sys.stderr)
@@ -109,19 +111,68 @@ def cmd_check(args) -> int:
         json.dump(obj, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
+        out = _TextOut()
         title = f"{spec.name} ({args.spec}) with {spec.describe_consts() or 'no constants'}"
-        print(render_summary(result, title))
+        out.emit(render_summary(result, title, paint=out.paint))
         if args.coverage:
             print(render_coverage(result))
         if result.error:
             print(result.error)
         for v in result.violations:
             print()
-            print(render_violation(spec.model, v, full=args.full))
+            out.emit(render_violation(spec.model, v, full=args.full, paint=out.paint))
         for w in result.witnesses:
             print()
-            print(render_witness(spec.model, w, full=args.full))
+            out.emit(render_witness(spec.model, w, full=args.full, paint=out.paint))
+    if args.itf:
+        return _write_itf(args, spec, result) or result.exit_code
     return result.exit_code
+
+
+class _TextOut:
+    """Prints rendered text to stdout: coloured on a terminal, plain in a pipe or with
+    NO_COLOR (modelcheck/render/colour.py)."""
+
+    def __init__(self):
+        from .render.colour import Painter, use_colour
+
+        self.painter = Painter(sys.stdout) if use_colour(sys.stdout) else None
+        self.paint = self.painter.paint if self.painter else (lambda text, role: text)
+
+    def emit(self, text: str) -> None:
+        if self.painter is None:
+            print(text)
+        else:
+            sys.stdout.flush()
+            self.painter.emit(text)
+
+
+def _itf_targets_ok(args) -> None:
+    """Before a search: refuse an --itf FILE that exists (without --force), so a long
+    run does not end with nowhere to write."""
+    from .itfout import ITFOutputError, check_target
+
+    try:
+        check_target(args.itf, force=args.force)
+    except ITFOutputError as e:
+        raise UsageError(str(e)) from None
+
+
+def _write_itf(args, spec, result) -> int:
+    """Write every counterexample and witness as ITF (modelcheck/itfout.py); 0, or 2 if
+    a file would be overwritten."""
+    from .itfout import ITFOutputError, write_traces
+
+    try:
+        written = write_traces(args.itf, spec.model, result, source=args.spec, force=args.force)
+    except ITFOutputError as e:
+        print(f"modelcheck: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if not written:
+        print(f"no counterexample or witness: no ITF trace written to {args.itf}", file=sys.stderr)
+    for prop, path in written:
+        print(f"ITF trace of {prop} written to {path}", file=sys.stderr)
+    return 0
 
 
 def _sim_progress_printer(stream):
@@ -150,6 +201,8 @@ def cmd_simulate(args) -> int:
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError("--time-limit must be positive")
     consts = _parse_consts(args.const)
+    if args.itf:
+        _itf_targets_ok(args)
     spec = load(args.spec, consts=consts, config=args.config)
     for w in spec.warnings:
         print(w.render(spec.checked.module.source), file=sys.stderr)
@@ -166,8 +219,9 @@ def cmd_simulate(args) -> int:
         json.dump(obj, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
+        out = _TextOut()
         title = f"{spec.name} ({args.spec}) with {spec.describe_consts() or 'no constants'}"
-        print(render_simulation_summary(result, title))
+        out.emit(render_simulation_summary(result, title, paint=out.paint))
         if result.error:
             print(result.error)
         for v in result.violations:
@@ -175,7 +229,9 @@ def cmd_simulate(args) -> int:
             how = render_shrink(result, v)
             if how:
                 print(how)
-            print(render_violation(spec.model, v, full=args.full))
+            out.emit(render_violation(spec.model, v, full=args.full, paint=out.paint))
+    if args.itf:
+        return _write_itf(args, spec, result) or result.exit_code
     return result.exit_code
 
 
@@ -193,6 +249,14 @@ def cmd_source(args) -> int:
     return 0
 
 
+def _add_itf_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--itf", metavar="PATH",
+                   help="write every counterexample and witness as an ITF JSON trace: to PATH if there "
+                        "is one, to PATH with the property name before .itf.json if there are several, "
+                        "or into PATH/<Property>.itf.json if PATH is a directory (README: ITF traces)")
+    p.add_argument("--force", action="store_true", help="overwrite existing --itf files")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _ArgParser(prog="modelcheck", description="Check protocol specs exhaustively, or simulate them.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_ArgParser)
@@ -205,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--coverage", action="store_true", help="print per-action coverage")
     c.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
     c.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_itf_options(c)
     c.set_defaults(func=cmd_check)
 
     r = sub.add_parser("simulate", help="random simulation: seeded random walks, for configurations "
@@ -228,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--full", action="store_true", help="print whole states in counterexamples")
     r.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
     r.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_itf_options(r)
     r.set_defaults(func=cmd_simulate)
 
     s = sub.add_parser("suite", help="check every bundled spec configuration and write a report")

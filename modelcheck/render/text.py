@@ -2,44 +2,101 @@
 
 A counterexample is printed as numbered steps: the initial state in full, then for
 each step the action with its parameters and only the variables that changed
-(``name: old -> new``). ``full=True`` prints whole states.
+(``name: old -> new``). ``full=True`` prints whole states. Values are printed as a
+spec writes them, sets and maps in a stable order (:func:`modelcheck.values.show`).
+
+A change whose line would be wider than :data:`WIDE` characters is printed entry by
+entry instead, for functions, maps and records, recursively: ``recorder.pc: A -> B``,
+``state[s2]: LOOKING -> FOLLOWING`` (one line per entry that changed; an entry a map
+gains or loses shows ``(absent)``). Short changes stay on one line, as the README's
+examples show.
+
+Colour: every function takes ``paint(text, role) -> str``; the default returns the
+text unchanged, so the plain output never carries escape codes. The CLI passes
+:func:`modelcheck.render.colour.painter`'s function on a terminal (not in a pipe, not
+with ``NO_COLOR``), which wraps each piece in rich markup for its role.
 """
 
 from __future__ import annotations
 
 from ..result import CheckResult, Trace, Violation
+from ..types import FunT, MapT, RecordT, domain_values
+from ..values import show, sort_values
+
+#: a change line wider than this is broken up entry by entry (functions, maps, records)
+WIDE = 120
+INDENT = "       "
 
 
-def render_trace(model, trace: Trace, full: bool = False) -> str:
+def _plain(text: str, role: str) -> str:
+    return text
+
+
+_ABSENT = object()
+
+
+def _diff(path: str, a, b, t, paint) -> list[str]:
+    """``path: old -> new`` lines for a changed value of type ``t`` (None: unknown)."""
+    sa = "(absent)" if a is _ABSENT else (show(a, t) if t is not None else repr(a))
+    sb = "(absent)" if b is _ABSENT else (show(b, t) if t is not None else repr(b))
+    if len(INDENT) + len(path) + len(sa) + len(sb) + 6 > WIDE and a is not _ABSENT and b is not _ABSENT:
+        out: list[str] = []
+        if isinstance(t, FunT):
+            for k, x, y in zip(domain_values(t.dom), a, b):
+                if x != y:
+                    out += _diff(f"{path}[{show(k, t.dom)}]", x, y, t.cod, paint)
+            return out
+        if isinstance(t, MapT):
+            for k in sort_values(set(a) | set(b)):
+                x, y = a.get(k, _ABSENT), b.get(k, _ABSENT)
+                if x != y:
+                    out += _diff(f"{path}[{show(k, t.key)}]", x, y, t.val, paint)
+            return out
+        if isinstance(t, RecordT):
+            for (f, ft), x, y in zip(t.fields, a, b):
+                if x != y:
+                    out += _diff(f"{path}.{f}", x, y, ft, paint)
+            return out
+    return [f"{INDENT}{paint(path, 'var')}: {paint(sa, 'old')} {paint('->', 'arrow')} {paint(sb, 'new')}"]
+
+
+def render_trace(model, trace: Trace, full: bool = False, paint=_plain) -> str:
     lines = []
     prev = None
+    types = getattr(model, "var_types", None)
     for i, (state, label) in enumerate(zip(trace.states, trace.labels)):
-        marker = "  <- loop starts here" if trace.loop == i else ""
+        marker = paint("  <- loop starts here", "loop") if trace.loop == i else ""
+        num = paint(f"{i + 1}.", "step")
         if label is None:
-            lines.append(f"  {i + 1}. initial state{marker}")
+            lines.append(f"  {num} {paint('initial state', 'init')}{marker}")
         else:
-            lines.append(f"  {i + 1}. {model.describe(label).show()}{marker}")
+            lines.append(f"  {num} {paint(model.describe(label).show(), 'action')}{marker}")
         for k, name in enumerate(model.variables):
-            new = model.show_value(k, state[k])
             if prev is None or full:
-                lines.append(f"       {name} = {new}")
+                lines.append(f"{INDENT}{paint(name, 'var')} = {model.show_value(k, state[k])}")
             elif state[k] != prev[k]:
-                lines.append(f"       {name}: {model.show_value(k, prev[k])} -> {new}")
+                t = types[k] if types is not None else None
+                if t is None:
+                    lines.append(f"{INDENT}{paint(name, 'var')}: {paint(model.show_value(k, prev[k]), 'old')} "
+                                 f"{paint('->', 'arrow')} {paint(model.show_value(k, state[k]), 'new')}")
+                else:
+                    lines.extend(_diff(name, prev[k], state[k], t, paint))
         if prev is not None and not full and state == prev:
-            lines.append("       (no variable changed)")
+            lines.append(f"{INDENT}{paint('(no variable changed)', 'dim')}")
         prev = state
     if trace.loop is not None:
         if trace.loop_label is None:
-            lines.append(f"  then state {len(trace.states)} repeats forever (stuttering: no fair action "
-                         "is forced to move it)")
+            lines.append(paint(f"  then state {len(trace.states)} repeats forever (stuttering: no fair action "
+                               "is forced to move it)", "loop"))
         else:
-            lines.append(f"  {len(trace.states) + 1}. {model.describe(trace.loop_label).show()}"
-                         f" goes back to state {trace.loop + 1}; the cycle {trace.loop + 1}..{len(trace.states)} "
-                         "repeats forever")
+            lines.append(f"  {paint(f'{len(trace.states) + 1}.', 'step')} "
+                         f"{paint(model.describe(trace.loop_label).show(), 'action')}"
+                         + paint(f" goes back to state {trace.loop + 1}; the cycle {trace.loop + 1}.."
+                                 f"{len(trace.states)} repeats forever", "loop"))
     return "\n".join(lines)
 
 
-def render_violation(model, v: Violation, full: bool = False) -> str:
+def render_violation(model, v: Violation, full: bool = False, paint=_plain) -> str:
     n = len(v.trace)
     if v.kind == "deadlock":
         head = f"Deadlock: a state with no enabled action, reached in {n} states"
@@ -47,7 +104,7 @@ def render_violation(model, v: Violation, full: bool = False) -> str:
         head = f"Assertion {v.property} failed: {v.message}"
     elif v.kind == "temporal" and not v.trace.states:
         head = f"Temporal property {v.property} [{v.cls}] violated{_for(v.message)}"
-        return head
+        return paint(head, "head")
     elif v.kind == "temporal" and v.trace.loop is None:
         head = (f"Temporal property {v.property} [{v.cls}] violated{_for(v.message)}: "
                 f"a bad state is reached in {n} states")
@@ -59,31 +116,32 @@ def render_violation(model, v: Violation, full: bool = False) -> str:
         head = f"Step property {v.property} [{v.cls}] violated by the last step of {n} states"
     else:
         head = f"Invariant {v.property} [{v.cls}] violated in {n} states"
-    body = render_trace(model, v.trace, full)
+    body = render_trace(model, v.trace, full, paint)
     tail = ""
     if v.kind == "assertion" and v.failed_label is not None:
-        tail = f"\n  then {model.describe(v.failed_label).show()} fails the assertion"
-    return f"{head}:\n{body}{tail}"
+        tail = f"\n  then {paint(model.describe(v.failed_label).show(), 'action')} fails the assertion"
+    return f"{paint(head + ':', 'head')}\n{body}{tail}"
 
 
 def _for(message: str) -> str:
     return f" ({message})" if message else ""
 
 
-def render_witness(model, w, full: bool = False) -> str:
+def render_witness(model, w, full: bool = False, paint=_plain) -> str:
     n = len(w.trace)
     head = f"Reachable {w.property} [{w.cls}]{_for(w.message)}: witnessed in {n} states"
-    return f"{head}:\n{render_trace(model, w.trace, full)}"
+    return f"{paint(head + ':', 'witness')}\n{render_trace(model, w.trace, full, paint)}"
 
 
-def _property_lines(result: CheckResult) -> list[str]:
+def _property_lines(result: CheckResult, paint=_plain) -> list[str]:
     width = max([len(p.name) for p in result.properties] + [8])
-    return [f"  {p.name:<{width}}  {p.cls:<11} {p.kind:<9}  {p.verdict}" for p in result.properties]
+    return [f"  {p.name:<{width}}  {p.cls:<11} {p.kind:<9}  {paint(str(p.verdict), 'verdict.' + str(p.verdict))}"
+            for p in result.properties]
 
 
-def render_summary(result: CheckResult, title: str) -> str:
-    lines = [title]
-    lines.extend(_property_lines(result))
+def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
+    lines = [paint(title, "title")]
+    lines.extend(_property_lines(result, paint))
     lines.append(
         f"  {result.distinct_states} distinct states, {result.generated_states} generated, "
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
@@ -92,8 +150,8 @@ def render_summary(result: CheckResult, title: str) -> str:
     if result.stop_reason.value not in ("exhausted", "violation", "error"):
         lines.append(f"  search stopped by --{result.stop_reason.value}: not exhaustive, nothing proven")
     for w in result.warnings:
-        lines.append(f"  warning: {w}")
-    lines.append(f"  verdict: {result.verdict}")
+        lines.append(paint(f"  warning: {w}", "warning"))
+    lines.append(f"  verdict: {paint(str(result.verdict), 'verdict.' + str(result.verdict))}")
     return "\n".join(lines)
 
 
@@ -112,12 +170,12 @@ _ENDS = {"depth": "the depth bound", "deadlock": "no successor", "constraint": "
          "violation": "a violation", "assertion": "a failed assertion"}
 
 
-def render_simulation_summary(result: CheckResult, title: str) -> str:
+def render_simulation_summary(result: CheckResult, title: str, paint=_plain) -> str:
     """The summary of a random simulation (``modelcheck simulate``): it never says
     ``holds``; with no violation found it says how many traces were run."""
     sim = result.simulation
-    lines = [title]
-    lines.extend(_property_lines(result))
+    lines = [paint(title, "title")]
+    lines.extend(_property_lines(result, paint))
     lines.append(
         f"  {sim.traces} traces of up to {sim.max_depth} states (seed {sim.seed}), {sim.steps} steps, "
         f"{result.distinct_states} distinct states, longest trace {result.depth} states, "
@@ -132,12 +190,12 @@ def render_simulation_summary(result: CheckResult, title: str) -> str:
     if result.stop_reason.value == "time-limit":
         lines.append(f"  stopped by --time-limit after {sim.traces} of {sim.max_traces} traces")
     for w in result.warnings:
-        lines.append(f"  warning: {w}")
+        lines.append(paint(f"  warning: {w}", "warning"))
     if result.verdict.value == "not-violated":
-        lines.append(f"  verdict: not-violated: no violation found in {sim.traces} traces "
-                     "(random simulation, not exhaustive: nothing is proven)")
+        lines.append(f"  verdict: {paint('not-violated', 'verdict.not-violated')}: no violation found in "
+                     f"{sim.traces} traces (random simulation, not exhaustive: nothing is proven)")
     else:
-        lines.append(f"  verdict: {result.verdict}")
+        lines.append(f"  verdict: {paint(str(result.verdict), 'verdict.' + str(result.verdict))}")
     return "\n".join(lines)
 
 
