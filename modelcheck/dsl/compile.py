@@ -516,12 +516,18 @@ class Compiler:
             out = f"(lambda {py}: {out})({val})"
         return out
 
-    def binders_src(self, binders, env) -> tuple[str, dict]:
-        """``for a in A for b in B`` and the environment inside it."""
+    def binders_src(self, binders, env, direct_elems: bool = False) -> tuple[str, dict]:
+        """``for a in A for b in B`` and the environment inside it. With
+        ``direct_elems`` (quantifiers, where repeats do not matter) a binder over
+        ``elems(s)`` runs over the sequence itself instead of a set built from it."""
         env2 = dict(env)
         clauses = []
         for b in binders:
-            dom = self.x(b.domain, env2)
+            r = self.ref(b.domain) if isinstance(b.domain, ir.Call) else None
+            if direct_elems and r is not None and r.kind == "builtin" and r.name == "elems":
+                dom = self.x(b.domain.args[0], env2)
+            else:
+                dom = self.x(b.domain, env2)
             py = env["$ctx"].fresh(b.name)
             clauses.append(f"for {py} in {dom}")
             env2[b.name] = py
@@ -553,7 +559,7 @@ class Compiler:
             parts = [self.x(e.body, en) for en in envs]
             joiner = " and " if e.kind == "forall" else " or "
             return "(" + joiner.join(parts) + ")"
-        clauses, env2 = self.binders_src(e.binders, env)
+        clauses, env2 = self.binders_src(e.binders, env, direct_elems=True)
         body = self.x(e.body, env2)
         fn = "all" if e.kind == "forall" else "any"
         return f"{fn}({body} {clauses})"
@@ -659,6 +665,9 @@ class Compiler:
                 lo, hi = bt.dom.lo, bt.dom.hi
                 if _is_int_literal(key) and lo <= int(key) <= hi:
                     return f"{base}[{int(key) - lo}]"
+                known = self.int_range(key, env)
+                if known is not None and lo <= known[0] and known[1] <= hi:
+                    return f"{base}[{pos}]"
                 if _is_simple(key):
                     # inline bounds check (no call): the function has hi - lo + 1 places
                     return self.wrap(e, f"({base}[{pos}] if {lo} <= {key} <= {hi} else _nth({base}, {pos} + 1))")
@@ -755,6 +764,12 @@ class Compiler:
                     i = int(pos)
                     return f"({a[0]}[:{i}] + ({a[2]},) + {a[0]}[{i + 1}:])"
                 if isinstance(t0.dom, IntT):
+                    known = self.int_range(a[1], env)
+                    if known is not None and t0.dom.lo <= known[0] and known[1] <= t0.dom.hi:
+                        # the key is known to be in the domain: no bounds check
+                        if _is_simple(a[0]):
+                            return f"({a[0]}[:{pos}] + ({a[2]},) + {a[0]}[{pos} + 1:])"
+                        return f"_tput({a[0]}, {pos}, {a[2]})"
                     return w(f"_seqput({a[0]}, {pos} + 1, {a[2]})")
                 return f"_tput({a[0]}, {pos}, {a[2]})"
             if isinstance(t0, MapT):
@@ -786,6 +801,62 @@ class Compiler:
         if name == "count":
             return f"{a[0]}.get({a[1]}, 0)"
         raise AssertionError(f"unknown builtin {name}")
+
+    # ------------------------------------------------------------------ value ranges
+
+    @staticmethod
+    def int_range(src: str, env: dict) -> tuple[int, int] | None:
+        """The (lo, hi) bounds of a generated integer expression, when it is a literal or
+        a binder over constant integers (recorded by the ``pick`` that binds it)."""
+        if _is_int_literal(src):
+            return int(src), int(src)
+        return env.get("$ranges", {}).get(src)
+
+    def within(self, e: ir.Node, t: Type, env: dict) -> bool:
+        """True when every value ``e`` can take satisfies the bounds of ``t``, so that the
+        range check of an assignment can be left out. Conservative: False unless it
+        follows from the shape of ``e`` (an unprimed variable of type ``t`` holds a
+        checked value; ``put``, ``union``, ``diff``, set displays and ``if`` keep bounds
+        their parts keep; a binder or literal is compared with the bounds)."""
+        if self.validator(t, "_x", _Ctx()) is None:
+            return True
+        if isinstance(e, ir.Name):
+            r = self.ref(e)
+            if r is not None and r.kind == "var":
+                return self.var_types[r.index] == t
+            if r is not None and r.kind == "local" and isinstance(t, IntT):
+                known = self.int_range(env.get(e.name, ""), env)
+                return known is not None and t.lo <= known[0] and known[1] <= t.hi
+            return False
+        if isinstance(e, ir.Lit) and isinstance(t, IntT) and type(e.value) is int:
+            return t.lo <= e.value <= t.hi
+        if isinstance(e, ir.If):
+            return self.within(e.then, t, env) and self.within(e.else_, t, env)
+        if isinstance(e, ir.SetLit) and isinstance(t, SetT):
+            return all(self.within(x, t.elem, env) for x in e.elems)
+        if isinstance(e, ir.Binary) and isinstance(t, SetT):
+            if e.op == "union":
+                return self.within(e.left, t, env) and self.within(e.right, t, env)
+            if e.op == "diff":
+                return self.within(e.left, t, env)
+            if e.op == "intersect":
+                return self.within(e.left, t, env) or self.within(e.right, t, env)
+            return False
+        r = self.ref(e) if isinstance(e, ir.Call) else None
+        if r is not None and r.kind == "builtin" and r.name == "put" and len(e.args) == 3:
+            base, _, value = e.args
+            if isinstance(t, FunT):
+                return self.within(base, t, env) and self.within(value, t.cod, env)
+            if isinstance(t, MapT):
+                return self.within(base, t, env) and self.within(value, t.val, env)
+        if isinstance(e, ir.Index):
+            # a component of a state variable's value has been checked with it
+            root = e
+            while isinstance(root, ir.Index):
+                root = root.base
+            if isinstance(root, ir.Name) and self.ref(root) is not None and self.ref(root).kind == "var":
+                return self.type_of(e) == t
+        return False
 
     # ------------------------------------------------------------------ value checks
 
@@ -888,13 +959,25 @@ class Compiler:
                 continue
             if isinstance(st, ir.Pick):
                 py = ctx.fresh(st.binder.name)
-                dom = self.static_domain(st.binder.domain)
-                src = self.lit(dom) if dom is not None else f"_sorted({self.x(st.binder.domain, env)})"
+                d = st.binder.domain
+                dom = self.static_domain(d)
+                if dom is not None:
+                    src = self.lit(dom)
+                else:
+                    dsrc = self.x(d, env)
+                    # an integer interval (also through an inlined def) is iterated as the
+                    # range itself, ascending: what _sorted would give, without building
+                    # and sorting a set
+                    src = _interval_range(dsrc) or f"_sorted({dsrc})"
                 lines.append(f"{pad}for {py} in {src}:")
                 if self.debug:
                     lines.append(f"{pad}    _ctx[2][{st.binder.name!r}] = {py}")
                 env2 = dict(env)
                 env2[st.binder.name] = py
+                if dom and all(type(v) is int for v in dom):
+                    # the binder's values are known: indexes and range checks on it can
+                    # be decided here (see int_range and within)
+                    env2["$ranges"] = {**env.get("$ranges", {}), py: (min(dom), max(dom))}
                 picks = env2.get("$picks", ()) + (py,)
                 env2["$picks"] = picks
                 self.block(rest, env2, assigned, lines, ind + 1, emit, init)
@@ -915,7 +998,7 @@ class Compiler:
                 py = ctx.fresh("n")
                 lines.append(f"{pad}{py} = {self.x(st.value, env)}")
                 check = self.validator(self.var_types[i], py, ctx)
-                if check:
+                if check and not self.within(st.value, self.var_types[i], env):
                     lines.append(f"{pad}if not ({check}):")
                     lines.append(f"{pad}    raise _RangeError(({i}, {py}, {st.id}))")
                 assigned = dict(assigned)
@@ -1121,6 +1204,23 @@ def _is_simple(src: str) -> bool:
 
         _SIMPLE_INDEX = re.compile(r"[A-Za-z_]\w*\[(?:[A-Za-z_]\w*|\d+)\]")
     return _SIMPLE_INDEX.fullmatch(src) is not None
+
+
+def _interval_range(src: str) -> str | None:
+    """``range(a, b)`` when the generated source ``src`` is exactly
+    ``frozenset(range(a, b))`` (how ``a..b`` compiles), else None."""
+    import ast
+
+    try:
+        tree = ast.parse(src, mode="eval").body
+    except SyntaxError:
+        return None
+    if (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "frozenset"
+            and len(tree.args) == 1 and not tree.keywords):
+        inner = tree.args[0]
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "range":
+            return ast.unparse(inner)
+    return None
 
 
 def _is_int_literal(src: str) -> bool:
