@@ -29,7 +29,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _cluster_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--participants", type=int, default=3)
-    p.add_argument("--accounts", type=int, default=10, help="accounts per participant (a0, a1, ...)")
+    p.add_argument("--accounts", type=int, default=100, help="accounts per participant (a0, a1, ...)")
     p.add_argument("--balance", type=int, default=100, help="initial balance of every account")
     p.add_argument("--lifetime", type=float, default=1800.0, help="each process exits after this many seconds")
     p.add_argument("--vote-timeout", type=float, default=1.0)

@@ -22,13 +22,17 @@ class Unreachable(ConnectionError):
     pass
 
 
+#: a status reply lists every transaction a participant knows: allow long lines
+LINE_LIMIT = 1 << 26
+
+
 async def request(directory: str, name: str, body: dict, timeout: float = 2.0) -> dict:
     """Send one request to process ``name`` and return its reply."""
     addr = read_addr(directory, name)
     if addr is None:
         raise Unreachable(f"{name} is not listening")
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr), timeout)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr, limit=LINE_LIMIT), timeout)
     except (OSError, asyncio.TimeoutError) as e:
         raise Unreachable(f"{name}: {e!r}") from None
     try:
@@ -85,7 +89,7 @@ class _TMConn:
             addr = read_addr(self.directory, "tm")
             if addr is not None:
                 try:
-                    reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr), 1.0)
+                    reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr, limit=LINE_LIMIT), 1.0)
                     await asyncio.wait_for(reader.readline(), 1.0)
                     self.writer = writer
                     asyncio.ensure_future(self._read(reader, writer))
