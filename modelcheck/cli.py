@@ -312,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .conform.cli import add_subcommands as _add_conform
 
     _add_conform(sub)
+
+    # reading findings: `graph` (modelcheck/graphcmd.py)
+    from .graphcmd import add_parser as _add_graph
+
+    _add_graph(sub)
     return p
 
 

@@ -93,6 +93,35 @@ def check(module: ir.Module, overrides: dict[str, str] | None = None,
         raise SpecError(c.sorted_errors(), source=module.source) from None
 
 
+def check_expression(module: ir.Module, expr: ir.Node, spans: dict, source: str,
+                     overrides: dict[str, str] | None = None, config: str | None = None,
+                     what: str = "this expression") -> tuple[Checked, Type]:
+    """Check a lone expression (``modelcheck graph --view EXPR``, parsed by
+    ``parse.parse_expression``) in the scope of ``module``, as the body of a ``def``:
+    it may read state variables, constants and operators, but no primed variable and no
+    temporal operator. Returns the module's :class:`Checked` extended with the
+    expression's types and name resolutions, and the expression's type. Errors are
+    reported against ``source`` (the expression's own text)."""
+    c = _Checker(module, dict(overrides or {}), config)
+    checked = c.run()
+    c.spans = {**module.spans, **spans}
+    c.errors = []
+    ctx = _Ctx("def", prime_msg=f"cannot appear in {what}: it is evaluated on one state")
+    try:
+        t = c.infer(expr, ctx)
+    except RecursionError:
+        c.error("MC100", "the expression is nested too deeply to check", None)
+        t = ERR
+    if not c.errors:
+        c.check_unresolved()
+    if c.errors:
+        raise SpecError(c.sorted_errors(), source=source)
+    from dataclasses import replace
+
+    types = {i: c.zonk(x) for i, x in c.types.items()}
+    return replace(checked, types=types, refs=dict(c.refs)), c.zonk(t)
+
+
 # --------------------------------------------------------------------------- contexts
 
 

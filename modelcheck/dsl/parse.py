@@ -64,7 +64,7 @@ _PARSER = Lark(
     parser="lalr",
     lexer="contextual",
     propagate_positions=True,
-    start=["module", "decls"],
+    start=["module", "decls", "expr"],  # expr: a lone expression (parse_expression)
     maybe_placeholders=False,
     lexer_callbacks={"NAME": _keyword_guard},
     cache=True,  # the LALR tables, in the temp directory keyed by grammar and options (0.7 s saved)
@@ -107,6 +107,27 @@ def parse(text: str, file: str = "<spec>") -> ir.Module:
     if builder.errors:
         raise SpecError(sorted(builder.errors, key=_diag_key), source=text)
     return module
+
+
+def parse_expression(text: str, file: str = "<expr>", first_id: int = 10**9) -> tuple[ir.Node, dict]:
+    """Parse one expression (``modelcheck graph --view EXPR``): ``(node, spans)``. Node
+    ids start at ``first_id`` so they do not collide with a module's; spans name
+    ``file`` and count lines and columns in ``text``. Raises :class:`SpecError` (MC100)."""
+    try:
+        tree = _run(text, "expr")
+    except UnexpectedInput as e:
+        raise SpecError([_diagnostic(e, file)], source=text) from None
+    except RecursionError:
+        raise SpecError([Diagnostic("MC100", "the expression is nested too deeply")], source=text) from None
+    builder = _Builder(file, text)
+    builder._next = first_id
+    try:
+        node = builder.transform(tree)
+    except VisitError as e:  # pragma: no cover - a bug in the builder, surfaced clearly
+        raise e.orig_exc from None
+    if builder.errors:
+        raise SpecError(sorted(builder.errors, key=_diag_key), source=text)
+    return node, builder.spans
 
 
 def _diag_key(d: Diagnostic):

@@ -1,0 +1,54 @@
+"""``--view EXPR``: an expression of the spec language over one state, compiled to a
+Python function of the state (``modelcheck graph`` projects states through it).
+
+The expression goes through the front end like any spec text: parsed by
+:func:`~modelcheck.dsl.parse.parse_expression` (its positions are those of the text as
+given on the command line, reported as ``--view:1:col``), checked by
+:func:`~modelcheck.dsl.check.check_expression` in the scope of the spec (state
+variables, constants, operators; no primes, no temporal operators), then compiled by the
+spec's own code generator. Errors are :class:`~modelcheck.diagnostics.SpecError`\\ s with
+codes and carets, as for a spec.
+
+Depends on the DSL front end and the compiler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..types import Type
+from ..values import show
+from .check import check_expression
+from .compile import RUNTIME, Compiler
+from .parse import parse_expression
+
+
+@dataclass(frozen=True)
+class View:
+    text: str
+    type: Type
+    fn: Callable[[tuple], Any]
+
+    def __call__(self, state: tuple) -> Any:
+        return self.fn(state)
+
+    def show(self, value: Any) -> str:
+        return show(value, self.type)
+
+
+def compile_view(spec, text: str, consts: dict[str, str] | None = None, config: str | None = None,
+                 origin: str = "--view") -> View:
+    """The view ``text`` for ``spec`` (a :class:`modelcheck.api.Spec`), which was loaded
+    with these ``consts`` and ``config`` (the view is checked with the same bindings)."""
+    module = spec.checked.module
+    expr, spans = parse_expression(text, origin)
+    overrides = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in (consts or {}).items()}
+    checked, t = check_expression(module, expr, spans, text, overrides=overrides, config=config,
+                                  what="a --view expression")
+    comp = Compiler(checked)
+    src = comp.gen_expr("_view", expr, ())
+    ns: dict[str, Any] = dict(RUNTIME)
+    ns.update(comp.pool)
+    exec(compile(src, f"<view {text}>", "exec"), ns)  # noqa: S102 - our own generated code
+    return View(text, t, ns["_view"])
