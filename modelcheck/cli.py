@@ -313,10 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_conform(sub)
 
-    # reading findings: `graph` (modelcheck/graphcmd.py)
+    # reading findings: `graph` (modelcheck/graphcmd.py) and `report` (modelcheck/reportcmd.py)
     from .graphcmd import add_parser as _add_graph
+    from .reportcmd import add_parser as _add_report
 
     _add_graph(sub)
+    _add_report(sub)
     return p
 
 

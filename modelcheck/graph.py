@@ -233,8 +233,13 @@ def neighbourhood(model, trace: Trace, per_state: int = 3) -> DrawGraph:
     b = _Builder(model)
     constraints = [c.check for c in model.constraints]
     path = list(trace.states)
-    for s in path:
-        b.node(s, lambda s=s: state_lines(model, s))
+    # path states are labelled by what their step changed (the whole initial state,
+    # values cut at EXCERPT_VALUE characters): excerpts of big specs stay readable
+    for i, s in enumerate(path):
+        if i == 0:
+            b.node(s, lambda s=s: ["state 1 (initial)"] + [_cut(x) for x in state_lines(model, s)])
+        else:
+            b.node(s, lambda i=i, s=s: [f"state {i + 1}"] + [_cut(x) for x in _diff_lines(model, path[i - 1], s)])
     b.nodes[0].initial = True
     on_path = set(path)
     for s in path:
@@ -276,9 +281,16 @@ def neighbourhood(model, trace: Trace, per_state: int = 3) -> DrawGraph:
     return out
 
 
+EXCERPT_VALUE = 70
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= EXCERPT_VALUE else line[: EXCERPT_VALUE - 1] + "…"
+
+
 def _diff_lines(model, s: State, t: State) -> list[str]:
-    """A neighbour drawn by what differs from the path state it hangs off."""
-    lines = [f"{n} = {model.show_value(k, b)}" for k, (n, a, b) in enumerate(zip(model.variables, s, t))
+    """A state drawn by what differs from another (its predecessor on the path)."""
+    lines = [_cut(f"{n} = {model.show_value(k, b)}") for k, (n, a, b) in enumerate(zip(model.variables, s, t))
              if a != b]
     return lines or ["(unchanged)"]
 
@@ -297,11 +309,9 @@ def _mark_path(b: _Builder, trace: Trace | None, key: Callable[[State], Any], mo
         a, c = b.pos.get(key(s)), b.pos.get(key(t))
         if a is None or c is None or a == c:
             continue
-        e = b.edge_pos.get((a, c))
-        if e is None:  # not in the drawn graph (cannot happen for a full graph)
-            e = b.edge_pos[(a, c)] = len(b.edges)
-            b.edges.append(DrawEdge(a, c))
+        if (a, c) not in b.edge_pos:  # not drawn yet (cannot happen for a whole graph)
             b.edge(a, c, label, changed_vars(model, s, t))
+        e = b.edge_pos[(a, c)]
         b.edges[e].on_path = True
         if back:
             b.edges[e].loop_back = True

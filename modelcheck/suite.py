@@ -1,5 +1,7 @@
 """The main job: check every bundled spec configuration listed in a manifest, print a
-summary table and write a report (``summary.txt`` and ``summary.json``).
+summary table and write a report (``summary.txt``, ``summary.json`` and ``report.html``, the
+HTML report of :mod:`modelcheck.render.html`: verdicts by class, counterexamples with their
+step tables, sequence charts and state-graph excerpts, coverage, statistics).
 
 The manifest (``specs/suite.toml``) lists runs::
 
@@ -96,6 +98,7 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
     rows = []
     records = []
     failures = []
+    report_runs = []  # for report.html (modelcheck/render/html.py)
     for run in runs:
         if quick and run.get("slow"):
             continue
@@ -110,6 +113,7 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
             rows.append((run["spec"], label, "-", "-", "error", 0, 0, 0.0, False))
             records.append({"source": str(spec_path), "run": label, "verdict": "error",
                             "expect": expect, "as_expected": False})
+            report_runs.append(_report_run(run, label, None, None, expect, False, e.render()))
             continue
         opts = Options(
             symmetry=run.get("symmetry", True),
@@ -129,6 +133,7 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
         rec["expect"] = expect
         rec["as_expected"] = ok
         records.append(rec)
+        report_runs.append(_report_run(run, label, spec, result, expect, ok))
 
     table = Table(title="modelcheck suite")
     for col in ("spec", "configuration", "property", "class", "verdict", "distinct states", "depth",
@@ -148,7 +153,11 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
         Console(file=fh, width=150, color_system=None).print(table)
         for f in failures:
             print(f"UNEXPECTED: {f}", file=fh)
-    console.print(f"report written to {out / 'summary.txt'} and {out / 'summary.json'}")
+    from .render.html import render_report
+
+    (out / "report.html").write_text(render_report(report_runs, title="modelcheck suite",
+                                                   note=str(manifest)), encoding="utf-8")
+    console.print(f"report written to {out / 'summary.txt'}, {out / 'summary.json'} and {out / 'report.html'}")
     if failures:
         for f in failures:
             print(f"UNEXPECTED: {f}", file=sys.stderr)
@@ -156,3 +165,12 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
     total = len({(r[0], r[1]) for r in rows})
     console.print(f"all {total} runs gave the expected verdict")
     return 0
+
+
+def _report_run(run: dict, label: str, spec, result, expect: str, ok: bool, error: str | None = None):
+    from .render.html import ReportRun
+
+    if spec is None:
+        return ReportRun(run["spec"], str(run["_spec_path"]), label, None, expect=expect, as_expected=ok,
+                         error=error)
+    return ReportRun(spec.name, run["spec"], label, result, spec.model, spec.describe_consts(), expect, ok)

@@ -264,10 +264,11 @@ def _arrow(a: Arrow, xs, y, p: str, k: int = 0) -> tuple[str, str]:
         sx2 = x2 - h2 if right else x2 + h2
         d = f"M{sx1:.1f},{y1:.1f} L{sx2:.1f},{y2:.1f}"
         # the label a little way along the arrow, above it
-        f = min(0.35 + 0.2 * k, 0.75)
+        # the label starts a little way along and runs away from the sender's box
+        f = min(0.12 + 0.2 * k, 0.72)
         tx = sx1 + (sx2 - sx1) * f
         ty = y1 + (y2 - y1) * f - 4
-        text = _halo(tx, ty, label, "#1565c0", "middle")
+        text = _halo(tx, ty, label, "#1565c0", "start" if right else "end")
     return (f'<g class="msg"><path d="{d}" fill="none" stroke="#1565c0" stroke-width="1.2" '
             f'marker-end="url(#{p}-arr)"/></g>', text)
 

@@ -60,6 +60,20 @@ def _diff(path: str, a, b, t, paint) -> list[str]:
     return [f"{INDENT}{paint(path, 'var')}: {paint(sa, 'old')} {paint('->', 'arrow')} {paint(sb, 'new')}"]
 
 
+def step_changes(model, prev, state) -> list[str]:
+    """The ``name: old -> new`` lines of one step (no indent, no colour), wide values
+    broken up as in :func:`render_trace`: for tables (the HTML report)."""
+    types = getattr(model, "var_types", None)
+    out = []
+    for k, name in enumerate(model.variables):
+        if state[k] != prev[k]:
+            if types is None:
+                out.append(f"{name}: {model.show_value(k, prev[k])} -> {model.show_value(k, state[k])}")
+            else:
+                out.extend(line[len(INDENT):] for line in _diff(name, prev[k], state[k], types[k], _plain))
+    return out
+
+
 def render_trace(model, trace: Trace, full: bool = False, paint=_plain) -> str:
     lines = []
     prev = None
