@@ -79,7 +79,7 @@ class Coordinator(MachineBase):
         out: list = []
         self.txns.clear()
         self._work.clear()
-        last = clock
+        last = max(clock, traced_lc)
         for rec in records:
             if rec.get("t") != "commit":
                 out.append(Note(f"ignoring unknown log record {rec!r}", "warning"))

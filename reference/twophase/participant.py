@@ -111,7 +111,7 @@ class Participant(MachineBase):
         out: list = []
         self.balances, self.locks, self.txns, self._work = {}, {}, {}, {}
         self.damage = []
-        last = clock
+        last = max(clock, traced_lc)
         have_init = False
         for rec in records:
             kind = rec.get("t")

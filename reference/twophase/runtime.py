@@ -3,8 +3,9 @@
 Files of process NAME in the cluster directory:
 
     NAME.wal           the write-ahead log (wal.py)
-    NAME.clock         the Lamport clock, 8 bytes, rewritten after every step (no fsync:
-                       it survives a kill, which is what we test; see the docs)
+    NAME.clock         the Lamport clock, 8 bytes, rewritten at every step before the
+                       step's effects (no fsync: it survives a kill, which is what we
+                       test; see the docs)
     NAME.trace.jsonl   trace events (trace.py), unless tracing is off
     NAME.addr          "127.0.0.1:PORT" once the process listens (port chosen by the OS)
     NAME.pid           its pid
@@ -171,6 +172,9 @@ class Node:
     # -------------------------------------------------------------- effects
 
     def execute(self, effects) -> None:
+        # the step's clock is persisted before anything carries it (an event, a
+        # message), so a restart never reuses an lc however early the kill comes
+        self.clock.write(self.machine.lc)
         for e in effects:
             t = type(e)
             if t is Log:
@@ -200,7 +204,6 @@ class Node:
                     w.write((json.dumps(e.body, separators=(",", ":")) + "\n").encode())
             elif t is Note:
                 getattr(self.log, e.level if e.level in ("debug", "info", "warning", "error") else "info")(e.text)
-        self.clock.write(self.machine.lc)
 
     def drain(self) -> None:
         m = self.machine

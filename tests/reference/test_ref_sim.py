@@ -455,6 +455,11 @@ def test_step_lost_between_fsync_and_trace_is_retraced():
     assert [(e["action"], e["lc"], e["txn"]) for e in evs] == [("RMPrepare", 6, "t1"), ("RMCrash", 7, None),
                                                                ("RMRecover", 8, None)]
     assert evs[0]["state"] == ev["state"] and evs[0]["meta"] == {"retraced": True}
+    # a clock file behind the trace (the process was killed before persisting it):
+    # the restart continues after the trace's last lc, never reusing one
+    q = Participant("rm1", {"a0": 100})
+    evs = [e.event for e in q.start(init + rec, clock=4, traced_lc=9) if isinstance(e, Emit)]
+    assert [(e["action"], e["lc"]) for e in evs] == [("RMCrash", 10), ("RMRecover", 11)]
     # with the event in the trace, nothing is retraced
     q = Participant("rm1", {"a0": 100})
     evs = [e.event for e in q.start(init + rec, clock=6, traced_lc=6) if isinstance(e, Emit)]
