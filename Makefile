@@ -5,13 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: check test test-fast bench install clean
+.PHONY: check test test-fast bench install browser clean
 
 check: install
 	$(BIN)/modelcheck suite specs/suite.toml --report reports
 
 # the suite runs on every core (pytest-xdist; work stealing balances the long exhaustive runs)
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 test-fast: install
@@ -25,6 +25,11 @@ bench: install
 	$(BIN)/python benchmarks/validate.py
 
 install: $(VENV)/.installed
+
+# Debian's chromium for tests/render/test_browser.py: apt-get as root when missing
+# (CI); elsewhere install it yourself or set MODELCHECK_SKIP_BROWSER=1 (docs/rendering.md)
+browser:
+	bash scripts/install-browser.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

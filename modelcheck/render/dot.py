@@ -76,8 +76,8 @@ def to_dot(g: DrawGraph, *, id_prefix: str = "g", max_actions: int = 3, legend: 
                 style.append("filled")
                 attrs.append(f'fillcolor="{INIT_FILL}"')
             attrs.append(f"style={quote(','.join(style))}")
-            if n.on_path:
-                attrs += [f'color="{PATH_COLOUR}"', "penwidth=2"]
+            if n.on_path:  # one group: dot lines the counterexample up straight
+                attrs += [f'color="{PATH_COLOUR}"', "penwidth=2", 'group="cex"']
         out.append(f"  {nid} [{', '.join(attrs)}];")
         if n.initial:
             out.append(f'  {nid}_init [id={quote(nid + "_init")}, shape=point, width=0.08, label=""];')
@@ -88,7 +88,7 @@ def to_dot(g: DrawGraph, *, id_prefix: str = "g", max_actions: int = 3, legend: 
         if label:
             attrs.append(f"label={quote(label)}")
         if e.on_path:
-            attrs += [f'color="{PATH_COLOUR}"', f'fontcolor="{PATH_COLOUR}"', "penwidth=2.5"]
+            attrs += [f'color="{PATH_COLOUR}"', f'fontcolor="{PATH_COLOUR}"', "penwidth=2.5", "weight=8"]
         if e.loop_back:
             attrs.append("style=dashed")
         if not e.actions:

@@ -30,7 +30,8 @@ def test_golden_dot_of_a_three_state_cycle(tmp_path, capsys):
     # Reset, so three nodes (x = 0 is initial: the point node pointing at it, light blue)
     # and three edges, each changing x ("Δ x"). Small (x < 2) fails at x = 2: the shortest
     # counterexample 0 -> 1 -> 2 is red (nodes and edges), its last state filled red;
-    # Reset is not on it and keeps the default colour.
+    # Reset is not on it and keeps the default colour. The counterexample's nodes share
+    # group "cex" and its edges weigh 8, which makes dot draw the path as a straight line.
     out = tmp_path / "counter"
     assert main(["graph", str(GOLDEN / "counter.mc"), "-o", str(out)]) == 0
     assert (tmp_path / "counter.dot").read_text() == (GOLDEN / "counter.dot").read_text()

@@ -1,0 +1,99 @@
+"""The HTML report: self-contained, escaped, with every part the report promises
+(modelcheck/render/html.py, `modelcheck report`, the suite's report.html)."""
+
+import re
+from html.parser import HTMLParser
+
+from conftest import SPECS
+from modelcheck.api import load
+from modelcheck.cli import main
+from modelcheck.explore import Options, explore
+from modelcheck.render.html import ReportRun, render_report
+
+TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attrs, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend((tag, k, v) for k, v in attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parsed(html):
+    c = Collect()
+    c.feed(html)
+    return c
+
+
+def run_of(path, label="default", deadlock=True, **consts):
+    spec = load(path, consts=consts)
+    result = explore(spec.model, Options(check_deadlock=deadlock))
+    return ReportRun(spec.name, path, label, result, spec.model, spec.describe_consts())
+
+
+def test_report_has_every_part_and_nothing_external():
+    html = render_report([run_of(TWOPHASE, "BugCommitOnAny", BugCommitOnAny="true")], graphs=True)
+    p = parsed(html)
+    # no resource is loaded from anywhere: no src/href but in-page anchors, and a CSP
+    # that forbids loading any
+    links = [(t, k, v) for t, k, v in p.attrs if k in ("src", "href")]
+    assert all(v.startswith("#") for _, _, v in links), links
+    assert "default-src 'none'" in html
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", html)
+    assert not re.search(r"url\((?!#)", html)  # CSS/SVG url() only to in-page markers
+    text = " ".join(p.text)
+    for part in ("Verdicts by property class", "Run statistics", "Coverage per action",
+                 "Counterexample: Validity [validity] (invariant)", "Steps", "Sequence chart",
+                 "State graph around the counterexample"):
+        assert part in text, part
+    # the step table: 5 rows, as the trace has 5 states
+    assert len(re.findall(r'<tr[^>]* data-step="\d+"', html)) == 5
+    assert html.count("<svg") == 2  # the chart and the graph excerpt
+    # coverage per action: every TwoPhase action has a row
+    for action in ("TMRcvPrepared", "TMCommit", "TMAbort", "RMPrepare", "RMChooseToAbort", "RMRcvCommitMsg",
+                   "RMRcvAbortMsg"):
+        assert f"<td>{action}</td>" in html
+
+
+def test_everything_from_the_spec_is_escaped(tmp_path):
+    spec = tmp_path / "x&<y>.mc"
+    spec.write_text('module Esc\nvar n: 0..2\ninit { n = 0 }\n'
+                    'action Inc { require n < 2  assert n < 1: "<script>alert(1)</script> & <b>"  n\' = n + 1 }\n'
+                    "invariant Ok [validity]: true\n")
+    out = tmp_path / "r.html"
+    assert main(["report", str(spec), "-o", str(out), "--no-deadlock"]) == 1
+    html = out.read_text()
+    assert "<script>alert(1)" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in html
+    assert "x&amp;&lt;y&gt;.mc" in html and "x&<y>.mc" not in html
+    assert html.count("<script>") == 1  # ours, the expand / collapse buttons
+
+
+def test_report_command_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    out.write_text("mine")
+    assert main(["report", TWOPHASE, "-o", str(out)]) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert out.read_text() == "mine"
+
+
+def test_a_lasso_and_a_run_that_holds(tmp_path):
+    crash = run_of(str(SPECS / "twophase" / "crash.mc"))  # deadlock first (the blocked state)
+    spec = load(str(SPECS / "twophase" / "crash.mc"))
+    lasso = ReportRun(spec.name, "crash.mc", "no-deadlock", explore(spec.model, Options(check_deadlock=False)),
+                      spec.model, expect="violated", as_expected=True)
+    ok = run_of(str(SPECS / "tcommit" / "tcommit.mc"), deadlock=False)  # holds
+    html = render_report([crash, lasso, ok], graphs=False)
+    assert "then state 5 repeats forever" in html  # the lasso's stuttering end
+    assert "← loop starts here" in html
+    assert "1 not as expected" not in html and "every verdict as expected" in html
+    assert html.count('<details class="run"') == 3
+    # a run without counterexample is collapsed, a run with one is open
+    assert re.findall(r'<details class="run" id="run-\d+"( open)?>', html) == [" open", " open", ""]
