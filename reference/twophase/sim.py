@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from .coordinator import DOWN, Coordinator
 from .participant import Participant
 from .protocol import (Bugs, CancelTimer, Deliver, Emit, Log, Msg, Note, Reply, Request, Send,
-                       SetTimer, TimerFired, transfer_ops)
+                       SetTimer, TimerFired)
 from .wal import MAGIC, encode_record, scan
 
 
@@ -124,6 +124,11 @@ class SimProc:
 
 
 class Sim:
+    """A coordinator "tm" and participants "rm1".."rmN" under the caller's control (see
+    the module docstring). ``eager`` takes every internal step at once, as the real
+    runtime does; ``duplicate`` keeps delivered messages deliverable; ``drops`` lists
+    message losses among the enabled steps."""
+
     def __init__(self, participants: int = 3, *, accounts: int = 4, balance: int = 100,
                  bugs: Bugs = Bugs(), tracing: bool = True, vote_timeout: float = 1.0,
                  ask_interval: float = 0.2, eager: bool = False, duplicate: bool = False,

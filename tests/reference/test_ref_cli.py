@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from reference.twophase import wal
 from reference.twophase.cli import main

@@ -649,3 +649,59 @@ def test_duplicate_network_keeps_delivered_messages():
     assert len(s.deliveries("rm1", kind="prepare")) == 1
     assert actions(s).count(("rm1", "RMPrepare")) == 1
     conforms(s)
+
+
+# ---------------------------------------------------------------- observation, step by step
+
+def _compiled(model, st: dict, rms) -> dict:
+    """spec_state(txn) in the compiled layout, variable index -> value."""
+    idx = {r: i for i, r in enumerate(rms)}
+    fn = lambda d: tuple(d[r] for r in rms)
+    out = {0: fn(st["rmState"]), 1: fn(st["rmLog"]), 2: fn(st["rmUp"]), 3: st["tmState"],
+           4: frozenset(idx[r] for r in st["tmPrepared"]), 5: frozenset(idx[r] for r in st["tmPending"]),
+           6: st["tmLog"]}
+    assert [model.variables[i] for i in out] == ["rmState", "rmLog", "rmUp", "tmState", "tmPrepared",
+                                                 "tmPending", "tmLog"]
+    return out
+
+
+def test_observed_state_is_a_spec_state_after_every_step():
+    """What a conformance harness does: after every step, the scheduler's spec_state(txn)
+    (every variable of durable.mc but msgs and crashes) must be one of the spec states
+    consistent with the events so far. A crash is traced when the process restarts, so
+    the comparison is made whenever every process is up."""
+    from spec_check import _matches, _param_ok, durable_model
+    model = durable_model()
+    rms = ("rm1", "rm2", "rm3")
+    compared = 0
+    for seed in range(6):
+        s = Sim(3, accounts=8)
+        rng = random.Random(seed)
+        for i in range(3):
+            s.submit(f"t{i}", transfer_ops(rng, s.rms, 8))
+        cands: dict[str, set] = {}
+        labels = s.run_random(300, seed=seed, crash_weight=0.03, timer_weight=0.05)
+        # the same run again, step by step (replayed from its labels), watching each step
+        s2 = Sim(3, accounts=8)
+        rng = random.Random(seed)
+        for i in range(3):
+            s2.submit(f"t{i}", transfer_ops(rng, s2.rms, 8))
+        for label in labels:
+            for ev in s2.step(label):
+                targets = [ev["txn"]] if ev["txn"] is not None else list(cands)
+                if ev["txn"] is not None and ev["txn"] not in cands:
+                    cands[ev["txn"]] = set(model.initial_states())
+                for txn in targets:
+                    nxt = {t for c in cands[txn] for lab, t in model.successors(c)
+                           if model.describe(lab).action == ev["action"]
+                           and _param_ok(model, model.describe(lab), ev["params"]) and _matches(model, t, ev["state"])}
+                    assert nxt, (seed, label, ev)
+                    cands[txn] = nxt
+            if all(p.up for p in s2.procs.values()):
+                for txn in cands:
+                    obs = _compiled(model, s2.spec_state(txn), rms)
+                    pinned = {c for c in cands[txn] if all(c[i] == v for i, v in obs.items())}
+                    assert pinned, (seed, label, txn, s2.spec_state(txn))
+                    cands[txn] = pinned
+                    compared += 1
+    assert compared > 500
