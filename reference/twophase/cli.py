@@ -158,6 +158,8 @@ def _dispatch(a) -> int:
                                lifetime=a.lifetime, fsync=not a.no_fsync, trace=not a.no_trace, bugs=a.bug,
                                vote_timeout=a.vote_timeout, ask_interval=a.ask_interval)
                 print(f"created {os.path.join(a.dir, cluster.CLUSTER)}")
+            else:
+                print(f"using the existing {os.path.join(a.dir, cluster.CLUSTER)} (its options, not these)")
             started = cluster.start_all(a.dir)
             for name, proc in started.items():
                 print(f"started {name} (pid {proc.pid})")
