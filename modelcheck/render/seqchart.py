@@ -118,7 +118,11 @@ def render_seqchart(model, trace: Trace, *, title: str = "", id_prefix: str = "s
     for lane in lanes:
         xs[lane] = x + widths[lane] / 2  # the lifeline runs down the middle of its lane
         x += widths[lane]
-    width = int(x + RIGHT)
+    width = x + RIGHT
+    for a in arrows:  # a message never received has its label right of the sender's box
+        if a.dst is None and a.src is not None:
+            width = max(width, xs[a.src.lane] + _box_w(a.src) / 2 + 40 + _w(a.text, 10))
+    width = int(width)
     top = HEAD_H + (22 if title else 0)
     rows = len(trace.states) + (1 if trace.loop is not None and trace.loop_label is not None else 0)
     height = int(top + rows * ROW_H + 34)
