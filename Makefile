@@ -23,6 +23,7 @@ bench: install
 	$(BIN)/python benchmarks/zab.py
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/render.py
 
 install: $(VENV)/.installed
 

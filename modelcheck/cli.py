@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("suite", help="check every bundled spec configuration and write a report")
     s.add_argument("manifest", nargs="?", default="specs/suite.toml", help="the suite manifest (TOML)")
-    s.add_argument("--report", default="reports", help="directory for summary.txt and summary.json")
+    s.add_argument("--report", default="reports", help="directory for summary.txt, summary.json and report.html")
     s.add_argument("--quick", action="store_true", help="skip runs marked slow")
     s.set_defaults(func=cmd_suite)
 
