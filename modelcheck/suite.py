@@ -153,11 +153,16 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
         Console(file=fh, width=150, color_system=None).print(table)
         for f in failures:
             print(f"UNEXPECTED: {f}", file=fh)
+    import time
+
     from .render.html import render_report
 
+    t0 = time.monotonic()
     (out / "report.html").write_text(render_report(report_runs, title="modelcheck suite",
                                                    note=str(manifest)), encoding="utf-8")
-    console.print(f"report written to {out / 'summary.txt'}, {out / 'summary.json'} and {out / 'report.html'}")
+    drawn = sum(len(r.result.violations) + len(r.result.witnesses) for r in report_runs if r.result is not None)
+    console.print(f"report written to {out / 'summary.txt'}, {out / 'summary.json'} and {out / 'report.html'} "
+                  f"({drawn} counterexamples and witnesses drawn in {time.monotonic() - t0:.1f} s)")
     if failures:
         for f in failures:
             print(f"UNEXPECTED: {f}", file=sys.stderr)

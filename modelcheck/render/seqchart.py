@@ -169,9 +169,11 @@ def render_seqchart(model, trace: Trace, *, title: str = "", id_prefix: str = "s
     # arrow lines, then the steps over their ends, then the arrows' labels over all
     labels = []
     fanout: dict[int, int] = {}
+    boxes = [(xs[s.lane] - _box_w(s) / 2, y(s.row) - 9, xs[s.lane] + _box_w(s) / 2, y(s.row) + 9) for s in steps]
+    placed: list = []  # label boxes already placed: later labels avoid them and the steps
     for a in arrows:
         k = fanout[id(a.src)] = fanout.get(id(a.src), -1) + 1
-        line, text = _arrow(a, xs, y, id_prefix, k)
+        line, text = _arrow(a, xs, y, id_prefix, k, boxes, placed)
         out.append(line)
         labels.append(text)
     for s in steps:
@@ -239,7 +241,11 @@ def _halo(x: float, y: float, text: str, colour: str, anchor: str) -> str:
             f'paint-order="stroke" stroke="white" stroke-width="3">{text}</text>')
 
 
-def _arrow(a: Arrow, xs, y, p: str, k: int = 0) -> tuple[str, str]:
+def _overlaps(b, others) -> bool:
+    return any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in others)
+
+
+def _arrow(a: Arrow, xs, y, p: str, k: int = 0, boxes=(), placed=None) -> tuple[str, str]:
     """A message, as (line, label): from the side of the sender's box to the side of the
     receiver's, labelled part of the way along (the ``k``-th arrow of one sender further
     along, so a broadcast's labels do not sit on each other)."""
@@ -268,10 +274,23 @@ def _arrow(a: Arrow, xs, y, p: str, k: int = 0) -> tuple[str, str]:
         sx2 = x2 - h2 if right else x2 + h2
         d = f"M{sx1:.1f},{y1:.1f} L{sx2:.1f},{y2:.1f}"
         # the label a little way along the arrow, above it
-        # the label starts a little way along and runs away from the sender's box
-        f = min(0.12 + 0.2 * k, 0.72)
-        tx = sx1 + (sx2 - sx1) * f
-        ty = y1 + (y2 - y1) * f - 4
+        # the label starts a little way along and runs away from the sender's box; the
+        # k-th arrow of a sender starts further along; a place that would cover a step or
+        # another label is passed over (the first place is kept if every one would)
+        lw = _w(a.text, 10)
+        tries = [min(0.12 + 0.2 * k, 0.72)] + [f / 10 for f in range(1, 9)]
+        for f in tries:
+            tx = sx1 + (sx2 - sx1) * f
+            ty = y1 + (y2 - y1) * f - 4
+            bb = (tx, ty - 9, tx + lw, ty + 3) if right else (tx - lw, ty - 9, tx, ty + 3)
+            if not _overlaps(bb, boxes) and not _overlaps(bb, placed or ()):
+                break
+        else:
+            f = tries[0]
+            tx, ty = sx1 + (sx2 - sx1) * f, y1 + (y2 - y1) * f - 4
+            bb = (tx, ty - 9, tx + lw, ty + 3) if right else (tx - lw, ty - 9, tx, ty + 3)
+        if placed is not None:
+            placed.append(bb)
         text = _halo(tx, ty, label, "#1565c0", "start" if right else "end")
     return (f'<g class="msg"><path d="{d}" fill="none" stroke="#1565c0" stroke-width="1.2" '
             f'marker-end="url(#{p}-arr)"/></g>', text)
