@@ -14,7 +14,7 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "install-browser: installing Debian's chromium (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  apt-get install -y -qq chromium >/dev/null
   exit 0
 fi
 echo "install-browser: chromium is missing and cannot be installed here (not root or no apt-get)." >&2
