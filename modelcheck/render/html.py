@@ -30,7 +30,7 @@ from typing import Any
 from ..graph import neighbourhood
 from ..result import CheckResult, Trace
 from .dot import to_dot
-from .seqchart import render_seqchart
+from .seqchart import NO_PROCESS, chart_steps, render_seqchart
 from .text import step_changes
 
 CLASSES = ("agreement", "integrity", "validity", "termination", "typing", "deadlock")
@@ -237,13 +237,16 @@ def _finding(model, trace: Trace, key: str, graphs: bool, max_nodes: int, failed
         return '<p class="note">no trace: no reachable state satisfies the property</p>'
     out = [_step_table(model, trace, failed_label)]
     out.append("<h4>Sequence chart</h4>")
-    if getattr(model, "step_roles", None) is None:
-        out.append('<p class="note">the model has no process annotations</p>')
-    else:
-        try:
+    try:
+        lanes, steps, _ = chart_steps(model, trace)
+        if not any(s.lane != NO_PROCESS for s in steps):
+            out.append('<p class="note">no step of this trace names its process: add <code>process(...)</code> '
+                       "clauses to the spec's actions (docs/language.md, “Processes and messages”) to draw "
+                       "one</p>")
+        else:
             out.append(f'<div class="figure seq">{render_seqchart(model, trace, id_prefix=key + "sc")}</div>')
-        except Exception as e:  # noqa: BLE001 - a clause failing on a state: say so, keep the report
-            out.append(f'<p class="bad">the sequence chart could not be drawn: {escape(str(e))}</p>')
+    except Exception as e:  # noqa: BLE001 - a clause failing on a state: say so, keep the report
+        out.append(f'<p class="bad">the sequence chart could not be drawn: {escape(str(e))}</p>')
     if graphs:
         out.append("<h4>State graph around the counterexample</h4>")
         out.append(_excerpt(model, trace, key, max_nodes))
@@ -263,7 +266,10 @@ def _step_table(model, trace: Trace, failed_label) -> str:
         else:
             lines = step_changes(model, prev, state) or ["(no variable changed)"]
             action = escape(model.describe(label).show())
-            rl = roles(label, prev) if roles is not None else None
+            try:
+                rl = roles(label, prev) if roles is not None else None
+            except Exception:  # noqa: BLE001 - a clause failing on a state; the chart says why
+                rl = None
             proc = escape(rl.process.name) if rl is not None and rl.process is not None else ""
             if rl is not None and rl.event:
                 action += f' <span class="bad">({escape(rl.event)})</span>'

@@ -97,3 +97,12 @@ def test_a_lasso_and_a_run_that_holds(tmp_path):
     assert html.count('<details class="run"') == 3
     # a run without counterexample is collapsed, a run with one is open
     assert re.findall(r'<details class="run" id="run-\d+"( open)?>', html) == [" open", " open", ""]
+
+
+def test_a_spec_without_process_clauses_gets_a_note_not_a_chart(tmp_path):
+    spec_file = tmp_path / "c.mc"
+    spec_file.write_text("module C\nvar n: 0..2\ninit { n = 0 }\naction Inc { require n < 2  n' = n + 1 }\n"
+                         "invariant Small [validity]: n < 2\n")
+    html = render_report([run_of(str(spec_file))], graphs=False)
+    assert "Counterexample: Small" in html
+    assert 'class="seqchart"' not in html and "add <code>process(...)</code> clauses" in html
