@@ -99,7 +99,7 @@ def cmd_graph(args) -> int:
     nodes, edges = drawing.size
     head = f"{spec.name}: {len(g.states):,} states, {len(g.edges):,} transitions"
     if view is not None:
-        head += f"; view {view.text}: {nodes:,} nodes, {edges:,} edges"
+        head += f"; view {view.text}: {_n(nodes, 'node')}, {_n(edges, 'edge')}"
     if nodes > args.max_nodes:
         hint = "" if view is not None else " a projection with --view EXPR (e.g. --view " + \
             f"{model.variables[0]}),"
@@ -130,3 +130,7 @@ def cmd_graph(args) -> int:
         print(note)
     print("wrote " + ", ".join(written))
     return 0
+
+
+def _n(k: int, word: str) -> str:
+    return f"{k:,} {word}{'' if k == 1 else 's'}"
