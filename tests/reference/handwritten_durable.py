@@ -41,8 +41,9 @@ def model(n: int, max_crashes: int, heuristic: bool = False):
         rs, rl, ru, ts, tp, tpend, tl, ms, cr = s
         out = []
 
-        def to_rm(r, m):
-            return ms | {m} if ru[r] else ms
+        def decision_to(r, m):
+            # lost when r is down, and not kept when r has already decided (it ignores it)
+            return ms | {m} if ru[r] and rs[r] not in (C, A) else ms
 
         def to_tm(m):
             return ms | {m} if ts != "tmDown" else ms
@@ -66,9 +67,9 @@ def model(n: int, max_crashes: int, heuristic: bool = False):
             if ts == "init" and ("Prepared", r) in ms:
                 out.append(("TMRcvPrepared", r, (rs, rl, ru, ts, tp | {r}, tpend, tl, ms, cr)))
             if ts == "tmCommitted" and may_send:
-                out.append(("TMSendCommit", r, (rs, rl, ru, ts, tp, tpend - {r}, tl, to_rm(r, ("Commit", r)), cr)))
+                out.append(("TMSendCommit", r, (rs, rl, ru, ts, tp, tpend - {r}, tl, decision_to(r, ("Commit", r)), cr)))
             if ts == "tmAborted" and may_send:
-                out.append(("TMSendAbort", r, (rs, rl, ru, ts, tp, tpend - {r}, tl, to_rm(r, ("Abort", r)), cr)))
+                out.append(("TMSendAbort", r, (rs, rl, ru, ts, tp, tpend - {r}, tl, decision_to(r, ("Abort", r)), cr)))
             up = ru[r]
             if up and rs[r] == W and ("Prepare", r) in ms:
                 out.append(("RMPrepare", r, (_put(rs, r, P), _put(rl, r, "rmYes"), ru, ts, tp, tpend, tl,

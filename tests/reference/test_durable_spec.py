@@ -50,12 +50,12 @@ def reachable(model) -> set:
 
 # (RM, MaxCrashes, distinct, generated, depth): equal to the transcription's figures
 FIGURES = [
-    (1, 0, 39, 73, 8),
-    (1, 1, 152, 349, 10),
-    (2, 0, 633, 2052, 13),
-    (2, 1, 3605, 13443, 15),
-    (2, 2, 9812, 41401, 17),       # config small
-    (3, 0, 12903, 61076, 18),
+    (1, 0, 40, 73, 8),
+    (1, 1, 152, 351, 10),
+    (2, 0, 680, 2124, 13),
+    (2, 1, 3686, 13716, 15),
+    (2, 2, 9778, 41562, 17),       # config small
+    (3, 0, 14560, 66152, 18),
 ]
 
 
@@ -72,7 +72,7 @@ def test_counts_agree_with_the_transcription(n, k, distinct, generated, depth):
 
 
 def test_one_rm_no_crash_by_hand():
-    """RM = 1, MaxCrashes = 0: 39 states, of which the 9 reachable from the initial
+    """RM = 1, MaxCrashes = 0: 40 states, of which the 9 reachable from the initial
     state where the RM is down are counted by hand.
 
     Down at the start, the RM gets no Prepare (TMBegin sends only to RMs that are up),
@@ -80,8 +80,10 @@ def test_one_rm_no_crash_by_hand():
     the TM can only abort. The states: idle (1); TM init, RM down or up (2); TM aborted
     with r1 still pending, RM down or up (2); the Abort sent while the RM was down, so
     lost, then RM down or up (2); the Abort sent while it was up, so Abort(r1) in msgs,
-    RM working or aborted (2). 1 + 2 + 2 + 2 + 2 = 9. The other 30 (the RM up at the
-    start) are the transcription's."""
+    RM working or aborted (2). 1 + 2 + 2 + 2 + 2 = 9. The other 31 (the RM up at the
+    start) are the transcription's; one of them exists only because a decision sent to
+    an RM that has already decided is not kept (sendDecision): the RM voted no, then
+    the TM aborted and sent Abort(r1), and msgs is still {Prepare(r1)}."""
     _, _, _, states, _ = hw.explore(1, 0)
     # the states in which the RM never voted and never received a Prepare are the ones
     # reachable from the initial state with the RM down
@@ -95,7 +97,7 @@ def test_one_rm_no_crash_by_hand():
             if t not in seen:
                 seen.add(t)
                 todo.append(t)
-    assert len(seen) == 9 and len(states) == 39
+    assert len(seen) == 9 and len(states) == 40
     # the 9, as argued: idle + 8 after TMBegin
     assert sorted(s[3] for s in seen).count("idle") == 1
     assert sum(1 for s in seen if s[3] == "init") == 2
@@ -104,20 +106,20 @@ def test_one_rm_no_crash_by_hand():
 
 @pytest.mark.slow
 def test_default_config_holds():
-    """RM = 3, MaxCrashes = 1: 95,364 states, depth 20; every property holds."""
+    """RM = 3, MaxCrashes = 1: 101,302 states, depth 20; every property holds."""
     r = check(spec(), symmetry=False, check_deadlock=False)
     assert (r.verdict, r.stop_reason) == (Verdict.HOLDS, StopReason.EXHAUSTED)
-    assert (r.distinct_states, r.generated_states, r.depth) == (95364, 499411, 20)
+    assert (r.distinct_states, r.generated_states, r.depth) == (101302, 524657, 20)
     assert [(p.name, p.verdict) for p in r.properties] == [(n, Verdict.HOLDS) for n in PROPS]
     # the transcription agrees on the figures and on the state set
     d, g, dep, states, _ = hw.explore(3, 1)
-    assert (d, g, dep) == (95364, 499411, 20)
+    assert (d, g, dep) == (101302, 524657, 20)
     assert reachable(spec().model) == states
 
 
 def test_small_config_holds_with_termination():
     r = check(spec("small"), symmetry=False, check_deadlock=False)
-    assert (r.verdict, r.distinct_states, r.depth) == (Verdict.HOLDS, 9812, 17)
+    assert (r.verdict, r.distinct_states, r.depth) == (Verdict.HOLDS, 9778, 17)
     assert [(p.name, p.verdict) for p in r.properties] == [(n, Verdict.HOLDS) for n in PROPS]
     # the final states are deadlocks (nothing left to do), hence deadlock = false in the suite
     r = check(spec("small"), symmetry=False, check_temporal=False)
@@ -142,7 +144,7 @@ def _orbits(states, n):
     return len({min(rename(st, p) for p in perms) for st in states})
 
 
-@pytest.mark.parametrize("n,k,orbits", [(2, 2, 5006), (3, 0, 2480)])
+@pytest.mark.parametrize("n,k,orbits", [(2, 2, 4989), (3, 0, 2780)])
 def test_symmetry_counts_orbits(n, k, orbits):
     """With symmetry (safety only), modelcheck counts one state per orbit of the
     reachable states under renaming of the RMs: checked by brute force on the
