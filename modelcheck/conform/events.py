@@ -6,12 +6,13 @@ decoded into the spec's value representation (model values as ints, sets as
 frozensets, ...), so validation never touches JSON again.
 
 * **JSON lines** (the contract in docs/conformance.md): one object per step, ``v``,
-  ``proc``, ``lc``, ``txn``, ``action``, ``params``, ``state``, ``meta``. Events are
-  grouped into one behaviour per transaction (``txn``); an event with ``"txn": null`` is
-  process-level (a crash, a restart) and joins every transaction that began before it
-  in the file and that its process takes part in (see :func:`group`). A file in which no
-  event names a transaction is one behaviour. A directory holding ``*.trace.jsonl``
-  files (one per process) is merged first, ordered by ``(lc, proc)``.
+  ``proc``, ``lc``, ``txn``, ``action``, ``params``, ``state``, ``participants``,
+  ``meta`` (free-form, never read). Events are grouped into one behaviour per
+  transaction (``txn``); an event with ``"txn": null`` is process-level (a crash, a
+  restart) and joins every transaction that began before it in the file and that its
+  process takes part in (see :func:`group`). A file in which no event names a
+  transaction is one behaviour. A directory holding ``*.trace.jsonl`` files (one per
+  process) is merged first, ordered by ``(lc, proc)``.
 * **ITF** (Apalache's Informal Trace Format, as :mod:`modelcheck.itf` writes it):
   ``states[0]`` is the initial state, each later state one step; its
   ``mbt::actionTaken`` and ``mbt::nondetPicks`` (Quint's names) give the action and its
@@ -117,7 +118,7 @@ class Event:
     observed: dict = field(default_factory=dict, compare=False)
     #: the parameters as written
     raw_params: dict = field(default_factory=dict, compare=False)
-    #: ``meta.participants`` when the event lists them (who takes part in its transaction)
+    #: the event's ``participants`` field: who takes part in its transaction (see group())
     participants: tuple = ()
     #: the file the event was read from (a directory of per-process traces has several)
     file: str = ""
@@ -325,7 +326,7 @@ def _check_problems(problems: list[Problem]) -> None:
         raise TraceError(problems[:MAX_ERRORS], max(0, len(problems) - MAX_ERRORS))
 
 
-_FIELDS = ("v", "proc", "lc", "txn", "action", "params", "state", "meta")
+_FIELDS = ("v", "proc", "lc", "txn", "action", "params", "state", "participants", "meta")
 
 
 def _decode_lines(raw: list[tuple[str, int, Any]], model, sort: bool, problems: list[Problem]) -> list[Event]:
@@ -351,6 +352,9 @@ def _decode_lines(raw: list[tuple[str, int, Any]], model, sort: bool, problems: 
             lc = obj.get("lc")
             if lc is not None and (isinstance(lc, bool) or not isinstance(lc, int) or lc < 1):
                 raise ValueError(f"`lc` must be an integer >= 1, found {json.dumps(lc)}")
+            parts = obj.get("participants", ())
+            if not (isinstance(parts, (list, tuple)) and all(isinstance(x, str) for x in parts)):
+                raise ValueError(f"`participants` must be a list of process names, found {json.dumps(parts)}")
             txn = obj.get("txn")
             if txn is not None:
                 if isinstance(txn, bool) or not isinstance(txn, (str, int)):
@@ -371,12 +375,8 @@ def _decode_lines(raw: list[tuple[str, int, Any]], model, sort: bool, problems: 
             if len(problems) > 4 * MAX_ERRORS:
                 break
             continue
-        meta = obj.get("meta")
-        parts: tuple = ()
-        if isinstance(meta, dict) and isinstance(meta.get("participants"), list):
-            parts = tuple(p for p in meta["participants"] if isinstance(p, str))  # see group()
         ev = Event(len(decoded), n, proc, txn, lc, ai, params, known, shape, values,
-                   observed=obj.get("state") or {}, raw_params=obj.get("params") or {}, participants=parts,
+                   observed=obj.get("state") or {}, raw_params=obj.get("params") or {}, participants=tuple(parts),
                    file=file)
         key = (lc if lc is not None else 0, proc or "", file, n)
         decoded.append((key, ev))
@@ -402,11 +402,12 @@ def group(events: list[Event], coordinator: str = "tm", source: str = "") -> lis
     An event with a ``txn`` belongs to that transaction. A process-level event (``txn``
     null) of process P belongs to every transaction T whose first event comes before it
     and that P takes part in: the coordinator (``coordinator``) takes part in every
-    transaction; another process takes part in T when it is the ``proc`` of one of T's
-    events, when a parameter of one of them names it (a string parameter value equal to
-    its name), or when one of them lists it in ``meta.participants`` (the reference
-    implementation's TMBegin does: the only use of ``meta``). When no event names a
-    transaction, the whole trace is one behaviour."""
+    transaction; another process takes part in T when one of T's events lists it in its
+    ``participants`` field (the reference implementation's TMBegin does), is the ``proc``
+    of one of T's events, or names it in a string parameter. It is then a step of each
+    of those transactions with the same observation, so it may only observe what is the
+    same in all of them (docs/conformance.md). ``meta`` is never read. When no event
+    names a transaction, the whole trace is one behaviour."""
     if not any(ev.txn is not None for ev in events):
         return [Behaviour(None, tuple(events), source=source)]
     first: dict[str, int] = {}

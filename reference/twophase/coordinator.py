@@ -66,9 +66,10 @@ class Coordinator(MachineBase):
         return {"tmState": t.state, "tmPrepared": tset(self._sorted(t.prepared)),
                 "tmPending": tset(self._sorted(t.pending)), "tmLog": "logCommit" if t.logged else "none"}
 
-    def _emit(self, out: list, t: TxnTM | None, txn: str, action: str, params: dict, meta=None) -> None:
+    def _emit(self, out: list, t: TxnTM | None, txn: str, action: str, params: dict, meta=None,
+              participants=None) -> None:
         if self.tracing:
-            out.append(Emit(event(self.name, self.lc, txn, action, params, self._state(t), meta)))
+            out.append(Emit(event(self.name, self.lc, txn, action, params, self._state(t), meta, participants)))
 
     # -------------------------------------------------------------- start / recovery
 
@@ -172,8 +173,8 @@ class Coordinator(MachineBase):
         self.txns[txn] = t
         lc = self.clock.tick()
         out: list = []
-        self._emit(out, t, txn, "TMBegin", {}, {"participants": list(parts),
-                                                   "ops": {p: [list(o) for o in norm[p]] for p in parts}})
+        self._emit(out, t, txn, "TMBegin", {}, {"ops": {p: [list(o) for o in norm[p]] for p in parts}},
+                   participants=list(parts))
         for p in parts:
             out.append(Send(Msg("prepare", txn, self.name, p, lc, norm[p])))
         out.append(SetTimer(("vote", txn), self.vote_timeout))

@@ -184,8 +184,12 @@ class Clock:
 
 
 def event(proc: str, lc: int, txn: str | None, action: str, params: dict, state: dict,
-          meta: dict | None = None) -> dict:
+          meta: dict | None = None, participants: list[str] | None = None) -> dict:
+    """A trace event (docs/traces.md). ``participants``, on the event that begins a
+    transaction, names the processes that take part in it; ``meta`` is free-form."""
     ev = {"v": 1, "proc": proc, "lc": lc, "txn": txn, "action": action, "params": params, "state": state}
+    if participants is not None:
+        ev["participants"] = list(participants)
     if meta:
         ev["meta"] = meta
     return ev
@@ -210,7 +214,12 @@ class MachineBase:
         self.clock.observe(lc)
 
     def _stale(self, msg: Msg) -> bool:
-        return msg.lc <= self.boot_lc
+        """Sent before this incarnation started, in the merged order of the traces: the
+        send's event, ``(msg.lc, msg.src)``, sorts before this process's restart event
+        ``(boot_lc, name)`` (TMRecover / RMRecover), ties on lc broken by process name as
+        ``merge-traces`` breaks them. Such a message was, in that order, sent while this
+        process was down or before it crashed, and the spec loses it."""
+        return (msg.lc, msg.src) < (self.boot_lc, self.name)
 
 
 # ------------------------------------------------------------------ workload

@@ -1,7 +1,7 @@
 """Trace files: one JSON-lines file per process, merged into one order by (lc, proc).
 
 The event format is documented in docs/traces.md (and decided in the trace contract):
-``{"v": 1, "proc", "lc", "txn", "action", "params", "state", "meta"?}``.
+``{"v": 1, "proc", "lc", "txn", "action", "params", "state", "participants"?, "meta"?}``.
 
 A process appends to ``<dir>/<proc>.trace.jsonl`` with one ``write`` per event on an
 O_APPEND descriptor (no fsync: a killed process loses nothing that was written; the
@@ -103,6 +103,9 @@ def check_event(ev, where: str) -> None:
         raise TraceError(f"{where}: txn must be a string or null")
     if not isinstance(ev["params"], dict) or not isinstance(ev["state"], dict):
         raise TraceError(f"{where}: params and state must be objects")
+    parts = ev.get("participants")
+    if parts is not None and not (isinstance(parts, list) and all(isinstance(p, str) for p in parts)):
+        raise TraceError(f"{where}: participants must be a list of process names")
 
 
 @dataclass(frozen=True)

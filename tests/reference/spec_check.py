@@ -53,7 +53,7 @@ def behaviours(events: list[dict]) -> dict[str, list[dict]]:
         if txn is not None:
             if txn not in out:
                 out[txn] = []
-                parts[txn] = set(ev.get("meta", {}).get("participants", ())) | {"tm"}
+                parts[txn] = set(ev.get("participants", ())) | {"tm"}
             out[txn].append(ev)
         else:
             for t, evs in out.items():
