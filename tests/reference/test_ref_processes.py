@@ -9,7 +9,9 @@ with SIGKILL and restarted, repeatedly; afterwards every process must agree:
 - every transaction acknowledged as committed is committed everywhere, and none
   reported aborted is committed anywhere (nothing acknowledged is lost);
 - every process's log is intact (a torn tail left by a kill is dropped at the next start);
-- the merged trace is explained by specs/twophase/durable.mc, transaction by transaction.
+- the merged trace is explained by specs/twophase/durable.mc, transaction by transaction,
+  by the small checker of these tests and by `modelcheck trace validate`, run as a user
+  runs it on the file `merge-traces` writes.
 
 Every process is started with a lifetime and killed at the end in any case.
 """
@@ -29,7 +31,9 @@ import pytest
 
 from reference.twophase import client, cluster
 from reference.twophase.trace import merge_dir
-from spec_check import check_trace
+from spec_check import DURABLE, check_trace
+
+MODELCHECK = os.path.join(os.path.dirname(sys.executable), "modelcheck")   # the venv's command
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -105,6 +109,12 @@ def test_kills_and_restarts_of_every_role(tmp_path):
     assert len(crashes) == len(killed)
     divergences = check_trace(merged)
     assert divergences == [], [str(x) for x in divergences[:3]]
+    cli("merge-traces", d, "-o", str(tmp_path / "merged.jsonl"))
+    v = subprocess.run([MODELCHECK, "trace", "validate", str(DURABLE), str(tmp_path / "merged.jsonl"), "--config",
+                        "validate", "--json"], capture_output=True, text=True, timeout=120)
+    report = json.loads(v.stdout)
+    assert (v.returncode, report["verdict"]) == (0, "explained"), v.stdout[-3000:]
+    assert len(report["behaviours"]) == len({e["txn"] for e in merged if e["txn"] is not None})
     print(f"\n{res.summary()}; kills {len(killed)}: {killed}; {len(merged)} events; {time.monotonic() - t0:.1f} s")
 
 
