@@ -94,6 +94,7 @@ MAPPING = {
     "RMRecover": "restart rm (traces RMCrash, RMRecover)",
 }
 
+#: the kinds of Failure, in the order the checks of a step run (see the module docstring)
 KINDS = ("no-implementation-step", "wrong-events", "state-mismatch", "unexpected-step")
 
 
