@@ -47,6 +47,11 @@ class Coordinator(MachineBase):
         self.txns: dict[str, TxnTM] = {}
         self._work: dict[str, None] = {}        # txns that may have internal steps (ordered set)
 
+    @property
+    def senders(self) -> tuple[str, ...]:
+        """The processes whose protocol messages this one receives: the participants."""
+        return self.participants
+
     # -------------------------------------------------------------- observation
 
     def _sorted(self, rms) -> list[str]:
@@ -73,10 +78,15 @@ class Coordinator(MachineBase):
 
     # -------------------------------------------------------------- start / recovery
 
-    def start(self, records: list[dict], clock: int = 0, traced_lc: int = 0) -> list:
+    def start(self, records: list[dict], clock: int = 0, traced_lc: int = 0, peer_clock: int = 0) -> list:
         """Start from the durable log. ``clock`` is the persisted Lamport clock (0 on a
         first start); ``traced_lc`` the lc of the last trace event written, so that a
-        step whose record reached the log but whose event did not is traced now."""
+        step whose record reached the log but whose event did not is traced now;
+        ``peer_clock`` the largest clock of the other processes, read by the runtime
+        before this start: the crash event is stamped after this process's own clock,
+        the recovery event after ``peer_clock`` too, so that every message a peer sent
+        before (which this incarnation will never take) sorts before the recovery
+        (docs/traces.md, *Crashes and restarts*)."""
         out: list = []
         self.txns.clear()
         self._work.clear()
@@ -100,6 +110,7 @@ class Coordinator(MachineBase):
             if self.tracing:
                 out.append(Emit(event(self.name, self.lc, None, "TMCrash", {},
                                       {"tmState": DOWN, "tmPrepared": tset([]), "tmPending": tset([])})))
+            self.clock.observe(peer_clock)
             self.clock.tick()
             if self.tracing:
                 out.append(Emit(event(self.name, self.lc, None, "TMRecover", {}, {"tmPrepared": tset([])})))

@@ -59,6 +59,11 @@ class Participant(MachineBase):
         self.damage: list[dict] = []           # heuristic decisions the outcome contradicted
         self._work: dict[str, None] = {}
 
+    @property
+    def senders(self) -> tuple[str, ...]:
+        """The processes whose protocol messages this one receives: the coordinator."""
+        return (self.coordinator,)
+
     # -------------------------------------------------------------- observation
 
     def observe(self, txn: str) -> dict:
@@ -107,7 +112,8 @@ class Participant(MachineBase):
 
     _RETRACE = {"yes": "RMPrepare", "no": "RMChooseToAbort", "commit": "RMRcvCommitMsg"}
 
-    def start(self, records: list[dict], clock: int = 0, traced_lc: int = 0) -> list:
+    def start(self, records: list[dict], clock: int = 0, traced_lc: int = 0, peer_clock: int = 0) -> list:
+        """Start from the durable log; the arguments are the coordinator's (Coordinator.start)."""
         out: list = []
         self.balances, self.locks, self.txns, self._work = {}, {}, {}, {}
         self.damage = []
@@ -158,6 +164,8 @@ class Participant(MachineBase):
         self.clock.lc = max(self.clock.lc, last)
         if clock > 0 or records:
             for action, up in (("RMCrash", False), ("RMRecover", True)):
+                if up:
+                    self.clock.observe(peer_clock)
                 self.clock.tick()
                 if self.tracing:
                     out.append(Emit(event(self.name, self.lc, None, action, {"rm": self.name},

@@ -14,7 +14,10 @@ network, disk and clock. Nothing happens unless the caller takes a step:
   messages queued for a process when it crashes (as on TCP, and as in durable.mc). With
   ``duplicate=True`` a delivered message stays deliverable (the spec's set of messages).
   When a process sends to a peer for the first time since that peer started, it learns
-  the peer's clock, as the real runtime does in the connection hello.
+  the peer's clock, as the real runtime does in the connection hello. A restarted
+  process stamps its recovery after the persisted clocks of the processes that send to
+  it, up or down, as the real runtime reads their clock files, so every message lost
+  to it sorts before its restart (docs/traces.md, *Crashes and restarts*).
 - The disk: log records that were appended but not fsynced are lost when the process
   crashes; the persisted Lamport clock and the trace survive (as under SIGKILL).
 - A run is reproducible: from a seed (``run_random``) or from an explicit schedule (a
@@ -174,7 +177,12 @@ class Sim:
         p.disk.notes.clear()
         p.machine = self._machine(name)
         p.incarnation += 1
-        self._run(p, p.machine.start(records, clock=p.clock, traced_lc=p.traced_lc))
+        # as the real runtime reads its peers' clock files: every message a peer has sent
+        # (lost if it was sent while this process was down) carries at most the peer's
+        # clock now, so it sorts before this restart (docs/traces.md, *Crashes and restarts*)
+        peers = max((q.machine.lc if q.up else q.clock for q in map(self.procs.get, p.machine.senders)),
+                    default=0)
+        self._run(p, p.machine.start(records, clock=p.clock, traced_lc=p.traced_lc, peer_clock=peers))
 
     def crash(self, name: str) -> None:
         self.step(Step("crash", name))

@@ -142,9 +142,11 @@ def test_coordinator_crash_before_deciding_presumes_abort():
     assert s.machine("rm2").locks == {"a0": "t1"}
     for rm in ("rm1", "rm2", "rm3"):             # the in-doubt participants ask
         s.step(f"timer {rm} ask t1")
-        # the first inquiry is stamped before the TM's restart (the participant learns
-        # the TM's clock only in the hello of its new connection): it is dropped, as
-        # the spec drops the messages to a crashed process
+        # the first inquiry is stamped before the TM's restart, always: TMRecover is
+        # stamped after every participant's clock (lc B > the participant's), the
+        # inquiry one tick after the participant's clock (at most B, and "rmN" sorts
+        # before "tm"), and the participant learns B only in the hello of its new
+        # connection. It is dropped, as the spec drops the messages to a crashed process
         s.deliver("tm", rm, "ask")
         assert s.deliveries(rm, "tm") == [] and "before this process restarted" in s.notes[-1][2]
         s.step(f"timer {rm} ask t1")
@@ -464,6 +466,29 @@ def test_step_lost_between_fsync_and_trace_is_retraced():
     q = Participant("rm1", {"a0": 100})
     evs = [e.event for e in q.start(init + rec, clock=6, traced_lc=6) if isinstance(e, Emit)]
     assert [e["action"] for e in evs] == ["RMCrash", "RMRecover"]
+
+
+def test_restart_is_stamped_after_the_peers_clock():
+    """start(peer_clock=P): the crash event is stamped from the process's own clock, the
+    recovery after P as well (docs/traces.md, *Crashes and restarts*), so that what a
+    peer sent before the restart sorts before it. A first start writes no event and
+    ignores P: there is no restart to order."""
+    from reference.twophase.coordinator import Coordinator
+    from reference.twophase.participant import Participant
+    from reference.twophase.protocol import Emit
+    init = [{"t": "init", "balances": {"a0": 100}}]
+    rec = [{"t": "yes", "txn": "t1", "ops": [["a0", -1]], "lc": 6}]
+    for peer, want in ((20, [("RMCrash", 7), ("RMRecover", 21)]),     # own clock 6: crash 7; then after 20
+                       (3, [("RMCrash", 7), ("RMRecover", 8)])):      # a peer behind: the next two values
+        q = Participant("rm1", {"a0": 100})
+        evs = [e.event for e in q.start(init + rec, clock=6, traced_lc=6, peer_clock=peer) if isinstance(e, Emit)]
+        assert [(e["action"], e["lc"]) for e in evs] == want and q.boot_lc == want[-1][1]
+    q = Participant("rm1", {"a0": 100})
+    assert not [e for e in q.start([], clock=0, peer_clock=20) if isinstance(e, Emit)] and q.lc == 0
+    tm = Coordinator(["rm1"])
+    evs = [e.event for e in tm.start([{"t": "commit", "txn": "t1", "parts": ["rm1"], "lc": 4}], clock=5, traced_lc=5,
+                                     peer_clock=9) if isinstance(e, Emit)]
+    assert [(e["action"], e["lc"]) for e in evs] == [("TMCrash", 6), ("TMRecover", 10)] and tm.boot_lc == 10
 
 
 # ---------------------------------------------------------------- seeded bugs
