@@ -7,6 +7,8 @@ Files of process NAME in the cluster directory:
                        step's effects (no fsync: it survives a kill, which is what we
                        test; see the docs)
     NAME.trace.jsonl   trace events (trace.py), unless tracing is off
+    NAME.outbox.0/.1   the messages not yet handed to the kernel, with the event of the
+                       step that sent the latest (Outbox; not fsynced either)
     NAME.addr          "127.0.0.1:PORT" once the process listens (port chosen by the OS)
     NAME.pid           its pid
 
@@ -19,8 +21,15 @@ be written (peer down, connection broken) is dropped: the protocol recovers (vot
 timeouts, inquiries by in-doubt participants). The hello gives the connector the peer's
 clock, so that what it sends next is stamped after the peer's restart.
 
+A start listens and publishes its address, reads the clock files of the processes that
+send to it, starts the machine (whose recovery event is stamped after those clocks),
+and only then says hello on the connections accepted meanwhile. With the outbox, this is
+what puts every message the runtime loses where the spec loses it (docs/traces.md,
+*Crashes and restarts*).
+
 Effects are performed in the order the machine returns them, synchronously: an fsync
-blocks the loop, so nothing later (a trace event, a message, a reply) can overtake it.
+blocks the loop, so nothing later (a trace event, a message, a reply) can overtake it;
+a step's messages are queued and saved in the outbox before its event is written.
 After every input the runtime takes the machine's internal steps until none is pending.
 
 Depends on protocol, wal, trace (and the state machines it is given).
@@ -32,9 +41,11 @@ import asyncio
 import json
 import logging
 import os
+import select
 import signal
 import struct
 import time
+import zlib
 
 from .protocol import (BadMessage, CancelTimer, Deliver, Emit, Log, Msg, Note, Reply, Request, Send,
                        SetTimer, TimerFired)
@@ -63,6 +74,105 @@ class ClockFile:
         os.close(self.fd)
 
 
+class Outbox:
+    """The messages this process has sent and not yet handed to the kernel, and the
+    trace event of the step that sent the latest of them, kept where a killed process
+    leaves them (like the clock file, not fsynced: a kill, not a power failure).
+
+    A step's messages are saved here after its log record is durable and before its
+    event is written; once every queue is empty (the kernel has them all) an empty
+    outbox is saved. A restarted process writes the saved event if its trace does not
+    have it (the process died between the two) and sends the saved messages again: so
+    a step whose event is in the trace has sent its messages, whenever the kill came, as
+    the spec's steps do (docs/traces.md, *Crashes and restarts*). The saved messages
+    may include some the kernel already had (the outbox is saved when messages are
+    added, and only once everything has gone when they leave): sending one again is a
+    duplicate, which every receiver ignores or answers again.
+
+    Two files, ``PATH.0`` and ``PATH.1``, written in turn, each holding one record:
+    ``u64 seq | u32 length | u32 crc32(seq, body) | body``, the body being the event's
+    JSON line (``null`` for none) followed by the message lines. A kill during a save
+    leaves the other file, the previous state, intact; loading takes the valid record
+    with the larger seq. Bytes after the record (from a longer earlier one) are ignored."""
+
+    _HEAD = struct.Struct(">QII")
+
+    def __init__(self, path: str):
+        self.fds = [os.open(f"{path}.{i}", os.O_RDWR | os.O_CREAT, 0o644) for i in (0, 1)]
+        self.seq = 0
+        self.cur = 1            # the file holding the latest state; the next save writes the other
+        self.saved: tuple = (None, [])
+
+    @classmethod
+    def _read(cls, fd: int):
+        data = os.pread(fd, os.fstat(fd).st_size, 0)
+        if len(data) < cls._HEAD.size:
+            return None
+        seq, n, crc = cls._HEAD.unpack_from(data)
+        body = data[cls._HEAD.size:cls._HEAD.size + n]
+        if len(body) != n or zlib.crc32(body, zlib.crc32(data[:8])) != crc:
+            return None
+        first, _, rest = body.partition(b"\n")
+        try:
+            event = json.loads(first)
+        except ValueError:
+            return None
+        return seq, event, rest.splitlines(keepends=True)
+
+    def load(self) -> tuple[dict | None, list[bytes]]:
+        """The saved event (or None) and messages of the latest valid save."""
+        best = None
+        for i, fd in enumerate(self.fds):
+            got = self._read(fd)
+            if got is not None and (best is None or got[0] > best[0]):
+                best = (got[0], i, got[1], got[2])
+        if best is None:
+            return None, []
+        self.seq, self.cur, event, msgs = best
+        self.saved = (event, msgs)
+        return event, msgs
+
+    def save(self, event: dict | None, msgs: list[bytes]) -> None:
+        if event is None and not msgs and self.saved == (None, []):
+            return
+        self.seq += 1
+        body = json.dumps(event, separators=(",", ":")).encode() + b"\n" + b"".join(msgs)
+        seq = struct.pack(">Q", self.seq)
+        self.cur = 1 - self.cur
+        os.pwrite(self.fds[self.cur], seq + struct.pack(">II", len(body), zlib.crc32(body, zlib.crc32(seq))) + body, 0)
+        self.saved = (event, list(msgs))
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
+def read_peer_clocks(directory: str, names) -> int:
+    """The largest persisted clock of the processes ``names`` (``DIR/NAME.clock``; 0 for
+    one that has none yet), running or not. A process rewrites its clock file before
+    any message carries the step's lc, so the value read bounds the lc of every message
+    that process has sent until now. A file is read until two reads agree, so that a
+    read overlapping a rewrite is not taken."""
+    best = 0
+    for name in names:
+        try:
+            fd = os.open(os.path.join(directory, f"{name}.clock"), os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            prev = None
+            for _ in range(5):
+                b = os.pread(fd, 8, 0)
+                cur = struct.unpack(">Q", b)[0] if len(b) == 8 else 0
+                if cur == prev:
+                    break
+                prev = cur
+            best = max(best, prev or 0)
+        finally:
+            os.close(fd)
+    return best
+
+
 def write_atomic(path: str, text: str) -> None:
     tmp = f"{path}.tmp{os.getpid()}"
     with open(tmp, "w") as f:
@@ -87,35 +197,62 @@ class Peer:
         self.name = name
         self.queue: list[bytes] = []
         self.wake = asyncio.Event()
+        self.inflight: list[bytes] = []      # written, not yet all in the kernel
         self.writer: asyncio.StreamWriter | None = None
+        self.reader: asyncio.StreamReader | None = None
         self.task = asyncio.ensure_future(self.run())
 
-    def send(self, msg: Msg) -> None:
-        self.queue.append((json.dumps(msg.to_json(), separators=(",", ":")) + "\n").encode())
+    def send(self, line: bytes) -> None:
+        self.queue.append(line)
         self.wake.set()
 
-    def _drop(self, why: str) -> None:
+    def _drop(self, n: int, why: str) -> None:
+        if n:
+            self.node.log.debug("dropped %d message(s) to %s: %s", n, self.name, why)
+        del self.queue[:n]
+        self.node.outbox_left()
         if self.queue:
-            self.node.log.debug("dropped %d message(s) to %s: %s", len(self.queue), self.name, why)
-        self.queue.clear()
+            self.wake.set()
 
     async def _connect(self) -> bool:
+        # Only the messages queued before this attempt are dropped if it fails: one
+        # queued meanwhile may be meant for an incarnation that published its address
+        # after we read it, and gets an attempt of its own (docs/traces.md, *Crashes
+        # and restarts*).
+        n = len(self.queue)
         addr = read_addr(self.node.directory, self.name)
         if addr is None:
-            self._drop("address unknown")
+            self._drop(n, "address unknown")
             return False
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr), CONNECT_TIMEOUT)
             hello = json.loads(await asyncio.wait_for(reader.readline(), CONNECT_TIMEOUT))
             lc = int(hello["lc"])
         except (OSError, asyncio.TimeoutError, ValueError, KeyError, TypeError) as e:
-            self._drop(f"cannot connect: {e!r}")
+            self._drop(n, f"cannot connect: {e!r}")
             return False
         self.node.machine.observe_clock(lc)
         self.node.clock.write(self.node.machine.lc)
-        self.writer = writer
+        # drain() then returns only once the kernel has every byte: only then do the
+        # messages leave the outbox
+        writer.transport.set_write_buffer_limits(high=0)
+        self.writer, self.reader = writer, reader
         asyncio.ensure_future(self._watch(reader, writer))
         return True
+
+    def _gone(self) -> bool:
+        """The peer closed the connection (it died), whether or not the event loop has
+        seen it yet: it never sends after the hello, so a readable socket is EOF or an
+        error. Checked before each write, so that nothing is written into the connection
+        of an incarnation that is gone once its successor may have read our clock."""
+        if self.reader is None or self.reader.at_eof():
+            return True
+        sock = self.writer.get_extra_info("socket")
+        if sock is None or sock.fileno() < 0:
+            return True
+        p = select.poll()
+        p.register(sock.fileno(), select.POLLIN | select.POLLRDHUP)
+        return bool(p.poll(0))
 
     async def _watch(self, reader, writer) -> None:
         # the peer sends nothing after the hello: EOF means it is gone
@@ -124,7 +261,7 @@ class Peer:
         except (OSError, asyncio.IncompleteReadError):
             pass
         if self.writer is writer:
-            self.writer = None
+            self.writer = self.reader = None
         writer.close()
 
     async def run(self) -> None:
@@ -133,17 +270,22 @@ class Peer:
             self.wake.clear()
             if not self.queue:
                 continue
+            if self.writer is not None and self._gone():
+                self.writer.close()
+                self.writer = self.reader = None
             if self.writer is None and not await self._connect():
                 continue
-            data, self.queue = b"".join(self.queue), []
+            self.inflight, self.queue = self.queue, []
             try:
-                self.writer.write(data)
+                self.writer.write(b"".join(self.inflight))
                 await self.writer.drain()
             except (OSError, AttributeError) as e:
                 self.node.log.debug("lost message(s) to %s: %r", self.name, e)
                 if self.writer is not None:
                     self.writer.close()
-                self.writer = None
+                self.writer = self.reader = None
+            self.inflight = []
+            self.node.outbox_left()
 
 
 class Node:
@@ -163,20 +305,50 @@ class Node:
         self.timers: dict[tuple, asyncio.TimerHandle] = {}
         self.wal = WAL(self._path("wal"), fsync=fsync)
         self.clock: ClockFile | None = None
+        self.outbox: Outbox | None = None
         self.tracer: TraceFile | None = None
         self.stop: asyncio.Event | None = None
+        self.started: asyncio.Event | None = None
 
     def _path(self, ext: str) -> str:
         return os.path.join(self.directory, f"{self.name}.{ext}")
 
     # -------------------------------------------------------------- effects
 
+    def peer(self, name: str) -> Peer:
+        p = self.peers.get(name)
+        if p is None:
+            p = self.peers[name] = Peer(self, name)
+        return p
+
+    def save_outbox(self, event: dict | None = None) -> None:
+        self.outbox.save(event, [m for p in self.peers.values() for m in (*p.inflight, *p.queue)])
+
+    def outbox_left(self) -> None:
+        """Messages left the queues (to the kernel, or dropped): once none is left, the
+        outbox is saved empty (until then it may still list some that have gone)."""
+        if not any(p.queue or p.inflight for p in self.peers.values()):
+            self.outbox.save(None, [])
+
     def execute(self, effects) -> None:
         # the step's clock is persisted before anything carries it (an event, a
         # message), so a restart never reuses an lc however early the kill comes
         self.clock.write(self.machine.lc)
-        for e in effects:
+        staged = 0
+        for i, e in enumerate(effects):
             t = type(e)
+            if (t is Emit or t is Send) and i >= staged:
+                # the messages up to the next log record go to the peers' queues and the
+                # outbox, with the step's event, before the event is written (Outbox)
+                staged = i
+                while staged < len(effects) and type(effects[staged]) is not Log:
+                    staged += 1
+                sends = [x.msg for x in effects[i:staged] if type(x) is Send]
+                if sends:
+                    for m in sends:
+                        self.peer(m.dst).send((json.dumps(m.to_json(), separators=(",", ":")) + "\n").encode())
+                    ev = next((x.event for x in effects[i:staged] if type(x) is Emit), None)
+                    self.save_outbox(ev if self.tracer is not None else None)
             if t is Log:
                 self.wal.append(e.record)
                 if e.sync:
@@ -185,10 +357,7 @@ class Node:
                 if self.tracer is not None:
                     self.tracer.write(e.event)
             elif t is Send:
-                p = self.peers.get(e.msg.dst)
-                if p is None:
-                    p = self.peers[e.msg.dst] = Peer(self, e.msg.dst)
-                p.send(e.msg)
+                pass                            # staged above; the peer's task writes it
             elif t is SetTimer:
                 old = self.timers.pop(e.key, None)
                 if old is not None:
@@ -224,6 +393,9 @@ class Node:
     # -------------------------------------------------------------- connections
 
     async def on_conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # a connection accepted while the machine starts waits: its hello carries the
+        # started clock, and nothing is read before the restart is stamped
+        await self.started.wait()
         writer.write((json.dumps({"hello": self.name, "lc": self.machine.lc}) + "\n").encode())
         try:
             while True:
@@ -263,6 +435,7 @@ class Node:
 
     async def main(self) -> int:
         self.stop = asyncio.Event()
+        self.started = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
@@ -275,19 +448,42 @@ class Node:
             self.log.warning("%s", note)
         self.clock = ClockFile(self._path("clock"))
         clock = self.clock.read()
+        self.outbox = Outbox(self._path("outbox"))
+        unsent_event, unsent = self.outbox.load()
         traced = 0
         if self.tracing:
             self.tracer = TraceFile(self._path("trace.jsonl"))
             traced = self.tracer.open()
             if self.tracer.note:
                 self.log.warning("%s", self.tracer.note)
-        self.log.info("recovering: %s, clock %d", scan.summary(), clock)
-        self.execute(self.machine.start(scan.records, clock=clock, traced_lc=traced))
-        self.drain()
+            if unsent_event is not None and unsent_event.get("lc", 0) > traced:
+                # killed after saving the step's messages and before writing its event:
+                # the step is traced now, and its messages are sent below
+                unsent_event = dict(unsent_event, meta={**unsent_event.get("meta", {}), "retraced": True})
+                self.tracer.write(unsent_event)
+                traced = unsent_event["lc"]
+        # The order matters (docs/traces.md, *Crashes and restarts*): listen and publish
+        # the address first, then read the peers' clocks, then start the machine, whose
+        # restart events are stamped after them; connections wait until it has started.
+        # A message a peer sent before the clocks were read carries at most what was
+        # read: it sorts before the restart, and is dropped as stale if it arrives. One
+        # sent after finds the new address and waits for the hello; its lc decides.
         server = await asyncio.start_server(self.on_conn, "127.0.0.1", self.port)
         port = server.sockets[0].getsockname()[1]
         write_atomic(self._path("pid"), f"{os.getpid()}\n")
         write_atomic(self._path("addr"), f"127.0.0.1:{port}\n")
+        peers = read_peer_clocks(self.directory, self.machine.senders)
+        self.log.info("recovering: %s, clock %d, peers' clocks up to %d", scan.summary(), clock, peers)
+        if unsent:
+            self.log.info("sending again %d message(s) the previous run may not have handed to the kernel", len(unsent))
+            for line in unsent:
+                try:
+                    self.peer(str(json.loads(line)["dst"])).send(line)
+                except (ValueError, KeyError, TypeError):
+                    self.log.warning("outbox: not a message, ignored: %r", line[:200])
+        self.execute(self.machine.start(scan.records, clock=clock, traced_lc=traced, peer_clock=peers))
+        self.drain()
+        self.started.set()
         self.log.info("listening on 127.0.0.1:%d (pid %d, fsync %s, tracing %s)", port, os.getpid(),
                       "on" if self.fsync else "off", "on" if self.tracing else "off")
         try:
@@ -302,6 +498,7 @@ class Node:
             pass
         self.wal.close()
         self.clock.close()
+        self.outbox.close()
         if self.tracer:
             self.tracer.close()
         return 0
