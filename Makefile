@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: check test test-fast bench install browser clean
+.PHONY: check test test-fast bench install browser traces clean
 
 check: install
 	$(BIN)/modelcheck suite specs/suite.toml --report reports
@@ -26,6 +26,10 @@ bench: install
 	$(BIN)/python benchmarks/render.py
 
 install: $(VENV)/.installed
+
+# regenerate the generated traces under traces/ (traces/README.md)
+traces: install
+	PYTHON=$(BIN)/python bash scripts/make-traces.sh
 
 # Debian's chromium for tests/render/test_browser.py: apt-get as root when missing
 # (CI); elsewhere install it yourself or set MODELCHECK_SKIP_BROWSER=1 (docs/rendering.md)

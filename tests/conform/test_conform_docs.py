@@ -32,7 +32,7 @@ def normalize(text):
 
 def test_readme_validate_example(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    cmd = "$ modelcheck trace validate specs/twophase/twophase.mc tests/conform/traces/tp_early_commit.jsonl --const RM=3\n"
+    cmd = "$ modelcheck trace validate specs/twophase/twophase.mc traces/tp_early_commit.jsonl --const RM=3\n"
     shown = next(b for b in fenced(README) if b.startswith(cmd))
     assert main(cmd[2:].split()[1:]) == 1
     assert normalize(capsys.readouterr().out) == normalize(shown[len(cmd):])
@@ -68,7 +68,7 @@ def test_doc_report_examples_are_what_the_validator_prints(capsys, monkeypatch):
     assert len(blocks) == 3
     outs = []
     for trace, extra in (("tp_early_commit", []), ("tp_wrong_state", []), ("tp_incomplete", ["--complete"])):
-        main(["trace", "validate", "specs/twophase/twophase.mc", f"tests/conform/traces/{trace}.jsonl",
+        main(["trace", "validate", "specs/twophase/twophase.mc", f"traces/{trace}.jsonl",
               "--const", "RM=3", *extra])
         outs.append(capsys.readouterr().out)
     for b, out in zip(blocks, outs):

@@ -1,7 +1,7 @@
 """`modelcheck trace validate`: hand-written implementation traces against TwoPhase and
 TwoPhaseCrash, each kind of divergence, partial observation resolved by search, bad input.
 
-The traces in tests/conform/traces/ are written by hand (see the comments in the tests)
+The traces in traces/ (top level) are written by hand (see the comments in the tests)
 with RM = 3, so the participants are rm1..rm3 as the trace contract names them.
 """
 
@@ -16,7 +16,7 @@ from modelcheck.cli import main
 from modelcheck.conform.events import TraceError, itf_behaviours, read_itf, read_jsonl
 from modelcheck.conform.validate import INCORRECT, MISSING, UNEXPECTED, Validator, validate_behaviours
 
-TRACES = ROOT / "tests" / "conform" / "traces"
+TRACES = ROOT / "traces"
 RM3 = {"RM": "3"}
 
 
