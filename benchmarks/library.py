@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from modelcheck.api import load  # noqa: E402
-from modelcheck.explore import Options, explore  # noqa: E402
-from modelcheck.suite import read_manifest, run_label  # noqa: E402
+from modelcheck.explore import explore  # noqa: E402
+from modelcheck.suite import read_manifest, run_label, run_options  # noqa: E402
 
 
 def main() -> None:
@@ -41,8 +41,7 @@ def main() -> None:
         if args.only and args.only not in run["spec"]:
             continue
         spec = load(run["_spec_path"], consts=run.get("consts") or {}, config=run.get("config"))
-        opts = Options(symmetry=run.get("symmetry", True), check_deadlock=run.get("deadlock", True),
-                       check_temporal=run.get("temporal", True), strategy=run.get("strategy", "bfs"))
+        opts = run_options(run)
         w0, c0 = time.perf_counter(), time.process_time()
         r = explore(spec.model, opts)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0

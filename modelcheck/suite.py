@@ -65,6 +65,16 @@ def read_manifest(manifest: str | Path) -> list[dict]:
     return runs
 
 
+def run_options(run: dict) -> Options:
+    """The search options a manifest run asks for (defaults as ``modelcheck check``)."""
+    return Options(
+        symmetry=run.get("symmetry", True),
+        check_deadlock=run.get("deadlock", True),
+        check_temporal=run.get("temporal", True),
+        strategy=run.get("strategy", "bfs"),
+    )
+
+
 def run_label(run: dict) -> str:
     parts = []
     if run.get("config"):
@@ -115,13 +125,7 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
                             "expect": expect, "as_expected": False})
             report_runs.append(_report_run(run, label, None, None, expect, False, e.render()))
             continue
-        opts = Options(
-            symmetry=run.get("symmetry", True),
-            check_deadlock=run.get("deadlock", True),
-            check_temporal=run.get("temporal", True),
-            strategy=run.get("strategy", "bfs"),
-        )
-        result = explore(spec.model, opts)
+        result = explore(spec.model, run_options(run))
         ok = result.verdict.value == expect
         if not ok:
             failures.append(f"{run['spec']} [{label}]: expected {expect}, got {result.verdict.value}")

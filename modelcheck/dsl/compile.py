@@ -28,6 +28,7 @@ Depends on the IR, the checker's output, types, values, the model protocol and s
 
 from __future__ import annotations
 
+import ast
 import itertools
 from dataclasses import fields as dc_fields
 from typing import Any
@@ -1209,8 +1210,6 @@ def _is_simple(src: str) -> bool:
 def _interval_range(src: str) -> str | None:
     """``range(a, b)`` when the generated source ``src`` is exactly
     ``frozenset(range(a, b))`` (how ``a..b`` compiles), else None."""
-    import ast
-
     try:
         tree = ast.parse(src, mode="eval").body
     except SyntaxError:
