@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from modelcheck.api import load  # noqa: E402
-from modelcheck.explore import explore  # noqa: E402
+from modelcheck.search import explore  # noqa: E402
 from modelcheck.suite import read_manifest, run_label, run_options  # noqa: E402
 
 

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from modelcheck.api import load  # noqa: E402
-from modelcheck.explore import Options, explore  # noqa: E402
-from modelcheck.graph import build_graph, draw_full, neighbourhood  # noqa: E402
+from modelcheck.search import Options, explore  # noqa: E402
+from modelcheck.render.graphs import draw_excerpt, draw_full  # noqa: E402
+from modelcheck.search import build_graph, excerpt, excerpts_for  # noqa: E402
 from modelcheck.render.dot import to_dot  # noqa: E402
 from modelcheck.render.html import ReportRun, render_report  # noqa: E402
 from modelcheck.render.seqchart import render_seqchart  # noqa: E402
@@ -40,7 +41,7 @@ def main() -> None:
         d = draw_full(spec.model, g)
         dot, td = timed(lambda: to_dot(d))
         svg, ts = timed(lambda: dot_to_svg(dot))
-        print(f"TwoPhase RM={rm}: {len(g.states)} states, {len(g.edges)} transitions ({len(d.edges)} drawn edges): "
+        print(f"TwoPhase RM={rm}: {len(g.states)} states, {g.edge_count} transitions ({len(d.edges)} drawn edges): "
               f"graph {tg:.3f} s, DOT {td:.3f} s, SVG {ts:.2f} s ({len(svg) / 1e6:.1f} MB)")
     runs = []
     for path, consts, deadlock in [("twophase/twophase.mc", {"BugCommitOnAny": "true"}, True),
@@ -51,11 +52,12 @@ def main() -> None:
         r = explore(spec.model, Options(check_deadlock=deadlock, check_temporal=path != "lamport/mutex.mc"))
         v = r.violations[0]
         chart, tc = timed(lambda: render_seqchart(spec.model, v.trace))
-        ex = neighbourhood(spec.model, v.trace)
+        ex = draw_excerpt(spec.model, excerpt(spec.model, v.trace))
         _, te = timed(lambda: dot_to_svg(to_dot(ex)))
         print(f"{spec.name} {v.property}: {len(v.trace)} states; chart {tc * 1000:.1f} ms; "
               f"excerpt {len(ex.nodes)} nodes, SVG {te:.2f} s")
-        runs.append(ReportRun(spec.name, path, "", r, spec.model))
+        runs.append(ReportRun(spec.name, path, "", r, spec.model,
+                              excerpts=excerpts_for(spec.model, r.violations, r.witnesses)))
     html, th = timed(lambda: render_report(runs))
     print(f"report of these {len(runs)} runs: {th:.2f} s, {len(html) / 1e6:.2f} MB")
 

@@ -28,7 +28,7 @@ CHILD = r"""
 import json, random, sys, time
 sys.path.insert(0, sys.argv[1])
 from modelcheck import load
-from modelcheck.simulate import simulate
+from modelcheck import simulate
 n, traces, depth, seed, bug = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
 consts = {"RM": n}
 if bug != "-":

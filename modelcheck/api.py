@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, SpecError
 from .dsl.checked import Checked
-from .explore import Options, explore
+from .search import Options, Strategy, explore
+from .search import simulate as search_simulate
 from .model import Model
 from .result import CheckResult
 
@@ -94,6 +95,26 @@ def _const_text(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
+
+
+def simulate(spec: Spec | Model, options: Options | None = None, **kw: Any) -> CheckResult:
+    """Random simulation (:func:`modelcheck.search.simulate`): seeded random walks that
+    prove nothing. Options as for :func:`check`, with ``traces``, ``seed``, ``shrink``, and
+    ``depth`` (states per walk, the initial one included; ``max_depth`` by its other name)."""
+    if "depth" in kw:
+        kw["max_depth"] = kw.pop("depth")
+    options = _options(options, kw, strategy=Strategy.SIMULATE)
+    model = spec.model if isinstance(spec, Spec) else spec
+    return search_simulate(model, options)
+
+
+def _options(options: Options | None, kw: dict, **fixed: Any) -> Options:
+    from dataclasses import replace
+
+    kw = {**kw, **fixed}
+    if options is None:
+        return Options(**kw)
+    return replace(options, **kw) if kw else options
 
 
 def check(spec: Spec | Model, options: Options | None = None, **kw: Any) -> CheckResult:

@@ -12,7 +12,7 @@ import json
 import sys
 
 from .diagnostics import SpecError
-from .explore import Options, Progress
+from .search import Options, Progress
 from .result import EXIT_CODES, Verdict
 
 EXIT_USAGE = 2
@@ -90,7 +90,7 @@ def _options(args, progress=None) -> Options:
 
 def cmd_check(args) -> int:
     from .api import load
-    from .explore import explore
+    from .search import explore
     from .render.text import render_coverage, render_summary, render_violation, render_witness
     from .report import result_to_dict
 
@@ -192,7 +192,7 @@ def cmd_simulate(args) -> int:
     from .api import load
     from .render.text import render_shrink, render_simulation_summary, render_violation
     from .report import result_to_dict
-    from .simulate import simulate
+    from .search import Options, Strategy, simulate
 
     if args.traces < 0:
         raise UsageError("--traces must be 0 or more")
@@ -209,9 +209,10 @@ def cmd_simulate(args) -> int:
     progress = None
     if args.progress or (sys.stderr.isatty() and not args.quiet and not args.json):
         progress = _sim_progress_printer(sys.stderr)
-    result = simulate(spec.model, traces=args.traces, depth=args.depth, seed=args.seed,
-                      check_deadlock=not args.no_deadlock, stop_at_first=not args.keep_going,
-                      time_limit=args.time_limit, shrink=not args.no_shrink, progress=progress)
+    result = simulate(spec.model, Options(strategy=Strategy.SIMULATE, traces=args.traces, max_depth=args.depth,
+                                          seed=args.seed, check_deadlock=not args.no_deadlock,
+                                          stop_at_first=not args.keep_going, time_limit=args.time_limit,
+                                          shrink=not args.no_shrink, progress=progress))
     if progress is not None and sys.stderr.isatty() and result.seconds >= 1.0:
         sys.stderr.write("\n")
     if args.json:

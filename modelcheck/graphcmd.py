@@ -1,7 +1,7 @@
 """``modelcheck graph SPEC``: the reachable state graph as DOT and SVG.
 
 Steps: load the spec; compile ``--view`` (if given) through the front end; explore every
-reachable state with every transition (:func:`modelcheck.graph.build_graph`, no
+reachable state with every transition (:func:`modelcheck.search.build_graph`, no
 symmetry, constraints applied, at most ``--max-states``); check the spec as ``check``
 would (no symmetry, BFS) to find the counterexample to highlight, unless
 ``--no-check``; build the drawing (whole states, or their views); refuse politely when
@@ -50,8 +50,8 @@ def add_parser(sub) -> None:
 def cmd_graph(args) -> int:
     from .api import load
     from .cli import UsageError, _parse_consts
-    from .explore import Options, explore
-    from .graph import GraphTooLarge, build_graph, draw_full, project
+    from .render.graphs import draw_full, project
+    from .search import GraphTooLarge, Options, build_graph, explore
     from .render.dot import to_dot
 
     if args.max_nodes < 1 or args.max_states < 1:
@@ -97,7 +97,7 @@ def cmd_graph(args) -> int:
     else:
         drawing = project(model, g, view, view.show, trace, view_text=view.text)
     nodes, edges = drawing.size
-    head = f"{spec.name}: {len(g.states):,} states, {len(g.edges):,} transitions"
+    head = f"{spec.name}: {len(g.states):,} states, {g.edge_count:,} transitions"
     if view is not None:
         head += f"; view {view.text}: {_n(nodes, 'node')}, {_n(edges, 'edge')}"
     if nodes > args.max_nodes:

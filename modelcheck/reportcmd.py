@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
 def cmd_report(args) -> int:
     from .api import load
     from .cli import UsageError, _options, _parse_consts
-    from .explore import explore
+    from .search import excerpts_for, explore
     from .render.html import ReportRun, render_report
 
     out = Path(args.out or Path(args.spec).stem + "-report.html")
@@ -42,7 +42,8 @@ def cmd_report(args) -> int:
     label = args.config or "default"
     if args.const:
         label = " ".join([args.config] if args.config else [] + list(args.const)) or label
-    run = ReportRun(spec.name, args.spec, label, result, spec.model, spec.describe_consts())
+    run = ReportRun(spec.name, args.spec, label, result, spec.model, spec.describe_consts(),
+                    excerpts=() if args.no_graphs else excerpts_for(spec.model, result.violations, result.witnesses))
     html = render_report([run], title=f"{spec.name}: modelcheck report", graphs=not args.no_graphs)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

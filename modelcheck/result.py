@@ -37,6 +37,19 @@ EXIT_CODES = {
 }
 
 
+class PropertyKind(str, enum.Enum):
+    """What kind of property a verdict or a violation is about."""
+
+    INVARIANT = "invariant"  # a state predicate, checked on every reachable state
+    STEP = "step"  # an action property, TLA+'s [][P]_vars
+    TEMPORAL = "temporal"  # decided on the whole state graph under fairness
+    DEADLOCK = "deadlock"  # a reachable state with no successor at all
+    ASSERTION = "assertion"  # an `assert` inside an action
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class StopReason(str, enum.Enum):
     """Why a search ended."""
 
@@ -82,7 +95,7 @@ class Violation:
 
     property: str
     cls: str
-    kind: str
+    kind: PropertyKind
     trace: Trace
     message: str = ""
     failed_label: Label | None = None
@@ -102,7 +115,7 @@ class Witness:
 class PropertyResult:
     name: str
     cls: str
-    kind: str
+    kind: PropertyKind
     verdict: Verdict
 
 
@@ -177,6 +190,7 @@ class CheckResult:
     #: under DFS, the deepest search stack reached.
     depth: int
     seconds: float
+    #: "bfs" | "dfs" | "simulate" (a :class:`modelcheck.search.Strategy`)
     strategy: str
     symmetry: bool
     coverage: tuple[ActionCoverage, ...] = ()

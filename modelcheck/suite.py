@@ -29,7 +29,7 @@ import tomllib
 from pathlib import Path
 
 from .diagnostics import SpecError
-from .explore import Options, explore
+from .search import Options, excerpts_for, explore
 from .report import result_to_dict
 
 RUN_KEYS = {"spec", "consts", "config", "symmetry", "deadlock", "temporal", "strategy", "expect", "slow"}
@@ -182,4 +182,5 @@ def _report_run(run: dict, label: str, spec, result, expect: str, ok: bool, erro
     if spec is None:
         return ReportRun(run["spec"], str(run["_spec_path"]), label, None, expect=expect, as_expected=ok,
                          error=error)
-    return ReportRun(spec.name, run["spec"], label, result, spec.model, spec.describe_consts(), expect, ok)
+    return ReportRun(spec.name, run["spec"], label, result, spec.model, spec.describe_consts(), expect, ok,
+                     excerpts=excerpts_for(spec.model, result.violations, result.witnesses))

@@ -258,9 +258,9 @@ def test_progress_is_quiet_unless_asked(capsys):
 
 
 def test_progress_when_asked(monkeypatch, capsys):
-    import modelcheck.explore as explore
+    import modelcheck.search.bfs as bfs
 
-    monkeypatch.setattr(explore, "CHECK_EVERY", 1)
+    monkeypatch.setattr(bfs, "CHECK_EVERY", 1)
     from modelcheck import cli
 
     real = cli._options

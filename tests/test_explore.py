@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handwritten import counter, twophase
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 from modelcheck.model import SimpleModel, StateProperty
 from modelcheck.result import StopReason, Verdict
 

@@ -10,7 +10,7 @@ from handwritten_zab import (
     DISCOVERY, ELECTION, LC0, LEADING, LOOKING, NULL, RECORDER,
     determine_initial_history, update_acksid, zab, zxid_to_index,
 )
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 from modelcheck.result import StopReason, Verdict
 
 OPTS = Options(symmetry=False, check_deadlock=False)

@@ -10,7 +10,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 from modelcheck.model import Fairness, SimpleModel, TemporalProperty
 from modelcheck.result import Verdict
 

@@ -19,10 +19,10 @@ from conftest import ROOT, SPECS
 from handwritten import counter, twophase
 from modelcheck import Options, Verdict, check, load
 from modelcheck.cli import main
-from modelcheck.explore import explore, step_violated
+from modelcheck.search import explore, step_violated
 from modelcheck.model import SimpleModel, StateProperty, StepProperty
 from modelcheck.result import StopReason
-from modelcheck.simulate import simulate
+from modelcheck import simulate
 
 TWOPHASE = SPECS / "twophase" / "twophase.mc"
 BUGS = ["BugCommitOnAny", "BugCommitOnMajority", "BugAbortAfterPrepare", "BugAbortAfterCommit"]

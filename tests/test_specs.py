@@ -19,7 +19,7 @@ import pytest
 from conftest import SPECS
 from handwritten import twophase
 from modelcheck import Options, Verdict, check, load
-from modelcheck.explore import explore
+from modelcheck.search import explore
 from modelcheck.result import StopReason
 
 TWOPHASE = SPECS / "twophase" / "twophase.mc"

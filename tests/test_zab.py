@@ -21,7 +21,7 @@ import pytest
 
 from conftest import SPECS
 from modelcheck import Verdict, check, load
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 from modelcheck.result import StopReason
 from modelcheck.symmetry import make_permuter
 

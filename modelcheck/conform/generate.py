@@ -26,7 +26,8 @@ domains are constant plus every instance of the other actions seen enabled; the
 instances never enabled are listed, and the list is final only when the exploration
 was exhaustive.
 
-Depends on the model protocol, :mod:`modelcheck.itf` and :mod:`modelcheck.result`.
+Depends on the model protocol, the search's state graph (:mod:`modelcheck.search`),
+:mod:`modelcheck.itf` and :mod:`modelcheck.result`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from typing import Any
 from ..itf import trace_to_itf
 from ..model import ActionAssertionFailed
 from ..result import Trace
+from ..search import build_graph
 
 DEFAULT_MAX_STATES = 200_000  # --cover actions
 DEFAULT_TRANSITION_LIMIT = 5_000  # --cover transitions: reachable states at most
@@ -93,80 +94,40 @@ class Generation:
 
 
 class _Graph:
-    """Breadth-first exploration with parent pointers and every edge."""
+    """The reachable state graph (:func:`modelcheck.search.build_graph`: breadth-first,
+    with its tree of shortest paths), seen as the covering algorithms need it: ``first``
+    maps each action instance to its first transition in breadth-first order, and (with
+    ``keep_edges``) ``edges`` lists the distinct transitions ``(source, label, target)``,
+    ``out`` the ids of those leaving each state."""
 
     def __init__(self, model, max_states: int, max_depth: int, keep_edges: bool):
+        g = build_graph(model, max_states=max_states, max_depth=max_depth, strict=False, errors_as_leaves=False)
         self.model = model
-        self.states: list[tuple] = []
-        self.index: dict[tuple, int] = {}
-        self.parent: list[tuple[int, int] | None] = []  # (parent index, label)
-        self.depth: list[int] = []
+        self.graph = g
+        self.states = g.states
+        self.truncated = g.truncated
+        self.assertions = list(g.assertions)
         self.edges: list[tuple[int, int, int]] = []
         self.first: dict[int, tuple[int, int, int]] = {}
         self.out: dict[int, list[int]] = {}
-        self.truncated = False
-        self.assertions: list[str] = []
-        cons = tuple(model.constraints)
-        ok = (lambda s: all(c.check(s) for c in cons)) if cons else (lambda s: True)
         seen_edges: set = set()
-        queue: deque[int] = deque()
-        for s in model.initial_states():
-            if s not in self.index and ok(s):
-                self._add(s, None, 1)
-                queue.append(self.index[s])
-        while queue:
-            u = queue.popleft()
-            if self.depth[u] >= max_depth:
-                self.truncated = True
-                continue
-            s = self.states[u]
-            try:
-                succ = model.successors(s)
-            except ActionAssertionFailed as e:
-                self.assertions.append(f"{e.prop}: {e.message}")
-                continue
-            for lab, t in succ:
-                if not ok(t):
-                    continue
-                v = self.index.get(t)
-                if v is None:
-                    if len(self.states) >= max_states:
-                        self.truncated = True
-                        continue
-                    self._add(t, (u, lab), self.depth[u] + 1)
-                    v = self.index[t]
-                    queue.append(v)
-                e = (u, lab, v)
-                if lab not in self.first:
-                    self.first[lab] = e
-                if keep_edges and e not in seen_edges:
-                    seen_edges.add(e)
-                    self.out.setdefault(u, []).append(len(self.edges))
-                    self.edges.append(e)
-
-    def _add(self, s, parent, depth):
-        self.index[s] = len(self.states)
-        self.states.append(s)
-        self.parent.append(parent)
-        self.depth.append(depth)
+        for e in g.transitions():
+            lab = e[1]
+            if lab not in self.first:
+                self.first[lab] = e
+            if keep_edges and e not in seen_edges:
+                seen_edges.add(e)
+                self.out.setdefault(e[0], []).append(len(self.edges))
+                self.edges.append(e)
 
     def path_to(self, v: int) -> list[tuple[int, int, int]]:
         """The breadth-first tree's path (edges) from an initial state to ``v``."""
-        out = []
-        while self.parent[v] is not None:
-            u, lab = self.parent[v]
-            out.append((u, lab, v))
-            v = u
-        out.reverse()
-        return out
+        return self.graph.path_to(v)
 
     def trace(self, start: int, edges: list[tuple[int, int, int]]) -> tuple[tuple, tuple]:
         states = [self.states[start]] + [self.states[d] for _, _, d in edges]
         labels = [None] + [lab for _, lab, _ in edges]
         return tuple(states), tuple(labels)
-
-    def start_of(self, edges, v):
-        return edges[0][0] if edges else v
 
 
 # ----------------------------------------------------------------------------- covering sets

@@ -1,4 +1,4 @@
-"""DOT text for a :class:`~modelcheck.graph.DrawGraph` (the state graph, its views, the
+"""DOT text for a :class:`~modelcheck.render.graphs.DrawGraph` (the state graph, its views, the
 report's excerpts).
 
 The conventions, also explained in the graph's own legend (``legend=True``):
@@ -17,7 +17,7 @@ Node ``id``\\ s carry ``id_prefix`` so several SVGs can live in one HTML page.
 
 from __future__ import annotations
 
-from ..graph import DrawGraph
+from .graphs import DrawGraph
 
 PATH_COLOUR = "#c62828"
 BAD_FILL = "#ffcdd2"

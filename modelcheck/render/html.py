@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from ..graph import neighbourhood
 from ..result import CheckResult, Trace
 from .dot import to_dot
+from .graphs import draw_excerpt
 from .seqchart import NO_PROCESS, chart_steps, render_seqchart
 from .text import step_changes
 
@@ -51,6 +51,10 @@ class ReportRun:
     expect: str | None = None
     as_expected: bool | None = None
     error: str | None = None
+    #: the state-graph excerpt of each counterexample, then of each witness
+    #: (:func:`modelcheck.search.excerpt.excerpts_for`, computed by the command line); None
+    #: or empty: none drawn
+    excerpts: tuple = ()
 
     @property
     def verdict(self) -> str:
@@ -204,10 +208,12 @@ def _run_section(i: int, r: ReportRun, graphs: bool, max_nodes: int) -> str:
         if v.message:
             head += f" — {v.message}"
         out.append(f"<h3>{escape(head)}</h3>")
-        out.append(_finding(r.model, v.trace, f"r{i}v{j}", graphs, max_nodes, v.failed_label))
+        out.append(_finding(r.model, v.trace, f"r{i}v{j}", graphs and _nth(r.excerpts, j), max_nodes,
+                            v.failed_label))
     for j, w in enumerate(res.witnesses):
         out.append(f"<h3>{escape(f'Witness: {w.property} [{w.cls}] is reachable')}</h3>")
-        out.append(_finding(r.model, w.trace, f"r{i}w{j}", graphs, max_nodes, None))
+        out.append(_finding(r.model, w.trace, f"r{i}w{j}", graphs and _nth(r.excerpts, len(res.violations) + j),
+                            max_nodes, None))
     out.append("</details>")
     return "".join(out)
 
@@ -232,7 +238,11 @@ def _coverage(res: CheckResult) -> str:
     return "".join(out)
 
 
-def _finding(model, trace: Trace, key: str, graphs: bool, max_nodes: int, failed_label) -> str:
+def _nth(items, k: int):
+    return items[k] if items and k < len(items) else None
+
+
+def _finding(model, trace: Trace, key: str, excerpt, max_nodes: int, failed_label) -> str:
     if not trace.states:
         return '<p class="note">no trace: no reachable state satisfies the property</p>'
     out = [_step_table(model, trace, failed_label)]
@@ -247,9 +257,9 @@ def _finding(model, trace: Trace, key: str, graphs: bool, max_nodes: int, failed
             out.append(f'<div class="figure seq">{render_seqchart(model, trace, id_prefix=key + "sc")}</div>')
     except Exception as e:  # noqa: BLE001 - a clause failing on a state: say so, keep the report
         out.append(f'<p class="bad">the sequence chart could not be drawn: {escape(str(e))}</p>')
-    if graphs:
+    if excerpt:
         out.append("<h4>State graph around the counterexample</h4>")
-        out.append(_excerpt(model, trace, key, max_nodes))
+        out.append(_excerpt(model, excerpt, key, max_nodes))
     return "".join(out)
 
 
@@ -295,14 +305,11 @@ def _step_table(model, trace: Trace, failed_label) -> str:
     return "".join(out)
 
 
-def _excerpt(model, trace: Trace, key: str, max_nodes: int) -> str:
+def _excerpt(model, excerpt, key: str, max_nodes: int) -> str:
     from .svg import RenderError, dot_to_svg, inline_svg
 
-    per_state = 3
-    d = neighbourhood(model, trace, per_state=per_state)
-    while len(d.nodes) > max_nodes and per_state > 0:
-        per_state -= 1
-        d = neighbourhood(model, trace, per_state=per_state)
+    trace, per_state = excerpt.trace, excerpt.per_state
+    d = draw_excerpt(model, excerpt)
     if len(d.nodes) > max_nodes:
         return f'<p class="note">the excerpt would have {len(d.nodes)} nodes: not drawn</p>'
     try:

@@ -6,7 +6,7 @@ import pytest
 from conftest import SPECS
 from modelcheck.api import load
 from modelcheck.diagnostics import SpecError
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 
 BASE = """\
 module C

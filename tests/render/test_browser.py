@@ -18,7 +18,7 @@ import pytest
 
 from conftest import SPECS
 from modelcheck.api import load
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, excerpts_for, explore
 from modelcheck.render.html import ReportRun, render_report
 
 CHROMIUM = os.environ.get("MODELCHECK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -44,7 +44,8 @@ def report_file(tmp_path):
         spec = load(str(path), consts=consts)
         result = explore(spec.model, Options(check_deadlock=deadlock))
         runs.append(ReportRun(spec.name, str(path), label, result, spec.model, spec.describe_consts(),
-                              expect="violated", as_expected=result.verdict.value == "violated"))
+                              expect="violated", as_expected=result.verdict.value == "violated",
+                              excerpts=excerpts_for(spec.model, result.violations, result.witnesses)))
     out = tmp_path / "report.html"
     out.write_text(render_report(runs, title="browser test"), encoding="utf-8")
     return out

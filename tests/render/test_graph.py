@@ -10,8 +10,9 @@ from conftest import SPECS
 from modelcheck.api import load
 from modelcheck.cli import main
 from modelcheck.dsl.view import compile_view
-from modelcheck.explore import Options, explore
-from modelcheck.graph import GraphTooLarge, build_graph, draw_full, neighbourhood, project
+from modelcheck.search import Options, explore
+from modelcheck.render.graphs import draw_excerpt, draw_full, project
+from modelcheck.search import GraphTooLarge, build_graph, excerpt
 from modelcheck.render.dot import to_dot
 from modelcheck.render.svg import dot_to_svg, inline_svg
 
@@ -62,9 +63,9 @@ def test_view_merges_states():
     edges = {(d.nodes[e.src].lines[0], d.nodes[e.dst].lines[0]): e.actions for e in d.edges}
     assert edges == {("init", "tmCommitted"): ["TMCommit"], ("init", "tmAborted"): ["TMAbort"]}
     # every other transition keeps tmState: not drawn, and said so
-    kept = sum(1 for i, _, j in g.edges if g.states[i][1] == g.states[j][1])
+    kept = sum(1 for i, _, j in g.transitions() if g.states[i][1] == g.states[j][1])
     assert d.notes == [f"{kept} transitions that leave the view unchanged are not drawn"]
-    assert kept == len(g.edges) - sum(1 for i, _, j in g.edges if g.states[i][1] != g.states[j][1])
+    assert kept == g.edge_count - sum(1 for i, _, j in g.transitions() if g.states[i][1] != g.states[j][1])
 
 
 def test_view_of_a_tuple_and_the_path(tmp_path, capsys):
@@ -118,7 +119,7 @@ def test_never_overwrites(tmp_path, capsys):
 def test_neighbourhood_excerpt():
     spec = load(TWOPHASE, consts={"BugCommitOnAny": "true"})
     (v,) = explore(spec.model, Options()).violations
-    d = neighbourhood(spec.model, v.trace, per_state=2)
+    d = draw_excerpt(spec.model, excerpt(spec.model, v.trace, per_state=2))
     on_path = [n for n in d.nodes if n.on_path]
     assert len(on_path) == len(v.trace) == 5
     # each path state shows at most 2 other successors, the rest as one "+n more" node

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from conftest import SPECS
 from modelcheck.api import load
 from modelcheck.cli import main
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, excerpts_for, explore
 from modelcheck.render.html import ReportRun, render_report
 
 TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
@@ -35,7 +35,8 @@ def parsed(html):
 def run_of(path, label="default", deadlock=True, **consts):
     spec = load(path, consts=consts)
     result = explore(spec.model, Options(check_deadlock=deadlock))
-    return ReportRun(spec.name, path, label, result, spec.model, spec.describe_consts())
+    return ReportRun(spec.name, path, label, result, spec.model, spec.describe_consts(),
+                     excerpts=excerpts_for(spec.model, result.violations, result.witnesses))
 
 
 def test_report_has_every_part_and_nothing_external():

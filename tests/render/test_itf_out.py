@@ -8,7 +8,7 @@ import pytest
 from conftest import SPECS
 from modelcheck.api import load
 from modelcheck.cli import main
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 from modelcheck.itf import decode
 from modelcheck.itfout import target_paths
 

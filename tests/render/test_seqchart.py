@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 from conftest import SPECS
 from modelcheck.api import load
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 from modelcheck.render.seqchart import chart_steps, render_seqchart
 
 SVG = "{http://www.w3.org/2000/svg}"

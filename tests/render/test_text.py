@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import ROOT, SPECS
 from modelcheck.api import load
-from modelcheck.explore import Options, explore
+from modelcheck.search import Options, explore
 from modelcheck.render.colour import Painter, use_colour
 from modelcheck.render.text import render_trace, render_violation
 

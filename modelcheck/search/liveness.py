@@ -55,12 +55,17 @@ the entry. When nothing must be taken, the cycle is the entry state stuttering f
 **Symmetry**: fairness per instance and properties naming particular values are not
 invariant under permutations, and checking liveness on symmetry-reduced graphs gives
 wrong answers (TLC documents that it may). The explorer therefore checks temporal
-properties on the unreduced graph and says so; see :func:`modelcheck.explore.explore`.
+properties on the unreduced graph and says so (:class:`modelcheck.search.run.Run`).
 
 **Constraints**: transitions to states discarded by a state constraint are not part of
 the graph, so behaviours are those that stay inside the constraint (as in TLC).
 
-Depends on :mod:`modelcheck.model` and :mod:`modelcheck.result`.
+The graph is a :class:`~modelcheck.search.store.StateGraph`, the one the breadth-first
+search records while it runs (or the stored states expanded once more after a
+depth-first search); :func:`decide` is what a run calls.
+
+Depends on :mod:`modelcheck.model`, :mod:`modelcheck.result` and
+:mod:`modelcheck.search.store`.
 """
 
 from __future__ import annotations
@@ -70,44 +75,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Sequence
 
-from .model import Fairness, Label, Model, State, TemporalProperty
-from .result import Trace
+from ..model import Fairness, Label, Model, TemporalProperty
+from ..result import PropertyKind, Trace, Verdict, Violation, Witness
+from .store import StateGraph
 
-
-class Graph:
-    """The explored states (indices in discovery order) and their non-stuttering
-    transitions in compressed rows: the transitions of state ``i`` are
-    ``to[start[i]:start[i + 1]]`` with labels ``lab[...]``."""
-
-    def __init__(self, model: Model, states: Sequence[State], initial: Sequence[State], recorded=None):
-        """``recorded``: the rows (start, to, lab) already built by the search (see
-        ``explore._Search.bfs``); otherwise every state is expanded again here."""
-        self.model = model
-        self.states = list(states)
-        index = {s: i for i, s in enumerate(self.states)}
-        if recorded is not None and len(recorded[0]) == len(self.states) + 1:
-            start, to, lab = recorded
-        else:
-            start, to, lab = array("l", [0]), array("l"), array("l")
-            succ = model.successors
-            get = index.get
-            for s in self.states:
-                for label, t in succ(s):
-                    if t == s:
-                        continue  # stuttering
-                    j = get(t)
-                    if j is None:
-                        continue  # outside a state constraint
-                    to.append(j)
-                    lab.append(label)
-                start.append(len(to))
-        self.start, self.to, self.lab = start, to, lab
-        self.initial = sorted({index[s] for s in initial if s in index})
-        self.n = len(self.states)
-
-    def edges(self, i: int):
-        a, b = self.start[i], self.start[i + 1]
-        return zip(self.to[a:b], self.lab[a:b])
+#: the graph the liveness checker reads: compact rows without self-loops
+Graph = StateGraph
 
 
 class Units:
@@ -433,10 +406,12 @@ class Outcome:
 
 
 class LivenessChecker:
-    def __init__(self, model: Model, states: Sequence[State], initial: Sequence[State],
-                 fairness: Sequence[Fairness] | None = None, recorded=None):
+    """Decides temporal properties on one state graph (self-loops are dropped: they are
+    stuttering steps)."""
+
+    def __init__(self, model: Model, graph: StateGraph, fairness: Sequence[Fairness] | None = None):
         self.model = model
-        self.graph = Graph(model, states, initial, recorded)
+        self.graph = graph.without_self_loops()
         self.units = Units(model, model.fairness if fairness is None else fairness)
         # register every unit that occurs, so warnings can name the silent ones
         for lab in set(self.graph.lab):
@@ -583,3 +558,65 @@ def _two_phase_path(g: Graph, sources, seeds: bytearray, region: bytearray, targ
             parent[nxt] = (node, lab)
             queue.append(nxt)
     return None
+
+
+# ---------------------------------------------------------------------- what a run asks
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Every temporal property decided: ``results`` is ``(name, class, verdict)`` per
+    property (its instances merged), with the violations, witnesses and notes to report."""
+
+    results: tuple[tuple[str, str, Verdict], ...]
+    violations: tuple[Violation, ...]
+    witnesses: tuple[Witness, ...]
+    notes: tuple[str, ...]
+
+
+def decide(model: Model, graph: StateGraph, temporal: Sequence[TemporalProperty]) -> Decision:
+    """Decide every property of ``temporal`` on ``graph``. A property with several
+    instances (a ``forall`` expanded) holds when every instance holds; the first failing
+    instance is its counterexample."""
+    checker = LivenessChecker(model, graph)
+    notes = [f"fairness `{f}`: the action never takes a step that changes the state"
+             for f in checker.never_enabled_fairness()]
+    results, violations, witnesses = [], [], []
+    by_name: dict[str, list] = {}
+    for prop in temporal:
+        by_name.setdefault(prop.name, []).append(prop)
+    for name, instances in by_name.items():
+        first = instances[0]
+        failed = None
+        vacuous = []
+        witness = None
+        for prop in instances:
+            out = checker.check(prop)
+            if out.vacuous:
+                vacuous.append(prop.instance)
+            if prop.kind == "reachable":
+                if out.holds and witness is None:
+                    witness = Witness(name, prop.cls, out.trace, prop.instance)
+                if not out.holds:
+                    failed = Violation(name, prop.cls, PropertyKind.TEMPORAL, Trace((), ()),
+                                       _instance_message(prop, "no reachable state satisfies it"))
+                    break
+            elif not out.holds:
+                failed = Violation(name, prop.cls, PropertyKind.TEMPORAL, out.trace, _instance_message(prop, ""))
+                break
+        if failed is not None:
+            violations.append(failed)
+        elif witness is not None:
+            witnesses.append(witness)
+        if vacuous and failed is None and len(vacuous) == len(instances):
+            notes.append(f"{name}: the premise of `~>` never holds, so it holds vacuously")
+        elif vacuous and failed is None:
+            notes.append(f"{name}: the premise of `~>` never holds for "
+                         + ", ".join(v or "it" for v in vacuous) + " (vacuous there)")
+        results.append((name, first.cls, Verdict.VIOLATED if failed else Verdict.HOLDS))
+    return Decision(tuple(results), tuple(violations), tuple(witnesses), tuple(notes))
+
+
+def _instance_message(prop: TemporalProperty, why: str) -> str:
+    parts = [p for p in (f"for {prop.instance}" if prop.instance else "", why) if p]
+    return ", ".join(parts)

@@ -35,12 +35,12 @@ Shrinking. A violation found by a walk is shrunk before it is reported. A trace 
 kept as its initial state and its sequence of steps, each step an action label (an
 action with its parameters) and, when several successors carry that label (``pick``,
 ``either``), which of them (on replay: the same one by position, or the last one when
-there are fewer). :meth:`_Simulation._replay` replays such a sequence from
+there are fewer). :meth:`Simulation._replay` replays such a sequence from
 the initial state: every step must still be enabled (its label among the successors of
 the current state; that successor is taken) and every state reached must satisfy the
 constraints; the replay stops at the first point where the same property is violated
 (so a violation that now comes earlier cuts the trace there: every shorter prefix is
-tried this way) and fails if it never is. :meth:`_Simulation._shrink` removes runs of
+tried this way) and fails if it never is. :meth:`Simulation._shrink` removes runs of
 steps, halving their length from half the trace down to single steps (as delta
 debugging does), keeps every removal whose replay still violates the property, and
 repeats until no single removal works: the result is a legal trace from an initial
@@ -52,23 +52,12 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable
+from dataclasses import replace
 
-from .explore import CHECK_EVERY, Options, _find_failing_state, _Search, _Stop, step_violated
-from .model import ActionAssertionFailed, Label, Model, State
-from .result import (
-    CheckResult,
-    ShrinkInfo,
-    SimulationStats,
-    StopReason,
-    Trace,
-    Verdict,
-    Violation,
-)
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .api import Spec
+from ..model import ActionAssertionFailed, Label, Model, State
+from ..result import CheckResult, PropertyKind, ShrinkInfo, SimulationStats, StopReason, Trace, Verdict
+from .options import Options, SimProgress, Strategy
+from .run import CHECK_EVERY, Run, Stop, step_violated
 
 #: a step of a trace to replay: the action label and which of the successors carrying
 #: that label (0 for the first) was taken
@@ -78,89 +67,63 @@ Step = tuple[Label, int]
 CHECKED_CACHE = 1 << 19
 
 
-@dataclass(frozen=True)
-class SimProgress:
-    traces: int
-    steps: int
-    distinct: int
-    seconds: float
-
-
-def simulate(
-    model: Model | "Spec",
-    traces: int = 1000,
-    depth: int = 100,
-    seed: int = 0,
-    *,
-    check_deadlock: bool = True,
-    stop_at_first: bool = True,
-    time_limit: float | None = None,
-    shrink: bool = True,
-    progress: Callable[[SimProgress], None] | None = None,
-    progress_every: float = 1.0,
-) -> CheckResult:
-    """Run up to ``traces`` random walks of at most ``depth`` states each (the initial
-    state counted, as the explorer counts depth) and return a frozen result;
-    ``result.simulation`` holds the figures. ``model`` is a
-    :class:`modelcheck.model.Model` or a loaded :class:`modelcheck.api.Spec`.
+def simulate(model: Model, opts: Options | None = None) -> CheckResult:
+    """Run up to ``opts.traces`` random walks of at most ``opts.max_depth`` states each
+    (default 100; the initial state counted, as the explorer counts depth) from
+    ``opts.seed`` and return a frozen result; ``result.simulation`` holds the figures.
 
     ``stop_at_first=False`` goes on after a violation and reports the first violation
     of every property; ``time_limit`` (seconds) stops the simulation (a walk cut short
     is not counted in ``traces``); ``shrink=False`` reports the walks' traces as they
     are; ``progress`` is called with a :class:`SimProgress` every ``progress_every``
-    seconds."""
-    from .api import Spec
-
-    if isinstance(model, Spec):
-        model = model.model
-    if traces < 0:
+    seconds. Symmetry and temporal properties do not apply."""
+    if opts is None:
+        opts = Options(strategy=Strategy.SIMULATE)
+    depth = 100 if opts.max_depth is None else opts.max_depth
+    if opts.traces < 0:
         raise ValueError("traces must be >= 0")
     if depth < 1:
         raise ValueError("depth must be >= 1 (it counts states, the initial one included)")
-    return _Simulation(model, traces, depth, seed, check_deadlock, stop_at_first, time_limit, shrink,
-                       progress, progress_every).run()
+    opts = replace(opts, strategy=Strategy.SIMULATE, symmetry=False, check_temporal=False, max_depth=depth)
+    return Simulation(model, opts).run()
 
 
-class _Simulation(_Search):
-    """One simulation run. Reuses the explorer's property checks (``_check_new``,
-    ``_check_step``, ``_admit``) and its result building; ``_record`` builds the trace
-    from the current walk instead of a parent map, and shrinks it."""
+class Simulation:
+    """One simulation run: random walks checked by a :class:`Run` (its property checks,
+    constraints and result building), whose violations take their trace from the walk in
+    progress, shrunk (:meth:`trace_for`)."""
 
-    def __init__(self, model: Model, traces: int, depth: int, seed: int, check_deadlock: bool,
-                 stop_at_first: bool, time_limit: float | None, shrink: bool, progress, progress_every: float):
-        super().__init__(model, Options(strategy="simulate", symmetry=False, check_deadlock=check_deadlock,
-                                        time_limit=time_limit, stop_at_first=stop_at_first,
-                                        check_temporal=False, progress_every=progress_every))
-        if self.skipped_temporal:
-            self.notes = ["temporal properties are not checked by simulation"]
+    def __init__(self, model: Model, opts: Options):
+        self.model = model
+        self.opts = opts
+        run = self.run_ = Run(model, opts)
+        if run.skipped_temporal:
+            run.notes = ["temporal properties are not checked by simulation"]
         #: hashes of the states visited (the distinct-state count is an estimate)
-        self.seen: set = set()  # type: ignore[assignment]
-        self.stop_reason = StopReason.TRACES
-        self.max_traces = traces
-        self.max_depth = depth
-        self.seed = seed
-        self.shrink = shrink
-        self.sim_progress = progress
+        self.seen: set = set()
+        run.seen = self.seen  # type: ignore[assignment]  (the result counts these)
+        run.stop_reason = StopReason.TRACES
+        run.trace_for = self.trace_for  # violations: the walk's trace, shrunk
+        run.on_stop = self._stopped_by_violation
+        self.max_traces = opts.traces
+        self.max_depth = opts.max_depth
+        self.seed = opts.seed
+        self.shrink = opts.shrink
         self.traces = 0
         self.steps = 0
         self.ends: dict[str, int] = {}
         self.shrinks: list[ShrinkInfo] = []
         self.shrink_seconds = 0.0
-        # the walk in progress (read by _record)
+        # the walk in progress (read by trace_for)
         self.walk_states: list[State] = []
         self.walk_labels: list[Label | None] = []
+        self.next_progress = run.t0 + opts.progress_every
 
-    # ------------------------------------------------------------------ the explorer's hooks
+    # ------------------------------------------------------------------ the run's hooks
 
-    def _unviolated(self) -> Verdict:
-        return Verdict.NOT_VIOLATED  # a simulation proves nothing
-
-    def _record(self, prop_name, cls, kind, state, message="", failed_label=None, step=None):
-        """Record the first violation of a property, found at the end of the current walk
-        (``state`` is its last state; ``step`` the violating step, not yet in the walk)."""
-        if prop_name in self.violated:
-            return
-        self.violated.add(prop_name)
+    def trace_for(self, name: str, state: State, kind: str, step, message: str, failed_label):
+        """The trace of a violation found at the end of the current walk (``state`` is its
+        last state; ``step`` the violating step, not yet in the walk), shrunk."""
         states, labels = list(self.walk_states), list(self.walk_labels)
         assert states[-1] is state or states[-1] == state
         if step is not None:
@@ -172,42 +135,43 @@ class _Simulation(_Search):
         t0 = time.monotonic()
         replays = 0
         if self.shrink:
-            trace, message, failed_label, replays = self._shrink(trace, prop_name, kind, message, failed_label)
+            trace, message, failed_label, replays = self._shrink(trace, name, kind, message, failed_label)
         secs = time.monotonic() - t0
         self.shrink_seconds += secs
-        self.shrinks.append(ShrinkInfo(prop_name, self.traces + 1, original, len(trace), replays, secs))
-        self.violations.append(Violation(prop_name, cls, kind, trace, message, failed_label))
-        if self.opts.stop_at_first:
-            self.ends["violation"] = self.ends.get("violation", 0) + 1
-            self.traces += 1  # the walk that found it counts
-            self.stop_reason = StopReason.VIOLATION
-            raise _Stop
+        self.shrinks.append(ShrinkInfo(name, self.traces + 1, original, len(trace), replays, secs))
+        return trace, message, failed_label
+
+    def _stopped_by_violation(self) -> None:
+        self.ends["violation"] = self.ends.get("violation", 0) + 1
+        self.traces += 1  # the walk that found it counts
 
     # ------------------------------------------------------------------ walking
 
     def _simulate(self) -> None:
         model = self.model
+        run = self.run_
         inits = []
         for s in model.initial_states():
-            self.generated += 1
-            if self._admit(s):
+            run.generated += 1
+            if run.admit(s):
                 inits.append(s)
         if not inits:
-            self.notes.append("no initial state satisfies the state constraints: nothing to simulate")
+            run.notes.append("no initial state satisfies the state constraints: nothing to simulate")
             return
         rng = random.Random(self.seed)
         choice = rng.choice
         succ = model.successors
         seen = self.seen
         seen_add = seen.add
-        gen_cov = self.gen_cov
-        new_cov = self.new_cov
-        check_new = self._check_new
-        check_step = self._check_step
-        admit = self._admit
-        has_inv = bool(self.inv_checks)
-        has_steps = bool(self.step_checks)
-        has_constraints = bool(self.constraints)
+        gen_cov = run.gen_cov
+        new_cov = run.new_cov
+        check_new = run.check_new
+        check_step = run.check_step
+        admit = run.admit
+        record = run.record
+        has_inv = bool(run.inv_checks)
+        has_steps = bool(run.step_checks)
+        has_constraints = bool(run.constraints)
         check_deadlock = self.opts.check_deadlock
         depth = self.max_depth
         ends = self.ends
@@ -242,15 +206,15 @@ class _Simulation(_Search):
                 try:
                     succs = succ(s)
                 except ActionAssertionFailed as e:
-                    self._record(e.prop, "integrity", "assertion", s, e.message, e.label)
+                    record(e.prop, "integrity", PropertyKind.ASSERTION, s, e.message, e.label)
                     end = "assertion"
                     break
                 if not succs:
                     if check_deadlock:
-                        self._record("Deadlock", "deadlock", "deadlock", s)
+                        record("Deadlock", "deadlock", PropertyKind.DEADLOCK, s)
                     end = "deadlock"
                     break
-                self.generated += len(succs)
+                run.generated += len(succs)
                 if h not in expanded:  # coverage counts each distinct state's successors once
                     expanded_add(h)
                     for lab, _ in succs:
@@ -274,20 +238,21 @@ class _Simulation(_Search):
                     checked_add(t)
                     check_new(t, s)
                 s = t
-            if len(states) > self.depth:
-                self.depth = len(states)
+            if len(states) > run.depth:
+                run.depth = len(states)
             ends[end] = ends.get(end, 0) + 1
             self.traces += 1
 
     def _tick(self) -> None:
         now = time.monotonic()
         opts = self.opts
-        if opts.time_limit is not None and now - self.t0 >= opts.time_limit:
-            self.stop_reason = StopReason.TIME_LIMIT
-            raise _Stop
-        if self.sim_progress is not None and now >= self.next_progress:
+        run = self.run_
+        if opts.time_limit is not None and now - run.t0 >= opts.time_limit:
+            run.stop_reason = StopReason.TIME_LIMIT
+            raise Stop
+        if opts.progress is not None and now >= self.next_progress:
             self.next_progress = now + opts.progress_every
-            self.sim_progress(SimProgress(self.traces, self.steps, len(self.seen), now - self.t0))
+            opts.progress(SimProgress(self.traces, self.steps, len(self.seen), now - run.t0))
 
     # ------------------------------------------------------------------ shrinking
 
@@ -317,7 +282,7 @@ class _Simulation(_Search):
         ``(trace, message, failed_label, steps used)``, or None when a step is not
         enabled, a state leaves the constraints, or the violation never comes."""
         succ = self.model.successors
-        admit = self._admit
+        admit = self.run_.admit
         states = [s0]
         labels: list = [None]
 
@@ -402,24 +367,17 @@ class _Simulation(_Search):
     # ------------------------------------------------------------------ driver
 
     def run(self) -> CheckResult:
-        model = self.model
+        run = self.run_
         try:
             self._simulate()
-        except _Stop:
+        except Stop:
             pass
         except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
-            self.stop_reason = StopReason.ERROR
-            explained = exc
-            state = getattr(exc, "state", None)
-            if state is None:
-                state = _find_failing_state(model, dict.fromkeys(self.walk_states))
-            if state is not None:
-                explained = model.explain(state, exc)
-            self.error = str(explained) or type(explained).__name__
+            run.fail(exc, dict.fromkeys(self.walk_states))
         # a walk cut short (by a violation, an error or the time limit) counts for depth
-        self.depth = max(self.depth, len(self.walk_states))
-        seconds = time.monotonic() - self.t0
-        result = self._result(seconds)
+        run.depth = max(run.depth, len(self.walk_states))
+        seconds = time.monotonic() - run.t0
+        result = run.result(seconds, Verdict.NOT_VIOLATED)  # a simulation proves nothing
         stats = SimulationStats(
             seed=self.seed,
             max_traces=self.max_traces,
@@ -433,5 +391,5 @@ class _Simulation(_Search):
             shrinks=tuple(self.shrinks),
         )
         never = result.never_enabled
-        warnings = tuple(f"action {a} was never enabled in the states visited" for a in never) + tuple(self.notes)
+        warnings = tuple(f"action {a} was never enabled in the states visited" for a in never) + tuple(run.notes)
         return replace(result, warnings=warnings, simulation=stats)

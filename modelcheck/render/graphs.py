@@ -1,18 +1,14 @@
-"""The reachable state graph of a model, for drawing (``modelcheck graph``, the report).
+"""Drawable state graphs: nodes and edges already labelled, for :mod:`.dot`.
 
-:func:`build_graph` explores every reachable state breadth-first, as ``check`` does
-(constraints discard states; symmetry is *not* applied, so every node is a real state),
-and keeps every transition. :func:`project` maps states through a view function (the
-``--view`` expression) and merges the states with equal views. :func:`neighbourhood`
-is the small excerpt the HTML report draws around a counterexample: the path and, for
-each state on it, a few of its successors, computed by expanding those states only
-(no full search).
+:func:`draw_full` draws a whole :class:`~modelcheck.search.store.StateGraph` (one node
+per state); :func:`project` maps its states through a view function (the ``--view``
+expression) and merges the states with equal views; :func:`draw_excerpt` draws the
+report's excerpt around a counterexample (:mod:`modelcheck.search.excerpt`, computed by
+the command line). Each returns a :class:`DrawGraph` in a deterministic order
+(discovery order, which follows the model's deterministic successor order).
 
-Each of them returns a :class:`DrawGraph`: nodes and edges already labelled, in a
-deterministic order (discovery order, which follows the model's deterministic
-successor order), ready for :mod:`modelcheck.render.dot`.
-
-Depends on the model protocol and the result types only.
+Data in, drawing out: this module reads graphs and excerpts, never runs a search.
+Depends on the model protocol (to name actions and show values) and the result types.
 """
 
 from __future__ import annotations
@@ -20,74 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from .model import Label, State
-from .result import Trace
-
-
-class GraphTooLarge(Exception):
-    """The graph has more than ``limit`` states (``what`` says which limit)."""
-
-    def __init__(self, count: int, limit: int, what: str, exact: bool):
-        super().__init__(f"{count} {what} > {limit}")
-        self.count = count  # states found so far (a lower bound unless ``exact``)
-        self.limit = limit
-        self.what = what
-        self.exact = exact
-
-
-@dataclass(frozen=True, slots=True)
-class StateGraph:
-    """Every reachable state (``states[i]``, in BFS discovery order), the indices of
-    the initial ones, and every transition ``(source, label, target)``."""
-
-    states: tuple[State, ...]
-    initial: tuple[int, ...]
-    edges: tuple[tuple[int, Label, int], ...]
-
-    def index(self) -> dict[State, int]:
-        return {s: i for i, s in enumerate(self.states)}
-
-
-def build_graph(model, max_states: int = 100_000) -> StateGraph:
-    """Explore ``model`` completely (no symmetry) and keep every transition; raise
-    :class:`GraphTooLarge` past ``max_states`` states."""
-    constraints = [c.check for c in model.constraints]
-    index: dict[State, int] = {}
-    states: list[State] = []
-    initial: list[int] = []
-    edges: list[tuple[int, Label, int]] = []
-
-    def admit(t: State) -> int | None:
-        k = index.get(t)
-        if k is not None:
-            return k
-        for c in constraints:
-            if not c(t):
-                return None
-        if len(states) >= max_states:
-            raise GraphTooLarge(len(states) + 1, max_states, "states", exact=False)
-        k = index[t] = len(states)
-        states.append(t)
-        return k
-
-    for s in model.initial_states():
-        k = admit(s)
-        if k is not None and k not in initial:
-            initial.append(k)
-    i = 0
-    while i < len(states):
-        s = states[i]
-        try:
-            succs = model.successors(s)
-        except Exception:  # an assertion failing in s: the check reports it; draw s as a leaf
-            succs = ()
-        for label, t in succs:
-            k = admit(t)
-            if k is not None:
-                edges.append((i, label, k))
-        i += 1
-    return StateGraph(tuple(states), tuple(initial), tuple(edges))
-
+from ..model import Label, State
+from ..result import Trace
 
 # ----------------------------------------------------------------------------- drawable graphs
 
@@ -188,20 +118,21 @@ class _Builder:
         return DrawGraph(self.nodes, self.edges, title)
 
 
-def draw_full(model, g: StateGraph, trace: Trace | None = None) -> DrawGraph:
-    """The whole state graph: one node per state, one edge per transition."""
+def draw_full(model, g, trace: Trace | None = None) -> DrawGraph:
+    """The whole state graph (a :class:`~modelcheck.search.store.StateGraph`): one node per
+    state, one edge per transition."""
     b = _Builder(model)
     for s in g.states:
         b.node(s, lambda s=s: state_lines(model, s))
     for k in g.initial:
         b.nodes[k].initial = True
-    for i, label, j in g.edges:
+    for i, label, j in g.transitions():
         b.edge(i, j, label, changed_vars(model, g.states[i], g.states[j]))
     _mark_path(b, trace, key=lambda s: s, model=model)
-    return b.done(f"{model.name}: {len(g.states)} states, {len(g.edges)} transitions")
+    return b.done(f"{model.name}: {len(g.states)} states, {g.edge_count} transitions")
 
 
-def project(model, g: StateGraph, view: Callable[[State], Any], show: Callable[[Any], str],
+def project(model, g, view: Callable[[State], Any], show: Callable[[Any], str],
             trace: Trace | None = None, view_text: str = "") -> DrawGraph:
     """The graph of the views: states with equal ``view(state)`` become one node; the
     transitions between two views become one edge listing their actions. A transition
@@ -213,7 +144,7 @@ def project(model, g: StateGraph, view: Callable[[State], Any], show: Callable[[
     for k in g.initial:
         b.nodes[b.pos[views[k]]].initial = True
     hidden = 0
-    for i, label, j in g.edges:
+    for i, label, j in g.transitions():
         a, c = b.pos[views[i]], b.pos[views[j]]
         if a == c:
             hidden += 1
@@ -226,59 +157,36 @@ def project(model, g: StateGraph, view: Callable[[State], Any], show: Callable[[
     return out
 
 
-def neighbourhood(model, trace: Trace, per_state: int = 3) -> DrawGraph:
-    """The path of ``trace`` and, around each state on it, up to ``per_state`` other
-    successors (the rest summarised by one "+n more" node): what the checker saw next
-    to the counterexample, without a full search."""
+def draw_excerpt(model, d) -> DrawGraph:
+    """The report's excerpt (a :class:`~modelcheck.search.excerpt.Excerpt`): the path's
+    states labelled by what their step changed (the initial state whole, values cut at
+    ``EXCERPT_VALUE`` characters, so excerpts of big specs stay readable), each drawn
+    successor by what it changes, greyed "+n more" nodes for the rest."""
     b = _Builder(model)
-    constraints = [c.check for c in model.constraints]
-    path = list(trace.states)
-    # path states are labelled by what their step changed (the whole initial state,
-    # values cut at EXCERPT_VALUE characters): excerpts of big specs stay readable
-    for i, s in enumerate(path):
-        if i == 0:
-            b.node(s, lambda s=s: ["state 1 (initial)"] + [_cut(x) for x in state_lines(model, s)])
-        else:
-            b.node(s, lambda i=i, s=s: [f"state {i + 1}"] + [_cut(x) for x in _diff_lines(model, path[i - 1], s)])
-    b.nodes[0].initial = True
-    on_path = set(path)
-    for s in path:
-        try:
-            succs = model.successors(s)
-        except Exception:  # an assertion failed in s (the counterexample says so)
-            succs = ()
-        extra = 0
-        shown = 0
-        for label, t in succs:
-            if t in on_path:
-                continue
-            if not all(c(t) for c in constraints):
-                continue
-            if t in b.pos:  # already drawn as a neighbour of an earlier state
-                b.edge(b.pos[s], b.pos[t], label, changed_vars(model, s, t))
-                continue
-            if shown < per_state:
-                shown += 1
-                k = b.node(t, lambda t=t: _diff_lines(model, s, t))
-                b.edge(b.pos[s], k, label, changed_vars(model, s, t))
+    path = d.trace.states
+    states = []
+    for n in d.nodes:
+        states.append(n.state)
+        if n.kind == "path":
+            i, s = n.position, n.state
+            if i == 0:
+                b.node(s, lambda s=s: ["state 1 (initial)"] + [_cut(x) for x in state_lines(model, s)])
             else:
-                extra += 1
-        if extra:
-            k = b.node(("more", b.pos[s]), lambda n=extra: [f"+{n} more successor{'s' if n > 1 else ''}"])
+                b.node(s, lambda i=i, s=s: [f"state {i + 1}"] + [_cut(x) for x in _diff_lines(model, path[i - 1], s)])
+        elif n.kind == "successor":
+            b.node(n.state, lambda n=n: _diff_lines(model, n.base, n.state))
+        else:
+            k = b.node(("more", len(b.nodes)), lambda n=n: [f"+{n.count} more successor{'s' if n.count > 1 else ''}"])
             b.nodes[k].elided = True
-            b.edges.append(DrawEdge(b.pos[s], k, [], [], count=extra))
-    # transitions between path states (the path itself, shortcuts, the loop back)
-    for s in path:
-        try:
-            succs = model.successors(s)
-        except Exception:
-            continue
-        for label, t in succs:
-            if t in on_path and t != s:
-                b.edge(b.pos[s], b.pos[t], label, changed_vars(model, s, t))
-    _mark_path(b, trace, key=lambda s: s, model=model)
-    out = b.done(f"the counterexample's {len(path)} states and their other successors")
-    return out
+        if len(b.nodes) == 1:
+            b.nodes[0].initial = True
+    for e in d.edges:
+        if e.label is None:
+            b.edges.append(DrawEdge(e.src, e.dst, [], [], count=e.count))
+        else:
+            b.edge(e.src, e.dst, e.label, changed_vars(model, states[e.src], states[e.dst]))
+    _mark_path(b, d.trace, key=lambda s: s, model=model)
+    return b.done(f"the counterexample's {len(path)} states and their other successors")
 
 
 EXCERPT_VALUE = 70

@@ -1,0 +1,47 @@
+"""The explicit-state search, behind the narrow model protocol (:mod:`modelcheck.model`).
+
+After TLC, parts with one job each: the options (:mod:`.options`), the seen map and the
+state graph (:mod:`.store`), the bookkeeping and successor pipeline every strategy
+shares (:mod:`.run`), the strategies (:mod:`.bfs`, :mod:`.dfs`, :mod:`.simulate`), the
+fair-cycle search for temporal properties (:mod:`.liveness`), and the graphs built for
+pictures and test generation (:mod:`.graph`, :mod:`.excerpt`).
+
+A backend plugs in here. Today the one backend is a compiled-Python model (any object
+with the :class:`~modelcheck.model.Model` interface); another backend (compiled C,
+distributed workers) provides the same :func:`explore` contract: ``Options`` in, a frozen
+:class:`~modelcheck.result.CheckResult` out, with the same counts, verdicts and traces
+(traces of states the model can replay). docs/architecture.md says where each goes.
+
+This package never imports the language front end or the compiler.
+"""
+
+from __future__ import annotations
+
+from ..model import Model
+from ..result import CheckResult
+from .excerpt import Excerpt, excerpt, excerpts_for, fitting_excerpt
+from .graph import GraphTooLarge, build_graph
+from .options import Options, Progress, SimProgress, Strategy
+from .run import CHECK_EVERY, Run, step_violated
+from .simulate import simulate
+from .store import StateGraph, Store, rebuild_trace
+
+__all__ = [
+    "CHECK_EVERY", "Excerpt", "GraphTooLarge", "Options", "Progress", "Run", "SimProgress", "StateGraph",
+    "Store", "Strategy", "build_graph", "excerpt", "excerpts_for", "explore", "fitting_excerpt",
+    "rebuild_trace", "simulate", "step_violated",
+]
+
+
+def explore(model: Model, opts: Options | None = None) -> CheckResult:
+    """Search the state space of ``model`` exhaustively (breadth- or depth-first, as
+    ``opts.strategy`` says; a simulation when it says ``simulate``) and return a frozen
+    result."""
+    from .bfs import bfs
+    from .dfs import dfs
+
+    opts = opts or Options()
+    if opts.strategy is Strategy.SIMULATE:
+        return simulate(model, opts)
+    strategy = bfs if opts.strategy is Strategy.BFS else dfs
+    return Run(model, opts).execute(strategy)

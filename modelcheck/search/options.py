@@ -1,0 +1,75 @@
+"""How to search: one :class:`Options` for every strategy, simulation included.
+
+Built once by the caller (the API or the command line); the search reads it before
+its loop starts and never changes it. Depends on nothing else in the package.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+class Strategy(str, enum.Enum):
+    """The order in which states are visited."""
+
+    BFS = "bfs"  #: breadth-first: shortest counterexamples, TLC's depth
+    DFS = "dfs"  #: depth-first: less memory for the frontier, long counterexamples
+    SIMULATE = "simulate"  #: seeded random walks (:mod:`modelcheck.search.simulate`): proves nothing
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the exhaustive search reports to ``Options.progress`` about once a second."""
+
+    distinct: int
+    generated: int
+    depth: int
+    queue: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SimProgress:
+    """What a simulation reports to ``Options.progress`` about once a second."""
+
+    traces: int
+    steps: int
+    distinct: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to search. ``strategy`` may be given as its name (``"dfs"``).
+
+    For a simulation (``Strategy.SIMULATE``), ``traces`` walks of at most ``max_depth``
+    states each (the initial state counted, default 100) are run from ``seed``;
+    ``shrink`` shrinks each counterexample. Symmetry and temporal properties do not
+    apply to simulation."""
+
+    strategy: Strategy = Strategy.BFS
+    symmetry: bool = True  # use the model's canonicalizer when it has one
+    check_deadlock: bool = True
+    max_states: int | None = None
+    max_depth: int | None = None
+    time_limit: float | None = None
+    #: stop at the first violation (TLC's default); False keeps exploring and records the
+    #: first violation of every property
+    stop_at_first: bool = True
+    #: decide the model's temporal properties (liveness) after an exhaustive search
+    check_temporal: bool = True
+    #: called with a :class:`Progress` (:class:`SimProgress` for a simulation)
+    progress: Callable[[Progress], None] | None = field(default=None, compare=False)
+    progress_every: float = 1.0  # seconds between progress callbacks
+    # simulation only
+    traces: int = 1000
+    seed: int = 0
+    shrink: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "strategy", Strategy(self.strategy))
