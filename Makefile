@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: check test test-fast bench install browser traces clean
+.PHONY: check test test-fast bench install browser traces architecture clean
 
 check: install
 	$(BIN)/modelcheck suite specs/suite.toml --report reports
@@ -30,6 +30,11 @@ install: $(VENV)/.installed
 # regenerate the generated traces under traces/ (traces/README.md)
 traces: install
 	PYTHON=$(BIN)/python bash scripts/make-traces.sh
+
+# redraw docs/architecture.svg from docs/architecture.dot (tests/test_architecture.py checks it)
+architecture: install
+	$(BIN)/python -c "from modelcheck.render.svg import dot_to_svg; import pathlib; \
+	pathlib.Path('docs/architecture.svg').write_text(dot_to_svg(pathlib.Path('docs/architecture.dot').read_text()))"
 
 # Debian's chromium for tests/render/test_browser.py: apt-get as root when missing
 # (CI); elsewhere install it yourself or set MODELCHECK_SKIP_BROWSER=1 (docs/rendering.md)
