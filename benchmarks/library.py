@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from modelcheck.api import load  # noqa: E402
+from modelcheck.cli.common import manifest_consts  # noqa: E402
 from modelcheck.search import explore  # noqa: E402
 from modelcheck.suite import read_manifest, run_label, run_options  # noqa: E402
 
@@ -40,7 +41,7 @@ def main() -> None:
             continue
         if args.only and args.only not in run["spec"]:
             continue
-        spec = load(run["_spec_path"], consts=run.get("consts") or {}, config=run.get("config"))
+        spec = load(run["_spec_path"], consts=manifest_consts(run.get("consts")), config=run.get("config"))
         opts = run_options(run)
         w0, c0 = time.perf_counter(), time.process_time()
         r = explore(spec.model, opts)

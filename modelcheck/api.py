@@ -92,8 +92,11 @@ def load(
 
 
 def _const_text(v: Any) -> str:
+    # the checker still reads constants as text: turn real values back into it
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, (tuple, list)):  # model-value names (from the command line's parse_consts)
+        return "{" + ",".join(str(n) for n in v) + "}"
     return str(v)
 
 

@@ -1,13 +1,15 @@
-"""The main job: check every bundled spec configuration listed in a manifest, print a
-summary table and write a report (``summary.txt``, ``summary.json`` and ``report.html``, the
-HTML report of :mod:`modelcheck.render.html`: verdicts by class, counterexamples with their
-step tables, sequence charts and state-graph excerpts, coverage, statistics).
+"""The suite: check every spec configuration a manifest lists, and say which runs gave
+the verdict they must. This module reads the manifest and returns data (a
+:class:`RunOutcome` per run, the records of ``summary.json``); the command line
+(``modelcheck suite``, :mod:`modelcheck.cli.suite`) prints the summary table and writes
+the report (``summary.txt``, ``summary.json`` and the HTML report of
+:mod:`modelcheck.render.html`).
 
 The manifest (``specs/suite.toml``) lists runs::
 
     [[run]]
     spec = "twophase/twophase.mc"     # relative to the manifest
-    consts = { RM = "3" }             # optional, as --const
+    consts = { RM = "3" }             # optional, as --const (or RM = 3, Bug = true, RM = ["a", "b"])
     config = "rm5"                    # optional, as --config
     symmetry = true                   # optional, false as --no-symmetry
     deadlock = true                   # optional, false as --no-deadlock
@@ -19,18 +21,23 @@ The manifest (``specs/suite.toml``) lists runs::
 A run whose verdict differs from ``expect`` makes the suite fail (exit 1), so the
 seeded-bug runs prove the checker still finds the bugs. A spec that does not load is
 reported with its diagnostics and also fails the suite.
+
+Constants reach :func:`check_run` as real values: the text in ``consts`` is read by the
+command line (``modelcheck.cli.common.manifest_consts``), the one place that parses
+constants written as text. Depends on the API, the search and the JSON form of results.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Mapping
 
 from .diagnostics import SpecError
-from .search import Options, excerpts_for, explore
+from .search import Options, explore
 from .report import result_to_dict
+from .result import CheckResult
 
 RUN_KEYS = {"spec", "consts", "config", "symmetry", "deadlock", "temporal", "strategy", "expect", "slow"}
 VERDICTS = {"holds", "violated", "deadlock", "undetermined", "error"}
@@ -91,96 +98,76 @@ def run_label(run: dict) -> str:
     return " ".join(parts) or "default"
 
 
-def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -> int:
-    from rich.console import Console
-    from rich.table import Table
+@dataclass(frozen=True)
+class RunOutcome:
+    """One manifest run, checked: the spec and its result, or the :class:`SpecError` of a
+    spec that did not load (then ``spec`` and ``result`` are ``None``)."""
 
+    run: dict
+    label: str
+    expect: str
+    spec: Any = None
+    result: CheckResult | None = None
+    error: SpecError | None = None
+
+    @property
+    def verdict(self) -> str:
+        return "error" if self.result is None else self.result.verdict.value
+
+    @property
+    def as_expected(self) -> bool:
+        return self.result is not None and self.verdict == self.expect
+
+    @property
+    def failure(self) -> str | None:
+        """Why the run fails the suite, or ``None``."""
+        if self.result is None:
+            return f"{self.run['spec']} [{self.label}]: the spec does not load"
+        if not self.as_expected:
+            return f"{self.run['spec']} [{self.label}]: expected {self.expect}, got {self.verdict}"
+        return None
+
+    def rows(self) -> list[tuple]:
+        """Rows of the summary table, one per property: (spec, configuration, property,
+        class, verdict, distinct states, depth, seconds, as expected)."""
+        if self.result is None:
+            return [(self.run["spec"], self.label, "-", "-", "error", 0, 0, 0.0, False)]
+        r = self.result
+        return [(self.spec.name, self.label, p.name, p.cls, p.verdict.value, r.distinct_states, r.depth,
+                 r.seconds, self.as_expected) for p in r.properties]
+
+    def record(self) -> dict:
+        """The run in ``summary.json``."""
+        spec_path = self.run["_spec_path"]
+        if self.result is None:
+            return {"source": str(spec_path), "run": self.label, "verdict": "error",
+                    "expect": self.expect, "as_expected": False}
+        rec = result_to_dict(self.result, self.spec.model, source=str(spec_path),
+                             consts=self.spec.describe_consts())
+        rec["run"] = self.label
+        rec["expect"] = self.expect
+        rec["as_expected"] = self.as_expected
+        return rec
+
+
+def check_run(run: dict, consts: Mapping[str, Any]) -> RunOutcome:
+    """Load and check one manifest run with ``consts`` (real values: the face reads the
+    manifest's text; see ``modelcheck.cli.common.manifest_consts``)."""
     from .api import load
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=150)
+    label = run_label(run)
+    expect = run.get("expect", "holds")
     try:
-        runs = read_manifest(manifest)
-    except ManifestError as e:
-        print(f"modelcheck: error: {e}", file=sys.stderr)
-        return 2
-    rows = []
-    records = []
-    failures = []
-    report_runs = []  # for report.html (modelcheck/render/html.py)
-    for run in runs:
-        if quick and run.get("slow"):
-            continue
-        label = run_label(run)
-        expect = run.get("expect", "holds")
-        spec_path = run["_spec_path"]
-        try:
-            spec = load(spec_path, consts=run.get("consts") or {}, config=run.get("config"))
-        except SpecError as e:
-            print(e.render(), file=sys.stderr)
-            failures.append(f"{run['spec']} [{label}]: the spec does not load")
-            rows.append((run["spec"], label, "-", "-", "error", 0, 0, 0.0, False))
-            records.append({"source": str(spec_path), "run": label, "verdict": "error",
-                            "expect": expect, "as_expected": False})
-            report_runs.append(_report_run(run, label, None, None, expect, False, e.render()))
-            continue
-        result = explore(spec.model, run_options(run))
-        ok = result.verdict.value == expect
-        if not ok:
-            failures.append(f"{run['spec']} [{label}]: expected {expect}, got {result.verdict.value}")
-        for p in result.properties:
-            rows.append((spec.name, label, p.name, p.cls, p.verdict.value, result.distinct_states,
-                         result.depth, result.seconds, ok))
-        rec = result_to_dict(result, spec.model, source=str(spec_path), consts=spec.describe_consts())
-        rec["run"] = label
-        rec["expect"] = expect
-        rec["as_expected"] = ok
-        records.append(rec)
-        report_runs.append(_report_run(run, label, spec, result, expect, ok))
-
-    table = Table(title="modelcheck suite")
-    for col in ("spec", "configuration", "property", "class", "verdict", "distinct states", "depth",
-                "seconds", "as expected"):
-        numeric = col in ("distinct states", "depth", "seconds")
-        table.add_column(col, justify="right" if numeric else "left", no_wrap=True)
-    for spec_name, label, prop, cls, verdict, distinct, depth, secs, ok in rows:
-        style = "green" if verdict == "holds" else ("red" if verdict in ("violated", "deadlock", "error") else "yellow")
-        table.add_row(spec_name, label, prop, cls, f"[{style}]{verdict}[/]", f"{distinct:,}", str(depth),
-                      f"{secs:.2f}", "yes" if ok else "[bold red]NO[/]")
-    console.print(table)
-
-    out = Path(report_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps({"runs": records, "failures": failures}, indent=2) + "\n")
-    with (out / "summary.txt").open("w") as fh:
-        Console(file=fh, width=150, color_system=None).print(table)
-        for f in failures:
-            print(f"UNEXPECTED: {f}", file=fh)
-    import time
-
-    from .render.html import render_report
-
-    t0 = time.monotonic()
-    (out / "report.html").write_text(render_report(report_runs, title="modelcheck suite",
-                                                   note=str(manifest)), encoding="utf-8")
-    drawn = sum(len(r.result.violations) + len(r.result.witnesses) for r in report_runs if r.result is not None)
-    console.print(f"report written to {out / 'summary.txt'}, {out / 'summary.json'} and {out / 'report.html'} "
-                  f"({drawn} counterexamples and witnesses drawn in {time.monotonic() - t0:.1f} s)")
-    if failures:
-        for f in failures:
-            print(f"UNEXPECTED: {f}", file=sys.stderr)
-        return 1
-    total = len({(r[0], r[1]) for r in rows})
-    console.print(f"all {total} runs gave the expected verdict")
-    return 0
+        spec = load(run["_spec_path"], consts=consts, config=run.get("config"))
+    except SpecError as e:
+        return RunOutcome(run, label, expect, error=e)
+    return RunOutcome(run, label, expect, spec, explore(spec.model, run_options(run)))
 
 
-def _report_run(run: dict, label: str, spec, result, expect: str, ok: bool, error: str | None = None):
-    from .render.html import ReportRun
+def summary(outcomes: list[RunOutcome]) -> dict:
+    """The content of ``summary.json``: every run's record and every failure."""
+    return {"runs": [o.record() for o in outcomes], "failures": failures(outcomes)}
 
-    if spec is None:
-        return ReportRun(run["spec"], str(run["_spec_path"]), label, None, expect=expect, as_expected=ok,
-                         error=error)
-    return ReportRun(spec.name, run["spec"], label, result, spec.model, spec.describe_consts(), expect, ok,
-                     excerpts=excerpts_for(spec.model, result.violations, result.witnesses))
+
+def failures(outcomes: list[RunOutcome]) -> list[str]:
+    return [o.failure for o in outcomes if o.failure is not None]

@@ -261,15 +261,15 @@ def test_progress_when_asked(monkeypatch, capsys):
     import modelcheck.search.bfs as bfs
 
     monkeypatch.setattr(bfs, "CHECK_EVERY", 1)
-    from modelcheck import cli
+    from modelcheck.cli import common
 
-    real = cli._options
+    real = common.search_options
 
     def fast(args, progress=None):
         from dataclasses import replace
         return replace(real(args, progress), progress_every=0.0)
 
-    monkeypatch.setattr(cli, "_options", fast)
+    monkeypatch.setattr(common, "search_options", fast)
     code, _, err = run(capsys, "check", TWOPHASE, "--config", "rm5", "--no-symmetry", "--progress")
     assert code == 0
     assert "distinct" in err and "states/s" in err and "queue" in err

@@ -43,7 +43,9 @@ def compile_view(spec, text: str, consts: dict[str, str] | None = None, config: 
     with these ``consts`` and ``config`` (the view is checked with the same bindings)."""
     module = spec.checked.module
     expr, spans = parse_expression(text, origin)
-    overrides = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in (consts or {}).items()}
+    overrides = {k: ("true" if v is True else "false" if v is False else
+                     "{" + ",".join(v) + "}" if isinstance(v, (tuple, list)) else str(v))
+                 for k, v in (consts or {}).items()}
     checked, t = check_expression(module, expr, spans, text, overrides=overrides, config=config,
                                   what="a --view expression")
     comp = Compiler(checked)

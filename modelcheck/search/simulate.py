@@ -1,12 +1,12 @@
 """Random simulation: seeded random walks, for configurations too large to exhaust.
 
-``simulate(model, traces=N, depth=D, seed=S)`` runs up to N random walks. Each walk
+``simulate(model, Options(traces=N, max_depth=D, seed=S))`` runs up to N random walks. Each walk
 starts from an initial state chosen at random (among those inside the state
 constraints) and then, up to D states in all, repeatedly takes one successor chosen
 uniformly from ``model.successors(state)`` (in the model's deterministic order, with a
 ``random.Random(seed)`` of its own: the same seed gives the same walks and the same
-result). The checks are the explorer's, done by the explorer's own code (this module
-subclasses :class:`modelcheck.explore._Search`):
+result). The checks are the explorer's, done by the explorer's own code (a
+:class:`~modelcheck.search.run.Run` whose violations take their trace from the walk):
 
 * every invariant on every state visited, the initial state included. As in the
   explorer a state is checked once (a state visited again is found in an exact cache

@@ -11,13 +11,16 @@ Exit status: 0 when the files were written (whatever the verdict: this command d
 ``check`` judges), 2 for a spec error, a refusal (too large) or a file that exists
 (without ``--force``).
 
-Depends on the API, the graph builder, the DSL view compiler and the renderers.
+Depends on :mod:`.common`, the API, the graph builder, the search (for the
+counterexample), the DSL view compiler and the renderers.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from .common import UsageError, add_const_options, load_spec, parse_consts
 
 EXIT_REFUSED = 2
 
@@ -26,9 +29,7 @@ def add_parser(sub) -> None:
     g = sub.add_parser("graph", help="draw the reachable state graph (DOT and SVG), the counterexample "
                                      "highlighted")
     g.add_argument("spec", help="a .mc spec file")
-    g.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind a constant, as for check")
-    g.add_argument("--config", help="a named configuration from the spec file")
+    add_const_options(g, const_help="bind a constant, as for check")
     g.add_argument("--view", metavar="EXPR",
                    help="draw the values of this expression over the state instead of whole states "
                         "(states with equal views merge), e.g. rmState or '(tmState, size(tmPrepared))'")
@@ -44,19 +45,17 @@ def add_parser(sub) -> None:
     g.add_argument("--no-check", action="store_true", help="do not check the spec (no highlighted path)")
     g.add_argument("--no-deadlock", action="store_true", help="as for check: deadlocks are not counterexamples")
     g.add_argument("--no-temporal", action="store_true", help="as for check: do not check temporal properties")
-    g.set_defaults(func=cmd_graph)
+    g.set_defaults(func=run)
 
 
-def cmd_graph(args) -> int:
-    from .api import load
-    from .cli import UsageError, _parse_consts
-    from .render.graphs import draw_full, project
-    from .search import GraphTooLarge, Options, build_graph, explore
-    from .render.dot import to_dot
+def run(args) -> int:
+    from ..render.dot import to_dot
+    from ..render.graphs import draw_full, project
+    from ..search import GraphTooLarge, Options, build_graph, explore
 
     if args.max_nodes < 1 or args.max_states < 1:
         raise UsageError("--max-nodes and --max-states must be at least 1")
-    consts = _parse_consts(args.const)
+    consts = parse_consts(args.const)
     prefix = args.out or Path(args.spec).stem + "-graph"
     outputs = [Path(prefix + ext) for ext, fmt in ((".dot", "dot"), (".svg", "svg"))
                if args.format in ("both", fmt)]
@@ -65,13 +64,11 @@ def cmd_graph(args) -> int:
         if existing:
             raise UsageError(f"{', '.join(existing)} exist{'s' if len(existing) == 1 else ''}; use --force to "
                              "overwrite, or -o PREFIX for other names")
-    spec = load(args.spec, consts=consts, config=args.config)
-    for w in spec.warnings:
-        print(w.render(spec.checked.module.source), file=sys.stderr)
+    spec = load_spec(args, consts)
     model = spec.model
     view = None
     if args.view is not None:
-        from .dsl.view import compile_view
+        from ..dsl.view import compile_view
 
         view = compile_view(spec, args.view, consts, args.config)
     try:
@@ -113,7 +110,7 @@ def cmd_graph(args) -> int:
         if p.suffix == ".dot":
             text = dot
         else:
-            from .render.svg import RenderError, dot_to_svg
+            from ..render.svg import RenderError, dot_to_svg
 
             try:
                 text = dot_to_svg(dot)

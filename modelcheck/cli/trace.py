@@ -1,38 +1,31 @@
-"""The ``modelcheck trace validate``, ``modelcheck trace generate`` and ``modelcheck
-replay`` commands: argument parsing and printing (``modelcheck.cli`` registers them).
+"""``modelcheck trace validate SPEC TRACE`` and ``modelcheck trace generate SPEC``:
+conformance between the spec and an implementation (the work is in
+:mod:`modelcheck.conform`; this module parses arguments and prints).
 
-Exit codes. ``trace validate``: 0 the trace is explained, 1 a divergence, 2 bad input
+Exit status. ``trace validate``: 0 the trace is explained, 1 a divergence, 2 bad input
 (spec, command line or trace), 3 undetermined (``--max-candidates`` reached).
-``replay``: 0 every step is legal (the trace is a behaviour of the spec, whatever
-properties it violates: those are reported), 1 some step (or the initial state, or the
-loop) is not legal, 2 bad input. ``trace generate``: 0 done, 2 bad input or a refusal
-(a graph too large, a file in the way).
+``trace generate``: 0 done, 2 bad input or a refusal (a graph too large, a file in the
+way).
+
+Depends on :mod:`.common` and :mod:`modelcheck.conform` (events, validate, generate,
+render).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_DIVERGENCE, EXIT_INPUT, EXIT_UNDETERMINED = 0, 1, 2, 3
+from .common import EXIT_OK, EXIT_USAGE, add_conform_arguments, load_spec, print_json, title, trace_input_error
 
 
-def _common(p) -> None:
-    p.add_argument("spec", help="a .mc spec file")
-    p.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind a constant: RM=4 (four fresh model values), RM={a,b}, N=3, Bug=true")
-    p.add_argument("--config", help="a named configuration from the spec file")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def add_subcommands(sub) -> None:
+def add_parser(sub) -> None:
     t = sub.add_parser("trace", help="conformance: validate an implementation trace against the spec, "
                                      "or generate test traces from it")
     tsub = t.add_subparsers(dest="trace_command", required=True, parser_class=type(t))
 
     v = tsub.add_parser("validate", help="check that some behaviour of the spec explains a trace")
-    _common(v)
+    add_conform_arguments(v)
     v.add_argument("trace", help="a JSON-lines trace (or a directory of *.trace.jsonl files), or an ITF trace")
     v.add_argument("--format", choices=("auto", "jsonl", "itf"), default="auto",
                    help="trace format (default: ITF for .json files, JSON lines otherwise)")
@@ -45,10 +38,10 @@ def add_subcommands(sub) -> None:
     v.add_argument("--max-candidates", type=int, default=None, metavar="N",
                    help="give up (undetermined) when more than N spec states fit the trace (default 100,000)")
     v.add_argument("--reports", type=int, default=3, metavar="N", help="divergence reports printed in full (default 3)")
-    v.set_defaults(func=cmd_validate)
+    v.set_defaults(func=run_validate)
 
     g = tsub.add_parser("generate", help="write ITF test traces from the spec: covering sets and random walks")
-    _common(g)
+    add_conform_arguments(g)
     g.add_argument("--cover", choices=("actions", "transitions"),
                    help="a covering set: every action instance, or every edge of the (small) state graph")
     g.add_argument("--out", required=True, metavar="DIR", help="directory for the traces and manifest.json")
@@ -59,35 +52,7 @@ def add_subcommands(sub) -> None:
     g.add_argument("--max-states", type=int, default=None, metavar="N",
                    help="explore at most N states (default 200,000 for actions; transitions refuse above 5,000)")
     g.add_argument("--force", action="store_true", help="overwrite existing files in DIR")
-    g.set_defaults(func=cmd_generate)
-
-    r = sub.add_parser("replay", help="replay an ITF trace: is each step a legal transition, which properties fail")
-    _common(r)
-    r.add_argument("trace", help="an ITF trace (.itf.json), or the output of `modelcheck check --json`")
-    r.add_argument("--no-deadlock", action="store_true", help="do not report a last state without successors")
-    r.set_defaults(func=cmd_replay)
-
-
-def _load(args):
-    from ..api import load
-    from ..cli import _parse_consts
-
-    spec = load(args.spec, consts=_parse_consts(args.const), config=args.config)
-    for w in spec.warnings:
-        print(w.render(spec.checked.module.source), file=sys.stderr)
-    return spec
-
-
-def _title(spec, args) -> str:
-    return f"{spec.name} ({args.spec}) with {spec.describe_consts() or 'no constants'}"
-
-
-def _input_error(e, args, what: str = "trace") -> int:
-    print(e.render(), file=sys.stderr)
-    if args.json:
-        json.dump({"verdict": "error", "errors": [p.to_dict() for p in e.problems]}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    return EXIT_INPUT
+    g.set_defaults(func=run_generate)
 
 
 def _is_itf(path: str, fmt: str) -> bool:
@@ -97,12 +62,12 @@ def _is_itf(path: str, fmt: str) -> bool:
     return p.is_file() and p.name.endswith(".json")
 
 
-def cmd_validate(args) -> int:
-    from .events import TraceError, read_itf, read_jsonl
-    from .render import render_validation, validation_to_dict
-    from .validate import DEFAULT_MAX_CANDIDATES, SpecRuntimeFailure, validate_behaviours
+def run_validate(args) -> int:
+    from ..conform.events import TraceError, did_you_mean, read_itf, read_jsonl
+    from ..conform.render import render_validation, validation_to_dict
+    from ..conform.validate import DEFAULT_MAX_CANDIDATES, SpecRuntimeFailure, validate_behaviours
 
-    spec = _load(args)
+    spec = load_spec(args)
     model = spec.model
     try:
         if _is_itf(args.trace, args.format):
@@ -110,79 +75,54 @@ def cmd_validate(args) -> int:
         else:
             behaviours = read_jsonl(args.trace, model, coordinator=args.coordinator)
     except TraceError as e:
-        return _input_error(e, args)
+        return trace_input_error(e, args)
     if args.txn:
         wanted = set(args.txn)
         names = [b.name for b in behaviours]
         missing = [t for t in args.txn if t not in names]
         if missing:
-            from .events import did_you_mean
-
             print(f"modelcheck: error: the trace has no transaction `{missing[0]}`"
                   + did_you_mean(missing[0], [n for n in names if n]), file=sys.stderr)
-            return EXIT_INPUT
+            return EXIT_USAGE
         behaviours = [b for b in behaviours if b.name in wanted]
     try:
         result = validate_behaviours(model, behaviours, complete=args.complete,
                                      max_candidates=args.max_candidates or DEFAULT_MAX_CANDIDATES)
     except SpecRuntimeFailure as e:
         print(str(e), file=sys.stderr)
-        return EXIT_INPUT
+        return EXIT_USAGE
     if args.json:
-        obj = validation_to_dict(result, spec.name, args.spec, args.trace, spec.describe_consts())
-        json.dump(obj, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(validation_to_dict(result, spec.name, args.spec, args.trace, spec.describe_consts()))
     else:
-        print(render_validation(result, f"{_title(spec, args)}: trace {args.trace} ({result.format})",
+        print(render_validation(result, f"{title(spec, args.spec)}: trace {args.trace} ({result.format})",
                                 max_reports=args.reports))
     return result.exit_code
 
 
-def cmd_replay(args) -> int:
-    from .events import TraceError
-    from .render import render_replay
-    from .replay import replay_file
-
-    spec = _load(args)
-    try:
-        results = replay_file(spec.model, args.trace, deadlock=not args.no_deadlock)
-    except TraceError as e:
-        return _input_error(e, args)
-    if args.json:
-        obj = {"spec": spec.name, "file": args.spec, "constants": spec.describe_consts(), "trace": args.trace,
-               "legal": all(r.legal for r in results), "traces": [r.to_dict() for r in results]}
-        json.dump(obj, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(render_replay(results, f"Replay of {args.trace} against {_title(spec, args)}"))
-    return EXIT_OK if all(r.legal for r in results) else EXIT_DIVERGENCE
-
-
-def cmd_generate(args) -> int:
-    from .generate import GenerateError, generate, manifest_dict, write
-    from .render import render_generation
+def run_generate(args) -> int:
+    from ..conform.generate import GenerateError, generate, manifest_dict, write
+    from ..conform.render import render_generation
 
     if args.depth < 1:
         print("modelcheck: error: --depth must be 1 or more (it counts states, the initial one included)",
               file=sys.stderr)
-        return EXIT_INPUT
+        return EXIT_USAGE
     traces = args.traces if args.traces is not None else (0 if args.cover else 10)
     if traces < 0:
         print("modelcheck: error: --traces must be 0 or more", file=sys.stderr)
-        return EXIT_INPUT
-    spec = _load(args)
+        return EXIT_USAGE
+    spec = load_spec(args)
     try:
         gen = generate(spec.model, args.cover, traces, args.depth, args.seed, args.max_states)
         write(spec.model, gen, args.out, args.force, source=args.spec, consts=spec.describe_consts())
     except GenerateError as e:
         print(f"modelcheck: error: {e}", file=sys.stderr)
-        return EXIT_INPUT
+        return EXIT_USAGE
     if args.json:
         obj = manifest_dict(spec.model, gen, args.spec, spec.describe_consts())
         obj["out"] = args.out
         obj["seconds"] = round(gen.seconds, 4)
-        json.dump(obj, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(obj)
     else:
-        print(render_generation(gen, f"{_title(spec, args)}", args.out))
+        print(render_generation(gen, title(spec, args.spec), args.out))
     return EXIT_OK

@@ -1,0 +1,80 @@
+"""The ``modelcheck`` command line ("the face"): the one part of the tool that prints or
+exits. It parses the command line (constants included: :func:`.common.parse_consts`),
+wires the API, the search, the trace tools and the renderers, prints what they return,
+and turns verdicts into exit codes.
+
+Exit codes: 0 every property holds (``check``) or no violation was found
+(``simulate``), 1 a property is violated or a deadlock was found, 2 a spec or usage
+error, 3 undetermined (a limit stopped the search first). Each subcommand's module
+documents its own.
+
+Layout: :mod:`.common` holds the public helpers every subcommand shares; each
+subcommand has a module with ``add_parser(sub)`` and the function that runs it
+(:mod:`.check`, :mod:`.simulate`, :mod:`.suite`, :mod:`.source`, :mod:`.trace` for
+``trace validate`` and ``trace generate``, :mod:`.replay`, :mod:`.graph`,
+:mod:`.report`). Subcommand modules import :mod:`.common`, never this package, so
+there is no import circle. The console script is ``modelcheck.cli:entry``; ``python -m
+modelcheck.cli`` runs the same (``__main__.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..diagnostics import SpecError
+from ..result import EXIT_CODES, Verdict
+from . import check, graph, replay, report, simulate, source, suite, trace
+from .common import EXIT_USAGE, ArgParser, UsageError, print_json
+
+__all__ = ["build_parser", "main", "entry"]
+
+
+def build_parser() -> ArgParser:
+    p = ArgParser(prog="modelcheck", description="Check protocol specs exhaustively, or simulate them.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=ArgParser)
+    # in the order `modelcheck --help` lists them
+    for command in (check, simulate, suite, source, trace, replay, graph, report):
+        command.add_parser(sub)
+    return p
+
+
+def _diagnostic_dict(d) -> dict:
+    out = {"code": d.code, "severity": d.severity, "message": d.message}
+    if d.span is not None:
+        out.update(file=d.span.file, line=d.span.line, col=d.span.col)
+    if d.hint:
+        out["hint"] = d.hint
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; the exit status (argparse exits by itself on ``--help`` and
+    on a malformed command line, with status 0 and 2)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SpecError as e:
+        print(e.render(), file=sys.stderr)
+        if getattr(args, "json", False):  # a JSON reader still gets one object
+            print_json({"verdict": "error", "file": getattr(args, "spec", ""),
+                        "errors": [_diagnostic_dict(d) for d in e.diagnostics]})
+        return EXIT_CODES[Verdict.ERROR]
+    except UsageError as e:
+        print(f"modelcheck: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:  # console script
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `modelcheck check ... | head`: the reader left, not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141
+    sys.exit(code)

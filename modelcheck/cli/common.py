@@ -1,0 +1,304 @@
+"""The public helpers every subcommand of the command line shares.
+
+- :class:`UsageError` and :class:`ArgParser`: a bad command line ends with
+  ``modelcheck: error: ...`` and exit status 2 (:data:`EXIT_USAGE`), never a traceback.
+- Constants: the command line is the one place that reads constants written as text.
+  :func:`parse_const_value` turns ``4``, ``true`` or ``{a, b}`` into the real value the
+  API takes (``4``, ``True``, ``("a", "b")``); :func:`parse_consts` does it for
+  ``--const NAME=VALUE`` options and :func:`manifest_consts` for a suite manifest's
+  ``consts`` table (strings parsed the same way, TOML integers and booleans as they are).
+  Whether a value fits its declaration (a count for a model-value set, an integer for an
+  ``int`` constant) is for the spec's checker to say, through the API.
+- The search options shared by ``check`` and ``report`` (:func:`add_search_options`,
+  :func:`search_options`), and the progress lines of a search and of a simulation.
+- Output: :class:`TextOut` (rendered text, coloured on a terminal), :func:`print_json`,
+  :func:`title`, :func:`load_spec` (load a spec and print its warnings), ITF output
+  (:func:`add_itf_options`, :func:`check_itf_target`, :func:`write_itf`) and
+  :func:`trace_input_error` (a bad trace file, as text and as JSON).
+
+Depends on the API, the search's option and progress types, the renderers' colour
+module, the ITF writer and the trace reader's error type; never on ``modelcheck.cli``
+itself, so the subcommand modules import this one and the package imports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any, Mapping
+
+from ..search import Options, Progress
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+CONST_HELP = "bind a constant: RM=4 (four fresh model values), RM={a,b}, N=3, Bug=true"
+CONFIG_HELP = "a named configuration from the spec file"
+
+
+class UsageError(Exception):
+    """A command line the tool cannot act on; printed as ``modelcheck: error: ...``, exit 2."""
+
+
+class ArgParser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2 with a short message, as documented
+        self.print_usage(sys.stderr)
+        print(f"modelcheck: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+# ------------------------------------------------------------------ constants
+
+_INT = re.compile(r"-?\d+")
+_SET = re.compile(r"\{(.*)\}", re.S)
+
+
+def parse_const_value(text: str) -> int | bool | tuple[str, ...]:
+    """The value a constant written as text stands for: an integer (``3``, ``-1``; for a
+    model-value set, a count of fresh values), ``true``/``false``, or a set of model-value
+    names ``{a, b}`` (a tuple of the names, in the order written). Raises ``ValueError``
+    for anything else. Names are not checked here: the spec's checker says which names
+    are not identifiers or are repeated, for every way of binding a constant."""
+    t = text.strip()
+    if _INT.fullmatch(t):
+        return int(t)
+    if t in ("true", "false"):
+        return t == "true"
+    m = _SET.fullmatch(t)
+    if m:
+        inner = m.group(1).strip()
+        return () if not inner else tuple(s.strip() for s in inner.split(","))
+    raise ValueError("expected an integer (N=3), true or false (Bug=true), or for a model-value set a "
+                     "count or names (RM=4, RM={a,b})")
+
+
+def parse_consts(items: list[str] | None) -> dict[str, Any]:
+    """``--const NAME=VALUE`` options as real values: ``["RM=4", "Bug=true"]`` ->
+    ``{"RM": 4, "Bug": True}`` (a later binding of a name wins). Raises :class:`UsageError`."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UsageError(f"--const expects NAME=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = parse_const_value(v)
+        except ValueError as e:
+            raise UsageError(f"--const {k.strip()}={v.strip()}: {e}") from None
+    return out
+
+
+def manifest_consts(consts: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A suite manifest's ``consts`` table as real values: strings are read as
+    ``--const`` values, TOML integers and booleans pass as they are, and a list of
+    strings names model values. Raises ``ValueError`` naming the constant."""
+    out: dict[str, Any] = {}
+    for k, v in (consts or {}).items():
+        if isinstance(v, (bool, int)):
+            out[k] = v
+        elif isinstance(v, str):
+            try:
+                out[k] = parse_const_value(v)
+            except ValueError as e:
+                raise ValueError(f"consts: {k} = {v!r}: {e}") from None
+        elif isinstance(v, list) and all(isinstance(s, str) for s in v):
+            out[k] = tuple(v)
+        else:
+            raise ValueError(f"consts: {k}: expected a string, an integer, a boolean or a list of names")
+    return out
+
+
+def add_const_options(p: argparse.ArgumentParser, const_help: str = CONST_HELP) -> None:
+    """``--const NAME=VALUE`` (repeatable) and ``--config NAME``."""
+    p.add_argument("--const", action="append", default=[], metavar="NAME=VALUE", help=const_help)
+    p.add_argument("--config", help=CONFIG_HELP)
+
+
+def add_conform_arguments(p: argparse.ArgumentParser) -> None:
+    """SPEC, --const, --config and --json: what ``trace validate``, ``trace generate`` and
+    ``replay`` all take."""
+    p.add_argument("spec", help="a .mc spec file")
+    add_const_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def load_spec(args, consts: Mapping[str, Any] | None = None, warnings: bool = True):
+    """Load ``args.spec`` with ``consts`` (parsed from ``args.const`` if not given) and
+    ``args.config``, and print the spec's warnings to stderr (unless ``warnings`` is
+    false). A spec error propagates as :class:`modelcheck.diagnostics.SpecError` (the
+    package's ``main`` prints it)."""
+    from ..api import load
+
+    if consts is None:
+        consts = parse_consts(args.const)
+    spec = load(args.spec, consts=consts, config=args.config)
+    for w in spec.warnings if warnings else ():
+        print(w.render(spec.checked.module.source), file=sys.stderr)
+    return spec
+
+
+def title(spec, path: str) -> str:
+    """``TwoPhase (specs/twophase/twophase.mc) with RM={rm1, rm2, rm3}, ...``."""
+    return f"{spec.name} ({path}) with {spec.describe_consts() or 'no constants'}"
+
+
+def print_json(obj) -> None:
+    json.dump(obj, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+# ------------------------------------------------------------------ search options
+
+def add_search_options(p: argparse.ArgumentParser) -> None:
+    """The options of an exhaustive search (``check``, ``report``), constants included."""
+    add_const_options(p)
+    p.add_argument("--dfs", action="store_true", help="depth-first search (default: breadth-first)")
+    p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
+    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states (verdict undetermined)")
+    p.add_argument("--max-depth", type=int, metavar="N", help="do not explore beyond depth N (verdict undetermined)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop after this long (verdict undetermined)")
+    p.add_argument("--no-temporal", action="store_true",
+                   help="do not check temporal properties (they are listed as undetermined); "
+                        "lets symmetry apply to the safety check")
+    p.add_argument("--continue", dest="keep_going", action="store_true",
+                   help="keep searching after a violation, to find the first violation of every property")
+
+
+def search_options(args, progress=None) -> Options:
+    """The search :class:`Options` the options of :func:`add_search_options` ask for."""
+    return Options(
+        strategy="dfs" if args.dfs else "bfs",
+        symmetry=not args.no_symmetry,
+        check_deadlock=not args.no_deadlock,
+        max_states=args.max_states,
+        max_depth=args.max_depth,
+        time_limit=args.time_limit,
+        stop_at_first=not args.keep_going,
+        check_temporal=not args.no_temporal,
+        progress=progress,
+    )
+
+
+# ------------------------------------------------------------------ progress
+
+def progress_printer(stream):
+    """A progress callback for the search: one line per report, rewritten in place on a
+    terminal, one after the other in a pipe."""
+    tty = stream.isatty()
+
+    def show(p: Progress) -> None:
+        rate = p.generated / p.seconds if p.seconds > 0 else 0.0
+        line = (
+            f"  {p.seconds:6.1f} s  {p.distinct:>10,} distinct  {p.generated:>11,} generated  "
+            f"{rate:>9,.0f} states/s  depth {p.depth}  queue {p.queue:,}"
+        )
+        if tty:
+            stream.write("\r" + line)
+        else:
+            stream.write(line + "\n")
+        stream.flush()
+
+    return show
+
+
+def simulation_progress_printer(stream):
+    """A progress callback for random simulation, as :func:`progress_printer`."""
+    tty = stream.isatty()
+
+    def show(p) -> None:
+        rate = p.steps / p.seconds if p.seconds > 0 else 0.0
+        line = (f"  {p.seconds:6.1f} s  {p.traces:>9,} traces  {p.steps:>11,} steps  {rate:>9,.0f} steps/s  "
+                f"{p.distinct:>10,} distinct")
+        stream.write("\r" + line if tty else line + "\n")
+        stream.flush()
+
+    return show
+
+
+def wants_progress(args) -> bool:
+    """``--progress``, or a terminal on stderr without ``--quiet`` or ``--json``."""
+    return args.progress or (sys.stderr.isatty() and not args.quiet and not args.json)
+
+
+def end_progress(progress, result) -> None:
+    """End the progress line rewritten in place on a terminal (if one was written)."""
+    if progress is not None and sys.stderr.isatty() and result.seconds >= 1.0:
+        sys.stderr.write("\n")
+
+
+# ------------------------------------------------------------------ text output
+
+class TextOut:
+    """Prints rendered text to stdout: coloured on a terminal, plain in a pipe or with
+    NO_COLOR (modelcheck/render/colour.py decides, and turns painted text into styled
+    rich text; this class prints it)."""
+
+    def __init__(self):
+        from ..render.colour import Painter, use_colour
+
+        self.painter = Painter(sys.stdout) if use_colour(sys.stdout) else None
+        self.paint = self.painter.paint if self.painter else (lambda text, role: text)
+        self._console = None
+        if self.painter is not None:
+            from rich.console import Console
+
+            self._console = Console(file=sys.stdout, force_terminal=True, highlight=False, emoji=False,
+                                    markup=False, soft_wrap=True)
+
+    def emit(self, text: str) -> None:
+        if self.painter is None:
+            print(text)
+        else:
+            sys.stdout.flush()
+            self._console.print(self.painter.text(text))
+
+
+# ------------------------------------------------------------------ ITF output
+
+def add_itf_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--itf", metavar="PATH",
+                   help="write every counterexample and witness as an ITF JSON trace: to PATH if there "
+                        "is one, to PATH with the property name before .itf.json if there are several, "
+                        "or into PATH/<Property>.itf.json if PATH is a directory (README: ITF traces)")
+    p.add_argument("--force", action="store_true", help="overwrite existing --itf files")
+
+
+def check_itf_target(args) -> None:
+    """Before a search: refuse an --itf FILE that exists (without --force), so a long
+    run does not end with nowhere to write."""
+    from ..itfout import ITFOutputError, check_target
+
+    try:
+        check_target(args.itf, force=args.force)
+    except ITFOutputError as e:
+        raise UsageError(str(e)) from None
+
+
+def write_itf(args, spec, result) -> int:
+    """Write every counterexample and witness as ITF (modelcheck/itfout.py); 0, or 2 if
+    a file would be overwritten."""
+    from ..itfout import ITFOutputError, write_traces
+
+    try:
+        written = write_traces(args.itf, spec.model, result, source=args.spec, force=args.force)
+    except ITFOutputError as e:
+        print(f"modelcheck: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if not written:
+        print(f"no counterexample or witness: no ITF trace written to {args.itf}", file=sys.stderr)
+    for prop, path in written:
+        print(f"ITF trace of {prop} written to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ trace input
+
+def trace_input_error(e, args) -> int:
+    """Print a :class:`modelcheck.conform.events.TraceError` (and, with ``--json``, the
+    problems as one JSON object); the exit status of bad input, 2."""
+    print(e.render(), file=sys.stderr)
+    if args.json:
+        print_json({"verdict": "error", "errors": [p.to_dict() for p in e.problems]})
+    return EXIT_USAGE

@@ -1,0 +1,23 @@
+"""``modelcheck source SPEC``: print the Python source a spec compiles to (for reading
+the compiler's output; exit 0, or 2 for a spec or usage error).
+
+Depends on :mod:`.common` and the API.
+"""
+
+from __future__ import annotations
+
+from .common import load_spec
+
+
+def add_parser(sub) -> None:
+    g = sub.add_parser("source", help="print the Python source a spec compiles to")
+    g.add_argument("spec")
+    g.add_argument("--const", action="append", default=[])
+    g.add_argument("--config")
+    g.set_defaults(func=run)
+
+
+def run(args) -> int:
+    spec = load_spec(args, warnings=False)  # the source is the output; warnings are for check
+    print(spec.model.generated_source)
+    return 0
