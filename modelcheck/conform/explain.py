@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import ir
 from ..diagnostics import caret_snippet
-from ..dsl.compile import children, walk
+from ..ir import children, walk
 from ..types import FunT, SetT, Type, domain_values
 from ..values import show, sort_values
 
@@ -183,7 +183,7 @@ class Explainer:
                     r = self.refs.get(n.id)
                     if r is not None and r.kind == "local":
                         found.add(n.name)
-                stack.extend(_children(n))
+                stack.extend(children(n))
             names = self._locals[e.id] = tuple(sorted(found))
         return names
 
@@ -204,7 +204,7 @@ class Explainer:
         except Exception as exc:  # noqa: BLE001 - explained, not hidden
             node = e
             while True:
-                for ch in _children(node):
+                for ch in children(node):
                     if isinstance(ch, ir.Binder) or not self.evaluable(ch, env):
                         continue
                     try:
@@ -221,7 +221,7 @@ class Explainer:
         bound_inside = self._inside.get(e.id)
         if bound_inside is None:
             names = set()
-            for n in _walk(e):
+            for n in walk(e):
                 if isinstance(n, ir.Binder):
                     names.add(n.name)
                 elif isinstance(n, ir.Let):
@@ -394,7 +394,7 @@ class Explainer:
                 if (n.op == "and" and left) or (n.op == "or" and not left) or (n.op == "implies" and left):
                     visit(n.right)
                 return
-            for ch in _children(n):
+            for ch in children(n):
                 visit(ch)
 
         visit(c)
@@ -553,8 +553,6 @@ def _conjuncts(e: ir.Node) -> list:
     return [e]
 
 
-_children = children
-_walk = walk
 
 
 __all__ = ["Explainer", "Outcome", "Failure", "VarDiff", "CandidateSummary", "Located", "Expansion"]

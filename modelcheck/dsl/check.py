@@ -727,7 +727,7 @@ class _Checker:
         return t, v
 
     def _mark_const_types(self, e) -> None:
-        for sub in _walk_exprs(e):
+        for sub in ir.walk_exprs(e):
             self.types.setdefault(sub.id, ERR)
 
     def _const(self, e, code, what):
@@ -1851,7 +1851,7 @@ class _Checker:
         for part in parts:
             for b in part.binders:
                 if any(isinstance(n, ir.Name) and self.refs.get(n.id) is not None
-                       and self.refs[n.id].kind == "var" for n in _walk_exprs(b.domain)):
+                       and self.refs[n.id].kind == "var" for n in ir.walk_exprs(b.domain)):
                     self.error("MC281", f"in `{p.name}`, a `forall` around a temporal formula must "
                                "range over a set that does not depend on the state", b.domain)
 
@@ -1954,26 +1954,3 @@ def _plural(n: int, word: str) -> str:
 
 def _names(ns) -> str:
     return ", ".join(f"`{n}`" for n in ns)
-
-
-_EXPR_TYPES = (ir.Lit, ir.Name, ir.Primed, ir.Unary, ir.Binary, ir.If, ir.Let, ir.Quant, ir.SetLit,
-               ir.SeqLit, ir.TupleLit, ir.RecordLit, ir.RecordUpdate, ir.SetComp, ir.SeqComp, ir.FunComp,
-               ir.Call, ir.Index, ir.Field, ir.Temporal)
-
-
-def _walk_exprs(node):
-    """Every expression node under ``node`` (inclusive)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, _EXPR_TYPES):
-            yield n
-        if isinstance(n, (tuple, list)):
-            stack.extend(n)
-            continue
-        if not isinstance(n, ir.Node):
-            continue
-        for f in n.__slots__:
-            v = getattr(n, f, None)
-            if isinstance(v, (ir.Node, tuple, list)):
-                stack.append(v)

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import ast
 import itertools
-from dataclasses import fields as dc_fields
 from typing import Any
 
 from .. import ir
+from ..ir import walk
 from ..diagnostics import caret_snippet
 from ..model import ActionAssertionFailed, ActionInfo, Fairness, StateProperty, StepProperty, TemporalProperty
 from ..types import (
@@ -194,33 +194,6 @@ RUNTIME = {
     "ActionAssertionFailed": ActionAssertionFailed,
     "_RangeError": _RangeError,
 }
-
-
-# ----------------------------------------------------------------------------- IR utilities
-
-
-def children(node: Any):
-    """The IR nodes directly inside ``node`` (in field order)."""
-    for f in dc_fields(node):
-        v = getattr(node, f.name)
-        if isinstance(v, ir.Node):
-            yield v
-        elif isinstance(v, tuple):
-            for x in v:
-                if isinstance(x, ir.Node):
-                    yield x
-                elif isinstance(x, tuple):
-                    for y in x:
-                        if isinstance(y, ir.Node):
-                            yield y
-
-
-def walk(node: Any):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(list(children(n))))
 
 
 class _Ctx:

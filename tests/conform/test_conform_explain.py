@@ -146,7 +146,7 @@ def test_blamed_conjunct_is_false_in_that_state():
 
 
 def _walk(node):
-    from modelcheck.dsl.compile import walk
+    from modelcheck.ir import walk
 
     return walk(node)
 
