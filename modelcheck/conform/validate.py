@@ -173,7 +173,7 @@ class SpecRuntimeFailure(Exception):
 class Validator:
     """Validates behaviours against one compiled model; caches compiled filters."""
 
-    def __init__(self, model, max_candidates: int = DEFAULT_MAX_CANDIDATES, coordinator: str = "tm"):
+    def __init__(self, model, max_candidates: int = DEFAULT_MAX_CANDIDATES):
         self.model = model
         self.max_candidates = max_candidates
         self.explainer = Explainer(model)

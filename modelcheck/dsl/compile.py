@@ -1241,7 +1241,6 @@ class CompiledModel:
             for k, p in enumerate(checked.properties)
             if p.kind == "constraint"
         )
-        self.temporal = tuple(p for p in checked.properties if p.kind == "temporal")
         self.temporal_properties = self._temporal_properties(fast)
         self.fairness = tuple(Fairness(f.strength, f.action, f.per_instance) for f in checked.fairness)
         self._canon = None
@@ -1450,7 +1449,7 @@ class CompiledModel:
         cause = getattr(err, "cause", None) or err
         if isinstance(cause, _RangeError):
             i, value, node_id = cause.args[0]
-            msg = f"value {show_safe(value)} does not fit the type {self.var_types[i]} of variable {self.variables[i]}"
+            msg = f"value {repr(value)} does not fit the type {self.var_types[i]} of variable {self.variables[i]}"
         else:
             msg = str(cause) or type(cause).__name__
             if isinstance(cause, KeyError):
@@ -1461,10 +1460,6 @@ class CompiledModel:
             out += f"\n  at {span.file}:{span.line}:{span.col}\n" + caret_snippet(self.source_text, span)
         out += "\n  in state:\n" + self.show_state(state)
         return out
-
-
-def show_safe(v) -> str:
-    return repr(v)
 
 
 def _at(node_id: int, fn):

@@ -13,9 +13,19 @@ from hypothesis import strategies as st
 from modelcheck import ir
 from modelcheck.diagnostics import SpecError
 from modelcheck.dsl.check import check
-from modelcheck.dsl.loader import load, load_file, load_text
+from modelcheck.dsl.checked import Checked
 from modelcheck.dsl.parse import parse
 from modelcheck.types import BOOL, INT, BagT, FunT, IntT, MapT, ModelT, SeqT, SetT, TVar
+
+
+def load_file(path) -> Checked:
+    """Read, parse and check the spec at ``path`` (named as given in diagnostics)."""
+    return check(parse(Path(path).read_text(encoding="utf-8"), str(path)))
+
+
+def load_text(text: str, file: str = "<spec>") -> Checked:
+    return check(parse(text, file))
+
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -400,18 +410,6 @@ def test_parse_error_is_mc100():
     with pytest.raises(SpecError) as ei:
         load_text("module M\nvar x int\n")
     assert [d.code for d in ei.value.diagnostics] == ["MC100"]
-
-
-def test_loader(tmp_path):
-    with pytest.raises(SpecError) as ei:
-        load_file(tmp_path / "missing.mc")
-    d = ei.value.diagnostics[0]
-    assert d.code == "MC001" and d.span is None and "no such file" in d.message
-    p = tmp_path / "two.mc"
-    p.write_text(TWOPHASE.read_text())
-    assert load(str(p), overrides={"RM": "2"}).models["RM"].names == ("rm1", "rm2")
-    assert load(p, config="rm5").models["RM"].names == tuple(f"rm{i}" for i in range(1, 6))
-    assert load(TCOMMIT.read_text()).module.name == "TCommit"
 
 
 # --------------------------------------------------------------------------- golden diagnostics
