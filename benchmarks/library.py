@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from modelcheck.api import load  # noqa: E402
 from modelcheck.explore import explore  # noqa: E402
-from modelcheck.suite import read_manifest, run_label, run_options  # noqa: E402
+from modelcheck.suite import read_manifest, run_consts, run_label, run_options  # noqa: E402
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
             continue
         if args.only and args.only not in run["spec"]:
             continue
-        spec = load(run["_spec_path"], consts=run.get("consts") or {}, config=run.get("config"))
+        spec = load(run["_spec_path"], consts=run_consts(run), config=run.get("config"))
         opts = run_options(run)
         w0, c0 = time.perf_counter(), time.process_time()
         r = explore(spec.model, opts)

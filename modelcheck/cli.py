@@ -25,13 +25,18 @@ class _ArgParser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _parse_consts(items: list[str]) -> dict[str, str]:
+def _parse_consts(items: list[str]) -> dict:
+    from .suite import const_from_text
+
     out = {}
     for item in items or []:
         if "=" not in item:
             raise UsageError(f"--const expects NAME=VALUE, got {item!r}")
         k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
+        try:
+            out[k.strip()] = const_from_text(v)
+        except ValueError as e:
+            raise UsageError(f"--const {k.strip()}: {e}") from None
     return out
 
 

@@ -7,7 +7,7 @@ The manifest (``specs/suite.toml``) lists runs::
 
     [[run]]
     spec = "twophase/twophase.mc"     # relative to the manifest
-    consts = { RM = "3" }             # optional, as --const
+    consts = { RM = "3" }             # optional, as --const (or TOML ints and bools)
     config = "rm5"                    # optional, as --config
     symmetry = true                   # optional, false as --no-symmetry
     deadlock = true                   # optional, false as --no-deadlock
@@ -24,6 +24,7 @@ reported with its diagnostics and also fails the suite.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -38,6 +39,26 @@ VERDICTS = {"holds", "violated", "deadlock", "undetermined", "error"}
 
 class ManifestError(Exception):
     pass
+
+
+def const_from_text(text: str):
+    """A constant's value written as on the command line: ``4`` -> 4, ``true`` -> True,
+    ``{a, b}`` -> ("a", "b"). Raises ValueError for anything else."""
+    t = text.strip()
+    if re.fullmatch(r"-?\d+", t):
+        return int(t)
+    if t in ("true", "false"):
+        return t == "true"
+    m = re.fullmatch(r"\{(.*)\}", t, re.S)
+    if m:
+        inner = m.group(1).strip()
+        return tuple(x.strip() for x in inner.split(",")) if inner else ()
+    raise ValueError(f"expected an integer, `true`/`false` or a set of names such as `{{a,b}}`, got `{t}`")
+
+
+def run_consts(run: dict) -> dict:
+    """The constants of a manifest run as values (TOML strings read as on the command line)."""
+    return {k: const_from_text(v) if isinstance(v, str) else v for k, v in (run.get("consts") or {}).items()}
 
 
 def read_manifest(manifest: str | Path) -> list[dict]:
@@ -61,6 +82,10 @@ def read_manifest(manifest: str | Path) -> list[dict]:
             raise ManifestError(f"{mpath}: run {i}: expect must be one of {', '.join(sorted(VERDICTS))}")
         if run.get("strategy", "bfs") not in ("bfs", "dfs"):
             raise ManifestError(f"{mpath}: run {i}: strategy must be bfs or dfs")
+        try:
+            run_consts(run)
+        except ValueError as e:
+            raise ManifestError(f"{mpath}: run {i}: consts: {e}") from None
         run["_spec_path"] = mpath.parent / run["spec"]
     return runs
 
@@ -116,7 +141,7 @@ def run_suite(manifest: str, report_dir: str = "reports", quick: bool = False) -
         expect = run.get("expect", "holds")
         spec_path = run["_spec_path"]
         try:
-            spec = load(spec_path, consts=run.get("consts") or {}, config=run.get("config"))
+            spec = load(spec_path, consts=run_consts(run), config=run.get("config"))
         except SpecError as e:
             print(e.render(), file=sys.stderr)
             failures.append(f"{run['spec']} [{label}]: the spec does not load")

@@ -39,6 +39,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..diagnostics import Code, Diagnostic
+from ..ir import Span
 from ..model import ActionAssertionFailed
 from .events import Behaviour, Event
 from .explain import CandidateSummary, Explainer, Failure, VarDiff
@@ -164,7 +166,12 @@ class ValidationResult:
 
 
 class SpecRuntimeFailure(Exception):
-    """A runtime error inside the spec while validating (MC300), explained."""
+    """A runtime error inside the spec while validating (MC300), explained: the text is the
+    full report as printed; ``diagnostic`` the coded :class:`Diagnostic` (``Code.RUNTIME``)."""
+
+    def __init__(self, text: str, diagnostic: Diagnostic):
+        super().__init__(text)
+        self.diagnostic = diagnostic
 
 
 # ----------------------------------------------------------------------------- the validator
@@ -335,14 +342,20 @@ class Validator:
                 for o in ex.run(s, ai, vals, detail=False):
                     f = o.failure
                     if f is not None and f.kind == "error":
-                        msg = f"MC300 runtime error in action {ex.show_instance(ai, vals)}: {f.message}"
+                        span = None
+                        if f.where is not None:
+                            span = Span(f.where.file, f.where.line, f.where.col, f.where.line, f.where.col)
+                        diagnostic = Diagnostic(Code.RUNTIME, f"runtime error in action "
+                                                f"{ex.show_instance(ai, vals)}: {f.message}", span)
+                        msg = f"{diagnostic.code} {diagnostic.message}"
                         if f.where is not None:
                             msg += f"\n  at {f.where.file}:{f.where.line}:{f.where.col}\n" + f.where.snippet
                         where = f"the event on line {ev.line}" if ev.line is not None else f"event {ev.index}"
                         msg += f"\n  while following {where}"
                         msg += "\n  in state:\n" + self.model.show_state(s)
-                        raise SpecRuntimeFailure(msg) from exc
-        raise SpecRuntimeFailure(f"MC300 runtime error: {exc}") from exc
+                        raise SpecRuntimeFailure(msg, diagnostic) from exc
+        diagnostic = Diagnostic(Code.RUNTIME, f"runtime error: {exc}")
+        raise SpecRuntimeFailure(f"{diagnostic.code} {diagnostic.message}", diagnostic) from exc
 
     # ------------------------------------------------------------------ divergence reports
 

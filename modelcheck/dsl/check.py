@@ -1,7 +1,7 @@
 """The static checker: constants, names, types, primes and assignments of a parsed spec.
 
-``check(module, overrides, config)`` binds the constants (spec defaults, then the chosen
-``config`` block, then command-line ``overrides``), resolves every name, infers the type
+``check(module, consts, config)`` binds the constants (spec defaults, then the chosen
+``config`` block, then the caller's ``consts``: real values, see :func:`check`), resolves every name, infers the type
 of every expression and checks the rules of ``docs/language.md``. It gathers every error
 it can and raises one :class:`SpecError` carrying all of them; otherwise it returns a
 :class:`Checked` (with warnings, if any).
@@ -18,10 +18,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from .. import ir
-from ..diagnostics import Diagnostic, SpecError
+from ..diagnostics import Code, Diagnostic, SpecError
 from ..types import (
     BOOL,
     INT,
@@ -79,22 +79,28 @@ class _Abort(Exception):
 # --------------------------------------------------------------------------- entry point
 
 
-def check(module: ir.Module, overrides: dict[str, str] | None = None,
+def check(module: ir.Module, consts: Mapping[str, Any] | None = None,
           config: str | None = None) -> Checked:
-    """Check ``module`` with constants bound by ``config`` then ``overrides``.
+    """Check ``module`` with constants bound by ``config`` then ``consts``.
+
+    ``consts`` maps constant names to real values: an ``int`` or a ``bool`` for a
+    ``const``; for a ``models`` set an ``int`` n (n fresh values ``rm1..rmn``) or a
+    tuple/list of ``str`` names. Text (``"4"``, ``"{a, b}"``) is refused: parsing
+    command-line text is the command line's job. A value that does not fit its
+    declaration is an MC270 error naming the constant and what it expected.
 
     Raises :class:`SpecError` with every error found; warnings go to ``Checked.warnings``.
     """
-    c = _Checker(module, dict(overrides or {}), config)
+    c = _Checker(module, dict(consts or {}), config)
     try:
         return c.run()
     except RecursionError:
-        c.error("MC100", "the spec is nested too deeply to check", None)
+        c.error(Code.SYNTAX, "the spec is nested too deeply to check", None)
         raise SpecError(c.sorted_errors(), source=module.source) from None
 
 
 def check_expression(module: ir.Module, expr: ir.Node, spans: dict, source: str,
-                     overrides: dict[str, str] | None = None, config: str | None = None,
+                     consts: Mapping[str, Any] | None = None, config: str | None = None,
                      what: str = "this expression") -> tuple[Checked, Type]:
     """Check a lone expression (``modelcheck graph --view EXPR``, parsed by
     ``parse.parse_expression``) in the scope of ``module``, as the body of a ``def``:
@@ -102,7 +108,7 @@ def check_expression(module: ir.Module, expr: ir.Node, spans: dict, source: str,
     temporal operator. Returns the module's :class:`Checked` extended with the
     expression's types and name resolutions, and the expression's type. Errors are
     reported against ``source`` (the expression's own text)."""
-    c = _Checker(module, dict(overrides or {}), config)
+    c = _Checker(module, dict(consts or {}), config)
     checked = c.run()
     c.spans = {**module.spans, **spans}
     c.errors = []
@@ -110,7 +116,7 @@ def check_expression(module: ir.Module, expr: ir.Node, spans: dict, source: str,
     try:
         t = c.infer(expr, ctx)
     except RecursionError:
-        c.error("MC100", "the expression is nested too deeply to check", None)
+        c.error(Code.SYNTAX, "the expression is nested too deeply to check", None)
         t = ERR
     if not c.errors:
         c.check_unresolved()
@@ -165,10 +171,10 @@ _KIND_WORDS = {
 
 
 class _Checker:
-    def __init__(self, module: ir.Module, overrides: dict[str, str], config: str | None):
+    def __init__(self, module: ir.Module, consts: dict[str, Any], config: str | None):
         self.m = module
         self.spans = module.spans
-        self.overrides = overrides
+        self.given = consts  # the caller's constant values
         self.config_name = config
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -194,7 +200,7 @@ class _Checker:
         self.models: dict[str, ModelT] = {}
         self.const_kind: dict[str, type] = {}  # int | bool
         self.const_values: dict[str, Any] = {}
-        self.const_bound: dict[str, Any] = {}  # from config / overrides
+        self.const_bound: dict[str, Any] = {}  # from the config block or the caller
         self._const_stack: list[str] = []
         self.enums: dict[str, EnumT] = {}
         self._enum_busy: set[str] = set()
@@ -217,7 +223,7 @@ class _Checker:
             return None
         return self.spans.get(node.id)
 
-    def error(self, code: str, msg: str, where, hint: str | None = None) -> None:
+    def error(self, code: Code, msg: str, where, hint: str | None = None) -> None:
         sp = where if isinstance(where, ir.Span) or where is None else self.span(where)
         self.errors.append(Diagnostic(code, msg, sp, hint=hint))
 
@@ -403,7 +409,7 @@ class _Checker:
         """Unify ``found`` with ``expected``; on failure report MC210 ``what: expected X, found Y``."""
         u = self.unify(expected, found)
         if u is None:
-            self.error("MC210", f"{what}: expected {self.show(expected)}, found {self.show(found)}", node)
+            self.error(Code.TYPE_MISMATCH, f"{what}: expected {self.show(expected)}, found {self.show(found)}", node)
             self._poison(found)
             return ERR
         return u
@@ -419,7 +425,7 @@ class _Checker:
             if isinstance(d, ir.DefDecl) and self.is_declared(d):
                 self.def_type(d.name, None)
         if not self.inits:
-            self.error("MC222", "the spec has no `init` block", self.head_span(self.m, 6) or None,
+            self.error(Code.INIT_INCOMPLETE, "the spec has no `init` block", self.head_span(self.m, 6) or None,
                        hint="add `init { x = ... }` assigning every variable")
         for init in self.inits:
             self.check_init(init)
@@ -472,21 +478,21 @@ class _Checker:
         def dup(node, name, prev_node, what):
             prev = self.span(prev_node)
             where = f" (line {prev.line})" if prev else ""
-            self.error("MC101", f"{what} `{name}` is already declared{where}", self.name_span(node, name))
+            self.error(Code.DUPLICATE, f"{what} `{name}` is already declared{where}", self.name_span(node, name))
 
         def add_global(name, g: _Global, node):
             if name in _BUILTIN_TYPES:
-                self.error("MC101", f"`{name}` is a built-in type and cannot be redeclared",
+                self.error(Code.DUPLICATE, f"`{name}` is a built-in type and cannot be redeclared",
                            self.name_span(node, name))
                 return
             if g.kind == "def" and name in BUILTINS:
-                self.error("MC101", f"`{name}` is a built-in operator and cannot be redeclared",
+                self.error(Code.DUPLICATE, f"`{name}` is a built-in operator and cannot be redeclared",
                            self.name_span(node, name))
                 return
             if name in self.globals:
                 prev = self.span(self.globals[name].decl)
                 where = f" (line {prev.line})" if prev else ""
-                self.error("MC101", f"`{name}` is already declared{where}", self.name_span(node, name))
+                self.error(Code.DUPLICATE, f"`{name}` is already declared{where}", self.name_span(node, name))
                 return
             self.globals[name] = g
 
@@ -497,7 +503,7 @@ class _Checker:
                 seen: set[str] = set()
                 for v in d.values:
                     if v in seen:
-                        self.error("MC101", f"model value `{v}` appears twice in `{d.name}`",
+                        self.error(Code.DUPLICATE, f"model value `{v}` appears twice in `{d.name}`",
                                    self.span(d))
                     seen.add(v)
             elif isinstance(d, ir.ConstDecl):
@@ -514,7 +520,7 @@ class _Checker:
                 add_global(d.name, _Global("def", d), d)
             elif isinstance(d, ir.InitDecl):
                 if self.inits:
-                    self.error("MC101", "`init` is already declared "
+                    self.error(Code.DUPLICATE, "`init` is already declared "
                                f"(line {self.span(self.inits[0]).line})" if self.span(self.inits[0])
                                else "`init` is already declared", self.head_span(d, 4))
                 self.inits.append(d)
@@ -551,7 +557,7 @@ class _Checker:
         return tuple(f"{base}{i}" for i in range(1, n + 1))
 
     def bind_models(self) -> None:
-        """Model-value sets: defaults, then config, then overrides; also validates configs."""
+        """Model-value sets: defaults, then config, then the caller's values; also validates configs."""
         for name, g in self.globals.items():
             if g.kind == "models":
                 self.model_names[name] = tuple(dict.fromkeys(g.decl.values))
@@ -562,26 +568,26 @@ class _Checker:
             seen: dict[str, ir.ConfigBinding] = {}
             for b in cfg.bindings:
                 if b.name in seen:
-                    self.error("MC101", f"`{b.name}` is bound twice in config `{cfg.name}`", self.span(b))
+                    self.error(Code.DUPLICATE, f"`{b.name}` is bound twice in config `{cfg.name}`", self.span(b))
                     continue
                 seen[b.name] = b
                 g = self.globals.get(b.name)
                 if g is None or g.kind not in ("models", "const"):
                     what = (f"`{b.name}` is {_KIND_WORDS[g.kind]}, not a constant" if g is not None
                             else f"unknown constant `{b.name}`")
-                    self.error("MC270", f"config `{cfg.name}`: {what}"
+                    self.error(Code.BAD_CONSTANT, f"config `{cfg.name}`: {what}"
                                + (self.did_you_mean(b.name, constants) if g is None else ""),
                                self.span(b))
                     continue
                 if g.kind == "models":
                     v = b.value
                     if isinstance(v, bool) or (isinstance(v, int) and v < 0):
-                        self.error("MC270", f"config `{cfg.name}`: `{b.name}` is a model-value set; "
+                        self.error(Code.BAD_CONSTANT, f"config `{cfg.name}`: `{b.name}` is a model-value set; "
                                    f"give a count (`{b.name} = 3`) or names (`{b.name} = {{a, b}}`)",
                                    self.span(b))
                         continue
                     if isinstance(v, tuple) and len(set(v)) != len(v):
-                        self.error("MC270", f"config `{cfg.name}`: repeated model value in `{b.name}`",
+                        self.error(Code.BAD_CONSTANT, f"config `{cfg.name}`: repeated model value in `{b.name}`",
                                    self.span(b))
                         continue
                     if cfg.name == self.config_name:
@@ -589,7 +595,7 @@ class _Checker:
                                                     else tuple(v))
                 else:
                     if isinstance(b.value, tuple):
-                        self.error("MC270", f"config `{cfg.name}`: `{b.name}` is a constant, not a "
+                        self.error(Code.BAD_CONSTANT, f"config `{cfg.name}`: `{b.name}` is a constant, not a "
                                    "model-value set; give an integer or `true`/`false`", self.span(b))
                         continue
                     if cfg.name == self.config_name:
@@ -599,46 +605,49 @@ class _Checker:
             avail = ", ".join(f"`{c}`" for c in sorted(self.configs))
             msg = f"unknown config `{self.config_name}`" + self.did_you_mean(self.config_name, self.configs)
             msg += f"; available: {avail}" if avail else "; this spec declares no configs"
-            self.error("MC270", msg, None)
+            self.error(Code.BAD_CONSTANT, msg, None)
 
-        for name, text in self.overrides.items():
+        for name, value in self.given.items():
             g = self.globals.get(name)
             if g is None or g.kind not in ("models", "const"):
                 if g is None:
-                    msg = f"--const {name}: unknown constant `{name}`" + self.did_you_mean(name, constants)
+                    msg = f"unknown constant `{name}`" + self.did_you_mean(name, constants)
                 else:
-                    msg = f"--const {name}: `{name}` is {_KIND_WORDS[g.kind]}, not a constant"
+                    msg = f"`{name}` is {_KIND_WORDS[g.kind]}, not a constant"
                 if not constants:
                     msg += " (this spec declares no constants)"
-                self.error("MC270", msg, None)
+                self.error(Code.BAD_CONSTANT, msg, None)
                 continue
-            t = str(text).strip()
+            if isinstance(value, str):
+                self.error(Code.BAD_CONSTANT, f"constant `{name}`: got the text {value!r}; a constant takes a "
+                           "value (an int, a bool, or for a model-value set a count or a tuple of "
+                           "names), not text to parse", None)
+                continue
             if g.kind == "models":
-                names = self._parse_model_override(name, t)
+                names = self._model_value(name, value)
                 if names is not None:
                     self.model_names[name] = names
             else:
-                self.const_bound[name] = (t, None)  # parsed once the constant's kind is known
+                self.const_bound[name] = (value, None)  # checked once the constant's kind is known
         for name, names in self.model_names.items():
             self.models[name] = ModelT(name, names)
 
-    def _parse_model_override(self, name: str, t: str) -> tuple[str, ...] | None:
-        if re.fullmatch(r"\d+", t):
-            return self._fresh_names(name, int(t))
-        m = re.fullmatch(r"\{(.*)\}", t, re.S)
-        if m:
-            inner = m.group(1).strip()
-            names = [] if not inner else [s.strip() for s in inner.split(",")]
-            bad = [s for s in names if not _IDENT.match(s)]
+    def _model_value(self, name: str, value: Any) -> tuple[str, ...] | None:
+        """The names of model-value set ``name`` bound to ``value`` by the caller (None after
+        an error): a count of fresh values, or a tuple/list of distinct identifiers."""
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return self._fresh_names(name, value)
+        if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+            bad = [v for v in value if not _IDENT.match(v)]
             if bad:
-                self.error("MC270", f"--const {name}={t}: `{bad[0]}` is not a valid model-value name", None)
+                self.error(Code.BAD_CONSTANT, f"constant `{name}`: {bad[0]!r} is not a valid model-value name", None)
                 return None
-            if len(set(names)) != len(names):
-                self.error("MC270", f"--const {name}={t}: a model value is repeated", None)
+            if len(set(value)) != len(value):
+                self.error(Code.BAD_CONSTANT, f"constant `{name}`: a model value is repeated in {tuple(value)!r}", None)
                 return None
-            return tuple(names)
-        self.error("MC270", f"--const {name}={t}: `{name}` is a model-value set; give a count "
-                   f"(`{name}=3`) or names (`{name}={{a,b,c}}`)", None)
+            return tuple(value)
+        self.error(Code.BAD_CONSTANT, f"constant `{name}` is a model-value set; expected a count (an int >= 0) "
+                   f"or a tuple of names such as ('a', 'b'), got {value!r}", None)
         return None
 
     def _config_of(self, binding: ir.ConfigBinding) -> str:
@@ -646,14 +655,6 @@ class _Checker:
             if binding in c.bindings:
                 return c.name
         return "?"  # pragma: no cover
-
-    @staticmethod
-    def _parse_scalar(t: str):
-        if re.fullmatch(r"-?\d+", t):
-            return int(t)
-        if t in ("true", "false"):
-            return t == "true"
-        return None
 
     def check_consts(self) -> None:
         for name, g in self.globals.items():
@@ -671,7 +672,7 @@ class _Checker:
                 if isinstance(b.value, bool) != (kind is bool):
                     want = "`true` or `false`" if kind is bool else "an integer"
                     shown = str(b.value).lower() if isinstance(b.value, bool) else str(b.value)
-                    self.error("MC270", f"config `{cfg.name}`: `{b.name}` is "
+                    self.error(Code.BAD_CONSTANT, f"config `{cfg.name}`: `{b.name}` is "
                                f"{'a bool' if kind is bool else 'an int'} constant; expected {want}, "
                                f"got `{shown}`", b)
 
@@ -681,13 +682,13 @@ class _Checker:
             return self.const_values[name]
         if name in self._const_stack:
             cycle = self._const_stack[self._const_stack.index(name):] + [name]
-            self.error("MC231", "constants defined in terms of each other: "
+            self.error(Code.RECURSION, "constants defined in terms of each other: "
                        + " -> ".join(f"`{c}`" for c in cycle), use)
             raise _Abort
         decl: ir.ConstDecl = self.globals[name].decl
         self._const_stack.append(name)
         try:
-            t, v = self.const_expr(decl.value, "MC210", f"the value of `{name}`")
+            t, v = self.const_expr(decl.value, Code.TYPE_MISMATCH, f"the value of `{name}`")
         finally:
             self._const_stack.pop()
         if t is None:
@@ -699,22 +700,25 @@ class _Checker:
         self.const_kind[name] = kind
         if name in self.const_bound:
             bv, node = self.const_bound[name]
-            if node is None:  # --const text
-                shown, bv = bv, self._parse_scalar(bv)
-                where = f"--const {name}={shown}"
-            else:
+            if node is None:  # a value from the caller
+                if not isinstance(bv, int) or isinstance(bv, bool) != (kind is bool):
+                    want = "True or False" if kind is bool else "an int"
+                    self.error(Code.BAD_CONSTANT, f"constant `{name}` is {'a bool' if kind is bool else 'an int'}; "
+                               f"expected {want}, got {bv!r}", None)
+                else:
+                    v = bv
+            elif isinstance(bv, bool) != (kind is bool):
                 shown = str(bv).lower() if isinstance(bv, bool) else str(bv)
-                where = f"config `{self._config_of(node)}`"
-            if bv is None or isinstance(bv, bool) != (kind is bool):
                 want = "`true` or `false`" if kind is bool else "an integer"
-                self.error("MC270", f"{where}: `{name}` is {'a bool' if kind is bool else 'an int'} "
-                           f"constant; expected {want}, got `{shown}`", node)
+                self.error(Code.BAD_CONSTANT, f"config `{self._config_of(node)}`: `{name}` is "
+                           f"{'a bool' if kind is bool else 'an int'} constant; expected {want}, "
+                           f"got `{shown}`", node)
             else:
                 v = bv
         self.const_values[name] = v
         return v
 
-    def const_expr(self, e: ir.Node, code: str, what: str) -> tuple[Type | None, Any]:
+    def const_expr(self, e: ir.Node, code: Code, what: str) -> tuple[Type | None, Any]:
         """Check and evaluate a constant expression (int or bool); (None, None) on error."""
         n = len(self.errors)
         try:
@@ -752,7 +756,7 @@ class _Checker:
                 return t, v
             if g is None and e.name not in _BUILTIN_TYPES:
                 cands = [n for n, gg in self.globals.items() if gg.kind == "const"]
-                code = "MC201"
+                code = Code.UNKNOWN_NAME
                 fail(f"unknown name `{e.name}`" + self.did_you_mean(e.name, cands), e)
             fail(f"{what} must be a constant expression; `{e.name}` is not an int or bool constant", e)
         if isinstance(e, ir.Unary):
@@ -838,7 +842,7 @@ class _Checker:
                 return INT
             g = self.globals.get(n)
             if g is None:
-                self.error("MC201", f"unknown type `{n}`" + self.did_you_mean(n, self.type_names()), te)
+                self.error(Code.UNKNOWN_NAME, f"unknown type `{n}`" + self.did_you_mean(n, self.type_names()), te)
                 return ERR
             if g.kind == "models":
                 return self.models[n]
@@ -846,7 +850,7 @@ class _Checker:
                 return self.resolve_enum(n, te)
             if g.kind == "alias":
                 return self.resolve_alias(n, te)
-            self.error("MC212", f"`{n}` is {_KIND_WORDS[g.kind]}, not a type", te)
+            self.error(Code.INVALID_TYPE, f"`{n}` is {_KIND_WORDS[g.kind]}, not a type", te)
             return ERR
         if isinstance(te, ir.TRange):
             lo = self.const_int(te.lo, "the lower bound of a range")
@@ -854,7 +858,7 @@ class _Checker:
             if lo is None or hi is None:
                 return ERR
             if lo > hi:
-                self.error("MC212", f"empty range {lo}..{hi}: the lower bound is greater than the "
+                self.error(Code.INVALID_TYPE, f"empty range {lo}..{hi}: the lower bound is greater than the "
                            "upper bound", te)
                 return ERR
             return IntT(lo, hi)
@@ -873,10 +877,10 @@ class _Checker:
                     if bound is None:
                         return ERR
                     if bound < 0:
-                        self.error("MC212", f"the bound of `seq` must be >= 0, found {bound}", te.bound)
+                        self.error(Code.INVALID_TYPE, f"the bound of `seq` must be >= 0, found {bound}", te.bound)
                         return ERR
                 return SeqT(args[0], bound)
-            self.error("MC212", f"unknown type constructor `{te.name}`", te)  # pragma: no cover
+            self.error(Code.INVALID_TYPE, f"unknown type constructor `{te.name}`", te)  # pragma: no cover
             return ERR
         if isinstance(te, ir.TFun):
             dom = self.resolve_type(te.dom)
@@ -884,7 +888,7 @@ class _Checker:
             if isinstance(dom, ErrT) or isinstance(cod, ErrT):
                 return ERR
             if not is_indexable(dom):
-                self.error("MC212", f"the key type of `K -> V` must be finite and indexable (a model "
+                self.error(Code.INVALID_TYPE, f"the key type of `K -> V` must be finite and indexable (a model "
                            f"set, a plain enum, bool or lo..hi), found {dom.show()}", te.dom,
                            hint="use `map[K, V]` for a partial map with a dynamic domain")
                 return ERR
@@ -896,18 +900,18 @@ class _Checker:
             fields = []
             for n, ft in te.fields:
                 if n in seen:
-                    self.error("MC101", f"field `{n}` appears twice in this record type", te)
+                    self.error(Code.DUPLICATE, f"field `{n}` appears twice in this record type", te)
                 seen.add(n)
                 fields.append((n, self.resolve_type(ft)))
             return RecordT(tuple(fields))
         return ERR  # pragma: no cover
 
     def const_int(self, e, what: str) -> int | None:
-        t, v = self.const_expr(e, "MC212", what)
+        t, v = self.const_expr(e, Code.INVALID_TYPE, what)
         if t is None:
             return None
         if not isinstance(t, IntT):
-            self.error("MC212", f"{what} must be an integer, found {t.show()}", e)
+            self.error(Code.INVALID_TYPE, f"{what} must be an integer, found {t.show()}", e)
             return None
         return v
 
@@ -915,7 +919,7 @@ class _Checker:
         if name in self.enums:
             return self.enums[name]
         if name in self._enum_busy:
-            self.error("MC212", f"recursive type `{name}`: an enum cannot contain itself", use)
+            self.error(Code.INVALID_TYPE, f"recursive type `{name}`: an enum cannot contain itself", use)
             return ERR
         self._enum_busy.add(name)
         decl: ir.EnumDecl = self.globals[name].decl
@@ -936,7 +940,7 @@ class _Checker:
         if name in self.aliases:
             return self.aliases[name]
         if name in self._alias_busy:
-            self.error("MC212", f"recursive type alias `{name}`", use)
+            self.error(Code.INVALID_TYPE, f"recursive type alias `{name}`", use)
             return ERR
         self._alias_busy.add(name)
         t = self.resolve_type(self.globals[name].decl.type)
@@ -962,11 +966,11 @@ class _Checker:
     def bind_local(self, ctx: _Ctx, name: str, t: Type, node: ir.Node | ir.Span | None) -> _Ctx:
         g = self.globals.get(name)
         if name in ctx.locals:
-            self.error("MC101", f"`{name}` is already bound here; choose another name", node)
+            self.error(Code.DUPLICATE, f"`{name}` is already bound here; choose another name", node)
         elif g is not None:
-            self.error("MC101", f"`{name}` shadows {_KIND_WORDS[g.kind]}; choose another name", node)
+            self.error(Code.DUPLICATE, f"`{name}` shadows {_KIND_WORDS[g.kind]}; choose another name", node)
         elif name in _BUILTIN_TYPES:
-            self.error("MC101", f"`{name}` is a built-in type; choose another name", node)
+            self.error(Code.DUPLICATE, f"`{name}` is a built-in type; choose another name", node)
         return ctx.bind(name, t)
 
     def value_names(self, ctx: _Ctx) -> list[str]:
@@ -984,15 +988,15 @@ class _Checker:
                 return SetT(BOOL)
             if n == "int":
                 self.refs[e.id] = Ref("typeset", "int", type=INT)
-                self.error("MC230", "`int` is infinite: it cannot be used as a set", e,
+                self.error(Code.NOT_A_FINITE_SET, "`int` is infinite: it cannot be used as a set", e,
                            hint="use a range such as `0..N`")
                 return ERR
             if n in BUILTINS:
                 self.refs[e.id] = Ref("builtin", n)
-                self.error("MC202", f"`{n}` is a built-in operator: call it, as in `{n}(...)`", e)
+                self.error(Code.ARITY, f"`{n}` is a built-in operator: call it, as in `{n}(...)`", e)
                 return ERR
             self.refs[e.id] = Ref("local", n)  # unresolved; reported below
-            self.error("MC201", f"unknown name `{n}`" + self.did_you_mean(n, self.value_names(ctx)), e)
+            self.error(Code.UNKNOWN_NAME, f"unknown name `{n}`" + self.did_you_mean(n, self.value_names(ctx)), e)
             return ERR
         k = g.kind
         if k == "var":
@@ -1013,7 +1017,7 @@ class _Checker:
             self.refs[e.id] = Ref("def", n)
             d: ir.DefDecl = g.decl
             if d.params:
-                self.error("MC202", f"`{n}` takes {_plural(len(d.params), 'argument')}; call it as "
+                self.error(Code.ARITY, f"`{n}` takes {_plural(len(d.params), 'argument')}; call it as "
                            f"`{n}(...)`", e)
                 self.def_type(n, e)
                 return ERR
@@ -1025,7 +1029,7 @@ class _Checker:
                 return ERR
             c = et.constructor(n)
             if c.args:
-                self.error("MC202", f"constructor `{n}` takes {_plural(len(c.args), 'argument')}: "
+                self.error(Code.ARITY, f"constructor `{n}` takes {_plural(len(c.args), 'argument')}: "
                            f"write `{n}(...)`", e)
                 return ERR
             return et
@@ -1035,7 +1039,7 @@ class _Checker:
             if et is None:
                 return ERR
             if not et.is_plain:
-                self.error("MC230", f"`{n}` has constructors with arguments: only a plain enum can be "
+                self.error(Code.NOT_A_FINITE_SET, f"`{n}` has constructors with arguments: only a plain enum can be "
                            "used as the set of its values", e)
                 return ERR
             return SetT(et)
@@ -1048,7 +1052,7 @@ class _Checker:
         if isinstance(t, ModelT):
             return SetT(t)
         if not isinstance(t, ErrT):
-            self.error("MC230", f"type `{n}` ({t.show()}) cannot be used as a set of values", e)
+            self.error(Code.NOT_A_FINITE_SET, f"type `{n}` ({t.show()}) cannot be used as a set of values", e)
         return ERR
 
     # ------------------------------------------------------------------ operators
@@ -1063,7 +1067,7 @@ class _Checker:
             else:
                 msg = f"`{cycle[0]}` calls `{cycle[1]}`" + "".join(
                     f", which calls `{c}`" for c in cycle[2:])
-            self.error("MC231", msg + ": operators cannot be recursive", use)
+            self.error(Code.RECURSION, msg + ": operators cannot be recursive", use)
             return ERR
         d: ir.DefDecl = self.globals[name].decl
         self._def_stack.append(name)
@@ -1113,7 +1117,7 @@ class _Checker:
             b = self.infer(e.else_, ctx)
             u = self.unify(a, b)
             if u is None:
-                self.error("MC210", f"`if` branches have different types: {self.show(a)} and "
+                self.error(Code.TYPE_MISMATCH, f"`if` branches have different types: {self.show(a)} and "
                            f"{self.show(b)}", e)
                 self._poison(a)
                 self._poison(b)
@@ -1164,19 +1168,19 @@ class _Checker:
             if isinstance(bt, ErrT):
                 return ERR
             if not isinstance(bt, RecordT):
-                self.error("MC210", f"`.{e.name}` needs a record, found {self.show(bt)}", e)
+                self.error(Code.TYPE_MISMATCH, f"`.{e.name}` needs a record, found {self.show(bt)}", e)
                 self._poison(bt)
                 return ERR
             for n, ft in bt.fields:
                 if n == e.name:
                     return ft
-            self.error("MC210", f"record {self.show(bt)} has no field `{e.name}`"
+            self.error(Code.TYPE_MISMATCH, f"record {self.show(bt)} has no field `{e.name}`"
                        + self.did_you_mean(e.name, [n for n, _ in bt.fields]), e)
             return ERR
         if isinstance(e, ir.Temporal):
             word = {"leadsto": "~>"}.get(e.op, e.op)
             if not ctx.temporal:
-                self.error("MC280", f"`{word}` is a temporal operator: it is allowed only in a "
+                self.error(Code.TEMPORAL_MISPLACED, f"`{word}` is a temporal operator: it is allowed only in a "
                            "`temporal` property", e)
             ctx.saw_temporal[0] = True
             for a in e.args:
@@ -1189,13 +1193,13 @@ class _Checker:
         if g is None or g.kind != "var":
             if g is None and e.name not in ctx.locals:
                 cands = [n for n, gg in self.globals.items() if gg.kind == "var"]
-                self.error("MC201", f"unknown variable `{e.name}`" + self.did_you_mean(e.name, cands), e)
+                self.error(Code.UNKNOWN_NAME, f"unknown variable `{e.name}`" + self.did_you_mean(e.name, cands), e)
             else:
                 what = "a local name" if e.name in ctx.locals else _KIND_WORDS[g.kind]
-                self.error("MC220", f"only state variables can be primed: `{e.name}` is {what}", e)
+                self.error(Code.PRIME_NOT_ALLOWED, f"only state variables can be primed: `{e.name}` is {what}", e)
             return ERR
         if not ctx.primes:
-            self.error("MC220", f"`{e.name}'` {ctx.prime_msg}", e)
+            self.error(Code.PRIME_NOT_ALLOWED, f"`{e.name}'` {ctx.prime_msg}", e)
         self.read_vars.add(e.name)
         return self.var_types.get(e.name, ERR)
 
@@ -1205,7 +1209,7 @@ class _Checker:
             xt = self.infer(x, ctx)
             u = self.unify(t, xt)
             if u is None:
-                self.error("MC210", f"{what} elements have different types: {self.show(t)} and "
+                self.error(Code.TYPE_MISMATCH, f"{what} elements have different types: {self.show(t)} and "
                            f"{self.show(xt)}", x)
                 self._poison(xt)
             else:
@@ -1236,7 +1240,7 @@ class _Checker:
                 et = t.elem
             else:
                 if not isinstance(t, ErrT):
-                    self.error("MC230", f"`{b.name}` in a sequence comprehension must range over a "
+                    self.error(Code.NOT_A_FINITE_SET, f"`{b.name}` in a sequence comprehension must range over a "
                                f"sequence or a set of integers, found {self.show(t)}", b.domain,
                                hint="a set of other values has no order: build a set with `{ ... }`")
                     self._poison(t)
@@ -1260,7 +1264,7 @@ class _Checker:
             hint = "iterate over `keys(...)` or `values(...)`"
         elif isinstance(t, (SeqT, BagT)):
             hint = "iterate over `elems(...)`"
-        self.error("MC230", f"`{b.name}` must range over a set, found {self.show(t)}", b.domain,
+        self.error(Code.NOT_A_FINITE_SET, f"`{b.name}` must range over a set, found {self.show(t)}", b.domain,
                    hint=hint)
         self._poison(t)
         return ERR
@@ -1284,7 +1288,7 @@ class _Checker:
             return BOOL
         if op in ("==", "!="):
             if self.unify(lt, rt) is None:
-                self.error("MC210", f"`{op}` compares {self.show(lt)} with {self.show(rt)}", e)
+                self.error(Code.TYPE_MISMATCH, f"`{op}` compares {self.show(lt)} with {self.show(rt)}", e)
                 self._poison(lt)
                 self._poison(rt)
             return BOOL
@@ -1302,12 +1306,12 @@ class _Checker:
             if isinstance(r, (SetT, BagT)):
                 if self.unify(r.elem, lt) is None:
                     kind = "set" if isinstance(r, SetT) else "bag"
-                    self.error("MC210", f"`{op}` tests a {self.show(lt)} against a {kind} of "
+                    self.error(Code.TYPE_MISMATCH, f"`{op}` tests a {self.show(lt)} against a {kind} of "
                                f"{self.show(r.elem)}", e)
                     self._poison(lt)
                     self._poison(r)
             elif not isinstance(r, ErrT):
-                self.error("MC210", f"`{op}` needs a set or a bag on the right, found {self.show(r)}",
+                self.error(Code.TYPE_MISMATCH, f"`{op}` needs a set or a bag on the right, found {self.show(r)}",
                            e.right, hint="for a map, use `m.has(k)`" if isinstance(r, MapT) else None)
                 self._poison(lt)
                 self._poison(r)
@@ -1319,13 +1323,13 @@ class _Checker:
             for node, t in ((e.left, lt), (e.right, rt)):
                 r = self.resolve(t)
                 if not isinstance(r, (SeqT, TVar, ErrT)):
-                    self.error("MC210", f"`++` concatenates sequences, found {self.show(r)}", node)
+                    self.error(Code.TYPE_MISMATCH, f"`++` concatenates sequences, found {self.show(r)}", node)
                     self._poison(lt)
                     self._poison(rt)
                     return ERR
             u = self.unify(lt, rt)
             if u is None:
-                self.error("MC210", f"`++` joins {self.show(lt)} with {self.show(rt)}", e)
+                self.error(Code.TYPE_MISMATCH, f"`++` joins {self.show(lt)} with {self.show(rt)}", e)
                 self._poison(lt)
                 self._poison(rt)
                 return ERR
@@ -1349,7 +1353,7 @@ class _Checker:
         hint = None
         if isinstance(r, ModelT):
             hint = "model values are not numbers: they can only be compared with `==` / `!=`"
-        self.error("MC210", f"`{op}` {verb}, found {self.show(r)}", node, hint=hint)
+        self.error(Code.TYPE_MISMATCH, f"`{op}` {verb}, found {self.show(r)}", node, hint=hint)
         self._poison(r)
         return False
 
@@ -1357,13 +1361,13 @@ class _Checker:
         for node, t in ((left, lt), (right, rt)):
             r = self.resolve(t)
             if not isinstance(r, (SetT, TVar, ErrT)):
-                self.error("MC210", f"`{op}` needs sets, found {self.show(r)}", node)
+                self.error(Code.TYPE_MISMATCH, f"`{op}` needs sets, found {self.show(r)}", node)
                 self._poison(lt)
                 self._poison(rt)
                 return ERR
         u = self.unify(lt, rt)
         if u is None:
-            self.error("MC210", f"`{op}` combines {self.show(lt)} with {self.show(rt)}", e)
+            self.error(Code.TYPE_MISMATCH, f"`{op}` combines {self.show(lt)} with {self.show(rt)}", e)
             self._poison(lt)
             self._poison(rt)
             return ERR
@@ -1377,13 +1381,13 @@ class _Checker:
         if isinstance(bt, ErrT) or not isinstance(bt, RecordT):
             self._poison_all([t for _, _, t in vals])
             if not isinstance(bt, ErrT):
-                self.error("MC210", f"`{{ ...r, f: e }}` updates a record, found {self.show(bt)}",
+                self.error(Code.TYPE_MISMATCH, f"`{{ ...r, f: e }}` updates a record, found {self.show(bt)}",
                            e.base)
             return ERR
         names = [n for n, _ in bt.fields]
         for n, x, t in vals:
             if n not in names:
-                self.error("MC210", f"record {self.show(bt)} has no field `{n}`"
+                self.error(Code.TYPE_MISMATCH, f"record {self.show(bt)} has no field `{n}`"
                            + self.did_you_mean(n, names), x)
                 self._poison(t)
                 continue
@@ -1441,14 +1445,14 @@ class _Checker:
             if isinstance(k, ir.Lit) and not isinstance(k.value, bool):
                 if 1 <= k.value <= len(bt.elems):
                     return bt.elems[k.value - 1]
-                self.error("MC210", f"tuple index {k.value} is out of range: {self.show(bt)} has "
+                self.error(Code.TYPE_MISMATCH, f"tuple index {k.value} is out of range: {self.show(bt)} has "
                            f"{_plural(len(bt.elems), 'component')} (numbered from 1)", e.key)
                 return ERR
-            self.error("MC210", "a tuple component is selected by a literal integer, as in `t[1]`",
+            self.error(Code.TYPE_MISMATCH, "a tuple component is selected by a literal integer, as in `t[1]`",
                        e.key)
             return ERR
         hint = "use `.field` to read a record field" if isinstance(bt, RecordT) else None
-        self.error("MC210", f"cannot index a {self.show(bt)}", e, hint=hint)
+        self.error(Code.TYPE_MISMATCH, f"cannot index a {self.show(bt)}", e, hint=hint)
         self._poison(kt)
         return ERR
 
@@ -1463,7 +1467,7 @@ class _Checker:
             ats = [self.infer(a, ctx) for a in e.args]
             rt = self.def_type(n, e)
             if len(e.args) != len(d.params):
-                self.error("MC202", _arity_msg(e, f"`{n}`", (len(d.params),)), e)
+                self.error(Code.ARITY, _arity_msg(e, f"`{n}`", (len(d.params),)), e)
                 self._poison_all(ats)
                 return ERR
             for i, (a, at, pt) in enumerate(zip(e.args, ats, self.def_params.get(n, [ERR] * len(d.params))), 1):
@@ -1480,9 +1484,9 @@ class _Checker:
             if len(e.args) != len(c.args):
                 self._poison_all(ats)
                 if not c.args:
-                    self.error("MC202", f"constructor `{n}` takes no arguments: write `{n}`", e)
+                    self.error(Code.ARITY, f"constructor `{n}` takes no arguments: write `{n}`", e)
                 else:
-                    self.error("MC202", _arity_msg(e, f"constructor `{n}`", (len(c.args),)), e)
+                    self.error(Code.ARITY, _arity_msg(e, f"constructor `{n}`", (len(c.args),)), e)
                 return et
             for i, (a, at, pt) in enumerate(zip(e.args, ats, c.args), 1):
                 self.expect(a, at, pt, f"argument {i} of `{n}`")
@@ -1492,7 +1496,7 @@ class _Checker:
             ats = [self.infer(a, ctx) for a in e.args]
             arities = BUILTINS[n]
             if len(e.args) not in arities:
-                self.error("MC202", _arity_msg(e, f"`{n}`", arities), e)
+                self.error(Code.ARITY, _arity_msg(e, f"`{n}`", arities), e)
                 self._poison_all(ats)
                 return ERR
             return self.builtin(e, n, ats)
@@ -1500,11 +1504,11 @@ class _Checker:
         if g is not None or n in ctx.locals:
             what = "a local name" if n in ctx.locals else _KIND_WORDS[g.kind]
             self.refs[e.id] = Ref("local" if n in ctx.locals else g.kind, n)
-            self.error("MC210", f"`{n}` is {what}, not an operator: it cannot be called", e)
+            self.error(Code.TYPE_MISMATCH, f"`{n}` is {what}, not an operator: it cannot be called", e)
             return ERR
         self.refs[e.id] = Ref("builtin", n)  # unresolved; reported here
         cands = [k for k, gg in self.globals.items() if gg.kind in ("def", "ctor")] + list(BUILTINS)
-        self.error("MC201", f"unknown operator `{n}`" + self.did_you_mean(n, cands), e)
+        self.error(Code.UNKNOWN_NAME, f"unknown operator `{n}`" + self.did_you_mean(n, cands), e)
         return ERR
 
     def builtin(self, e: ir.Call, n: str, ats: list[Type]) -> Type:
@@ -1516,7 +1520,7 @@ class _Checker:
             return ERR
 
         def bad(i: int, want: str) -> Type:
-            self.error("MC210", f"argument {i + 1} of `{n}`: expected {want}, found {self.show(R[i])}",
+            self.error(Code.TYPE_MISMATCH, f"argument {i + 1} of `{n}`: expected {want}, found {self.show(R[i])}",
                        args[i])
             self._poison_all(ats)
             return ERR
@@ -1668,7 +1672,7 @@ class _Checker:
             if some:
                 parts.append(_names(some) + (" is" if len(some) == 1 else " are")
                              + " not assigned on every path")
-            self.error("MC222", "`init` must assign every variable: " + "; ".join(parts),
+            self.error(Code.INIT_INCOMPLETE, "`init` must assign every variable: " + "; ".join(parts),
                        self.head_span(init, 4))
 
     def check_action(self, a: ir.ActionDecl) -> None:
@@ -1694,12 +1698,12 @@ class _Checker:
             if c.kind in ("process", "crashes", "restarts"):
                 if c.kind in seen:
                     prev = self.span(seen[c.kind])
-                    self.error("MC290", f"action `{a.name}` has two `{c.kind}` clauses"
+                    self.error(Code.CLAUSE_REPEATED, f"action `{a.name}` has two `{c.kind}` clauses"
                                + (f" (the first at line {prev.line})" if prev else ""), c)
                     continue
                 other = {"crashes": "restarts", "restarts": "crashes"}.get(c.kind)
                 if other in seen:
-                    self.error("MC290", f"action `{a.name}` cannot both crash and restart a process: "
+                    self.error(Code.CLAUSE_REPEATED, f"action `{a.name}` cannot both crash and restart a process: "
                                "make them two actions", c)
                 seen[c.kind] = c
             if c.value is not None:
@@ -1708,7 +1712,7 @@ class _Checker:
                     self._messages.append((a, c, t))
         for kind in ("crashes", "restarts"):
             if kind in seen and "process" not in seen:
-                self.error("MC291", f"`{kind}` needs a `process(...)` clause on action `{a.name}`: "
+                self.error(Code.CLAUSE_NEEDS_PROCESS, f"`{kind}` needs a `process(...)` clause on action `{a.name}`: "
                            "it marks the lane of the process that crashes or restarts", seen[kind],
                            hint=f"for example `action {a.name} process(\"TM\") {kind} {{ ... }}`")
 
@@ -1730,7 +1734,7 @@ class _Checker:
             mt = msg_type(t)
             if c.kind == "receives" and mt is not None and mt not in sent:
                 what = ", ".join(sorted({self.show(x) for x in sent})) or "nothing"
-                self.error("MC292", f"action `{a.name}` receives a {self.show(mt)}, but no action sends "
+                self.error(Code.MESSAGE_NEVER_SENT, f"action `{a.name}` receives a {self.show(mt)}, but no action sends "
                            f"one (the `sends` clauses send: {what})", c.value)
 
     def check_block(self, block: ir.Block, ctx: _Ctx, maybe: dict, must: frozenset, init: bool):
@@ -1772,21 +1776,21 @@ class _Checker:
         g = self.globals.get(s.var)
         if s.var in ctx.locals or g is None or g.kind != "var":
             if s.var in ctx.locals:
-                self.error("MC223", f"`{s.var}` is a local name, not a state variable: it cannot be "
+                self.error(Code.NOT_ASSIGNABLE, f"`{s.var}` is a local name, not a state variable: it cannot be "
                            "assigned", lhs)
             elif g is None:
                 cands = [n for n, gg in self.globals.items() if gg.kind == "var"]
-                self.error("MC201", f"unknown variable `{s.var}`" + self.did_you_mean(s.var, cands), lhs)
+                self.error(Code.UNKNOWN_NAME, f"unknown variable `{s.var}`" + self.did_you_mean(s.var, cands), lhs)
             else:
-                self.error("MC223", f"`{s.var}` is {_KIND_WORDS[g.kind]}, not a state variable: it "
+                self.error(Code.NOT_ASSIGNABLE, f"`{s.var}` is {_KIND_WORDS[g.kind]}, not a state variable: it "
                            "cannot be assigned", lhs)
             self._poison(vt)
             return maybe, must
         if init and s.primed:
-            self.error("MC220", f"`init` assigns the initial state: write `{s.var} = ...` without a "
+            self.error(Code.PRIME_NOT_ALLOWED, f"`init` assigns the initial state: write `{s.var} = ...` without a "
                        "prime", lhs)
         elif not init and not s.primed:
-            self.error("MC223", f"an action assigns the next state: write `{s.var}' = ...`", lhs)
+            self.error(Code.NOT_ASSIGNABLE, f"an action assigns the next state: write `{s.var}' = ...`", lhs)
         if not init:
             self.action_assigned.add(s.var)
         t = self.var_types.get(s.var, ERR)
@@ -1795,13 +1799,13 @@ class _Checker:
             if isinstance(self.resolve(t), MapT) and isinstance(self.resolve(vt), FunT):
                 hint = (" (a comprehension over a whole type builds a total function; to build a map, "
                         "filter it, `{ k: v for k in D if true }`, or start from `map()` and `.put`)")
-            self.error("MC210", f"cannot assign a {self.show(vt)} to `{s.var}` of type {self.show(t)}"
+            self.error(Code.TYPE_MISMATCH, f"cannot assign a {self.show(vt)} to `{s.var}` of type {self.show(t)}"
                        + hint, s.value)
             self._poison(vt)
         if s.var in maybe:
             first = self.span(maybe[s.var])
             where = f" (first at line {first.line})" if first else ""
-            self.error("MC221", f"`{s.var}` is assigned twice on one path{where}", lhs)
+            self.error(Code.ASSIGNED_TWICE, f"`{s.var}` is assigned twice on one path{where}", lhs)
         maybe = dict(maybe)
         maybe.setdefault(s.var, s)
         return maybe, must | {s.var}
@@ -1812,13 +1816,13 @@ class _Checker:
         cls_span = self.span_by_id(p.cls_id)
         if p.kind == "constraint":
             if p.cls is not None:
-                self.error("MC240", f"a constraint takes no class: remove `[{p.cls}]`", cls_span)
+                self.error(Code.PROPERTY_CLASS, f"a constraint takes no class: remove `[{p.cls}]`", cls_span)
         elif p.cls is None:
-            self.error("MC240", f"{p.kind} `{p.name}` has no class; add one of "
+            self.error(Code.PROPERTY_CLASS, f"{p.kind} `{p.name}` has no class; add one of "
                        + ", ".join(f"[{c}]" for c in CLASSES) + " after its name", cls_span)
         elif p.cls not in CLASSES:
             dym = self.did_you_mean(p.cls, CLASSES)
-            self.error("MC240", f"unknown property class `{p.cls}`"
+            self.error(Code.PROPERTY_CLASS, f"unknown property class `{p.cls}`"
                        + (dym or "; use one of " + ", ".join(CLASSES)), cls_span)
         msgs = {
             "invariant": "cannot appear in an invariant, a state predicate; use a `step` property to "
@@ -1833,7 +1837,7 @@ class _Checker:
         if len(self.errors) > before:
             return  # one problem at a time: the shape is judged on a body without errors
         if p.kind == "temporal" and not ctx.saw_temporal[0]:
-            self.error("MC280", f"temporal property `{p.name}` uses no temporal operator (`always`, "
+            self.error(Code.TEMPORAL_MISPLACED, f"temporal property `{p.name}` uses no temporal operator (`always`, "
                        "`eventually`, `~>`, `reachable`)", p.body,
                        hint="a predicate that must hold in every state is an `invariant`")
         elif p.kind == "temporal":
@@ -1845,14 +1849,14 @@ class _Checker:
         try:
             parts = classify(p.body)
         except Unsupported as u:
-            self.error("MC281", f"unsupported temporal formula in `{p.name}`: {u.why}", u.node,
+            self.error(Code.TEMPORAL_UNSUPPORTED, f"unsupported temporal formula in `{p.name}`: {u.why}", u.node,
                        hint=f"the supported forms are {FORMS}")
             return
         for part in parts:
             for b in part.binders:
                 if any(isinstance(n, ir.Name) and self.refs.get(n.id) is not None
                        and self.refs[n.id].kind == "var" for n in ir.walk_exprs(b.domain)):
-                    self.error("MC281", f"in `{p.name}`, a `forall` around a temporal formula must "
+                    self.error(Code.TEMPORAL_UNSUPPORTED, f"in `{p.name}`, a `forall` around a temporal formula must "
                                "range over a set that does not depend on the state", b.domain)
 
     def span_by_id(self, i: int) -> ir.Span | None:
@@ -1865,10 +1869,10 @@ class _Checker:
             a = self.actions.get(f.action)
             sp = self.name_span(f, f.action)
             if a is None:
-                self.error("MC201", f"unknown action `{f.action}`" + self.did_you_mean(f.action, self.actions),
+                self.error(Code.UNKNOWN_NAME, f"unknown action `{f.action}`" + self.did_you_mean(f.action, self.actions),
                            sp)
             elif f.per_instance and not a.params:
-                self.error("MC210", f"`{f.action}(*)` asks for fairness of every instance, but "
+                self.error(Code.TYPE_MISMATCH, f"`{f.action}(*)` asks for fairness of every instance, but "
                            f"`{f.action}` has no parameters: write `{f.strength} {f.action}`", self.span(f))
 
     def check_symmetry(self) -> None:
@@ -1883,10 +1887,10 @@ class _Checker:
                     msg = f"`symmetry` needs a model-value set, but `{s.name}` is not declared" + \
                         self.did_you_mean(s.name, [n for n, gg in self.globals.items()
                                                    if gg.kind == "models"])
-                self.error("MC260", msg, sp, hint=f"declare the set with `models {s.name} = {{a, b, c}}`")
+                self.error(Code.BAD_SYMMETRY, msg, sp, hint=f"declare the set with `models {s.name} = {{a, b, c}}`")
             elif s.name in seen:
                 prev = self.span(seen[s.name])
-                self.error("MC101", f"symmetry `{s.name}` is already declared"
+                self.error(Code.DUPLICATE, f"symmetry `{s.name}` is already declared"
                            + (f" (line {prev.line})" if prev else ""), sp)
             else:
                 seen[s.name] = s
@@ -1911,14 +1915,14 @@ class _Checker:
                     v = example[0]
                     hint = (f"use it where its type is known, as in `{v}' = {example[1]}` for a "
                             f"typed variable `{v}`")
-                self.error("MC211", f"cannot infer {what}", origin, hint=hint)
+                self.error(Code.CANNOT_INFER, f"cannot infer {what}", origin, hint=hint)
 
     def check_unused(self) -> None:
         for d in self.m.decls:
             if isinstance(d, ir.VarDecl) and d.name not in self.read_vars \
                     and d.name not in self.action_assigned:
                 self.warnings.append(Diagnostic(
-                    "MC250", f"variable `{d.name}` is never read nor assigned by any action",
+                    Code.UNUSED_VARIABLE, f"variable `{d.name}` is never read nor assigned by any action",
                     self.name_span(d, d.name), severity="warning"))
 
 

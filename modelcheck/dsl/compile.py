@@ -34,7 +34,7 @@ from typing import Any
 
 from .. import ir
 from ..ir import walk
-from ..diagnostics import caret_snippet
+from ..diagnostics import Code, Diagnostic, caret_snippet
 from ..model import ActionAssertionFailed, ActionInfo, Fairness, StateProperty, StepProperty, TemporalProperty
 from ..types import (
     BagT,
@@ -65,14 +65,20 @@ UNROLL_LIMIT = 12
 
 
 class SpecRuntimeError(Exception):
-    """A runtime error in a spec, located at an IR node (filled in by the debug path)."""
+    """A runtime error in a spec, located at an IR node (filled in by the debug path).
 
-    def __init__(self, message: str, node_id: int | None = None, cause: BaseException | None = None):
+    Once explained (:meth:`CompiledModel.explain`) it carries ``diagnostic``, a coded
+    :class:`Diagnostic` (``Code.RUNTIME``, MC300) with the message and the span; the
+    exception's text is the full report (diagnostic, source line, state) as printed."""
+
+    def __init__(self, message: str, node_id: int | None = None, cause: BaseException | None = None,
+                 diagnostic: Diagnostic | None = None):
         super().__init__(message)
         self.message = message
         self.node_id = node_id
         self.cause = cause
         self.state: tuple | None = None
+        self.diagnostic = diagnostic
 
 
 def _nth(s, k):
@@ -1430,9 +1436,10 @@ class CompiledModel:
             err = e
         if err is None:
             err = exc
-        return SpecRuntimeError(self._format(err, where, state))
+        diagnostic, text = self._format(err, where, state)
+        return SpecRuntimeError(text, diagnostic=diagnostic)
 
-    def _format(self, err: BaseException, where: str | None, state) -> str:
+    def _format(self, err: BaseException, where: str | None, state) -> tuple[Diagnostic, str]:
         if where is None:  # raised while generating successors
             ai = self._ctx[0]
             params = self._ctx[2] or {}
@@ -1454,12 +1461,13 @@ class CompiledModel:
             msg = str(cause) or type(cause).__name__
             if isinstance(cause, KeyError):
                 msg = f"lookup of a key outside the domain: {cause.args[0]!r}" if cause.args else "lookup outside the domain"
-        out = f"MC300 runtime error in {where}: {msg}"
         span = self.spans.get(node_id) if node_id is not None else None
+        diagnostic = Diagnostic(Code.RUNTIME, f"runtime error in {where}: {msg}", span)
+        out = f"{diagnostic.code} {diagnostic.message}"
         if span is not None:
             out += f"\n  at {span.file}:{span.line}:{span.col}\n" + caret_snippet(self.source_text, span)
         out += "\n  in state:\n" + self.show_state(state)
-        return out
+        return diagnostic, out
 
 
 def _at(node_id: int, fn):

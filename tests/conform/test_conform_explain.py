@@ -27,7 +27,7 @@ from modelcheck.model import ActionAssertionFailed
 
 CASES = [
     ("twophase/twophase.mc", {}, None, 288),  # TLC's count for RM = 3
-    ("twophase/twophase.mc", {"BugCommitOnMajority": "true", "BugAbortAfterPrepare": "true"}, None, None),
+    ("twophase/twophase.mc", {"BugCommitOnMajority": True, "BugAbortAfterPrepare": True}, None, None),
     ("twophase/crash.mc", {}, "recovery", None),
     ("tcommit/tcommit.mc", {}, None, 34),
     ("lamport/mutex.mc", {}, "small", None),

@@ -190,9 +190,11 @@ def test_overrides_and_configs():
     assert c.consts["RM"] == frozenset(range(4)) and c.config == "big"
     c = check(m, config="named")
     assert c.models["RM"].names == ("p", "q") and c.consts["Bug"] is True
-    c = check(m, overrides={"RM": "4"})
+    c = check(m, consts={"RM": 4})
     assert c.models["RM"].names == ("rm1", "rm2", "rm3", "rm4")
-    c = check(m, overrides={"RM": "{a, b, c}", "N": "7", "Bug": "true"}, config="big")
+    c = check(m, consts={"RM": ("a", "b", "c"), "N": 7, "Bug": True}, config="big")
+    assert check(m, consts={"RM": ["p", "q"]}).models["RM"].names == ("p", "q")  # a list will do
+    assert check(m, consts={"RM": 0}).models["RM"].names == ()
     assert c.models["RM"].names == ("a", "b", "c") and c.consts["N"] == 7 and c.consts["K"] == 8
     assert c.consts["Bug"] is True
     assert c.types  # the var types follow the new model set
@@ -200,16 +202,19 @@ def test_overrides_and_configs():
 
 
 @pytest.mark.parametrize("kw, needle", [
-    ({"overrides": {"Nope": "3"}}, "unknown constant `Nope`"),
-    ({"overrides": {"n": "3"}}, "did you mean `N`?"),
-    ({"overrides": {"N": "true"}}, "--const N=true: `N` is an int constant; expected an integer, "
-                                   "got `true`"),
-    ({"overrides": {"N": "x"}}, "`N` is an int constant; expected an integer, got `x`"),
-    ({"overrides": {"Bug": "1"}}, "`Bug` is a bool constant; expected `true` or `false`, got `1`"),
-    ({"overrides": {"RM": "true"}}, "`RM` is a model-value set"),
-    ({"overrides": {"RM": "{a, a}"}}, "repeated"),
-    ({"overrides": {"RM": "{a, 1b}"}}, "not a valid model-value name"),
-    ({"overrides": {"x": "1"}}, "`x` is a state variable, not a constant"),
+    ({"consts": {"Nope": 3}}, "unknown constant `Nope`"),
+    ({"consts": {"n": 3}}, "did you mean `N`?"),
+    ({"consts": {"N": True}}, "constant `N` is an int; expected an int, got True"),
+    ({"consts": {"N": ("x",)}}, "constant `N` is an int; expected an int, got ('x',)"),
+    ({"consts": {"N": "3"}}, "constant `N`: got the text '3'; a constant takes a value"),
+    ({"consts": {"Bug": 1}}, "constant `Bug` is a bool; expected True or False, got 1"),
+    ({"consts": {"RM": True}}, "constant `RM` is a model-value set; expected a count (an int >= 0) or a "
+                               "tuple of names such as ('a', 'b'), got True"),
+    ({"consts": {"RM": -1}}, "`RM` is a model-value set"),
+    ({"consts": {"RM": "{a, b}"}}, "constant `RM`: got the text '{a, b}'"),
+    ({"consts": {"RM": ("a", "a")}}, "repeated"),
+    ({"consts": {"RM": ["a", "1b"]}}, "constant `RM`: '1b' is not a valid model-value name"),
+    ({"consts": {"x": 1}}, "`x` is a state variable, not a constant"),
     ({"config": "nope"}, "unknown config `nope`; this spec declares no configs"),
 ])
 def test_bad_overrides(kw, needle):
