@@ -47,8 +47,9 @@ from typing import Any
 from ..diagnostics import Code, Diagnostic
 from ..ir import Span
 from ..itf import ITFDecodeError
+from ..model import Traceable
 from ..itf import decode as _itf_decode
-from ..types import EnumT, FunT, ModelT, Type, domain_values
+from ..types import EnumT, FunT, Type, domain_values
 
 MAX_ERRORS = 20
 FORMAT_VERSION = 1
@@ -161,12 +162,15 @@ class Decoder:
     """Decodes actions, parameters and observations against one compiled model."""
 
     def __init__(self, model):
+        if not isinstance(model, Traceable):
+            raise TypeError(f"reading a trace needs a model compiled from a spec, not {type(model).__name__}")
         self.model = model
+        self.signature = model.signature
         self.var_index = {n: i for i, n in enumerate(model.variables)}
         self.var_types: tuple[Type, ...] = tuple(model.var_types)
-        self.actions = {a.name: i for i, a in enumerate(model.checked.actions)}
-        self.param_names = [tuple(p.name for p in a.params) for a in model.checked.actions]
-        self.param_types = [tuple(model.param_types(a.name)) for a in model.checked.actions]
+        self.actions = {a.name: i for i, a in enumerate(self.signature.actions)}
+        self.param_names = [a.params for a in self.signature.actions]
+        self.param_types = [tuple(model.param_types(a.name)) for a in self.signature.actions]
 
     def action(self, name: Any) -> int:
         if not isinstance(name, str):
@@ -186,7 +190,7 @@ class Decoder:
         known = []
         for k, j in raw.items():
             if k not in names:
-                action = self.model.checked.actions[ai].name
+                action = self.signature.actions[ai].name
                 have = ", ".join(names) if names else "none"
                 raise ValueError(f"action `{action}` has no parameter `{k}` (its parameters: {have})"
                                  + did_you_mean(k, names))
@@ -278,11 +282,11 @@ def _unwrap_option(j: Any, t: Type) -> Any:
 def _model_hint(message: str, model) -> str:
     """When a model value is unknown, the trace probably comes from another configuration."""
     if "is not a model value of" in message:
-        sets = [c for c in model.checked.models.values()]
+        sets = model.signature.model_sets
         if sets:
-            m: ModelT = sets[0]
-            return (f"the spec runs with {m.name}={{{', '.join(m.names)}}}; a trace from another "
-                    f"configuration needs --const {m.name}={{...}} naming its values")
+            name, names = sets[0]
+            return (f"the spec runs with {name}={{{', '.join(names)}}}; a trace from another "
+                    f"configuration needs --const {name}={{...}} naming its values")
     return ""
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model import fairness, temporal_properties
 from ..types import FunT, domain_values
 from .events import Behaviour, Event, TraceError, Problem, read_itf
 from .validate import BehaviourResult, Divergence, Validator
@@ -156,7 +157,7 @@ def replay(model, beh: Behaviour, deadlock: bool = True) -> ReplayResult:
         fair = not unfair
         findings.extend(_temporal_findings(model, states, beh.loop, fair))
     else:
-        parts = getattr(model, "temporal_properties", ())
+        parts = temporal_properties(model)
         for p in parts:
             if p.kind == "always":
                 bad = next((k for k, s in enumerate(states) if not p.p(s)), None)
@@ -175,7 +176,7 @@ def _renumber(div: Divergence, k: int, ev: Event) -> Divergence:
 
 
 def _inst(p) -> str:
-    return f"{p.instance}: " if getattr(p, "instance", "") else ""
+    return f"{p.instance}: " if p.instance else ""
 
 
 def _state_findings(model, states: list[tuple]):
@@ -218,7 +219,7 @@ def _unfair(v: Validator, cycle: list[tuple], steps: list[tuple[tuple, tuple]]):
     """The fairness conditions the lasso breaks."""
     model = v.model
     names = {a.name: i for i, a in enumerate(v.actions)}
-    for f in getattr(model, "fairness", ()):
+    for f in fairness(model):
         ai = names.get(f.action)
         if ai is None:
             continue
@@ -245,7 +246,7 @@ def _unfair(v: Validator, cycle: list[tuple], steps: list[tuple[tuple, tuple]]):
 
 def _temporal_findings(model, states, loop: int, fair: bool):
     cycle = states[loop:]
-    for p in getattr(model, "temporal_properties", ()):
+    for p in temporal_properties(model):
         bad, msg = False, ""
         if p.kind == "eventually":
             bad = not any(p.p(s) for s in states)

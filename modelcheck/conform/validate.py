@@ -22,7 +22,7 @@ The per-event work is compiled: one function per action with its parameters boun
 (:meth:`CompiledModel.action_function`) and one observation filter per observation
 shape (``lambda t, o: t[0][1] == o[0] and t[2] == o[1]``), generated once.
 
-When no candidate survives an event, :mod:`modelcheck.conform.explain` says why (a
+When no candidate survives an event, :mod:`modelcheck.dsl.explain` says why (a
 :class:`Divergence`). With ``complete=True`` the end of the trace is checked too: the
 implementation claims it stopped there, so the behaviour is the trace followed by
 stuttering forever, which the spec allows only from a candidate state where no
@@ -43,7 +43,8 @@ from ..diagnostics import Code, Diagnostic
 from ..ir import Span
 from ..model import ActionAssertionFailed
 from .events import Behaviour, Event
-from .explain import CandidateSummary, Explainer, Failure, VarDiff
+from ..dsl.explain import CandidateSummary, Failure, VarDiff
+from ..model import Traceable, fairness, temporal_properties
 
 DEFAULT_MAX_CANDIDATES = 100_000
 EXPLAIN_STATES = 8  # candidate states examined in a divergence report
@@ -181,10 +182,12 @@ class Validator:
     """Validates behaviours against one compiled model; caches compiled filters."""
 
     def __init__(self, model, max_candidates: int = DEFAULT_MAX_CANDIDATES):
+        if not isinstance(model, Traceable):
+            raise TypeError(f"trace validation needs a model compiled from a spec, not {type(model).__name__}")
         self.model = model
         self.max_candidates = max_candidates
-        self.explainer = Explainer(model)
-        self.actions = model.checked.actions
+        self.explainer = model.explainer()
+        self.actions = model.signature.actions
         self._filters: dict[tuple, Callable | None] = {}
         self._steps: dict[tuple, Callable] = {}
         n_static = model.static_instances()
@@ -429,7 +432,7 @@ class Validator:
         in TLA+'s ``<<A>>_vars``), named as ``RMPrepare(rm=r1) (weak RMPrepare(*))``."""
         out = []
         names = {a.name: i for i, a in enumerate(self.actions)}
-        for f in getattr(self.model, "fairness", ()):
+        for f in fairness(self.model):
             ai = names.get(f.action)
             if ai is None:
                 continue
@@ -442,7 +445,7 @@ class Validator:
         return tuple(out)
 
     def _liveness_parts(self):
-        return [p for p in getattr(self.model, "temporal_properties", ())
+        return [p for p in temporal_properties(self.model)
                 if p.kind in ("eventually", "leadsto", "always_eventually", "eventually_always")]
 
     def check_end(self, beh: Behaviour, cands: dict) -> Divergence | None:

@@ -35,7 +35,16 @@ from typing import Any
 from .. import ir
 from ..ir import walk
 from ..diagnostics import Code, Diagnostic, caret_snippet
-from ..model import ActionAssertionFailed, ActionInfo, Fairness, StateProperty, StepProperty, TemporalProperty
+from ..model import (
+    ActionAssertionFailed,
+    ActionInfo,
+    ActionSignature,
+    Fairness,
+    SpecSignature,
+    StateProperty,
+    StepProperty,
+    TemporalProperty,
+)
 from ..types import (
     BagT,
     BoolT,
@@ -1215,7 +1224,10 @@ def _conjuncts(e: ir.Node) -> list:
 
 
 class CompiledModel:
-    """A spec compiled to Python: implements :class:`modelcheck.model.Model`."""
+    """A spec compiled to Python: implements :class:`modelcheck.model.Model` and its
+    optional capabilities (``HasTemporal``, ``HasVarTypes``, ``HasParamTypes``,
+    ``HasStepRoles``, ``HasStaticInstances``, ``Traceable``). ``checked`` is the front
+    end's own artifact; code outside the front end reads :attr:`signature` instead."""
 
     def __init__(self, checked: Checked):
         self.checked = checked
@@ -1223,6 +1235,10 @@ class CompiledModel:
         self.variables = tuple(n for n, _ in checked.variables)
         self.var_types = tuple(t for _, t in checked.variables)
         self.action_names = tuple(a.name for a in checked.actions)
+        self.signature = SpecSignature(
+            tuple(ActionSignature(a.name, tuple(p.name for p in a.params)) for a in checked.actions),
+            tuple((n, m.names) for n, m in checked.models.items()),
+        )
         self.spans = checked.module.spans
         self.source_text = checked.module.source
         self._labels: dict = {}
@@ -1356,6 +1372,13 @@ class CompiledModel:
 
     # ------------------------------------------------------------------ trace tools (modelcheck.conform)
     # Compiled on first use, so `check` pays nothing for them.
+
+    def explainer(self):
+        """A new :class:`~modelcheck.dsl.explain.Explainer` of this model (it keeps caches and
+        a detail setting of its own, so each user gets one)."""
+        from .explain import Explainer
+
+        return Explainer(self)
 
     def static_instances(self) -> int:
         """Labels ``0 .. n-1`` are every instance of the actions whose parameter domains

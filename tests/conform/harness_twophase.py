@@ -62,7 +62,7 @@ from pathlib import Path
 
 from modelcheck.api import load
 from modelcheck.conform import validate_trace
-from modelcheck.conform.explain import Explainer
+from modelcheck.dsl.explain import Explainer
 from modelcheck.itf import decode
 from modelcheck.types import FunT, ModelT, SetT
 from reference.twophase import Bugs, Sim

@@ -22,7 +22,7 @@ import pytest
 
 from conform_helpers import SPECS, spec
 from modelcheck import ir
-from modelcheck.conform.explain import Explainer
+from modelcheck.dsl.explain import Explainer
 from modelcheck.model import ActionAssertionFailed
 
 CASES = [

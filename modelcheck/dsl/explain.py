@@ -18,6 +18,11 @@ expressions under a binder (a quantifier body) are not shown, since they have no
 value. A guard that calls a user operator (``require canCommit``) is also shown expanded
 one level: the operator's body, and its own first false conjunct, with its values.
 
+It lives beside the compiler (it is the front end's, like TLC's re-evaluation with
+diagnostics on): it reads the checker's side tables (``CompiledModel.checked``). The trace
+tools get one through the model (``Traceable.explainer()``) and use its result types
+(:class:`Failure`, :class:`VarDiff`, :class:`CandidateSummary`, ...).
+
 Depends on the IR, the checked spec's side tables, values, diagnostics and the compiled
 model's diagnostic functions.
 """
