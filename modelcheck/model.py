@@ -32,6 +32,32 @@ State = tuple
 Label = int
 
 
+class PropertyClass(StrEnum):
+    """What a property is about (the tag after its name in a spec: ``invariant X [agreement]``).
+    ``CONSTRAINT`` marks a state constraint and ``DEADLOCK`` the built-in deadlock check;
+    neither is written in a spec. Str-valued: text and JSON show the value."""
+
+    AGREEMENT = "agreement"
+    INTEGRITY = "integrity"
+    VALIDITY = "validity"
+    TERMINATION = "termination"
+    TYPING = "typing"
+    CONSTRAINT = "constraint"
+    DEADLOCK = "deadlock"
+
+
+#: the classes a spec may write after a property's name, in the order docs list them
+SPEC_CLASSES = (PropertyClass.AGREEMENT, PropertyClass.INTEGRITY, PropertyClass.VALIDITY,
+                PropertyClass.TERMINATION, PropertyClass.TYPING)
+
+
+class FairnessStrength(StrEnum):
+    """``weak A`` (TLA+'s WF) or ``strong A`` (SF)."""
+
+    WEAK = "weak"
+    STRONG = "strong"
+
+
 @dataclass(frozen=True, slots=True)
 class StateProperty:
     """An invariant (or a state constraint): ``check(state) -> bool``.
@@ -89,7 +115,7 @@ class Fairness:
     count, as in TLA+'s ``<<A>>_vars``: an instance whose only step is a self-loop is not
     enabled."""
 
-    strength: str  # "weak" | "strong"
+    strength: FairnessStrength
     action: str
     per_instance: bool = False
 

@@ -26,10 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import fairness, temporal_properties
+from ..model import FairnessStrength, fairness, temporal_properties
 from ..types import FunT, domain_values
 from .events import Behaviour, Event, TraceError, Problem, read_itf
-from .validate import BehaviourResult, Divergence, Validator
+from .validate import BehaviourResult, Divergence, Validator, ConformanceVerdict
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def replay(model, beh: Behaviour, deadlock: bool = True) -> ReplayResult:
         div = r.divergence
         if div is not None:
             div = _renumber(div, k, ev)
-        steps.append(StepResult(k, v._event_action(ev), r.verdict == "explained", div))
+        steps.append(StepResult(k, v._event_action(ev), r.verdict == ConformanceVerdict.EXPLAINED, div))
     findings = [f for f in _state_findings(model, states) if deadlock or f.kind != "deadlock"]
     # the closing step of a lasso, fairness and temporal properties
     loop_legal, loop_msg, fair, unfair, undecided = None, "", None, (), ()
@@ -237,10 +237,10 @@ def _unfair(v: Validator, cycle: list[tuple], steps: list[tuple[tuple, tuple]]):
             if not g:
                 continue
             on = [any(enabled(s, vals) for vals in g) for s in cycle]
-            need = all(on) if f.strength == "weak" else any(on)
+            need = all(on) if f.strength == FairnessStrength.WEAK else any(on)
             if need and not any(taken(vals) for vals in g):
                 what = v.explainer.show_instance(ai, g[0]) if f.per_instance else f.action
-                how = "on every state of the cycle" if f.strength == "weak" else "on the cycle"
+                how = "on every state of the cycle" if f.strength == FairnessStrength.WEAK else "on the cycle"
                 yield f"{f.show()}: {what} is enabled {how} but never taken"
 
 

@@ -36,6 +36,7 @@ explain.
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -49,9 +50,25 @@ from ..model import Traceable, fairness, temporal_properties
 DEFAULT_MAX_CANDIDATES = 100_000
 EXPLAIN_STATES = 8  # candidate states examined in a divergence report
 
-UNEXPECTED = "unexpected-action"
-INCORRECT = "incorrect-state"
-MISSING = "missing-action"
+class ConformanceVerdict(StrEnum):
+    """A behaviour's (and a validation's) verdict; the value is what text and JSON say."""
+
+    EXPLAINED = "explained"  # a behaviour of the spec explains every event
+    DIVERGENCE = "divergence"  # some event has no explanation
+    UNDETERMINED = "undetermined"  # the candidate bound stopped the search
+
+
+class DivergenceKind(StrEnum):
+    """Why a behaviour diverges (the value is what text and JSON say)."""
+
+    UNEXPECTED = "unexpected-action"
+    INCORRECT = "incorrect-state"
+    MISSING = "missing-action"
+
+
+UNEXPECTED = DivergenceKind.UNEXPECTED
+INCORRECT = DivergenceKind.INCORRECT
+MISSING = DivergenceKind.MISSING
 
 
 # ----------------------------------------------------------------------------- results
@@ -96,7 +113,7 @@ class Divergence:
     ``event`` is the event's number in its behaviour (1-based; 0 is the initial state of
     an ITF trace; ``events + 1`` is the end of the trace, for ``missing-action``)."""
 
-    kind: str
+    kind: DivergenceKind
     event: int
     line: int | None
     proc: str | None
@@ -131,7 +148,7 @@ class Divergence:
 class BehaviourResult:
     name: str | None
     events: int
-    verdict: str  # "explained" | "divergence" | "undetermined"
+    verdict: ConformanceVerdict
     candidates: int  # candidate states after the last event validated
     max_candidates: int
     divergence: Divergence | None = None
@@ -151,7 +168,7 @@ class BehaviourResult:
 
 @dataclass(frozen=True)
 class ValidationResult:
-    verdict: str  # "explained" | "divergence" | "undetermined"
+    verdict: ConformanceVerdict
     behaviours: tuple[BehaviourResult, ...]
     events: int
     seconds: float
@@ -159,7 +176,7 @@ class ValidationResult:
 
     @property
     def exit_code(self) -> int:
-        return {"explained": 0, "divergence": 1, "undetermined": 3}[self.verdict]
+        return {ConformanceVerdict.EXPLAINED: 0, ConformanceVerdict.DIVERGENCE: 1, ConformanceVerdict.UNDETERMINED: 3}[self.verdict]
 
     @property
     def events_per_second(self) -> float:
@@ -276,7 +293,7 @@ class Validator:
         sizes = [len(cands)] if record else None
         if not cands:
             div = self._initial_divergence(beh)
-            return BehaviourResult(beh.name, len(beh.events), "divergence", 0, 0, div, sizes=tuple(sizes or ()))
+            return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.DIVERGENCE, 0, 0, div, sizes=tuple(sizes or ()))
         if on_step is not None:
             on_step(0, cands)
         most = len(cands)
@@ -302,7 +319,7 @@ class Validator:
                 self._runtime_error(cands, ev, exc)
             if not new:
                 div = self.explain(beh, k, list(cands))
-                return BehaviourResult(beh.name, len(beh.events), "divergence", len(cands), most, div,
+                return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.DIVERGENCE, len(cands), most, div,
                                        sizes=tuple(sizes or ()))
             cands = new
             n = len(cands)
@@ -313,16 +330,16 @@ class Validator:
             if on_step is not None:
                 on_step(k + 1, cands)
             if n > limit:
-                return BehaviourResult(beh.name, len(beh.events), "undetermined", n, most, None,
+                return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.UNDETERMINED, n, most, None,
                                        f"after event {k + 1} more than {limit:,} spec states are consistent with "
                                        f"the trace (--max-candidates): the trace observes too little to follow",
                                        sizes=tuple(sizes or ()))
         if complete:
             div = self.check_end(beh, cands)
             if div is not None:
-                return BehaviourResult(beh.name, len(beh.events), "divergence", len(cands), most, div,
+                return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.DIVERGENCE, len(cands), most, div,
                                        sizes=tuple(sizes or ()))
-        return BehaviourResult(beh.name, len(beh.events), "explained", len(cands), most, sizes=tuple(sizes or ()))
+        return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.EXPLAINED, len(cands), most, sizes=tuple(sizes or ()))
 
     def _slow_step(self, cands, fn, args, filt, obs) -> dict:
         new: dict = {}
@@ -533,11 +550,11 @@ def validate_behaviours(model, behaviours: list[Behaviour], complete: bool = Fal
     results = tuple(v.validate(b, complete=complete) for b in behaviours)
     seconds = time.perf_counter() - t0
     events = sum(len(b.events) for b in behaviours)
-    verdict = "explained"
-    if any(r.verdict == "undetermined" for r in results):
-        verdict = "undetermined"
-    if any(r.verdict == "divergence" for r in results):
-        verdict = "divergence"
+    verdict = ConformanceVerdict.EXPLAINED
+    if any(r.verdict == ConformanceVerdict.UNDETERMINED for r in results):
+        verdict = ConformanceVerdict.UNDETERMINED
+    if any(r.verdict == ConformanceVerdict.DIVERGENCE for r in results):
+        verdict = ConformanceVerdict.DIVERGENCE
     fmt = behaviours[0].format if behaviours else "jsonl"
     return ValidationResult(verdict, results, events, seconds, fmt)
 

@@ -41,12 +41,13 @@ from ..types import (
     Type,
     is_indexable,
 )
+from ..model import SPEC_CLASSES
 from .checked import Checked, Ref
 
 __all__ = ["check", "CLASSES", "BUILTINS"]
 
 #: property classes (docs/language.md)
-CLASSES = ("agreement", "integrity", "validity", "termination", "typing")
+CLASSES = SPEC_CLASSES
 
 #: built-in operators and their accepted argument counts
 BUILTINS: dict[str, tuple[int, ...]] = {

@@ -40,6 +40,8 @@ from ..model import (
     ActionInfo,
     ActionSignature,
     Fairness,
+    FairnessStrength,
+    PropertyClass,
     SpecSignature,
     StateProperty,
     StepProperty,
@@ -1249,22 +1251,22 @@ class CompiledModel:
         self._debug: dict | None = None
         comp = self._compiler
         self.invariants = tuple(
-            StateProperty(p.name, p.cls, fast[f"_p{k}"], tuple(sorted(comp.var_reads(p.body))))
+            StateProperty(p.name, PropertyClass(p.cls), fast[f"_p{k}"], tuple(sorted(comp.var_reads(p.body))))
             for k, p in enumerate(checked.properties)
             if p.kind == "invariant"
         )
         self.step_properties = tuple(
-            StepProperty(p.name, p.cls, fast[f"_p{k}"], tuple(sorted(comp.var_reads(p.body))))
+            StepProperty(p.name, PropertyClass(p.cls), fast[f"_p{k}"], tuple(sorted(comp.var_reads(p.body))))
             for k, p in enumerate(checked.properties)
             if p.kind == "step"
         )
         self.constraints = tuple(
-            StateProperty(p.name, "constraint", fast[f"_p{k}"], tuple(sorted(comp.var_reads(p.body))))
+            StateProperty(p.name, PropertyClass.CONSTRAINT, fast[f"_p{k}"], tuple(sorted(comp.var_reads(p.body))))
             for k, p in enumerate(checked.properties)
             if p.kind == "constraint"
         )
         self.temporal_properties = self._temporal_properties(fast)
-        self.fairness = tuple(Fairness(f.strength, f.action, f.per_instance) for f in checked.fairness)
+        self.fairness = tuple(Fairness(FairnessStrength(f.strength), f.action, f.per_instance) for f in checked.fairness)
         self._canon = None
         self._canon_built = False
 
@@ -1320,7 +1322,7 @@ class CompiledModel:
                                      for b, v in zip(part.binders, vals))
                     p1 = (lambda s, f=pf, a=vals: f(s, *a)) if vals else pf
                     q1 = None if qf is None else ((lambda s, f=qf, a=vals: f(s, *a)) if vals else qf)
-                    out.append(TemporalProperty(p.name, p.cls, part.kind, p1, q1, desc))
+                    out.append(TemporalProperty(p.name, PropertyClass(p.cls), part.kind, p1, q1, desc))
         return tuple(out)
 
     def _dynamic_label(self, action_index: int, values: tuple) -> int:
