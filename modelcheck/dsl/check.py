@@ -42,6 +42,8 @@ from ..types import (
     is_indexable,
 )
 from ..model import SPEC_CLASSES
+from .builtins import ARITIES, TypeArgs
+from .builtins import TABLE as BUILTIN_TABLE
 from .checked import Checked, Ref
 
 __all__ = ["check", "CLASSES", "BUILTINS"]
@@ -49,14 +51,8 @@ __all__ = ["check", "CLASSES", "BUILTINS"]
 #: property classes (docs/language.md)
 CLASSES = SPEC_CLASSES
 
-#: built-in operators and their accepted argument counts
-BUILTINS: dict[str, tuple[int, ...]] = {
-    "size": (1,), "union": (2,), "intersect": (2,), "diff": (2,), "subseteq": (2,),
-    "powerset": (1,), "bigunion": (1,), "min": (1, 2), "max": (1, 2), "abs": (1,),
-    "isEmpty": (1,), "keys": (1,), "values": (1,), "put": (3,), "remove": (2,), "has": (2,),
-    "map": (0,), "len": (1,), "head": (1,), "last": (1,), "tail": (1,), "append": (2,),
-    "subseq": (3,), "elems": (1,), "bag": (0,), "add": (2,), "count": (2,),
-}
+#: built-in operators and their accepted argument counts (defined in dsl/builtins.py)
+BUILTINS = ARITIES
 
 _BUILTIN_TYPES = ("bool", "int")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -172,6 +168,8 @@ _KIND_WORDS = {
 
 
 class _Checker:
+    error_type = ERR  # the poison type, for the built-ins' type rules
+
     def __init__(self, module: ir.Module, consts: dict[str, Any], config: str | None):
         self.m = module
         self.spans = module.spans
@@ -1513,148 +1511,12 @@ class _Checker:
         return ERR
 
     def builtin(self, e: ir.Call, n: str, ats: list[Type]) -> Type:
-        args = e.args
-        R = [self.resolve(t) for t in ats]
-        if any(isinstance(t, ErrT) for t in R):
+        """The type of a call of built-in ``n`` (its rule is in :mod:`modelcheck.dsl.builtins`)."""
+        if any(isinstance(self.resolve(t), ErrT) for t in ats):
             for t in ats:
                 self._poison(t)
             return ERR
-
-        def bad(i: int, want: str) -> Type:
-            self.error(Code.TYPE_MISMATCH, f"argument {i + 1} of `{n}`: expected {want}, found {self.show(R[i])}",
-                       args[i])
-            self._poison_all(ats)
-            return ERR
-
-        def as_set(i: int) -> Type | None:
-            t = R[i]
-            if isinstance(t, TVar):
-                t = self.unify(t, SetT(self.fresh(args[i])))
-                t = self.resolve(t) if t is not None else None
-            return t if isinstance(t, SetT) else None
-
-        def as_seq(i: int) -> Type | None:
-            t = R[i]
-            if isinstance(t, TVar):
-                t = self.resolve(self.unify(t, SeqT(self.fresh(args[i]))) or ERR)
-            return t if isinstance(t, SeqT) else None
-
-        def want(i: int, t: Type, what: str) -> None:
-            self.expect(args[i], ats[i], t, f"argument {i + 1} of `{n}` ({what})")
-
-        if n == "size":
-            if not isinstance(R[0], (SetT, BagT, MapT, SeqT, FunT, TVar)):
-                return bad(0, "a set, bag, map or sequence")
-            return INT
-        if n == "isEmpty":
-            if not isinstance(R[0], (SetT, BagT, MapT, SeqT, TVar)):
-                return bad(0, "a set, bag, map or sequence")
-            return BOOL
-        if n in ("union", "intersect", "diff", "subseteq"):
-            u = self.set_pair(e, args[0], args[1], n, ats[0], ats[1])
-            return BOOL if n == "subseteq" else u
-        if n == "powerset":
-            s = as_set(0)
-            return SetT(s) if s is not None else bad(0, "a set")
-        if n == "bigunion":
-            s = as_set(0)
-            if s is None:
-                return bad(0, "a set of sets")
-            inner = self.resolve(s.elem)
-            if isinstance(inner, TVar):
-                inner = self.resolve(self.unify(inner, SetT(self.fresh(args[0]))) or ERR)
-            if not isinstance(inner, SetT):
-                return bad(0, "a set of sets")
-            return inner
-        if n in ("min", "max"):
-            if len(args) == 1:
-                s = as_set(0)
-                if s is None:
-                    return bad(0, "a set of int")
-                want(0, SetT(INT), "a set of int")
-                return INT
-            for i in range(2):
-                self.want_int(args[i], ats[i], n)
-            return INT
-        if n == "abs":
-            self.want_int(args[0], ats[0], n)
-            return INT
-        if n in ("keys", "values"):
-            t = R[0]
-            if isinstance(t, FunT):
-                return SetT(t.dom if n == "keys" else t.cod)
-            if isinstance(t, MapT):
-                return SetT(t.key if n == "keys" else t.val)
-            return bad(0, "a function or a map")
-        if n == "put":
-            t = R[0]
-            if isinstance(t, FunT):
-                want(1, t.dom, "key")
-                want(2, t.cod, "value")
-                return ats[0]
-            if isinstance(t, MapT):
-                want(1, t.key, "key")
-                want(2, t.val, "value")
-                return ats[0]
-            if isinstance(t, SeqT):
-                want(1, INT, "index")
-                want(2, t.elem, "element")
-                return ats[0]
-            return bad(0, "a function, a map or a sequence")
-        if n == "remove":
-            t = R[0]
-            if isinstance(t, MapT):
-                want(1, t.key, "key")
-                return ats[0]
-            if isinstance(t, BagT):
-                want(1, t.elem, "element")
-                return ats[0]
-            return bad(0, "a map or a bag")
-        if n == "has":
-            t = R[0]
-            if isinstance(t, MapT):
-                want(1, t.key, "key")
-                return BOOL
-            return bad(0, "a map")
-        if n == "map":
-            return MapT(self.fresh(e), self.fresh(e))
-        if n == "bag":
-            return BagT(self.fresh(e))
-        if n == "len":
-            return INT if as_seq(0) is not None else bad(0, "a sequence")
-        if n in ("head", "last"):
-            s = as_seq(0)
-            return s.elem if s is not None else bad(0, "a sequence")
-        if n == "tail":
-            s = as_seq(0)
-            return ats[0] if s is not None else bad(0, "a sequence")
-        if n == "append":
-            s = as_seq(0)
-            if s is None:
-                return bad(0, "a sequence")
-            want(1, s.elem, "element")
-            return ats[0]
-        if n == "subseq":
-            s = as_seq(0)
-            if s is None:
-                return bad(0, "a sequence")
-            want(1, INT, "first index")
-            want(2, INT, "last index")
-            return ats[0]
-        if n == "elems":
-            t = R[0]
-            if isinstance(t, (SeqT, BagT)):
-                return SetT(t.elem)
-            return bad(0, "a sequence or a bag")
-        if n in ("add", "count"):
-            t = R[0]
-            if isinstance(t, TVar):
-                t = self.resolve(self.unify(t, BagT(self.fresh(args[0]))) or ERR)
-            if not isinstance(t, BagT):
-                return bad(0, "a bag")
-            want(1, t.elem, "element")
-            return ats[0] if n == "add" else INT
-        raise AssertionError(n)  # pragma: no cover
+        return BUILTIN_TABLE[n].type_rule(TypeArgs(self, e, n, ats))
 
     # ------------------------------------------------------------------ blocks
 
