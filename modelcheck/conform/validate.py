@@ -29,8 +29,8 @@ stuttering forever, which the spec allows only from a candidate state where no
 fairness-obliged step is enabled and every ``eventually`` / ``leadsto`` obligation has
 been met (``missing-action`` otherwise).
 
-Depends on the model protocol (with the compiled model's trace functions), events and
-explain.
+Depends on the model protocol (``Traceable``: the front end's signature, the compiled
+model's trace functions, an explainer), events, and the explainer's result types.
 """
 
 from __future__ import annotations
