@@ -35,10 +35,11 @@ from typing import Any
 from .. import ir
 from ..diagnostics import caret_snippet
 from ..ir import children, walk
-from ..types import FunT, SetT, Type, domain_values
+from ..types import BagT, FunT, SeqT, SetT, Type, domain_values
 from ..values import show, sort_values
 
 MAX_VALUES = 12  # sub-expression values shown per guard
+_WITH_ELEM = (SetT, SeqT, BagT)  # the types with an element type
 MAX_DEPTH = 2  # operator bodies expanded below a guard
 
 
@@ -181,14 +182,11 @@ class Explainer:
         names = self._locals.get(e.id)
         if names is None:
             found = set()
-            stack = [e]
-            while stack:
-                n = stack.pop()
+            for n in walk(e):
                 if isinstance(n, ir.Name):
                     r = self.refs.get(n.id)
                     if r is not None and r.kind == "local":
                         found.add(n.name)
-                stack.extend(children(n))
             names = self._locals[e.id] = tuple(sorted(found))
         return names
 
@@ -280,7 +278,7 @@ class Explainer:
             dom = self.sev(p.domain, state, env)
             if v not in dom:
                 ptype = self.types[p.domain.id]
-                elem = getattr(ptype, "elem", None)
+                elem = ptype.elem if isinstance(ptype, _WITH_ELEM) else None
                 shown_v = show(v, elem) if elem is not None else repr(v)
                 vals_shown = ((self.text(p.domain), self._show(dom, ptype)),)
                 return [Outcome(None, Failure("parameter", self.locate(p.domain), vals_shown,
@@ -348,7 +346,7 @@ class Explainer:
         out = []
         for b, v in picks:
             t = self.types.get(b.domain.id)
-            elem = getattr(t, "elem", None)
+            elem = t.elem if isinstance(t, _WITH_ELEM) else None
             out.append((b.name, show(v, elem) if elem is not None else repr(v)))
         return tuple(out)
 
