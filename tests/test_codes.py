@@ -41,3 +41,43 @@ def test_the_language_docs_list_the_registry():
     listed = re.findall(r"^\| (MC\d{3}) \|", text, re.M)
     assert len(listed) == len(set(listed)), "a code is listed twice"
     assert set(listed) == {c.value for c in Code}
+
+
+def test_runtime_errors_and_trace_problems_carry_their_codes(tmp_path):
+    from modelcheck import load
+    from modelcheck.conform.events import TraceError, read_jsonl
+    from modelcheck.diagnostics import Diagnostic
+
+    spec = tmp_path / "div.mc"
+    spec.write_text("module M\nvar x: 0..3\ninit { x = 0 }\naction A { x' = 1 / x }\n")
+    model = load(spec).model
+    s0 = model.initial_states()[0]
+    try:
+        model.successors(s0)
+    except Exception as exc:  # noqa: BLE001 - the compiled model raises the plain Python error
+        err = model.explain(s0, exc)
+    else:
+        raise AssertionError("1 / 0 did not fail")
+    d = err.diagnostic
+    assert isinstance(d, Diagnostic) and d.code is Code.RUNTIME
+    assert d.message == "runtime error in action A: division by zero"
+    assert (d.span.line, d.span.col) == (4, 17)
+    assert str(err).startswith(f"MC300 {d.message}\n  at {spec}:4:17\n")  # the printed text
+
+    twophase = load(ROOT / "specs" / "twophase" / "twophase.mc").model
+    trace = tmp_path / "bad.jsonl"
+    trace.write_text('{"action": "Nope"}\nnot json\n')
+    try:
+        read_jsonl(trace, twophase)
+    except TraceError as e:
+        problems = e.problems
+    else:
+        raise AssertionError("a bad trace was read")
+    assert [p.code for p in problems] == [Code.TRACE_MISFIT, Code.TRACE_MALFORMED]
+    assert problems[0].diagnostic().message.startswith("unknown action `Nope`")
+    assert problems[1].diagnostic().span.line == 2
+    try:
+        read_jsonl(tmp_path / "missing.jsonl", twophase)
+    except TraceError as e:
+        assert [p.code for p in e.problems] == [Code.TRACE_UNREADABLE]
+        assert e.render().endswith("missing.jsonl: no such trace file")
