@@ -59,6 +59,11 @@ class Spec:
     def warnings(self) -> tuple:
         return tuple(self.checked.warnings)
 
+    @property
+    def source(self) -> str:
+        """The spec's text (for carets under warnings: ``w.render(spec.source)``)."""
+        return self.checked.module.source
+
 
 def load(
     path: str | Path,
