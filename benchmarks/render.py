@@ -35,7 +35,7 @@ def timed(f):
 def main() -> None:
     _, first = timed(lambda: dot_to_svg("digraph { a -> b }"))
     print(f"first render in this process (compiles the WebAssembly module): {first:.2f} s")
-    for rm in ("2", "3"):
+    for rm in (2, 3):
         spec = load(str(SPECS / "twophase" / "twophase.mc"), consts={"RM": rm})
         g, tg = timed(lambda: build_graph(spec.model))
         d = draw_full(spec.model, g)
@@ -44,10 +44,10 @@ def main() -> None:
         print(f"TwoPhase RM={rm}: {len(g.states)} states, {g.edge_count} transitions ({len(d.edges)} drawn edges): "
               f"graph {tg:.3f} s, DOT {td:.3f} s, SVG {ts:.2f} s ({len(svg) / 1e6:.1f} MB)")
     runs = []
-    for path, consts, deadlock in [("twophase/twophase.mc", {"BugCommitOnAny": "true"}, True),
+    for path, consts, deadlock in [("twophase/twophase.mc", {"BugCommitOnAny": True}, True),
                                    ("twophase/crash.mc", {}, False),
-                                   ("lamport/mutex.mc", {"BugNoTieBreak": "true"}, True),
-                                   ("zab/zab.mc", {"BugEpochFromLeader": "true"}, False)]:
+                                   ("lamport/mutex.mc", {"BugNoTieBreak": True}, True),
+                                   ("zab/zab.mc", {"BugEpochFromLeader": True}, False)]:
         spec = load(str(SPECS / path), consts=consts)
         r = explore(spec.model, Options(check_deadlock=deadlock, check_temporal=path != "lamport/mutex.mc"))
         v = r.violations[0]

@@ -29,10 +29,10 @@ import json, random, sys, time
 sys.path.insert(0, sys.argv[1])
 from modelcheck import load
 from modelcheck import simulate
-n, traces, depth, seed, bug = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+n, traces, depth, seed, bug = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
 consts = {"RM": n}
 if bug != "-":
-    consts[bug] = "true"
+    consts[bug] = True
 spec = load(sys.argv[2], consts=consts)
 m = spec.model
 out = {}

@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rm", type=int, default=8)
     ap.add_argument("--walks", type=int, default=200)
     args = ap.parse_args(argv)
-    model = load(ROOT / "specs" / "twophase" / "twophase.mc", consts={"RM": str(args.rm)}).model
+    model = load(ROOT / "specs" / "twophase" / "twophase.mc", consts={"RM": args.rm}).model
     canon = model.canonicalizer()
     rng = random.Random(1)
     states = []

@@ -36,7 +36,7 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from modelcheck import load, check, Options
 t0 = time.perf_counter()
-spec = load(sys.argv[2], consts={"RM": sys.argv[3]})
+spec = load(sys.argv[2], consts={"RM": int(sys.argv[3])})
 t1 = time.perf_counter()
 mode = sys.argv[4]
 r = check(spec, Options(symmetry=mode == "symmetry", check_temporal=mode == "liveness"))

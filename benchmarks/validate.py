@@ -125,7 +125,7 @@ def main():
     args = ap.parse_args()
     n = args.events
     consts = ("--config", "recovery", "--const", f"MaxCrashes={n}")
-    crash = load(str(CRASH), consts={"MaxCrashes": str(n)}, config="recovery").model
+    crash = load(str(CRASH), consts={"MaxCrashes": n}, config="recovery").model
     states, labels = walk(crash, n, args.seed)
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)

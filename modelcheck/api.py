@@ -1,7 +1,7 @@
 """The Python API: load a spec, bind constants, check it.
 
     >>> from modelcheck import load, check
-    >>> spec = load("specs/twophase/twophase.mc", consts={"RM": "4"})
+    >>> spec = load("specs/twophase/twophase.mc", consts={"RM": 4})
     >>> result = check(spec)                      # a frozen CheckResult
     >>> result.verdict, result.distinct_states
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .diagnostics import Diagnostic, SpecError
+from .diagnostics import Code, Diagnostic, SpecError
 from .dsl.checked import Checked
 from .search import Options, Strategy, explore
 from .search import simulate as search_simulate
@@ -53,12 +53,17 @@ class Spec:
         return ", ".join(parts)
 
     def bind(self, consts: Mapping[str, Any] | None = None, config: str | None = None) -> "Spec":
-        """The same spec with other constants (values as on the command line)."""
+        """The same spec with other constants (real values, as for :func:`load`)."""
         return load(self.path, consts=consts, config=config, text=self.checked.module.source)
 
     @property
     def warnings(self) -> tuple:
         return tuple(self.checked.warnings)
+
+    @property
+    def source(self) -> str:
+        """The spec's text (for carets under warnings: ``w.render(spec.source)``)."""
+        return self.checked.module.source
 
 
 def load(
@@ -69,8 +74,10 @@ def load(
 ) -> Spec:
     """Parse, check and compile a spec. Raises :class:`SpecError` with every problem found.
 
-    ``consts`` maps constant names to values written as on the command line (``"4"``,
-    ``"{a, b}"``, ``"true"``) or as Python ints/bools."""
+    ``consts`` maps constant names to real values: an ``int`` or a ``bool`` for a
+    ``const``; for a ``models`` set an ``int`` n (n fresh values) or a tuple/list of ``str``
+    names (``{"RM": 4}``, ``{"RM": ("a", "b")}``, ``{"Bug": True}``). Text such as ``"4"``
+    is refused with an MC270 error: parsing command-line text is the command line's job."""
     from .dsl.check import check as check_module
     from .dsl.compile import compile_spec
     from .dsl.parse import parse
@@ -80,24 +87,12 @@ def load(
         try:
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise SpecError([Diagnostic("MC001", f"no such spec file: {path}")]) from None
+            raise SpecError([Diagnostic(Code.SPEC_UNREADABLE, f"no such spec file: {path}")]) from None
         except (OSError, UnicodeDecodeError) as e:
-            raise SpecError([Diagnostic("MC001", f"cannot read {path}: {e}")]) from None
-    overrides = None
-    if consts:
-        overrides = {k: _const_text(v) for k, v in consts.items()}
+            raise SpecError([Diagnostic(Code.SPEC_UNREADABLE, f"cannot read {path}: {e}")]) from None
     module = parse(text, path)
-    checked = check_module(module, overrides=overrides, config=config)
+    checked = check_module(module, consts=consts, config=config)
     return Spec(path, checked, compile_spec(checked))
-
-
-def _const_text(v: Any) -> str:
-    # the checker still reads constants as text: turn real values back into it
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (tuple, list)):  # model-value names (from the command line's parse_consts)
-        return "{" + ",".join(str(n) for n in v) + "}"
-    return str(v)
 
 
 def simulate(spec: Spec | Model, options: Options | None = None, **kw: Any) -> CheckResult:

@@ -5,12 +5,16 @@ in a side table, ``Module.spans[id]``; the checker adds its own side tables keye
 same ids (the type of every expression, what every name resolves to), so the tree itself
 never changes after parsing.
 
+This module also holds the one traversal of the tree (:func:`children`, :func:`walk`);
+the checker, the compiler and the explainer all use it rather than walkers of their own.
+
 Depends on nothing else in the package.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Iterator
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,3 +518,41 @@ class Module(Node):
     source: str = field(repr=False, default="")
     file: str = ""
     spans: dict = field(repr=False, compare=False, hash=False, default_factory=dict)
+
+
+# --------------------------------------------------------------------------- traversal
+
+#: The expression node classes (what :func:`walk_exprs` yields).
+EXPRESSIONS = (Lit, Name, Primed, Unary, Binary, If, Let, Quant, SetLit, SeqLit, TupleLit,
+               RecordLit, RecordUpdate, SetComp, SeqComp, FunComp, Call, Index, Field, Temporal)
+
+
+def children(node: Node) -> Iterator[Node]:
+    """The IR nodes directly inside ``node``, in field order (nodes inside a field that is a
+    tuple, or a tuple of pairs such as a record's fields, included)."""
+    for f in fields(node):
+        v = getattr(node, f.name)
+        if isinstance(v, Node):
+            yield v
+        elif isinstance(v, tuple):
+            for x in v:
+                if isinstance(x, Node):
+                    yield x
+                elif isinstance(x, tuple):
+                    for y in x:
+                        if isinstance(y, Node):
+                            yield y
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under ``node`` (inclusive), depth first, in source order."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(children(n))))
+
+
+def walk_exprs(node: Node) -> Iterator[Node]:
+    """Every expression node under ``node`` (inclusive), in :func:`walk`'s order."""
+    return (n for n in walk(node) if isinstance(n, EXPRESSIONS))

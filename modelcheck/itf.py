@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .model import HasParamTypes
 from .types import BagT, BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
 from .values import FMap, sort_values
 
@@ -150,7 +151,6 @@ def trace_to_itf(model, trace, *, source: str = "", description: str = "") -> di
 
 
 def _param_types(model, info) -> list[Type]:
-    getter = getattr(model, "param_types", None)
-    if getter is None:
+    if not isinstance(model, HasParamTypes):
         return [IntT()] * len(info.values)
-    return list(getter(info.action))
+    return list(model.param_types(info.action))

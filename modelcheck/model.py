@@ -11,16 +11,51 @@ parameter values); ``Model.describe(label)`` turns it back into words. ``success
 must be deterministic: the same state gives the same list in the same order, because
 counterexamples are rebuilt by replaying it.
 
+Optional capabilities are :class:`typing.Protocol` classes, checkable at run time with
+``isinstance`` (never probed with ``getattr``/``hasattr``): :class:`HasTemporal`,
+:class:`HasVarTypes`, :class:`HasParamTypes`, :class:`HasStepRoles`, and for the trace
+tools (``modelcheck.conform``) :class:`HasStaticInstances` and :class:`Traceable`, which
+hands over :class:`SpecSignature`, the typed artifact the front end builds for them (the
+trace tools never read the checker's tables). :func:`temporal_properties` and
+:func:`fairness` read the optional liveness part of any model.
+
 Depends on nothing else in the package.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from enum import StrEnum
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 State = tuple
 Label = int
+
+
+class PropertyClass(StrEnum):
+    """What a property is about (the tag after its name in a spec: ``invariant X [agreement]``).
+    ``CONSTRAINT`` marks a state constraint and ``DEADLOCK`` the built-in deadlock check;
+    neither is written in a spec. Str-valued: text and JSON show the value."""
+
+    AGREEMENT = "agreement"
+    INTEGRITY = "integrity"
+    VALIDITY = "validity"
+    TERMINATION = "termination"
+    TYPING = "typing"
+    CONSTRAINT = "constraint"
+    DEADLOCK = "deadlock"
+
+
+#: the classes a spec may write after a property's name, in the order docs list them
+SPEC_CLASSES = (PropertyClass.AGREEMENT, PropertyClass.INTEGRITY, PropertyClass.VALIDITY,
+                PropertyClass.TERMINATION, PropertyClass.TYPING)
+
+
+class FairnessStrength(StrEnum):
+    """``weak A`` (TLA+'s WF) or ``strong A`` (SF)."""
+
+    WEAK = "weak"
+    STRONG = "strong"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +115,7 @@ class Fairness:
     count, as in TLA+'s ``<<A>>_vars``: an instance whose only step is a self-loop is not
     enabled."""
 
-    strength: str  # "weak" | "strong"
+    strength: FairnessStrength
     action: str
     per_instance: bool = False
 
@@ -151,9 +186,8 @@ class Model(Protocol):
     constraints: tuple[StateProperty, ...]
     #: names of every action, for coverage ("never enabled" warnings)
     action_names: tuple[str, ...]
-    #: optional (read with getattr, default empty): temporal properties and fairness
-    temporal_properties: tuple[TemporalProperty, ...]
-    fairness: tuple[Fairness, ...]
+    # optional: temporal_properties and fairness (:class:`HasTemporal`; read them with
+    # :func:`temporal_properties` / :func:`fairness`, empty when absent)
 
     def initial_states(self) -> Sequence[State]: ...
 
@@ -172,11 +206,100 @@ class Model(Protocol):
         (re-evaluating with diagnostics on); may return ``exc`` unchanged."""
         ...
 
-    # Optional (read with getattr; sequence charts use them, nothing else does):
-    #   step_roles(label, state) -> StepRoles | None   the roles of the step taking
-    #                                                  label from state
-    #   lanes() -> list[Lane]                          every process the spec can name
-    #                                                  (finite process types only)
+    # Optional capabilities: the Protocols below (isinstance(model, HasStepRoles), ...).
+
+
+# ----------------------------------------------------------------------------- optional capabilities
+
+
+@runtime_checkable
+class HasTemporal(Protocol):
+    """A model with liveness: temporal properties and the fairness they assume."""
+
+    temporal_properties: tuple[TemporalProperty, ...]
+    fairness: tuple[Fairness, ...]
+
+
+def temporal_properties(model: Model) -> tuple[TemporalProperty, ...]:
+    """The model's temporal properties (none for a model without :class:`HasTemporal`)."""
+    return tuple(model.temporal_properties) if isinstance(model, HasTemporal) else ()
+
+
+def fairness(model: Model) -> tuple[Fairness, ...]:
+    """The model's fairness conditions (none for a model without :class:`HasTemporal`)."""
+    return tuple(model.fairness) if isinstance(model, HasTemporal) else ()
+
+
+@runtime_checkable
+class HasVarTypes(Protocol):
+    """The declared type of every variable, in state order (values print by their type)."""
+
+    var_types: Sequence[Any]
+
+
+@runtime_checkable
+class HasParamTypes(Protocol):
+    """The declared types of an action's parameters (ITF output, trace decoding)."""
+
+    def param_types(self, action: str) -> Sequence[Any]: ...
+
+
+@runtime_checkable
+class HasStepRoles(Protocol):
+    """Who acts in a step and what it sends: what sequence charts draw."""
+
+    def step_roles(self, label: Label, state: State) -> StepRoles | None:
+        """The roles of the step taking ``label`` from ``state``."""
+        ...
+
+    def lanes(self) -> list[Lane]:
+        """Every process the spec can name (finite process types only)."""
+        ...
+
+
+@runtime_checkable
+class HasStaticInstances(Protocol):
+    """Labels ``0 .. static_instances()-1`` are every instance of the actions whose
+    parameter domains are constant (test generation, trace validation)."""
+
+    def static_instances(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSignature:
+    """An action as traces name it: its name and its parameters' names, in order."""
+
+    name: str
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SpecSignature:
+    """What the trace tools need to know about a spec, built by the front end: the actions
+    in spec order (an event's action index is its position here), and the model-value sets
+    (``(name, value names)``, for hints about a trace from another configuration)."""
+
+    actions: tuple[ActionSignature, ...]
+    model_sets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@runtime_checkable
+class Traceable(Protocol):
+    """A model the trace tools can validate traces against: a :class:`SpecSignature`, its
+    actions compiled one by one, and an explainer that re-evaluates an action's guards
+    with diagnostics on (``modelcheck.dsl.explain.Explainer`` for a compiled spec)."""
+
+    signature: SpecSignature
+
+    def param_types(self, action: str) -> Sequence[Any]: ...
+
+    def static_instances(self) -> int: ...
+
+    def action_function(self, ai: int) -> Callable[..., list]: ...
+
+    def show_state(self, state: State) -> str: ...
+
+    def explainer(self) -> Any: ...
 
 
 @dataclass

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from .itf import trace_to_itf
+from .model import HasVarTypes
 from .result import CheckResult
 
 
 def result_to_dict(result: CheckResult, model=None, source: str = "", consts: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {
-        "spec": getattr(model, "name", ""),
+        "spec": model.name if model is not None else "",
         "file": source,
         "constants": consts,
         "verdict": result.verdict.value,
@@ -45,7 +46,7 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         entry: dict[str, Any] = {"property": v.property, "class": v.cls, "kind": v.kind, "length": len(v.trace)}
         if v.message:
             entry["message"] = v.message
-        if model is not None and hasattr(model, "var_types"):
+        if isinstance(model, HasVarTypes):
             entry["trace"] = trace_to_itf(model, v.trace, source=source, description=f"{v.kind} {v.property}")
         out["violations"].append(entry)
     out["witnesses"] = []
@@ -53,7 +54,7 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         entry = {"property": w.property, "class": w.cls, "length": len(w.trace)}
         if w.message:
             entry["message"] = w.message
-        if model is not None and hasattr(model, "var_types"):
+        if isinstance(model, HasVarTypes):
             entry["trace"] = trace_to_itf(model, w.trace, source=source, description=f"witness {w.property}")
         out["witnesses"].append(entry)
     if "liveness_seconds" in result.extra:

@@ -38,8 +38,10 @@ def test_load_errors_are_spec_errors(tmp_path):
     with pytest.raises(SpecError) as e:
         load(bad)
     assert [d.code for d in e.value.diagnostics] == ["MC201"]
-    with pytest.raises(SpecError):
-        load(TWOPHASE, consts={"RM": "zero"})
+    with pytest.raises(SpecError) as e:
+        load(TWOPHASE, consts={"RM": "zero"})  # text is the command line's to parse, not the API's
+    assert [d.code for d in e.value.diagnostics] == ["MC270"]
+    assert "constant `RM`: got the text 'zero'" in e.value.diagnostics[0].message
 
 
 def test_check_accepts_a_hand_written_model():

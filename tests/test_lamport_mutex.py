@@ -34,7 +34,7 @@ REQ, ACK, REL = "ReqMsg", "AckMsg", "RelMsg"
 
 
 def spec(config=None, text=None, **consts):
-    values = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in consts.items()}
+    values = dict(consts)
     return load(MUTEX, config=config, text=text, consts=values)
 
 
@@ -343,7 +343,7 @@ def test_strict_clock_comparison_deadlocks_instead():
     # steps); nobody beats anybody, nothing is enabled: a deadlock, not a Mutex violation
     text = MUTEX.read_text().replace("(if BugNoTieBreak then req[p][p] == req[p][q]",
                                      "(if BugNoTieBreak then false")
-    r = check(load(MUTEX, text=text, consts={"BugNoTieBreak": "true"}), check_temporal=False)
+    r = check(load(MUTEX, text=text, consts={"BugNoTieBreak": True}), check_temporal=False)
     assert r.verdict is Verdict.DEADLOCK
     (v,) = r.violations
     assert len(v.trace) == 16

@@ -32,7 +32,7 @@ _specs: dict = {}
 
 def twophase_spec(n=3, **bugs):
     """Loaded once per configuration (compiling takes a moment; hypothesis reuses it)."""
-    consts = {"RM": str(n), **{k: "true" for k, v in bugs.items() if v}}
+    consts = {"RM": n, **{k: True for k, v in bugs.items() if v}}
     key = tuple(sorted(consts.items()))
     if key not in _specs:
         _specs[key] = load(TWOPHASE, consts=consts)
@@ -120,7 +120,7 @@ def test_same_seed_same_result():
         b = simulate(spec.model, traces=300, depth=40, seed=7)
         assert summary(a) == summary(b)
     # a fresh compilation of the spec gives the same walks (nothing depends on the process)
-    fresh = load(TWOPHASE, consts={"RM": "3", "BugCommitOnMajority": "true"})
+    fresh = load(TWOPHASE, consts={"RM": 3, "BugCommitOnMajority": True})
     c = simulate(fresh.model, traces=300, depth=40, seed=7)
     shown = [[fresh.model.describe(l).show() for l in v.trace.labels[1:]] for v in c.violations]
     m = twophase_spec(3, BugCommitOnMajority=True).model

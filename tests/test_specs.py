@@ -27,7 +27,7 @@ TCOMMIT = SPECS / "tcommit" / "tcommit.mc"
 
 
 def twophase_spec(n, **bugs):
-    consts = {"RM": str(n), **{k: "true" for k, v in bugs.items() if v}}
+    consts = {"RM": n, **{k: True for k, v in bugs.items() if v}}
     return load(TWOPHASE, consts=consts)
 
 
@@ -270,7 +270,7 @@ def test_recovery_without_the_log_breaks_integrity():
     # shortest: all prepare and are received (6 steps), commit and send (2), crash and
     # recover undecided (2), abort and send (2), one RM receives Commit, then Abort (2)
     # -- or the same steps in another order: 14 steps, 15 states
-    r = check(load(CRASH, config="recovery", consts={"BugRecoverWithoutLog": "true"}))
+    r = check(load(CRASH, config="recovery", consts={"BugRecoverWithoutLog": True}))
     (v,) = r.violations
     assert (v.property, len(v.trace)) == ("Integrity", 15)
 

@@ -29,7 +29,7 @@ ZAB = SPECS / "zab" / "zab.mc"
 
 
 def zab(config=None, **consts):
-    return load(ZAB, consts={k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in consts.items()},
+    return load(ZAB, consts=dict(consts),
                 config=config)
 
 

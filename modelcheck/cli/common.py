@@ -134,7 +134,7 @@ def load_spec(args, consts: Mapping[str, Any] | None = None, warnings: bool = Tr
         consts = parse_consts(args.const)
     spec = load(args.spec, consts=consts, config=args.config)
     for w in spec.warnings if warnings else ():
-        print(w.render(spec.checked.module.source), file=sys.stderr)
+        print(w.render(spec.source), file=sys.stderr)
     return spec
 
 

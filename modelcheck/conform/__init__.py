@@ -2,15 +2,18 @@
 
 * :mod:`.events`   reading traces (implementation JSON lines, ITF) into decoded events
 * :mod:`.validate` the candidate-set validator (``modelcheck trace validate``)
-* :mod:`.explain`  why a step cannot be explained: the spec's guards re-evaluated
 * :mod:`.replay`   an ITF trace replayed with every variable observed (``modelcheck replay``)
 * :mod:`.generate` covering traces and seeded random walks (``modelcheck trace generate``)
 * :mod:`.render`   text for all of the above
 
-These modules see a spec only through the compiled model (:class:`modelcheck.dsl.compile.
-CompiledModel`): the model protocol plus its trace functions (``action_function``,
-``expr_function``, ``type_check_function``, ``static_instances``). docs/conformance.md is
-the user documentation.
+These modules see a spec only through the model protocol and its optional capabilities
+(:mod:`modelcheck.model`): :class:`~modelcheck.model.Traceable` hands over the typed
+artifact the front end builds for them (:class:`~modelcheck.model.SpecSignature`: actions
+with their parameter names, model-value sets), the actions compiled one by one, and an
+explainer, :class:`modelcheck.dsl.explain.Explainer`, which says why a step cannot be
+explained by re-evaluating the spec's guards (it lives beside the compiler; its result
+types are imported from there). They never read the checker's tables (``model.checked``).
+docs/conformance.md is the user documentation.
 """
 
 from __future__ import annotations

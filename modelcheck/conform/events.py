@@ -44,9 +44,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..diagnostics import Code, Diagnostic
+from ..ir import Span
 from ..itf import ITFDecodeError
+from ..model import Traceable
 from ..itf import decode as _itf_decode
-from ..types import EnumT, FunT, ModelT, Type, domain_values
+from ..types import EnumT, FunT, Type, domain_values
 
 MAX_ERRORS = 20
 FORMAT_VERSION = 1
@@ -54,13 +57,23 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a trace: ``where`` is ``file:line`` or ``file: states[3]``."""
+    """One thing wrong with a trace: ``where`` is ``file:line`` or ``file: states[3]``;
+    ``code`` is its error code (``Code.TRACE_UNREADABLE``, ``TRACE_MALFORMED`` or
+    ``TRACE_MISFIT``: a step that does not fit the spec). The printed text and the JSON
+    are as they were before codes (the code is for programs: :meth:`diagnostic`)."""
 
     file: str
     line: int | None
     message: str
     where: str = ""
     hint: str = ""
+    code: Code = Code.TRACE_MISFIT
+
+    def diagnostic(self) -> Diagnostic:
+        """This problem as a coded :class:`Diagnostic` (a line, when known, as its span)."""
+        span = Span(self.file, self.line, 1, self.line, 1) if self.line is not None else None
+        where = f"{self.where}: " if self.where else ""
+        return Diagnostic(self.code, where + self.message, span, hint=self.hint or None)
 
     def render(self) -> str:
         loc = f"{self.file}:{self.line}" if self.line is not None else self.file
@@ -149,12 +162,15 @@ class Decoder:
     """Decodes actions, parameters and observations against one compiled model."""
 
     def __init__(self, model):
+        if not isinstance(model, Traceable):
+            raise TypeError(f"reading a trace needs a model compiled from a spec, not {type(model).__name__}")
         self.model = model
+        self.signature = model.signature
         self.var_index = {n: i for i, n in enumerate(model.variables)}
         self.var_types: tuple[Type, ...] = tuple(model.var_types)
-        self.actions = {a.name: i for i, a in enumerate(model.checked.actions)}
-        self.param_names = [tuple(p.name for p in a.params) for a in model.checked.actions]
-        self.param_types = [tuple(model.param_types(a.name)) for a in model.checked.actions]
+        self.actions = {a.name: i for i, a in enumerate(self.signature.actions)}
+        self.param_names = [a.params for a in self.signature.actions]
+        self.param_types = [tuple(model.param_types(a.name)) for a in self.signature.actions]
 
     def action(self, name: Any) -> int:
         if not isinstance(name, str):
@@ -174,7 +190,7 @@ class Decoder:
         known = []
         for k, j in raw.items():
             if k not in names:
-                action = self.model.checked.actions[ai].name
+                action = self.signature.actions[ai].name
                 have = ", ".join(names) if names else "none"
                 raise ValueError(f"action `{action}` has no parameter `{k}` (its parameters: {have})"
                                  + did_you_mean(k, names))
@@ -266,11 +282,11 @@ def _unwrap_option(j: Any, t: Type) -> Any:
 def _model_hint(message: str, model) -> str:
     """When a model value is unknown, the trace probably comes from another configuration."""
     if "is not a model value of" in message:
-        sets = [c for c in model.checked.models.values()]
+        sets = model.signature.model_sets
         if sets:
-            m: ModelT = sets[0]
-            return (f"the spec runs with {m.name}={{{', '.join(m.names)}}}; a trace from another "
-                    f"configuration needs --const {m.name}={{...}} naming its values")
+            name, names = sets[0]
+            return (f"the spec runs with {name}={{{', '.join(names)}}}; a trace from another "
+                    f"configuration needs --const {name}={{...}} naming its values")
     return ""
 
 
@@ -284,7 +300,7 @@ def read_jsonl(path: str | Path, model, coordinator: str = "tm") -> list[Behavio
     if p.is_dir():
         files = sorted(p.glob("*.trace.jsonl"))
         if not files:
-            raise TraceError([Problem(str(p), None, "the directory holds no *.trace.jsonl file")])
+            raise TraceError([Problem(str(p), None, "the directory holds no *.trace.jsonl file", code=Code.TRACE_UNREADABLE)])
         raw: list[tuple[str, int, dict]] = []
         problems: list[Problem] = []
         for f in files:
@@ -302,11 +318,11 @@ def _read_lines(p: Path) -> tuple[list[tuple[str, int, Any]], list[Problem]]:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TraceError([Problem(str(p), None, "no such trace file")]) from None
+        raise TraceError([Problem(str(p), None, "no such trace file", code=Code.TRACE_UNREADABLE)]) from None
     except UnicodeDecodeError:
-        raise TraceError([Problem(str(p), None, "the trace is not UTF-8 text")]) from None
+        raise TraceError([Problem(str(p), None, "the trace is not UTF-8 text", code=Code.TRACE_UNREADABLE)]) from None
     except OSError as e:
-        raise TraceError([Problem(str(p), None, f"cannot read the trace: {e.strerror or e}")]) from None
+        raise TraceError([Problem(str(p), None, f"cannot read the trace: {e.strerror or e}", code=Code.TRACE_UNREADABLE)]) from None
     out = []
     problems = []
     for n, line in enumerate(text.splitlines(), 1):
@@ -315,7 +331,7 @@ def _read_lines(p: Path) -> tuple[list[tuple[str, int, Any]], list[Problem]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            problems.append(Problem(str(p), n, f"not valid JSON: {e.msg} (column {e.colno})"))
+            problems.append(Problem(str(p), n, f"not valid JSON: {e.msg} (column {e.colno})", code=Code.TRACE_MALFORMED))
             continue
         out.append((str(p), n, obj))
     return out, problems
@@ -447,13 +463,13 @@ def read_itf(path: str | Path, model, require_all: bool = False) -> list[Behavio
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TraceError([Problem(str(p), None, "no such trace file")]) from None
+        raise TraceError([Problem(str(p), None, "no such trace file", code=Code.TRACE_UNREADABLE)]) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise TraceError([Problem(str(p), None, f"cannot read the trace: {e}")]) from None
+        raise TraceError([Problem(str(p), None, f"cannot read the trace: {e}", code=Code.TRACE_UNREADABLE)]) from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        raise TraceError([Problem(str(p), e.lineno, f"not valid JSON: {e.msg} (column {e.colno})")]) from None
+        raise TraceError([Problem(str(p), e.lineno, f"not valid JSON: {e.msg} (column {e.colno})", code=Code.TRACE_MALFORMED)]) from None
     return itf_behaviours(obj, model, str(p), text=text, require_all=require_all)
 
 
@@ -469,10 +485,10 @@ def itf_behaviours(obj: Any, model, file: str = "<itf>", text: str = "", require
                     name = f"{kind}[{k}] ({entry.get('property', '?')})"
                     out.append(_itf_behaviour(entry["trace"], model, file, name, None, require_all))
         if not out:
-            raise TraceError([Problem(file, None, "the check result holds no trace (no violation or witness)")])
+            raise TraceError([Problem(file, None, "the check result holds no trace (no violation or witness)", code=Code.TRACE_MALFORMED)])
         return out
     raise TraceError([Problem(file, None, "not an ITF trace: expected an object with `vars` and `states` "
-                                        "(or a `modelcheck check --json` result)")])
+                                        "(or a `modelcheck check --json` result)", code=Code.TRACE_MALFORMED)])
 
 
 def _state_lines(text: str, n: int) -> list[int | None] | None:
@@ -509,11 +525,11 @@ def _itf_behaviour(obj: dict, model, file: str, name: str | None, lines, require
     problems: list[Problem] = []
     states = obj.get("states")
     if not isinstance(states, list) or not states:
-        raise TraceError([Problem(file, None, "`states` must be a non-empty list", where=name or "")])
+        raise TraceError([Problem(file, None, "`states` must be a non-empty list", where=name or "", code=Code.TRACE_MALFORMED)])
     vars_ = obj.get("vars")
     if vars_ is not None:
         if not isinstance(vars_, list) or not all(isinstance(v, str) for v in vars_):
-            raise TraceError([Problem(file, None, "`vars` must be a list of variable names", where=name or "")])
+            raise TraceError([Problem(file, None, "`vars` must be a list of variable names", where=name or "", code=Code.TRACE_MALFORMED)])
         for v in vars_:
             if v not in dec.var_index:
                 problems.append(Problem(file, None, f"unknown variable `{v}` in `vars`: the spec {model.name} has "
@@ -557,7 +573,7 @@ def _itf_behaviour(obj: dict, model, file: str, name: str | None, lines, require
     _check_problems(problems)
     loop = obj.get("loop")
     if loop is not None and (isinstance(loop, bool) or not isinstance(loop, int) or not 0 <= loop < len(states)):
-        raise TraceError([Problem(file, None, f"`loop` must be a state index in 0..{len(states) - 1}", where=name or "")])
+        raise TraceError([Problem(file, None, f"`loop` must be a state index in 0..{len(states) - 1}", where=name or "", code=Code.TRACE_MALFORMED)])
     meta = obj.get("#meta") if isinstance(obj.get("#meta"), dict) else {}
     return Behaviour(name, tuple(events), initial=initial, loop=loop, loop_action=meta.get("loop-action"),
                      source=file, format="itf")

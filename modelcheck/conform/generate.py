@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..itf import trace_to_itf
-from ..model import ActionAssertionFailed
+from ..model import ActionAssertionFailed, HasStaticInstances
 from ..result import Trace
 from ..search import build_graph
 
@@ -134,7 +134,7 @@ class _Graph:
 
 
 def _all_instances(model, seen: set[int]) -> list[int]:
-    n = model.static_instances() if hasattr(model, "static_instances") else 0
+    n = model.static_instances() if isinstance(model, HasStaticInstances) else 0
     return sorted(set(range(n)) | seen)
 
 

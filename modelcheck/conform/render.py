@@ -3,7 +3,7 @@ strings out (the CLI prints them). Depends on the result types of this package."
 
 from __future__ import annotations
 
-from .validate import INCORRECT, MISSING, UNEXPECTED, BehaviourResult, Divergence, Group, ValidationResult
+from .validate import INCORRECT, MISSING, UNEXPECTED, BehaviourResult, Divergence, Group, ValidationResult, ConformanceVerdict
 
 KIND_WORDS = {
     UNEXPECTED: "unexpected action (no spec action allows this step)",
@@ -29,10 +29,10 @@ def render_validation(result: ValidationResult, title: str, max_reports: int = M
     for r in rs[:50]:
         name = (r.name or "trace").ljust(width)
         head = f"  {name}  {_plural(r.events, 'event'):>12}  "
-        if r.verdict == "explained":
+        if r.verdict == ConformanceVerdict.EXPLAINED:
             lines.append(head + f"explained ({_plural(r.candidates, 'candidate state')} at the end, at most "
                                 f"{r.max_candidates:,})")
-        elif r.verdict == "divergence":
+        elif r.verdict == ConformanceVerdict.DIVERGENCE:
             d = r.divergence
             where = "the end" if d.kind == MISSING else ("the initial state" if d.event == 0 else f"event {d.event}")
             lines.append(head + f"DIVERGENCE at {where}: {d.kind}")
@@ -42,11 +42,11 @@ def render_validation(result: ValidationResult, title: str, max_reports: int = M
         lines.append(f"  ... and {len(rs) - 50} more (--json lists all)")
     lines.append(f"  {_plural(result.events, 'event')} in {result.seconds:.2f} s "
                  f"({result.events_per_second:,.0f} events/s)")
-    bad = [r for r in rs if r.verdict == "divergence"]
-    if result.verdict == "explained":
+    bad = [r for r in rs if r.verdict == ConformanceVerdict.DIVERGENCE]
+    if result.verdict == ConformanceVerdict.EXPLAINED:
         lines.append(f"  verdict: explained (a behaviour of the spec explains every "
                      f"{'transaction' if rs and rs[0].name is not None else 'event'})")
-    elif result.verdict == "divergence":
+    elif result.verdict == ConformanceVerdict.DIVERGENCE:
         lines.append(f"  verdict: divergence ({len(bad)} of {_plural(len(rs), 'behaviour')})")
     else:
         lines.append("  verdict: undetermined")
@@ -191,7 +191,7 @@ def validation_to_dict(result: ValidationResult, spec_name: str, spec_file: str,
         "seconds": round(result.seconds, 4),
         "events_per_second": round(result.events_per_second, 1),
         "behaviours": [r.to_dict() for r in result.behaviours],
-        "divergences": sum(1 for r in result.behaviours if r.verdict == "divergence"),
+        "divergences": sum(1 for r in result.behaviours if r.verdict == ConformanceVerdict.DIVERGENCE),
     }
 
 
@@ -233,11 +233,11 @@ def render_replay(results, title: str) -> str:
         lines.append(f"    verdict: {verdict}")
         if r.initial_divergence is not None:
             lines.append("")
-            lines.append(_indent(render_divergence(BehaviourResult(r.name, 0, "divergence", 0, 0,
+            lines.append(_indent(render_divergence(BehaviourResult(r.name, 0, ConformanceVerdict.DIVERGENCE, 0, 0,
                                                                    r.initial_divergence)), 2))
         for s in bad[:MAX_REPORTS]:
             lines.append("")
-            br = BehaviourResult(r.name, 1, "divergence", 1, 1, s.divergence)
+            br = BehaviourResult(r.name, 1, ConformanceVerdict.DIVERGENCE, 1, 1, s.divergence)
             lines.append(_indent(render_divergence(br).replace(f"event {s.index}", f"step into states[{s.index}]", 1), 2))
     return "\n".join(lines)
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model import FairnessStrength, fairness, temporal_properties
 from ..types import FunT, domain_values
 from .events import Behaviour, Event, TraceError, Problem, read_itf
-from .validate import BehaviourResult, Divergence, Validator
+from .validate import BehaviourResult, Divergence, Validator, ConformanceVerdict
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def replay(model, beh: Behaviour, deadlock: bool = True) -> ReplayResult:
         div = r.divergence
         if div is not None:
             div = _renumber(div, k, ev)
-        steps.append(StepResult(k, v._event_action(ev), r.verdict == "explained", div))
+        steps.append(StepResult(k, v._event_action(ev), r.verdict == ConformanceVerdict.EXPLAINED, div))
     findings = [f for f in _state_findings(model, states) if deadlock or f.kind != "deadlock"]
     # the closing step of a lasso, fairness and temporal properties
     loop_legal, loop_msg, fair, unfair, undecided = None, "", None, (), ()
@@ -156,7 +157,7 @@ def replay(model, beh: Behaviour, deadlock: bool = True) -> ReplayResult:
         fair = not unfair
         findings.extend(_temporal_findings(model, states, beh.loop, fair))
     else:
-        parts = getattr(model, "temporal_properties", ())
+        parts = temporal_properties(model)
         for p in parts:
             if p.kind == "always":
                 bad = next((k for k, s in enumerate(states) if not p.p(s)), None)
@@ -175,7 +176,7 @@ def _renumber(div: Divergence, k: int, ev: Event) -> Divergence:
 
 
 def _inst(p) -> str:
-    return f"{p.instance}: " if getattr(p, "instance", "") else ""
+    return f"{p.instance}: " if p.instance else ""
 
 
 def _state_findings(model, states: list[tuple]):
@@ -218,7 +219,7 @@ def _unfair(v: Validator, cycle: list[tuple], steps: list[tuple[tuple, tuple]]):
     """The fairness conditions the lasso breaks."""
     model = v.model
     names = {a.name: i for i, a in enumerate(v.actions)}
-    for f in getattr(model, "fairness", ()):
+    for f in fairness(model):
         ai = names.get(f.action)
         if ai is None:
             continue
@@ -236,16 +237,16 @@ def _unfair(v: Validator, cycle: list[tuple], steps: list[tuple[tuple, tuple]]):
             if not g:
                 continue
             on = [any(enabled(s, vals) for vals in g) for s in cycle]
-            need = all(on) if f.strength == "weak" else any(on)
+            need = all(on) if f.strength == FairnessStrength.WEAK else any(on)
             if need and not any(taken(vals) for vals in g):
                 what = v.explainer.show_instance(ai, g[0]) if f.per_instance else f.action
-                how = "on every state of the cycle" if f.strength == "weak" else "on the cycle"
+                how = "on every state of the cycle" if f.strength == FairnessStrength.WEAK else "on the cycle"
                 yield f"{f.show()}: {what} is enabled {how} but never taken"
 
 
 def _temporal_findings(model, states, loop: int, fair: bool):
     cycle = states[loop:]
-    for p in getattr(model, "temporal_properties", ()):
+    for p in temporal_properties(model):
         bad, msg = False, ""
         if p.kind == "eventually":
             bad = not any(p.p(s) for s in states)

@@ -22,33 +22,53 @@ The per-event work is compiled: one function per action with its parameters boun
 (:meth:`CompiledModel.action_function`) and one observation filter per observation
 shape (``lambda t, o: t[0][1] == o[0] and t[2] == o[1]``), generated once.
 
-When no candidate survives an event, :mod:`modelcheck.conform.explain` says why (a
+When no candidate survives an event, :mod:`modelcheck.dsl.explain` says why (a
 :class:`Divergence`). With ``complete=True`` the end of the trace is checked too: the
 implementation claims it stopped there, so the behaviour is the trace followed by
 stuttering forever, which the spec allows only from a candidate state where no
 fairness-obliged step is enabled and every ``eventually`` / ``leadsto`` obligation has
 been met (``missing-action`` otherwise).
 
-Depends on the model protocol (with the compiled model's trace functions), events and
-explain.
+Depends on the model protocol (``Traceable``: the front end's signature, the compiled
+model's trace functions, an explainer), events, and the explainer's result types.
 """
 
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..diagnostics import Code, Diagnostic
+from ..ir import Span
 from ..model import ActionAssertionFailed
 from .events import Behaviour, Event
-from .explain import CandidateSummary, Explainer, Failure, VarDiff
+from ..dsl.explain import CandidateSummary, Failure, VarDiff
+from ..model import Traceable, fairness, temporal_properties
 
 DEFAULT_MAX_CANDIDATES = 100_000
 EXPLAIN_STATES = 8  # candidate states examined in a divergence report
 
-UNEXPECTED = "unexpected-action"
-INCORRECT = "incorrect-state"
-MISSING = "missing-action"
+class ConformanceVerdict(StrEnum):
+    """A behaviour's (and a validation's) verdict; the value is what text and JSON say."""
+
+    EXPLAINED = "explained"  # a behaviour of the spec explains every event
+    DIVERGENCE = "divergence"  # some event has no explanation
+    UNDETERMINED = "undetermined"  # the candidate bound stopped the search
+
+
+class DivergenceKind(StrEnum):
+    """Why a behaviour diverges (the value is what text and JSON say)."""
+
+    UNEXPECTED = "unexpected-action"
+    INCORRECT = "incorrect-state"
+    MISSING = "missing-action"
+
+
+UNEXPECTED = DivergenceKind.UNEXPECTED
+INCORRECT = DivergenceKind.INCORRECT
+MISSING = DivergenceKind.MISSING
 
 
 # ----------------------------------------------------------------------------- results
@@ -93,7 +113,7 @@ class Divergence:
     ``event`` is the event's number in its behaviour (1-based; 0 is the initial state of
     an ITF trace; ``events + 1`` is the end of the trace, for ``missing-action``)."""
 
-    kind: str
+    kind: DivergenceKind
     event: int
     line: int | None
     proc: str | None
@@ -128,7 +148,7 @@ class Divergence:
 class BehaviourResult:
     name: str | None
     events: int
-    verdict: str  # "explained" | "divergence" | "undetermined"
+    verdict: ConformanceVerdict
     candidates: int  # candidate states after the last event validated
     max_candidates: int
     divergence: Divergence | None = None
@@ -148,7 +168,7 @@ class BehaviourResult:
 
 @dataclass(frozen=True)
 class ValidationResult:
-    verdict: str  # "explained" | "divergence" | "undetermined"
+    verdict: ConformanceVerdict
     behaviours: tuple[BehaviourResult, ...]
     events: int
     seconds: float
@@ -156,7 +176,7 @@ class ValidationResult:
 
     @property
     def exit_code(self) -> int:
-        return {"explained": 0, "divergence": 1, "undetermined": 3}[self.verdict]
+        return {ConformanceVerdict.EXPLAINED: 0, ConformanceVerdict.DIVERGENCE: 1, ConformanceVerdict.UNDETERMINED: 3}[self.verdict]
 
     @property
     def events_per_second(self) -> float:
@@ -164,7 +184,12 @@ class ValidationResult:
 
 
 class SpecRuntimeFailure(Exception):
-    """A runtime error inside the spec while validating (MC300), explained."""
+    """A runtime error inside the spec while validating (MC300), explained: the text is the
+    full report as printed; ``diagnostic`` the coded :class:`Diagnostic` (``Code.RUNTIME``)."""
+
+    def __init__(self, text: str, diagnostic: Diagnostic):
+        super().__init__(text)
+        self.diagnostic = diagnostic
 
 
 # ----------------------------------------------------------------------------- the validator
@@ -173,11 +198,13 @@ class SpecRuntimeFailure(Exception):
 class Validator:
     """Validates behaviours against one compiled model; caches compiled filters."""
 
-    def __init__(self, model, max_candidates: int = DEFAULT_MAX_CANDIDATES, coordinator: str = "tm"):
+    def __init__(self, model, max_candidates: int = DEFAULT_MAX_CANDIDATES):
+        if not isinstance(model, Traceable):
+            raise TypeError(f"trace validation needs a model compiled from a spec, not {type(model).__name__}")
         self.model = model
         self.max_candidates = max_candidates
-        self.explainer = Explainer(model)
-        self.actions = model.checked.actions
+        self.explainer = model.explainer()
+        self.actions = model.signature.actions
         self._filters: dict[tuple, Callable | None] = {}
         self._steps: dict[tuple, Callable] = {}
         n_static = model.static_instances()
@@ -266,7 +293,7 @@ class Validator:
         sizes = [len(cands)] if record else None
         if not cands:
             div = self._initial_divergence(beh)
-            return BehaviourResult(beh.name, len(beh.events), "divergence", 0, 0, div, sizes=tuple(sizes or ()))
+            return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.DIVERGENCE, 0, 0, div, sizes=tuple(sizes or ()))
         if on_step is not None:
             on_step(0, cands)
         most = len(cands)
@@ -292,7 +319,7 @@ class Validator:
                 self._runtime_error(cands, ev, exc)
             if not new:
                 div = self.explain(beh, k, list(cands))
-                return BehaviourResult(beh.name, len(beh.events), "divergence", len(cands), most, div,
+                return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.DIVERGENCE, len(cands), most, div,
                                        sizes=tuple(sizes or ()))
             cands = new
             n = len(cands)
@@ -303,16 +330,16 @@ class Validator:
             if on_step is not None:
                 on_step(k + 1, cands)
             if n > limit:
-                return BehaviourResult(beh.name, len(beh.events), "undetermined", n, most, None,
+                return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.UNDETERMINED, n, most, None,
                                        f"after event {k + 1} more than {limit:,} spec states are consistent with "
                                        f"the trace (--max-candidates): the trace observes too little to follow",
                                        sizes=tuple(sizes or ()))
         if complete:
             div = self.check_end(beh, cands)
             if div is not None:
-                return BehaviourResult(beh.name, len(beh.events), "divergence", len(cands), most, div,
+                return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.DIVERGENCE, len(cands), most, div,
                                        sizes=tuple(sizes or ()))
-        return BehaviourResult(beh.name, len(beh.events), "explained", len(cands), most, sizes=tuple(sizes or ()))
+        return BehaviourResult(beh.name, len(beh.events), ConformanceVerdict.EXPLAINED, len(cands), most, sizes=tuple(sizes or ()))
 
     def _slow_step(self, cands, fn, args, filt, obs) -> dict:
         new: dict = {}
@@ -335,14 +362,20 @@ class Validator:
                 for o in ex.run(s, ai, vals, detail=False):
                     f = o.failure
                     if f is not None and f.kind == "error":
-                        msg = f"MC300 runtime error in action {ex.show_instance(ai, vals)}: {f.message}"
+                        span = None
+                        if f.where is not None:
+                            span = Span(f.where.file, f.where.line, f.where.col, f.where.line, f.where.col)
+                        diagnostic = Diagnostic(Code.RUNTIME, f"runtime error in action "
+                                                f"{ex.show_instance(ai, vals)}: {f.message}", span)
+                        msg = f"{diagnostic.code} {diagnostic.message}"
                         if f.where is not None:
                             msg += f"\n  at {f.where.file}:{f.where.line}:{f.where.col}\n" + f.where.snippet
                         where = f"the event on line {ev.line}" if ev.line is not None else f"event {ev.index}"
                         msg += f"\n  while following {where}"
                         msg += "\n  in state:\n" + self.model.show_state(s)
-                        raise SpecRuntimeFailure(msg) from exc
-        raise SpecRuntimeFailure(f"MC300 runtime error: {exc}") from exc
+                        raise SpecRuntimeFailure(msg, diagnostic) from exc
+        diagnostic = Diagnostic(Code.RUNTIME, f"runtime error: {exc}")
+        raise SpecRuntimeFailure(f"{diagnostic.code} {diagnostic.message}", diagnostic) from exc
 
     # ------------------------------------------------------------------ divergence reports
 
@@ -416,7 +449,7 @@ class Validator:
         in TLA+'s ``<<A>>_vars``), named as ``RMPrepare(rm=r1) (weak RMPrepare(*))``."""
         out = []
         names = {a.name: i for i, a in enumerate(self.actions)}
-        for f in getattr(self.model, "fairness", ()):
+        for f in fairness(self.model):
             ai = names.get(f.action)
             if ai is None:
                 continue
@@ -429,7 +462,7 @@ class Validator:
         return tuple(out)
 
     def _liveness_parts(self):
-        return [p for p in getattr(self.model, "temporal_properties", ())
+        return [p for p in temporal_properties(self.model)
                 if p.kind in ("eventually", "leadsto", "always_eventually", "eventually_always")]
 
     def check_end(self, beh: Behaviour, cands: dict) -> Divergence | None:
@@ -517,11 +550,11 @@ def validate_behaviours(model, behaviours: list[Behaviour], complete: bool = Fal
     results = tuple(v.validate(b, complete=complete) for b in behaviours)
     seconds = time.perf_counter() - t0
     events = sum(len(b.events) for b in behaviours)
-    verdict = "explained"
-    if any(r.verdict == "undetermined" for r in results):
-        verdict = "undetermined"
-    if any(r.verdict == "divergence" for r in results):
-        verdict = "divergence"
+    verdict = ConformanceVerdict.EXPLAINED
+    if any(r.verdict == ConformanceVerdict.UNDETERMINED for r in results):
+        verdict = ConformanceVerdict.UNDETERMINED
+    if any(r.verdict == ConformanceVerdict.DIVERGENCE for r in results):
+        verdict = ConformanceVerdict.DIVERGENCE
     fmt = behaviours[0].format if behaviours else "jsonl"
     return ValidationResult(verdict, results, events, seconds, fmt)
 

@@ -20,7 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lexer import PatternStr
 
 from .. import ir
-from ..diagnostics import Diagnostic, SpecError
+from ..diagnostics import Code, Diagnostic, SpecError
 
 __all__ = ["parse", "KEYWORDS"]
 
@@ -100,10 +100,10 @@ def parse(text: str, file: str = "<spec>") -> ir.Module:
         module = builder.transform(tree)
     except VisitError as e:  # pragma: no cover - a bug in the builder, surfaced clearly
         if isinstance(e.orig_exc, RecursionError):
-            raise SpecError([Diagnostic("MC100", "the spec is nested too deeply")], source=text) from None
+            raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply")], source=text) from None
         raise e.orig_exc from None
     except RecursionError:
-        raise SpecError([Diagnostic("MC100", "the spec is nested too deeply")], source=text) from None
+        raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply")], source=text) from None
     if builder.errors:
         raise SpecError(sorted(builder.errors, key=_diag_key), source=text)
     return module
@@ -118,7 +118,7 @@ def parse_expression(text: str, file: str = "<expr>", first_id: int = 10**9) -> 
     except UnexpectedInput as e:
         raise SpecError([_diagnostic(e, file)], source=text) from None
     except RecursionError:
-        raise SpecError([Diagnostic("MC100", "the expression is nested too deeply")], source=text) from None
+        raise SpecError([Diagnostic(Code.SYNTAX, "the expression is nested too deeply")], source=text) from None
     builder = _Builder(file, text)
     builder._next = first_id
     try:
@@ -150,7 +150,7 @@ def _parse_tree(text: str, file: str):
     except UnexpectedInput as e:
         first = e
     except RecursionError:
-        return None, [Diagnostic("MC100", "the spec is nested too deeply", None)]
+        return None, [Diagnostic(Code.SYNTAX, "the spec is nested too deeply", None)]
 
     starts = _decl_starts(text)
     diags: list[Diagnostic] = []
@@ -313,7 +313,7 @@ def _diagnostic(err: UnexpectedInput, file: str) -> Diagnostic:
                 hint = "use `==` to compare; `=` only assigns (`x' = e`) and binds (`let x = e`)"
         exp = _describe_expected(expected)
         msg = f"{what}; {exp}" if exp else what
-        return Diagnostic("MC100", msg, span, hint=hint)
+        return Diagnostic(Code.SYNTAX, msg, span, hint=hint)
     if isinstance(err, UnexpectedCharacters):
         ch = err.char
         span = ir.Span(file, err.line, err.column, err.line, err.column + 1)
@@ -322,10 +322,10 @@ def _diagnostic(err: UnexpectedInput, file: str) -> Diagnostic:
         else:
             shown = repr(ch)[1:-1] if not ch.isprintable() else ch
             msg = f"unexpected character `{shown}`"
-        return Diagnostic("MC100", msg, span)
+        return Diagnostic(Code.SYNTAX, msg, span)
     line = getattr(err, "line", 1) or 1
     col = getattr(err, "column", 1) or 1
-    return Diagnostic("MC100", "syntax error", ir.Span(file, line, col, line, col + 1))
+    return Diagnostic(Code.SYNTAX, "syntax error", ir.Span(file, line, col, line, col + 1))
 
 
 # --------------------------------------------------------------------------- tree -> IR
@@ -387,7 +387,7 @@ class _Builder(Transformer):
         v = str(tok)
         if v in KEYWORDS and v not in _NAME_OK:
             self.errors.append(Diagnostic(
-                "MC100", f"`{v}` is a keyword and cannot be used as a name", self._span_of(tok)))
+                Code.SYNTAX, f"`{v}` is a keyword and cannot be used as a name", self._span_of(tok)))
         return v
 
     # -- module
@@ -707,12 +707,12 @@ class _Builder(Transformer):
             if isinstance(k, ir.Name):
                 if k.name in seen:
                     self.errors.append(Diagnostic(
-                        "MC101", f"field `{k.name}` appears twice in this record", self.spans.get(k.id)))
+                        Code.DUPLICATE, f"field `{k.name}` appears twice in this record", self.spans.get(k.id)))
                 seen.add(k.name)
                 fields.append((k.name, v))
             else:
                 self.errors.append(Diagnostic(
-                    "MC100",
+                    Code.SYNTAX,
                     "a record field name must be a plain name (for a function, write "
                     "`{ k: v for x in S }`)",
                     self.spans.get(k.id)))

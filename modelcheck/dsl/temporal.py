@@ -43,19 +43,8 @@ class Unsupported(Exception):
         self.why = why
 
 
-def _nodes(e):
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (tuple, list)):
-            stack.extend(n)
-        elif isinstance(n, ir.Node):
-            yield n
-            stack.extend(getattr(n, f) for f in n.__slots__)
-
-
 def _temporal_free(e: ir.Node) -> bool:
-    return not any(isinstance(n, (ir.Temporal, ir.Primed)) for n in _nodes(e))
+    return not any(isinstance(n, (ir.Temporal, ir.Primed)) for n in ir.walk(e))
 
 
 def _is(e, op):

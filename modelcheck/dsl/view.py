@@ -15,7 +15,7 @@ Depends on the DSL front end and the compiler.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..types import Type
 from ..values import show
@@ -37,16 +37,13 @@ class View:
         return show(value, self.type)
 
 
-def compile_view(spec, text: str, consts: dict[str, str] | None = None, config: str | None = None,
+def compile_view(spec, text: str, consts: Mapping[str, Any] | None = None, config: str | None = None,
                  origin: str = "--view") -> View:
     """The view ``text`` for ``spec`` (a :class:`modelcheck.api.Spec`), which was loaded
     with these ``consts`` and ``config`` (the view is checked with the same bindings)."""
     module = spec.checked.module
     expr, spans = parse_expression(text, origin)
-    overrides = {k: ("true" if v is True else "false" if v is False else
-                     "{" + ",".join(v) + "}" if isinstance(v, (tuple, list)) else str(v))
-                 for k, v in (consts or {}).items()}
-    checked, t = check_expression(module, expr, spans, text, overrides=overrides, config=config,
+    checked, t = check_expression(module, expr, spans, text, consts=consts, config=config,
                                   what="a --view expression")
     comp = Compiler(checked)
     src = comp.gen_expr("_view", expr, ())

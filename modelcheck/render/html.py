@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ..model import HasStepRoles
 from ..result import CheckResult, Trace
 from .dot import to_dot
 from .graphs import draw_excerpt
@@ -264,7 +265,7 @@ def _finding(model, trace: Trace, key: str, excerpt, max_nodes: int, failed_labe
 
 
 def _step_table(model, trace: Trace, failed_label) -> str:
-    roles = getattr(model, "step_roles", None)
+    roles = model.step_roles if isinstance(model, HasStepRoles) else None
     out = ["<h4>Steps</h4><table class=\"steps\"><thead><tr><th>#</th><th>process</th><th>action</th>"
            "<th>changes</th></tr></thead><tbody>"]
     prev = None

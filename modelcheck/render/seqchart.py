@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from ..model import Lane
+from ..model import HasStepRoles, Lane
 from ..result import Trace
 
 NO_PROCESS = Lane(1 << 30, 0, "(no process)")
@@ -63,7 +63,7 @@ class Arrow:
 
 def chart_steps(model, trace: Trace) -> tuple[list[Lane], list[Step], list[Arrow]]:
     """The lanes, steps and message arrows of ``trace`` (no geometry)."""
-    roles_of = getattr(model, "step_roles", None)
+    roles_of = model.step_roles if isinstance(model, HasStepRoles) else None
     steps: list[Step] = []
     pairs = list(zip(trace.states, trace.labels[1:]))
     closing = trace.loop is not None and trace.loop_label is not None
@@ -79,7 +79,7 @@ def chart_steps(model, trace: Trace) -> tuple[list[Lane], list[Step], list[Arrow
                           roles.event))
     if closing:
         steps[-1].loop_back = True
-    lanes = sorted(set(getattr(model, "lanes", lambda: [])()) | {s.lane for s in steps})
+    lanes = sorted(set(model.lanes() if isinstance(model, HasStepRoles) else ()) | {s.lane for s in steps})
     arrows: list[Arrow] = []
     pending: dict = {}  # message key -> arrows of its sends not yet received, oldest first
     latest: dict = {}   # message key -> the step that sent it last

@@ -19,6 +19,7 @@ with ``NO_COLOR``), which wraps each piece in rich markup for its role.
 
 from __future__ import annotations
 
+from ..model import HasVarTypes
 from ..result import CheckResult, Trace, Violation
 from ..types import FunT, MapT, RecordT, domain_values
 from ..values import show, sort_values
@@ -63,7 +64,7 @@ def _diff(path: str, a, b, t, paint) -> list[str]:
 def step_changes(model, prev, state) -> list[str]:
     """The ``name: old -> new`` lines of one step (no indent, no colour), wide values
     broken up as in :func:`render_trace`: for tables (the HTML report)."""
-    types = getattr(model, "var_types", None)
+    types = model.var_types if isinstance(model, HasVarTypes) else None
     out = []
     for k, name in enumerate(model.variables):
         if state[k] != prev[k]:
@@ -77,7 +78,7 @@ def step_changes(model, prev, state) -> list[str]:
 def render_trace(model, trace: Trace, full: bool = False, paint=_plain) -> str:
     lines = []
     prev = None
-    types = getattr(model, "var_types", None)
+    types = model.var_types if isinstance(model, HasVarTypes) else None
     for i, (state, label) in enumerate(zip(trace.states, trace.labels)):
         marker = paint("  <- loop starts here", "loop") if trace.loop == i else ""
         num = paint(f"{i + 1}.", "step")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from ..model import ActionAssertionFailed, Model, State, StepProperty
+from ..model import ActionAssertionFailed, Model, State, StepProperty, temporal_properties
 from ..result import (
     ActionCoverage,
     CheckResult,
@@ -58,7 +58,7 @@ class Run:
     def __init__(self, model: Model, opts: Options):
         self.model = model
         self.opts = opts
-        all_temporal = tuple(getattr(model, "temporal_properties", ()))
+        all_temporal = temporal_properties(model)
         self.temporal = all_temporal if opts.check_temporal else ()
         self.notes: list[str] = []
         #: temporal properties the caller chose not to check: listed as undetermined, and

@@ -62,7 +62,7 @@ from pathlib import Path
 
 from modelcheck.api import load
 from modelcheck.conform import validate_trace
-from modelcheck.conform.explain import Explainer
+from modelcheck.dsl.explain import Explainer
 from modelcheck.itf import decode
 from modelcheck.types import FunT, ModelT, SetT
 from reference.twophase import Bugs, Sim
@@ -217,12 +217,12 @@ class SpecModel:
     def _init(self, config, consts):
         self.config = config
         self.consts = dict(consts)
-        self.spec = load(DURABLE, config=config, consts={k: str(v) for k, v in consts.items()} or None)
+        self.spec = load(DURABLE, config=config, consts=dict(consts) or None)
         self.model = self.spec.model
         m = self.model
         self.var_index = {n: i for i, n in enumerate(m.variables)}
         self.rms = list(m.var_types[self.var_index["rmState"]].dom.names)
-        rm_set = "{" + ", ".join(self.rms) + "}"
+        rm_set = tuple(self.rms)
         # implementation traces are validated as a user validates them: `--config validate`
         # (crashes unbounded, heuristic decisions allowed), RM bound to the same RMs
         self.validation_model = load(DURABLE, config="validate", consts={"RM": rm_set}).model

@@ -22,12 +22,12 @@ import pytest
 
 from conform_helpers import SPECS, spec
 from modelcheck import ir
-from modelcheck.conform.explain import Explainer
+from modelcheck.dsl.explain import Explainer
 from modelcheck.model import ActionAssertionFailed
 
 CASES = [
     ("twophase/twophase.mc", {}, None, 288),  # TLC's count for RM = 3
-    ("twophase/twophase.mc", {"BugCommitOnMajority": "true", "BugAbortAfterPrepare": "true"}, None, None),
+    ("twophase/twophase.mc", {"BugCommitOnMajority": True, "BugAbortAfterPrepare": True}, None, None),
     ("twophase/crash.mc", {}, "recovery", None),
     ("tcommit/tcommit.mc", {}, None, 34),
     ("lamport/mutex.mc", {}, "small", None),
@@ -146,7 +146,7 @@ def test_blamed_conjunct_is_false_in_that_state():
 
 
 def _walk(node):
-    from modelcheck.dsl.compile import walk
+    from modelcheck.ir import walk
 
     return walk(node)
 

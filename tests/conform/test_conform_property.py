@@ -38,7 +38,7 @@ from modelcheck.types import EnumT, FunT, IntT
 
 MODELS = {
     "twophase": spec(TWOPHASE).model,
-    "crash": spec(CRASH, config="recovery", consts={"MaxCrashes": "2"}).model,
+    "crash": spec(CRASH, config="recovery", consts={"MaxCrashes": 2}).model,
 }
 OBSERVE = ("full", "owner", "rmState", "none")
 

@@ -17,7 +17,7 @@ from modelcheck.conform.events import TraceError, itf_behaviours, read_itf, read
 from modelcheck.conform.validate import INCORRECT, MISSING, UNEXPECTED, Validator, validate_behaviours
 
 TRACES = ROOT / "traces"
-RM3 = {"RM": "3"}
+RM3 = {"RM": 3}
 
 
 def run(path, trace, *extra):

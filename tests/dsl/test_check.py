@@ -13,9 +13,19 @@ from hypothesis import strategies as st
 from modelcheck import ir
 from modelcheck.diagnostics import SpecError
 from modelcheck.dsl.check import check
-from modelcheck.dsl.loader import load, load_file, load_text
+from modelcheck.dsl.checked import Checked
 from modelcheck.dsl.parse import parse
 from modelcheck.types import BOOL, INT, BagT, FunT, IntT, MapT, ModelT, SeqT, SetT, TVar
+
+
+def load_file(path) -> Checked:
+    """Read, parse and check the spec at ``path`` (named as given in diagnostics)."""
+    return check(parse(Path(path).read_text(encoding="utf-8"), str(path)))
+
+
+def load_text(text: str, file: str = "<spec>") -> Checked:
+    return check(parse(text, file))
+
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -180,9 +190,11 @@ def test_overrides_and_configs():
     assert c.consts["RM"] == frozenset(range(4)) and c.config == "big"
     c = check(m, config="named")
     assert c.models["RM"].names == ("p", "q") and c.consts["Bug"] is True
-    c = check(m, overrides={"RM": "4"})
+    c = check(m, consts={"RM": 4})
     assert c.models["RM"].names == ("rm1", "rm2", "rm3", "rm4")
-    c = check(m, overrides={"RM": "{a, b, c}", "N": "7", "Bug": "true"}, config="big")
+    c = check(m, consts={"RM": ("a", "b", "c"), "N": 7, "Bug": True}, config="big")
+    assert check(m, consts={"RM": ["p", "q"]}).models["RM"].names == ("p", "q")  # a list will do
+    assert check(m, consts={"RM": 0}).models["RM"].names == ()
     assert c.models["RM"].names == ("a", "b", "c") and c.consts["N"] == 7 and c.consts["K"] == 8
     assert c.consts["Bug"] is True
     assert c.types  # the var types follow the new model set
@@ -190,16 +202,19 @@ def test_overrides_and_configs():
 
 
 @pytest.mark.parametrize("kw, needle", [
-    ({"overrides": {"Nope": "3"}}, "unknown constant `Nope`"),
-    ({"overrides": {"n": "3"}}, "did you mean `N`?"),
-    ({"overrides": {"N": "true"}}, "--const N=true: `N` is an int constant; expected an integer, "
-                                   "got `true`"),
-    ({"overrides": {"N": "x"}}, "`N` is an int constant; expected an integer, got `x`"),
-    ({"overrides": {"Bug": "1"}}, "`Bug` is a bool constant; expected `true` or `false`, got `1`"),
-    ({"overrides": {"RM": "true"}}, "`RM` is a model-value set"),
-    ({"overrides": {"RM": "{a, a}"}}, "repeated"),
-    ({"overrides": {"RM": "{a, 1b}"}}, "not a valid model-value name"),
-    ({"overrides": {"x": "1"}}, "`x` is a state variable, not a constant"),
+    ({"consts": {"Nope": 3}}, "unknown constant `Nope`"),
+    ({"consts": {"n": 3}}, "did you mean `N`?"),
+    ({"consts": {"N": True}}, "constant `N` is an int; expected an int, got True"),
+    ({"consts": {"N": ("x",)}}, "constant `N` is an int; expected an int, got ('x',)"),
+    ({"consts": {"N": "3"}}, "constant `N`: got the text '3'; a constant takes a value"),
+    ({"consts": {"Bug": 1}}, "constant `Bug` is a bool; expected True or False, got 1"),
+    ({"consts": {"RM": True}}, "constant `RM` is a model-value set; expected a count (an int >= 0) or a "
+                               "tuple of names such as ('a', 'b'), got True"),
+    ({"consts": {"RM": -1}}, "`RM` is a model-value set"),
+    ({"consts": {"RM": "{a, b}"}}, "constant `RM`: got the text '{a, b}'"),
+    ({"consts": {"RM": ("a", "a")}}, "repeated"),
+    ({"consts": {"RM": ["a", "1b"]}}, "constant `RM`: '1b' is not a valid model-value name"),
+    ({"consts": {"x": 1}}, "`x` is a state variable, not a constant"),
     ({"config": "nope"}, "unknown config `nope`; this spec declares no configs"),
 ])
 def test_bad_overrides(kw, needle):
@@ -400,18 +415,6 @@ def test_parse_error_is_mc100():
     with pytest.raises(SpecError) as ei:
         load_text("module M\nvar x int\n")
     assert [d.code for d in ei.value.diagnostics] == ["MC100"]
-
-
-def test_loader(tmp_path):
-    with pytest.raises(SpecError) as ei:
-        load_file(tmp_path / "missing.mc")
-    d = ei.value.diagnostics[0]
-    assert d.code == "MC001" and d.span is None and "no such file" in d.message
-    p = tmp_path / "two.mc"
-    p.write_text(TWOPHASE.read_text())
-    assert load(str(p), overrides={"RM": "2"}).models["RM"].names == ("rm1", "rm2")
-    assert load(p, config="rm5").models["RM"].names == tuple(f"rm{i}" for i in range(1, 6))
-    assert load(TCOMMIT.read_text()).module.name == "TCommit"
 
 
 # --------------------------------------------------------------------------- golden diagnostics

@@ -25,7 +25,7 @@ _MODELS: dict = {}
 def durable_model(rms=("rm1", "rm2", "rm3"), max_crashes: int = 1000, heuristic: bool = True):
     key = (tuple(rms), max_crashes, heuristic)
     if key not in _MODELS:
-        spec = load(DURABLE, consts={"RM": "{" + ", ".join(rms) + "}", "MaxCrashes": max_crashes,
+        spec = load(DURABLE, consts={"RM": tuple(rms), "MaxCrashes": max_crashes,
                                      "AllowHeuristic": heuristic})
         _MODELS[key] = spec.model
     return _MODELS[key]

@@ -38,7 +38,7 @@ def need_browser():
 def report_file(tmp_path):
     runs = []
     for path, label, consts, deadlock in [
-        (SPECS / "twophase" / "twophase.mc", "BugCommitOnAny=true", {"BugCommitOnAny": "true"}, True),
+        (SPECS / "twophase" / "twophase.mc", "BugCommitOnAny=true", {"BugCommitOnAny": True}, True),
         (SPECS / "twophase" / "crash.mc", "no-deadlock", {}, False),
     ]:
         spec = load(str(path), consts=consts)

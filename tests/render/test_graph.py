@@ -50,12 +50,12 @@ def test_golden_dot_of_a_three_state_cycle(tmp_path, capsys):
 
 
 def test_view_merges_states():
-    spec = load(TWOPHASE, consts={"RM": "2"})
+    spec = load(TWOPHASE, consts={"RM": 2})
     g = build_graph(spec.model)
     # the graph has exactly the states the explorer counts without symmetry (56 for 2
     # RMs; the explorer's counts agree with TLC's, 288 for 3 RMs, in tests/test_specs.py)
     assert len(g.states) == explore(spec.model, Options(symmetry=False)).distinct_states == 56
-    view = compile_view(spec, "tmState", {"RM": "2"})
+    view = compile_view(spec, "tmState", {"RM": 2})
     d = project(spec.model, g, view, view.show, view_text="tmState")
     # the TM's three states, in discovery order: TMAbort is enabled in the initial state,
     # TMCommit only once both RMs have prepared; the TM only ever leaves init
@@ -117,7 +117,7 @@ def test_never_overwrites(tmp_path, capsys):
 
 
 def test_neighbourhood_excerpt():
-    spec = load(TWOPHASE, consts={"BugCommitOnAny": "true"})
+    spec = load(TWOPHASE, consts={"BugCommitOnAny": True})
     (v,) = explore(spec.model, Options()).violations
     d = draw_excerpt(spec.model, excerpt(spec.model, v.trace, per_state=2))
     on_path = [n for n in d.nodes if n.on_path]

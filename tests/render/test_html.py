@@ -40,7 +40,7 @@ def run_of(path, label="default", deadlock=True, **consts):
 
 
 def test_report_has_every_part_and_nothing_external():
-    html = render_report([run_of(TWOPHASE, "BugCommitOnAny", BugCommitOnAny="true")], graphs=True)
+    html = render_report([run_of(TWOPHASE, "BugCommitOnAny", BugCommitOnAny=True)], graphs=True)
     p = parsed(html)
     # no resource is loaded from anywhere: no src/href but in-page anchors, and a CSP
     # that forbids loading any

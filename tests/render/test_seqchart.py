@@ -23,7 +23,7 @@ def step_labels(svg):
 
 
 def test_twophase_counterexample_chart():
-    model, v = violation(SPECS / "twophase" / "twophase.mc", BugCommitOnAny="true")
+    model, v = violation(SPECS / "twophase" / "twophase.mc", BugCommitOnAny=True)
     lanes, steps, arrows = chart_steps(model, v.trace)
     # the TM lane (named by process("TM"), declared first), then RM's values in order
     assert [l.name for l in lanes] == ["TM", "r1", "r2", "r3"]
@@ -60,7 +60,7 @@ def test_crash_lasso_chart():
 
 def test_restart_and_a_message_received_many_times():
     # with recovery and the seeded bug, the TM crashes and restarts before deciding
-    model, v = violation(SPECS / "twophase" / "crash.mc", BugRecoverWithoutLog="true", TMCanRecover="true")
+    model, v = violation(SPECS / "twophase" / "crash.mc", BugRecoverWithoutLog=True, TMCanRecover=True)
     lanes, steps, arrows = chart_steps(model, v.trace)
     events = [(s.lane.name, s.event) for s in steps if s.event]
     assert ("TM", "crash") in events and ("TM", "restart") in events
@@ -69,7 +69,7 @@ def test_restart_and_a_message_received_many_times():
 
 
 def test_lamport_fifo_pairs_in_order():
-    model, v = violation(SPECS / "lamport" / "mutex.mc", BugNoTieBreak="true")
+    model, v = violation(SPECS / "lamport" / "mutex.mc", BugNoTieBreak=True)
     lanes, steps, arrows = chart_steps(model, v.trace)
     assert [l.name for l in lanes] == ["1", "2", "3"]
     # a broadcast request is one arrow per receiver, and each message goes from the

@@ -33,7 +33,7 @@ def test_golden_twophase_counterexample():
     # constructors sort by name) and r1 commits while r2, r3 never prepared: 5 states.
     # The initial state is printed whole, in declaration order; later steps print only
     # the variables that changed, old -> new.
-    spec, v = first_violation(TWOPHASE, BugCommitOnAny="true")
+    spec, v = first_violation(TWOPHASE, BugCommitOnAny=True)
     got = render_violation(spec.model, v)
     assert got + "\n" == (GOLDEN / "twophase_commit_on_any.txt").read_text()
 
@@ -59,7 +59,7 @@ def test_wide_changes_are_broken_up_entry_by_entry():
 
 def test_short_changes_stay_on_one_line():
     # the README's examples: a change that fits in 120 columns is one line
-    spec, v = first_violation(TWOPHASE, BugCommitOnAny="true")
+    spec, v = first_violation(TWOPHASE, BugCommitOnAny=True)
     text = render_trace(spec.model, v.trace)
     assert "       rmState: { r1: working, r2: working, r3: working } -> { r1: prepared, r2: working, r3: working }" \
         in text.splitlines()
@@ -76,7 +76,7 @@ def test_lasso_is_marked():
 
 
 def test_colour_only_marks_pieces_and_strips_to_the_plain_text(capsys):
-    spec, v = first_violation(TWOPHASE, BugCommitOnAny="true")
+    spec, v = first_violation(TWOPHASE, BugCommitOnAny=True)
     plain = render_violation(spec.model, v)
     import io
 

@@ -18,6 +18,11 @@ expressions under a binder (a quantifier body) are not shown, since they have no
 value. A guard that calls a user operator (``require canCommit``) is also shown expanded
 one level: the operator's body, and its own first false conjunct, with its values.
 
+It lives beside the compiler (it is the front end's, like TLC's re-evaluation with
+diagnostics on): it reads the checker's side tables (``CompiledModel.checked``). The trace
+tools get one through the model (``Traceable.explainer()``) and use its result types
+(:class:`Failure`, :class:`VarDiff`, :class:`CandidateSummary`, ...).
+
 Depends on the IR, the checked spec's side tables, values, diagnostics and the compiled
 model's diagnostic functions.
 """
@@ -29,11 +34,12 @@ from typing import Any
 
 from .. import ir
 from ..diagnostics import caret_snippet
-from ..dsl.compile import children, walk
-from ..types import FunT, SetT, Type, domain_values
+from ..ir import children, walk
+from ..types import BagT, FunT, SeqT, SetT, Type, domain_values
 from ..values import show, sort_values
 
 MAX_VALUES = 12  # sub-expression values shown per guard
+_WITH_ELEM = (SetT, SeqT, BagT)  # the types with an element type
 MAX_DEPTH = 2  # operator bodies expanded below a guard
 
 
@@ -176,14 +182,11 @@ class Explainer:
         names = self._locals.get(e.id)
         if names is None:
             found = set()
-            stack = [e]
-            while stack:
-                n = stack.pop()
+            for n in walk(e):
                 if isinstance(n, ir.Name):
                     r = self.refs.get(n.id)
                     if r is not None and r.kind == "local":
                         found.add(n.name)
-                stack.extend(_children(n))
             names = self._locals[e.id] = tuple(sorted(found))
         return names
 
@@ -204,7 +207,7 @@ class Explainer:
         except Exception as exc:  # noqa: BLE001 - explained, not hidden
             node = e
             while True:
-                for ch in _children(node):
+                for ch in children(node):
                     if isinstance(ch, ir.Binder) or not self.evaluable(ch, env):
                         continue
                     try:
@@ -221,7 +224,7 @@ class Explainer:
         bound_inside = self._inside.get(e.id)
         if bound_inside is None:
             names = set()
-            for n in _walk(e):
+            for n in walk(e):
                 if isinstance(n, ir.Binder):
                     names.add(n.name)
                 elif isinstance(n, ir.Let):
@@ -275,7 +278,7 @@ class Explainer:
             dom = self.sev(p.domain, state, env)
             if v not in dom:
                 ptype = self.types[p.domain.id]
-                elem = getattr(ptype, "elem", None)
+                elem = ptype.elem if isinstance(ptype, _WITH_ELEM) else None
                 shown_v = show(v, elem) if elem is not None else repr(v)
                 vals_shown = ((self.text(p.domain), self._show(dom, ptype)),)
                 return [Outcome(None, Failure("parameter", self.locate(p.domain), vals_shown,
@@ -343,7 +346,7 @@ class Explainer:
         out = []
         for b, v in picks:
             t = self.types.get(b.domain.id)
-            elem = getattr(t, "elem", None)
+            elem = t.elem if isinstance(t, _WITH_ELEM) else None
             out.append((b.name, show(v, elem) if elem is not None else repr(v)))
         return tuple(out)
 
@@ -394,7 +397,7 @@ class Explainer:
                 if (n.op == "and" and left) or (n.op == "or" and not left) or (n.op == "implies" and left):
                     visit(n.right)
                 return
-            for ch in _children(n):
+            for ch in children(n):
                 visit(ch)
 
         visit(c)
@@ -553,8 +556,6 @@ def _conjuncts(e: ir.Node) -> list:
     return [e]
 
 
-_children = children
-_walk = walk
 
 
 __all__ = ["Explainer", "Outcome", "Failure", "VarDiff", "CandidateSummary", "Located", "Expansion"]
