@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the generated traces under traces/ (traces/README.md says what each is).
-# Deterministic: the same code gives the same files byte for byte (tests/test_traces.py
+# Deterministic: the same code gives the same files byte for byte (tests/specs/test_traces.py
 # regenerates them into a temporary directory and compares). Usage: make traces, or
 #   bash scripts/make-traces.sh [OUT_DIR]        (default: traces/)
 set -euo pipefail

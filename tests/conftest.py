@@ -1,6 +1,3 @@
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-SPECS = ROOT / "specs"
+"""Fixtures shared by every test directory (none yet). Plain helpers and constants live
+in tests/helpers.py and are imported from there (``from tests.helpers import SPECS``);
+this file is never imported as a module."""

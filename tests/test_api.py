@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from conftest import SPECS
-from handwritten import twophase
+from tests.helpers import SPECS
+from tests.models.handwritten import twophase
 from modelcheck import CheckResult, Options, Verdict, check, load
 from modelcheck.diagnostics import SpecError
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.cli import main
 from modelcheck.cli.common import UsageError, manifest_consts, parse_const_value, parse_consts
 

@@ -7,7 +7,7 @@ import ast
 import subprocess
 import sys
 
-from conftest import ROOT, SPECS
+from tests.helpers import ROOT, SPECS
 
 PKG = ROOT / "modelcheck"
 

@@ -4,7 +4,7 @@
 import html as htmllib
 import re
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.cli import main
 from modelcheck.cli.report import report_label
 

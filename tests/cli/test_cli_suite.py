@@ -4,7 +4,7 @@ command line (strings as `--const`, TOML values as they are)."""
 
 import json
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.cli import main
 from modelcheck.suite import check_run, read_manifest, summary
 
@@ -40,7 +40,7 @@ def test_manifest_constants_of_every_form(tmp_path, capsys):
     runs = json.loads((tmp_path / "rep" / "summary.json").read_text())["runs"]
     assert [r["constants"].split(",")[0:2] for r in runs] == [["RM={a", " b}"], ["RM={a", " b}"],
                                                                 ["RM={rm1", " rm2}"]]
-    # 34 orbits of the 56 reachable states, brute-forced in tests/test_symmetry.py
+    # 34 orbits of the 56 reachable states, brute-forced in tests/search/test_symmetry.py
     assert [r["distinct_states"] for r in runs] == [34, 34, 34]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conform_helpers import ROOT
+from tests.conform.conform_helpers import ROOT
 from modelcheck.cli import main
 
 README = (ROOT / "README.md").read_text()

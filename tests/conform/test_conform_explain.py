@@ -20,7 +20,7 @@ from collections import deque
 
 import pytest
 
-from conform_helpers import SPECS, spec
+from tests.conform.conform_helpers import SPECS, spec
 from modelcheck import ir
 from modelcheck.dsl.explain import Explainer
 from modelcheck.model import ActionAssertionFailed

@@ -7,7 +7,7 @@ from collections import deque
 
 import pytest
 
-from conform_helpers import CRASH, TWOPHASE, encode_walk, spec, write_jsonl
+from tests.conform.conform_helpers import CRASH, TWOPHASE, encode_walk, spec, write_jsonl
 from modelcheck.cli import main
 from modelcheck.conform.events import read_itf, read_jsonl
 from modelcheck.conform.generate import cover_actions, cover_transitions, generate

@@ -30,7 +30,7 @@ import json
 
 import pytest
 
-from harness_twophase import (DURABLE, MAPPING, TXN, Replay, SpecModel, divergence_reasons, generated_traces,
+from tests.conform.harness_twophase import (DURABLE, MAPPING, TXN, Replay, SpecModel, divergence_reasons, generated_traces,
                               replay_itf)
 from modelcheck.cli import main
 from modelcheck.conform.validate import INCORRECT, UNEXPECTED
@@ -126,7 +126,7 @@ def test_a_spec_step_without_an_implementation_step_fails_loudly():
     (begin,) = [(lab, t) for lab, t in spec.model.successors(r.state)]
     r.take(*begin)
     prepare = next((lab, t) for lab, t in spec.model.successors(r.state) if spec.show(lab) == "RMPrepare(rm=rm1)")
-    from harness_twophase import HarnessFailure
+    from tests.conform.harness_twophase import HarnessFailure
     with pytest.raises(HarnessFailure) as e:
         r.take(*prepare)
     f = e.value.failure

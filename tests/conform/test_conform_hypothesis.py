@@ -35,7 +35,7 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from harness_twophase import HarnessFailure, state_machine
+from tests.conform.harness_twophase import HarnessFailure, state_machine
 from reference.twophase import Bugs
 
 # the explain phase (which parts of a failing example matter) re-runs the example many

@@ -31,7 +31,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conform_helpers import CRASH, TWOPHASE, encode_walk, spec, write_jsonl
+from tests.conform.conform_helpers import CRASH, TWOPHASE, encode_walk, spec, write_jsonl
 from modelcheck.conform.events import read_jsonl
 from modelcheck.conform.validate import INCORRECT, UNEXPECTED, Validator
 from modelcheck.types import EnumT, FunT, IntT

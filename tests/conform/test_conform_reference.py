@@ -15,7 +15,7 @@ import random
 
 import pytest
 
-from conform_helpers import SPECS, spec, write_jsonl
+from tests.conform.conform_helpers import SPECS, spec, write_jsonl
 from modelcheck.conform.events import read_jsonl
 from modelcheck.conform.validate import INCORRECT, UNEXPECTED, validate_behaviours
 

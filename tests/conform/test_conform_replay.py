@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from conform_helpers import CRASH, SPECS, TWOPHASE
+from tests.conform.conform_helpers import CRASH, SPECS, TWOPHASE
 from modelcheck.cli import build_parser, main
 
 SEEDED = [

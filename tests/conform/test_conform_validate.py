@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conform_helpers import CRASH, ROOT, TWOPHASE, spec, write_jsonl
+from tests.conform.conform_helpers import CRASH, ROOT, TWOPHASE, spec, write_jsonl
 from modelcheck.cli import main
 from modelcheck.conform.events import TraceError, itf_behaviours, read_itf, read_jsonl
 from modelcheck.conform.validate import INCORRECT, MISSING, UNEXPECTED, Validator, validate_behaviours

@@ -3,7 +3,7 @@ crashes, restarts (docs/language.md, "Processes and messages")."""
 
 import pytest
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.diagnostics import SpecError
 from modelcheck.search import Options, explore

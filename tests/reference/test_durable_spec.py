@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-import handwritten_durable as hw
+from tests.reference import handwritten_durable as hw
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
 

@@ -34,7 +34,7 @@ import pytest
 
 from reference.twophase import client, cluster
 from reference.twophase.trace import merge_dir
-from spec_check import DURABLE, check_trace
+from tests.reference.spec_check import DURABLE, check_trace
 
 MODELCHECK = os.path.join(os.path.dirname(sys.executable), "modelcheck")   # the venv's command
 

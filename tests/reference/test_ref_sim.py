@@ -17,7 +17,7 @@ from reference.twophase import Bugs, Sim, Step
 from reference.twophase.protocol import transfer_ops
 from reference.twophase.sim import StepError
 from reference.twophase.trace import merge_events
-from spec_check import check_trace
+from tests.reference.spec_check import check_trace
 
 # one transfer touching all three participants: 10 from rm1.a0 to rm2.a0 (4) and rm3.a0 (6)
 T1 = {"rm1": [["a0", -10]], "rm2": [["a0", 4]], "rm3": [["a0", 6]]}
@@ -695,7 +695,7 @@ def test_observed_state_is_a_spec_state_after_every_step():
     (every variable of durable.mc but msgs and crashes) must be one of the spec states
     consistent with the events so far. A crash is traced when the process restarts, so
     the comparison is made whenever every process is up."""
-    from spec_check import _matches, _param_ok, durable_model
+    from tests.reference.spec_check import _matches, _param_ok, durable_model
     model = durable_model()
     rms = ("rm1", "rm2", "rm3")
     compared = 0

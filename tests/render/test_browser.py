@@ -16,7 +16,7 @@ import tempfile
 
 import pytest
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.search import Options, excerpts_for, explore
 from modelcheck.render.html import ReportRun, render_report

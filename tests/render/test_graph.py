@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.cli import main
 from modelcheck.dsl.view import compile_view
@@ -53,7 +53,7 @@ def test_view_merges_states():
     spec = load(TWOPHASE, consts={"RM": 2})
     g = build_graph(spec.model)
     # the graph has exactly the states the explorer counts without symmetry (56 for 2
-    # RMs; the explorer's counts agree with TLC's, 288 for 3 RMs, in tests/test_specs.py)
+    # RMs; the explorer's counts agree with TLC's, 288 for 3 RMs, in tests/specs/test_specs.py)
     assert len(g.states) == explore(spec.model, Options(symmetry=False)).distinct_states == 56
     view = compile_view(spec, "tmState", {"RM": 2})
     d = project(spec.model, g, view, view.show, view_text="tmState")

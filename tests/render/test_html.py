@@ -4,7 +4,7 @@
 import re
 from html.parser import HTMLParser
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.cli import main
 from modelcheck.search import Options, excerpts_for, explore

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.cli import main
 from modelcheck.search import Options, explore

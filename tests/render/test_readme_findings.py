@@ -2,7 +2,7 @@
 
 import shlex
 
-from conftest import ROOT
+from tests.helpers import ROOT
 from modelcheck.cli import main
 
 README = (ROOT / "README.md").read_text()

@@ -3,7 +3,7 @@ restarts, lassos (modelcheck/render/seqchart.py); the SVG parsed as XML."""
 
 import xml.etree.ElementTree as ET
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.search import Options, explore
 from modelcheck.render.seqchart import chart_steps, render_seqchart

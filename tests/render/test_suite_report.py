@@ -4,7 +4,7 @@ specs)."""
 
 import re
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck.cli import main
 
 

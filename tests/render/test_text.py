@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, SPECS
+from tests.helpers import ROOT, SPECS
 from modelcheck.api import load
 from modelcheck.search import Options, explore
 from modelcheck.render.colour import Painter, use_colour

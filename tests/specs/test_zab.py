@@ -16,10 +16,10 @@ Where the figures come from (none is output copied from the code under test alon
 import dataclasses
 import itertools
 
-import handwritten_zab
+from tests.models import handwritten_zab
 import pytest
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck import Verdict, check, load
 from modelcheck.search import Options, explore
 from modelcheck.result import StopReason

@@ -1,4 +1,4 @@
-"""The hand-written Zab model (tests/handwritten_zab.py): a few facts argued by hand, and
+"""The hand-written Zab model (tests/models/handwritten_zab.py): a few facts argued by hand, and
 the figures of the smallest configurations, pinned for the port of Zab.tla to compare.
 
 Bounds are given as (n, MaxTimeoutFailures, MaxTransactionNum, MaxEpoch, MaxRestarts).
@@ -6,7 +6,7 @@ Bounds are given as (n, MaxTimeoutFailures, MaxTransactionNum, MaxEpoch, MaxRest
 
 import pytest
 
-from handwritten_zab import (
+from tests.models.handwritten_zab import (
     DISCOVERY, ELECTION, LC0, LEADING, LOOKING, NULL, RECORDER,
     determine_initial_history, update_acksid, zab, zxid_to_index,
 )

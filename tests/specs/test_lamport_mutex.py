@@ -24,7 +24,7 @@ from collections import deque
 
 import pytest
 
-from conftest import SPECS
+from tests.helpers import SPECS
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
 

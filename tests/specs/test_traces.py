@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 TRACES = ROOT / "traces"
 DURABLE = ROOT / "specs" / "twophase" / "durable.mc"
 

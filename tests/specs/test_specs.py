@@ -4,7 +4,7 @@ Where the figures come from (none of them is output copied from the code under t
 - TwoPhase, RM = 3: 288 distinct states, depth 11 (TLC, TwoPhase.tla in the TLA+
   Examples); RM = 6: 50816 (same source).
 - TwoPhase, other sizes: equal to ``handwritten.twophase(n)``, an independent Python
-  transcription of TwoPhase.tla (its counts are pinned in test_explore.py).
+  transcription of TwoPhase.tla (its counts are pinned in tests/search/test_explore.py).
 - With symmetry: the number of orbits of the reachable states under every permutation
   of RM, counted here by brute force with a permutation written for this test.
 - TCommit, RM = 3: 34 states = 27 states with no RM committed ({working, prepared,
@@ -16,8 +16,8 @@ import itertools
 
 import pytest
 
-from conftest import SPECS
-from handwritten import twophase
+from tests.helpers import SPECS
+from tests.models.handwritten import twophase
 from modelcheck import Options, Verdict, check, load
 from modelcheck.search import explore
 from modelcheck.result import StopReason

@@ -2,7 +2,7 @@
 
 Written from the protocol descriptions, not from the compiled specs: states are plain
 Python tuples, the search is a brute-force breadth-first search, and nothing of
-``modelcheck`` is imported. They give the figures tests/test_lamport_clocks.py pins:
+``modelcheck`` is imported. They give the figures tests/specs/test_lamport_clocks.py pins:
 distinct states and depth (states on the longest shortest path, the initial state
 counted, as TLC counts), and for each property the length of the shortest trace to a
 state violating it (the initial state counted).

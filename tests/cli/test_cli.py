@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SPECS
+from tests.helpers import ROOT, SPECS
 from modelcheck.cli import main
 
 TWOPHASE = str(SPECS / "twophase" / "twophase.mc")

@@ -16,8 +16,8 @@ Where the figures come from (none of them is output copied from the code under t
 
 import pytest
 
-from conftest import SPECS
-from handwritten_lamport import clocks, tob
+from tests.helpers import SPECS
+from tests.models.handwritten_lamport import clocks, tob
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 from collections import deque
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -39,8 +38,7 @@ from modelcheck.types import (
     domain_values,
 )
 from modelcheck.values import FMap, vkey
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 
 # -- reference permutation and brute-force orbits ---------------------------------------

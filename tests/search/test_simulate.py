@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, SPECS
-from handwritten import counter, twophase
+from tests.helpers import ROOT, SPECS
+from tests.models.handwritten import counter, twophase
 from modelcheck import Options, Verdict, check, load
 from modelcheck.cli import main
 from modelcheck.search import explore, step_violated
@@ -182,7 +182,7 @@ def test_continue_reports_every_property_each_shrunk():
 # ------------------------------------------------------------------ shrinking reaches the minimum
 
 def test_shrinking_reaches_the_minimum_for_commit_on_any():
-    # BugCommitOnAny breaks Validity with 5 states (test_specs.py): RMPrepare(a),
+    # BugCommitOnAny breaks Validity with 5 states (tests/specs/test_specs.py): RMPrepare(a),
     # TMRcvPrepared(a), TMCommit, RMRcvCommitMsg(b). Every trace violating Validity
     # contains such a chain, and any other step can be dropped on its own: another
     # RM's receipt (commit needs one), then its prepare; an RMChooseToAbort (an aborted

@@ -1,0 +1,1 @@
+"""Tests of modelcheck/conform/: trace validation, replay, generation, explanation, the twophase harness."""

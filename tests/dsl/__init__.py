@@ -1,0 +1,1 @@
+"""Tests of modelcheck/dsl/: parser, static checker, semantics; golden diagnostics under golden/."""

@@ -1,0 +1,1 @@
+"""Hand-written Python models (independent transcriptions of the specs) and their tests."""

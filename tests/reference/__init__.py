@@ -1,0 +1,1 @@
+"""Tests of reference/twophase/: the reference implementation and its durable spec."""

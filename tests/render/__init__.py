@@ -1,0 +1,1 @@
+"""Tests of modelcheck/render/: text, DOT/SVG, HTML, sequence charts, ITF output, a real browser."""

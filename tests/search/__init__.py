@@ -1,0 +1,1 @@
+"""Tests of modelcheck/search/: the explorer (bfs, dfs), simulation, liveness, symmetry."""
