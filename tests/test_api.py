@@ -4,12 +4,10 @@ import dataclasses
 
 import pytest
 
-from tests.helpers import SPECS
-from tests.models.handwritten import twophase
 from modelcheck import CheckResult, Options, Verdict, check, load
 from modelcheck.diagnostics import SpecError
-
-TWOPHASE = SPECS / "twophase" / "twophase.mc"
+from tests.helpers import TWOPHASE
+from tests.models.handwritten import twophase
 
 
 def test_load_bind_check():

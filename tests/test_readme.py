@@ -2,8 +2,8 @@
 
 import re
 
-from tests.helpers import ROOT
 from modelcheck.cli import main
+from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text()
 

@@ -6,16 +6,8 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT, SPECS
 from modelcheck.cli import main
-
-TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers import ROOT, TWOPHASE, run
 
 
 def write(tmp_path, text, name="spec.mc"):

@@ -3,11 +3,9 @@
 
 import pytest
 
-from tests.helpers import SPECS
 from modelcheck.cli import main
 from modelcheck.cli.common import UsageError, manifest_consts, parse_const_value, parse_consts
-
-TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
+from tests.helpers import TWOPHASE
 
 
 @pytest.mark.parametrize("item, expected", [

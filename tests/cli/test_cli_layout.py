@@ -7,7 +7,7 @@ import ast
 import subprocess
 import sys
 
-from tests.helpers import ROOT, SPECS
+from tests.helpers import ROOT, TWOPHASE
 
 PKG = ROOT / "modelcheck"
 
@@ -83,7 +83,7 @@ def test_module_entry_point_reports_usage_errors_of_every_subcommand(tmp_path):
     """`python -m modelcheck.cli` used to run the command line as `__main__` while
     `graph` and `report` raised `modelcheck.cli.UsageError`, another class: a traceback
     and exit 1 instead of the message and exit 2."""
-    spec = str(SPECS / "twophase" / "twophase.mc")
+    spec = TWOPHASE
     (tmp_path / "twophase-report.html").write_text("mine")
     for argv, message in ((["graph", spec, "--max-nodes", "0"], "--max-nodes and --max-states must be at least 1"),
                           (["report", spec], "twophase-report.html exists; use --force to overwrite it, or -o FILE")):

@@ -4,11 +4,9 @@
 import html as htmllib
 import re
 
-from tests.helpers import SPECS
 from modelcheck.cli import main
 from modelcheck.cli.report import report_label
-
-TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
+from tests.helpers import TWOPHASE
 
 
 def _run_labels(path):

@@ -4,16 +4,14 @@ command line (strings as `--const`, TOML values as they are)."""
 
 import json
 
-from tests.helpers import SPECS
 from modelcheck.cli import main
 from modelcheck.suite import check_run, read_manifest, summary
-
-TP = (SPECS / "twophase" / "twophase.mc").as_posix()
+from tests.helpers import TWOPHASE
 
 
 def test_check_run_returns_data_and_prints_nothing(tmp_path, capsys):
     manifest = tmp_path / "suite.toml"
-    manifest.write_text(f'[[run]]\nspec = "{TP}"\nconsts = {{ RM = 2, BugCommitOnAny = true }}\n'
+    manifest.write_text(f'[[run]]\nspec = "{TWOPHASE}"\nconsts = {{ RM = 2, BugCommitOnAny = true }}\n'
                         f'expect = "violated"\n[[run]]\nspec = "nowhere.mc"\n')
     runs = read_manifest(manifest)
     first = check_run(runs[0], {"RM": 2, "BugCommitOnAny": True})
@@ -31,9 +29,9 @@ def test_check_run_returns_data_and_prints_nothing(tmp_path, capsys):
 
 def test_manifest_constants_of_every_form(tmp_path, capsys):
     manifest = tmp_path / "suite.toml"
-    manifest.write_text(f'[[run]]\nspec = "{TP}"\nconsts = {{ RM = ["a", "b"] }}\ntemporal = false\n'
-                        f'[[run]]\nspec = "{TP}"\nconsts = {{ RM = "{{a,b}}" }}\ntemporal = false\n'
-                        f'[[run]]\nspec = "{TP}"\nconsts = {{ RM = 2 }}\ntemporal = false\n')
+    manifest.write_text(f'[[run]]\nspec = "{TWOPHASE}"\nconsts = {{ RM = ["a", "b"] }}\ntemporal = false\n'
+                        f'[[run]]\nspec = "{TWOPHASE}"\nconsts = {{ RM = "{{a,b}}" }}\ntemporal = false\n'
+                        f'[[run]]\nspec = "{TWOPHASE}"\nconsts = {{ RM = 2 }}\ntemporal = false\n')
     assert main(["suite", str(manifest), "--report", str(tmp_path / "rep")]) == 0
     out, err = capsys.readouterr()
     assert err == "" and "all 3 runs gave the expected verdict" in out
@@ -46,7 +44,7 @@ def test_manifest_constants_of_every_form(tmp_path, capsys):
 
 def test_manifest_constant_that_is_no_value_is_a_manifest_error(tmp_path, capsys):
     manifest = tmp_path / "suite.toml"
-    manifest.write_text(f'[[run]]\nspec = "{TP}"\n[[run]]\nspec = "{TP}"\nconsts = {{ RM = "two" }}\n')
+    manifest.write_text(f'[[run]]\nspec = "{TWOPHASE}"\n[[run]]\nspec = "{TWOPHASE}"\nconsts = {{ RM = "two" }}\n')
     assert main(["suite", str(manifest), "--report", str(tmp_path / "rep")]) == 2
     out, err = capsys.readouterr()
     assert out == ""

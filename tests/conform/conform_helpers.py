@@ -1,4 +1,4 @@
-"""Shared helpers for the conformance tests: spec loading, random walks, and encoding
+"""Shared helpers for the conformance tests: random walks, and encoding
 a behaviour of the spec as an implementation trace (JSON lines), the way the
 reference implementation logs it."""
 
@@ -6,21 +6,9 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
-from modelcheck.api import load
 from modelcheck.itf import encode
 from modelcheck.types import FunT, ModelT, domain_values
-
-ROOT = Path(__file__).resolve().parents[2]
-SPECS = ROOT / "specs"
-TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
-CRASH = str(SPECS / "twophase" / "crash.mc")
-
-
-def spec(path=TWOPHASE, **kw):
-    return load(path, **kw)
-
 
 def walk(model, n: int, seed: int):
     """A random walk of at most ``n`` steps: (states, labels)."""

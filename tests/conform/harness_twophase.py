@@ -60,16 +60,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modelcheck.api import load
 from modelcheck.conform import validate_trace
 from modelcheck.dsl.explain import Explainer
 from modelcheck.itf import decode
 from modelcheck.types import FunT, ModelT, SetT
 from reference.twophase import Bugs, Sim
 from reference.twophase.trace import merge_events
+from tests.helpers import DURABLE, load_spec
 
-ROOT = Path(__file__).resolve().parents[2]
-DURABLE = str(ROOT / "specs" / "twophase" / "durable.mc")
 TXN = "t1"
 
 #: spec action -> the scheduler step that performs it (the harness's contract, docs/conformance.md)
@@ -217,7 +215,7 @@ class SpecModel:
     def _init(self, config, consts):
         self.config = config
         self.consts = dict(consts)
-        self.spec = load(DURABLE, config=config, consts=dict(consts) or None)
+        self.spec = load_spec(DURABLE, config, **consts)
         self.model = self.spec.model
         m = self.model
         self.var_index = {n: i for i, n in enumerate(m.variables)}
@@ -225,7 +223,7 @@ class SpecModel:
         rm_set = tuple(self.rms)
         # implementation traces are validated as a user validates them: `--config validate`
         # (crashes unbounded, heuristic decisions allowed), RM bound to the same RMs
-        self.validation_model = load(DURABLE, config="validate", consts={"RM": rm_set}).model
+        self.validation_model = load_spec(DURABLE, config="validate", RM=rm_set).model
         self.explainer = Explainer(m)
         self.action_index = {a.name: i for i, a in enumerate(m.checked.actions)}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from tests.conform.conform_helpers import ROOT
 from modelcheck.cli import main
+from tests.helpers import ROOT, TWOPHASE
 
 README = (ROOT / "README.md").read_text()
 DOC = (ROOT / "docs" / "conformance.md").read_text()
@@ -40,11 +40,11 @@ def test_readme_validate_example(capsys, monkeypatch):
 
 def test_readme_replay_example(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    main(["check", str(ROOT / "specs/twophase/twophase.mc"), "--const", "BugCommitOnAny=true", "--json"])
+    main(["check", TWOPHASE, "--const", "BugCommitOnAny=true", "--json"])
     (tmp_path / "cx.json").write_text(capsys.readouterr().out)
     cmd = "$ modelcheck replay specs/twophase/twophase.mc cx.json --const BugCommitOnAny=true\n"
     shown = next(b for b in fenced(README) if b.startswith(cmd))
-    assert main(["replay", str(ROOT / "specs/twophase/twophase.mc"), "cx.json", "--const", "BugCommitOnAny=true"]) == 0
+    assert main(["replay", TWOPHASE, "cx.json", "--const", "BugCommitOnAny=true"]) == 0
     out = capsys.readouterr().out.splitlines()
     pos = 0
     for line in shown[len(cmd):].splitlines():
@@ -58,7 +58,7 @@ def test_readme_trace_lines_are_valid_events(tmp_path, capsys):
     f = tmp_path / "t.jsonl"
     f.write_text(block)
     assert all(json.loads(line) for line in block.splitlines())
-    assert main(["trace", "validate", str(ROOT / "specs/twophase/twophase.mc"), str(f), "--const", "RM=3"]) == 0
+    assert main(["trace", "validate", TWOPHASE, str(f), "--const", "RM=3"]) == 0
 
 
 def test_doc_report_examples_are_what_the_validator_prints(capsys, monkeypatch):

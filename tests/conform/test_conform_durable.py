@@ -33,14 +33,14 @@ from modelcheck.conform.validate import INCORRECT, MISSING
 from reference.twophase import Sim
 from reference.twophase.protocol import Deliver, Msg, transfer_ops
 from reference.twophase.trace import merge_events
+from tests.helpers import DURABLE, load_spec
 
-DURABLE = Path(__file__).resolve().parents[2] / "specs" / "twophase" / "durable.mc"
 T1 = {"rm1": [["a0", -10]], "rm2": [["a0", 4]], "rm3": [["a0", 6]]}
 
 
 @pytest.fixture(scope="module")
 def model():
-    return load(DURABLE, config="validate").model
+    return load_spec(DURABLE, config="validate").model
 
 
 def write(path: Path, events) -> Path:
@@ -93,7 +93,7 @@ def test_those_observations_are_the_same_in_every_spec_state():
     spec (config small) where the action is enabled, its step gives those values, so the
     observation fits every transaction the event joins. tmState after TMRecover, for
     instance, is not one of them: it depends on the transaction's log."""
-    spec = load(DURABLE, config="small").model
+    spec = load_spec(DURABLE, config="small").model
     idx = {n: i for i, n in enumerate(spec.variables)}
     seen, todo = set(spec.initial_states()), list(spec.initial_states())
     after: dict[str, set] = {a: set() for a in PROCESS_LEVEL}
@@ -245,7 +245,7 @@ def test_complete_run_after_an_inquiry_validates(model, tmp_path):
     assert s.outcomes()["t1"] == dict.fromkeys(("rm1", "rm2", "rm3"), "aborted")
     f = write(tmp_path / "run.jsonl", merged(s))
     assert validate_trace(model, f, complete=True).verdict == "explained"
-    text = DURABLE.read_text()
+    text = Path(DURABLE).read_text()
     old = text.replace("if rmUp[r] and not decided(rmState[r]) then msgs union {m} else msgs",
                        "if rmUp[r] then msgs union {m} else msgs")
     assert old != text
@@ -285,7 +285,7 @@ def test_complete_reports_an_in_doubt_participant_still_owed_the_outcome(model, 
     assert d.obligations == (tuple(f"RMAskOutcome(rm={r}) (weak RMAskOutcome(*))" for r in ("rm1", "rm2", "rm3")),)
     assert d.pending == (("Termination [termination]",),)
     # the command line says the same to a user
-    assert main(["trace", "validate", str(DURABLE), str(f), "--config", "validate", "--complete"]) == 1
+    assert main(["trace", "validate", DURABLE, str(f), "--config", "validate", "--complete"]) == 1
     out = capsys.readouterr().out
     assert "DIVERGENCE at the end: missing-action" in out
     assert "      enabled: RMAskOutcome(rm=rm1) (weak RMAskOutcome(*))\n" in out

@@ -16,14 +16,13 @@ so a report never blames a guard that holds.
 
 from __future__ import annotations
 
-from collections import deque
 
 import pytest
 
-from tests.conform.conform_helpers import SPECS, spec
 from modelcheck import ir
 from modelcheck.dsl.explain import Explainer
 from modelcheck.model import ActionAssertionFailed
+from tests.helpers import MUTEX, SPECS, ZAB, load_spec, reachable
 
 CASES = [
     ("twophase/twophase.mc", {}, None, 288),  # TLC's count for RM = 3
@@ -33,28 +32,6 @@ CASES = [
     ("lamport/mutex.mc", {}, "small", None),
     ("lamport/tob.mc", {}, "n2", None),
 ]
-
-
-def reachable(model):
-    """Breadth-first, with the state constraints applied as the explorer applies them."""
-    cons = model.constraints
-    seen = {}
-    q = deque()
-    for s in model.initial_states():
-        if s not in seen and all(c.check(s) for c in cons):
-            seen[s] = None
-            q.append(s)
-    while q:
-        s = q.popleft()
-        try:
-            succ = model.successors(s)
-        except ActionAssertionFailed:
-            continue
-        for _, t in succ:
-            if t not in seen and all(c.check(t) for c in cons):
-                seen[t] = None
-                q.append(t)
-    return list(seen)
 
 
 def agree_on_every_state(model, expected_states=None):
@@ -111,21 +88,21 @@ def agree_on_every_state(model, expected_states=None):
 
 @pytest.mark.parametrize("path,consts,config,count", CASES, ids=[f"{c[0]}:{c[2] or ''}{sorted(c[1])}" for c in CASES])
 def test_explainer_agrees_with_compiled_successors(path, consts, config, count):
-    sp = spec(str(SPECS / path), consts=consts or None, config=config)
+    sp = load_spec(SPECS / path, config, **consts)
     assert agree_on_every_state(sp.model, count) > 0
 
 
 @pytest.mark.slow
 def test_explainer_agrees_on_zab():
-    """ZAB: picks, either, asserts, nested ifs; 1451 states (tests/test_zab.py pins it)."""
-    sp = spec(str(SPECS / "zab" / "zab.mc"), config="small")
+    """ZAB: picks, either, asserts, nested ifs; 1451 states (tests/specs/test_zab.py pins it)."""
+    sp = load_spec(ZAB, config="small")
     assert agree_on_every_state(sp.model, 1451) > 0
 
 
 def test_blamed_conjunct_is_false_in_that_state():
     """Every ``require`` failure names a conjunct that the compiled expression finds
     false with the same bindings (params and picks)."""
-    sp = spec(str(SPECS / "lamport" / "mutex.mc"), config="small")
+    sp = load_spec(MUTEX, config="small")
     model = sp.model
     ex = Explainer(model)
     nodes = {}

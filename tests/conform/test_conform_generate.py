@@ -7,12 +7,13 @@ from collections import deque
 
 import pytest
 
-from tests.conform.conform_helpers import CRASH, TWOPHASE, encode_walk, spec, write_jsonl
 from modelcheck.cli import main
 from modelcheck.conform.events import read_itf, read_jsonl
 from modelcheck.conform.generate import cover_actions, cover_transitions, generate
 from modelcheck.conform.replay import replay_file
 from modelcheck.conform.validate import validate_behaviours
+from tests.conform.conform_helpers import encode_walk, write_jsonl
+from tests.helpers import CRASH, TWOPHASE, load_spec
 
 
 def gen(tmp_path, path, *args, out="out"):
@@ -33,7 +34,7 @@ def test_cover_actions_twophase(tmp_path, capsys):
     m = manifest(tmp_path)
     (cov,) = m["coverage"]
     assert (cov["covered"], cov["total"], cov["missing"], cov["exhaustive"]) == (17, 17, [], True)
-    sp = spec(TWOPHASE)
+    sp = load_spec(TWOPHASE)
     taken = set()
     for t in m["traces"]:
         (r,) = replay_file(sp.model, str(tmp_path / "out" / t["file"]))
@@ -63,7 +64,7 @@ def test_depth_bound_reports_what_it_could_not_reach():
     """TMCommit needs 3 RMPrepare and 3 TMRcvPrepared first: 8 states with it. With at
     most 5 states per trace it (and every RMRcvCommitMsg) stays uncovered, and the
     exploration is not exhaustive."""
-    sp = spec(TWOPHASE)
+    sp = load_spec(TWOPHASE)
     traces, cov = cover_actions(sp.model, depth=5)
     assert not cov.exhaustive
     assert {"TMCommit", "RMRcvCommitMsg(rm=r1)", "RMRcvCommitMsg(rm=r2)", "RMRcvCommitMsg(rm=r3)"} <= set(cov.missing)
@@ -90,7 +91,7 @@ def edges_of(model):
 
 @pytest.mark.parametrize("path,config", [(TWOPHASE, None), (CRASH, "recovery")])
 def test_cover_transitions_takes_every_edge(path, config):
-    sp = spec(path, config=config)
+    sp = load_spec(path, config)
     expected = edges_of(sp.model)
     traces, cov = cover_transitions(sp.model, depth=50)
     taken = set()
@@ -136,7 +137,7 @@ def test_never_overwrites_without_force(tmp_path, capsys):
 def test_generated_traces_validate(tmp_path):
     """Generated traces are explained by `trace validate`: as ITF, and as implementation
     traces (each step logged by its process, owning what it logs)."""
-    sp = spec(CRASH, config="recovery")
+    sp = load_spec(CRASH, config="recovery")
     g = generate(sp.model, "actions", 3, 30, 1)
     from modelcheck.conform.generate import write
 

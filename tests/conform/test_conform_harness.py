@@ -30,12 +30,12 @@ import json
 
 import pytest
 
-from tests.conform.harness_twophase import (DURABLE, MAPPING, TXN, Replay, SpecModel, divergence_reasons, generated_traces,
-                              replay_itf)
 from modelcheck.cli import main
 from modelcheck.conform.validate import INCORRECT, UNEXPECTED
 from reference.twophase import Bugs
 from reference.twophase.trace import merge_events
+from tests.conform.harness_twophase import (DURABLE, MAPPING, TXN, Replay, SpecModel, divergence_reasons,
+                                            generated_traces, replay_itf)
 
 
 def generate(out, *args) -> str:

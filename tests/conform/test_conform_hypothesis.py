@@ -35,8 +35,8 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from tests.conform.harness_twophase import HarnessFailure, state_machine
 from reference.twophase import Bugs
+from tests.conform.harness_twophase import HarnessFailure, state_machine
 
 # the explain phase (which parts of a failing example matter) re-runs the example many
 # times and is not what these tests are about: off

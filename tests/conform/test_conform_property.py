@@ -31,14 +31,15 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conform.conform_helpers import CRASH, TWOPHASE, encode_walk, spec, write_jsonl
 from modelcheck.conform.events import read_jsonl
 from modelcheck.conform.validate import INCORRECT, UNEXPECTED, Validator
 from modelcheck.types import EnumT, FunT, IntT
+from tests.conform.conform_helpers import encode_walk, write_jsonl
+from tests.helpers import CRASH, TWOPHASE, load_spec
 
 MODELS = {
-    "twophase": spec(TWOPHASE).model,
-    "crash": spec(CRASH, config="recovery", consts={"MaxCrashes": 2}).model,
+    "twophase": load_spec(TWOPHASE).model,
+    "crash": load_spec(CRASH, config="recovery", MaxCrashes=2).model,
 }
 OBSERVE = ("full", "owner", "rmState", "none")
 

@@ -15,19 +15,17 @@ import random
 
 import pytest
 
-from tests.conform.conform_helpers import SPECS, spec, write_jsonl
 from modelcheck.conform.events import read_jsonl
 from modelcheck.conform.validate import INCORRECT, UNEXPECTED, validate_behaviours
+from tests.conform.conform_helpers import write_jsonl
+from tests.helpers import DURABLE, load_spec
 
 sim_mod = pytest.importorskip("reference.twophase.sim")
 protocol = pytest.importorskip("reference.twophase.protocol")
 
-DURABLE = str(SPECS / "twophase" / "durable.mc")
-
-
 @pytest.fixture(scope="module")
 def model():
-    return spec(DURABLE, config="validate").model
+    return load_spec(DURABLE, config="validate").model
 
 
 def run_sim(bug: str | None, seed: int):

@@ -11,12 +11,12 @@ import json
 
 import pytest
 
-from tests.conform.conform_helpers import CRASH, ROOT, TWOPHASE, spec, write_jsonl
 from modelcheck.cli import main
 from modelcheck.conform.events import TraceError, itf_behaviours, read_itf, read_jsonl
 from modelcheck.conform.validate import INCORRECT, MISSING, UNEXPECTED, Validator, validate_behaviours
+from tests.conform.conform_helpers import write_jsonl
+from tests.helpers import CRASH, TRACES, TWOPHASE, load_spec
 
-TRACES = ROOT / "traces"
 RM3 = {"RM": 3}
 
 
@@ -190,7 +190,7 @@ def test_trace_logging_only_rmstate_validates(tmp_path):
     named with their parameters, the initial state is unique and every TwoPhase action
     is a function of the state and its parameters, so the candidate set is exactly one
     state after every event: the unobserved variables are determined by the actions."""
-    sp = spec(TWOPHASE, consts=RM3)
+    sp = load_spec(TWOPHASE, **RM3)
     lines = [json.loads(x) for x in (TRACES / "tp_commit.jsonl").read_text().splitlines()]
     for e in lines:
         e["state"] = {k: v for k, v in e["state"].items() if k == "rmState"}
@@ -206,7 +206,7 @@ def test_unknown_parameters_are_resolved_by_search(tmp_path):
     from any of the three (3 states: tmPrepared = {rmX}); the second gives every set of
     one or two (3 + 3 = 6); the third every non-empty subset (7); TMCommit requires
     tmPrepared == RM, which leaves 1. Sizes: 1 (initial), 1, 1, 1, 3, 6, 7, 1."""
-    sp = spec(TWOPHASE, consts=RM3)
+    sp = load_spec(TWOPHASE, **RM3)
     lines = [json.loads(x) for x in (TRACES / "tp_commit.jsonl").read_text().splitlines()][:7]
     for e in lines:
         if e["action"] == "TMRcvPrepared":
@@ -224,7 +224,7 @@ def test_divergence_summary_of_several_candidates(tmp_path):
     """Two anonymous TMRcvPrepared after rm1 and rm2 prepared, then TMCommit: 3 states
     fit before TMCommit (tmPrepared = {rm1}, {rm2}, {rm1, rm2}); none has every RM
     prepared, and the summary shows where they agree and differ."""
-    sp = spec(TWOPHASE, consts=RM3)
+    sp = load_spec(TWOPHASE, **RM3)
     lines = [json.loads(x) for x in (TRACES / "tp_commit.jsonl").read_text().splitlines()]
     evs = [lines[0], lines[1], dict(lines[3], params={}, state={}), dict(lines[4], params={}, state={}), lines[6]]
     (b,) = _behaviour(sp.model, evs, tmp_path)
@@ -243,7 +243,7 @@ def test_itf_without_actions_is_searched(tmp_path):
     step into states[1] (rm1 prepared) is RMPrepare(rm1) only; states[2] repeats the
     rmState, which three steps explain: stuttering, TMRcvPrepared(rm1) and TMAbort (no
     RM action leaves rmState unchanged there). So 1, 1, 3 states."""
-    sp = spec(TWOPHASE, consts=RM3)
+    sp = load_spec(TWOPHASE, **RM3)
 
     def st(a):
         return {"rmState": {"#map": [["rm1", a], ["rm2", "working"], ["rm3", "working"]]}}
@@ -274,7 +274,7 @@ def test_itf_counterexample_validates(tmp_path, capsys):
 
 
 def test_itf_initial_state_divergence(tmp_path):
-    sp = spec(TWOPHASE, consts=RM3)
+    sp = load_spec(TWOPHASE, **RM3)
     obj = {"vars": ["tmState"], "states": [{"tmState": "tmCommitted"}]}
     (b,) = itf_behaviours(obj, sp.model)
     r = Validator(sp.model).validate(b)
@@ -346,7 +346,7 @@ def test_missing_trace_and_not_itf(tmp_path, capsys):
 
 
 def test_itf_bad_state_is_located(tmp_path, capsys):
-    sp = spec(TWOPHASE, consts=RM3)
+    sp = load_spec(TWOPHASE, **RM3)
     obj = {"vars": ["rmState", "tmStat"], "states": [{"#meta": {"index": 0}, "tmStat": "init"}]}
     f = tmp_path / "t.itf.json"
     f.write_text(json.dumps(obj, indent=2))
@@ -361,7 +361,7 @@ def test_itf_bad_state_is_located(tmp_path, capsys):
 def test_python_api():
     from modelcheck.conform import validate_trace
 
-    model = spec(TWOPHASE, consts=RM3).model
+    model = load_spec(TWOPHASE, **RM3).model
     r = validate_trace(model, TRACES / "tp_commit.jsonl")
     assert (r.verdict, r.exit_code, r.events, r.format) == ("explained", 0, 10, "jsonl")
     r = validate_trace(model, TRACES / "tp_incomplete.jsonl", complete=True)
@@ -386,7 +386,7 @@ def test_too_many_candidates_is_undetermined(tmp_path, capsys):
 
 def test_quint_option_encoded_picks(tmp_path):
     """Quint writes nondetPicks as options; `None` means the parameter was not picked."""
-    sp = spec(TWOPHASE, consts=RM3)
+    sp = load_spec(TWOPHASE, **RM3)
     obj = {"vars": ["rmState"], "states": [
         {"mbt::actionTaken": "init", "mbt::nondetPicks": {}},
         {"mbt::actionTaken": "RMPrepare", "mbt::nondetPicks": {"rm": {"tag": "Some", "value": "rm2"}},

@@ -16,6 +16,7 @@ from modelcheck.dsl.check import check
 from modelcheck.dsl.checked import Checked
 from modelcheck.dsl.parse import parse
 from modelcheck.types import BOOL, INT, BagT, FunT, IntT, MapT, ModelT, SeqT, SetT, TVar
+from tests.helpers import TCOMMIT, TWOPHASE
 
 
 def load_file(path) -> Checked:
@@ -28,10 +29,7 @@ def load_text(text: str, file: str = "<spec>") -> Checked:
 
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 GOLDEN = HERE / "golden"
-TWOPHASE = ROOT / "specs/twophase/twophase.mc"
-TCOMMIT = ROOT / "specs/tcommit/tcommit.mc"
 FEATURES = GOLDEN / "ok_features.mc"
 
 EXPR_TYPES = (ir.Lit, ir.Name, ir.Primed, ir.Unary, ir.Binary, ir.If, ir.Let, ir.Quant, ir.SetLit,
@@ -93,7 +91,7 @@ def ok(extra: str = "", **kw):
 # --------------------------------------------------------------------------- example specs
 
 
-@pytest.mark.parametrize("path", [TWOPHASE, TCOMMIT, FEATURES], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [Path(TWOPHASE), Path(TCOMMIT), FEATURES], ids=lambda p: p.name)
 def test_examples_check_with_complete_side_tables(path):
     c = load_file(path)
     assert c.warnings == ()
@@ -167,7 +165,9 @@ def rc = { u: 1, v: s }.v
 
 
 def test_bounded_ints_and_sequences_are_compatible():
-    check(parse("""module B
+    """A bounded int goes where an int is expected and back (append, ++, comparisons):
+    the spec checks, with the declared types and no warning."""
+    c = check(parse("""module B
 var n: 0..3
 var q: seq[int, 2]
 init { n = 0; q = [] }
@@ -175,6 +175,11 @@ action A { n' = n + 1; q' = append(q, n) }
 action C { n' = 7; q' = [1, 2, 3] ++ q }
 invariant I [typing]: n <= size(elems(q)) or q[1] < n
 """))
+    assert c.variables == (("n", IntT(0, 3)), ("q", SeqT(INT, 2)))
+    assert c.warnings == ()
+    (inv,) = c.properties
+    assert c.types[inv.body.id] == BOOL
+    assert c.types[inv.body.right.left.id] == INT  # q[1]: an element of seq[int, 2]
 
 
 # --------------------------------------------------------------------------- constants
@@ -452,7 +457,7 @@ def test_golden(name):
 
 # --------------------------------------------------------------------------- fuzzing
 
-_TEXT = TWOPHASE.read_text()
+_TEXT = Path(TWOPHASE).read_text()
 _TOKENS = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\d+|==|!=|<=|>=|\.\.|~>|\+\+|\S", _TEXT)
 _INSERTS = sorted(set(_TOKENS)) + ["'", "\"", "/*", "*/", "//", "(", ")", "{", "}", "[", "]",
                                    "...", "#", "$", "\t", "\n", "0", "-", "seq[", "->", "forall"]
@@ -500,6 +505,11 @@ def test_random_token_soup_never_crashes():
     for _ in range(150):
         text = "module M\n" + " ".join(rng.choice(_INSERTS) for _ in range(rng.randint(1, 40)))
         try:
-            check(parse(text))
-        except SpecError:
-            pass
+            c = check(parse(text))
+        except SpecError as e:
+            # a spec error, never another exception: every problem coded, and renderable
+            assert e.diagnostics
+            assert all(re.fullmatch(r"MC\d{3}", d.code) for d in e.diagnostics)
+            e.render()
+        else:
+            assert c.init is not None

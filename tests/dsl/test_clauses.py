@@ -3,10 +3,10 @@ crashes, restarts (docs/language.md, "Processes and messages")."""
 
 import pytest
 
-from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.diagnostics import SpecError
 from modelcheck.search import Options, explore
+from tests.helpers import TWOPHASE, load_spec
 
 BASE = """\
 module C
@@ -80,7 +80,7 @@ action E(p in P) process(p) sends(sent') { sent' = {} }
 def test_annotated_specs_keep_their_state_counts():
     # the clauses change nothing the search sees: TwoPhase still has TLC's 288 states
     # (depth 11) with RM = 3 and no symmetry, and the crash spec still blocks
-    spec = load(str(SPECS / "twophase" / "twophase.mc"))
+    spec = load_spec(TWOPHASE)
     r = explore(spec.model, Options(symmetry=False))
     assert (r.distinct_states, r.depth) == (288, 11)
     lanes = [l.name for l in spec.model.lanes()]

@@ -9,10 +9,9 @@ import pytest
 from modelcheck import ir
 from modelcheck.diagnostics import SpecError
 from modelcheck.dsl.parse import parse
+from tests.helpers import TCOMMIT, TWOPHASE
 
-ROOT = Path(__file__).resolve().parents[2]
-SPECS = [ROOT / "specs/twophase/twophase.mc", ROOT / "specs/tcommit/tcommit.mc",
-         Path(__file__).with_name("golden") / "ok_features.mc"]
+EXAMPLES = [Path(TWOPHASE), Path(TCOMMIT), Path(__file__).with_name("golden") / "ok_features.mc"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -97,7 +96,7 @@ def syntax_error(src: str) -> SpecError:
 # --------------------------------------------------------------------------- example specs
 
 
-@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_examples_parse_with_unique_ids_and_spans(path):
     text = path.read_text()
     m = parse(text, str(path))
@@ -115,7 +114,7 @@ def test_examples_parse_with_unique_ids_and_spans(path):
 
 
 def test_twophase_shape():
-    m = parse((ROOT / "specs/twophase/twophase.mc").read_text())
+    m = parse(Path(TWOPHASE).read_text())
     assert m.name == "TwoPhase"
     kinds = [type(d).__name__ for d in m.decls]
     assert kinds.count("ActionDecl") == 7 and kinds.count("PropertyDecl") == 5

@@ -6,12 +6,12 @@ Bounds are given as (n, MaxTimeoutFailures, MaxTransactionNum, MaxEpoch, MaxRest
 
 import pytest
 
+from modelcheck.search import Options, explore
+from modelcheck.result import StopReason, Verdict
 from tests.models.handwritten_zab import (
     DISCOVERY, ELECTION, LC0, LEADING, LOOKING, NULL, RECORDER,
     determine_initial_history, update_acksid, zab, zxid_to_index,
 )
-from modelcheck.search import Options, explore
-from modelcheck.result import StopReason, Verdict
 
 OPTS = Options(symmetry=False, check_deadlock=False)
 

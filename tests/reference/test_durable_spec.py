@@ -27,6 +27,7 @@ import pytest
 from tests.reference import handwritten_durable as hw
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
+from tests.helpers import reachable
 
 DURABLE = Path(__file__).resolve().parents[2] / "specs" / "twophase" / "durable.mc"
 PROPS = ["Agreement", "Validity", "DurableState", "DecisionLogged", "Integrity", "Termination"]
@@ -34,18 +35,6 @@ PROPS = ["Agreement", "Validity", "DurableState", "DecisionLogged", "Integrity",
 
 def spec(config=None, text=None, **consts):
     return load(DURABLE, consts=consts or None, config=config, text=text)
-
-
-def reachable(model) -> set:
-    seen = set(model.initial_states())
-    todo = list(seen)
-    while todo:
-        s = todo.pop()
-        for _, t in model.successors(s):
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return seen
 
 
 # (RM, MaxCrashes, distinct, generated, depth): equal to the transcription's figures
@@ -67,7 +56,7 @@ def test_counts_agree_with_the_transcription(n, k, distinct, generated, depth):
     r = check(s, symmetry=False, check_temporal=False, check_deadlock=False)
     assert (r.verdict, r.stop_reason) == (Verdict.HOLDS, StopReason.EXHAUSTED)
     assert (r.distinct_states, r.generated_states, r.depth) == (distinct, generated, depth)
-    assert reachable(s.model) == states
+    assert set(reachable(s.model)) == states
     assert all(hw.safety_ok(x) for x in states)
 
 
@@ -114,7 +103,7 @@ def test_default_config_holds():
     # the transcription agrees on the figures and on the state set
     d, g, dep, states, _ = hw.explore(3, 1)
     assert (d, g, dep) == (101302, 524657, 20)
-    assert reachable(spec().model) == states
+    assert set(reachable(spec().model)) == states
 
 
 def test_small_config_holds_with_termination():

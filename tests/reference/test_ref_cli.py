@@ -11,12 +11,11 @@ import sys
 
 from reference.twophase import wal
 from reference.twophase.cli import main
+from tests import helpers
 
 
 def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return helpers.run(capsys, *argv, main=main)
 
 
 def make_log(path, recs=({"t": "init", "balances": {"a0": 1}}, {"t": "no", "txn": "t1", "lc": 2})):

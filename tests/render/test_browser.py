@@ -16,10 +16,9 @@ import tempfile
 
 import pytest
 
-from tests.helpers import SPECS
-from modelcheck.api import load
 from modelcheck.search import Options, excerpts_for, explore
 from modelcheck.render.html import ReportRun, render_report
+from tests.helpers import CRASH, TWOPHASE, load_spec
 
 CHROMIUM = os.environ.get("MODELCHECK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -38,12 +37,12 @@ def need_browser():
 def report_file(tmp_path):
     runs = []
     for path, label, consts, deadlock in [
-        (SPECS / "twophase" / "twophase.mc", "BugCommitOnAny=true", {"BugCommitOnAny": True}, True),
-        (SPECS / "twophase" / "crash.mc", "no-deadlock", {}, False),
+        (TWOPHASE, "BugCommitOnAny=true", {"BugCommitOnAny": True}, True),
+        (CRASH, "no-deadlock", {}, False),
     ]:
-        spec = load(str(path), consts=consts)
+        spec = load_spec(path, **consts)
         result = explore(spec.model, Options(check_deadlock=deadlock))
-        runs.append(ReportRun(spec.name, str(path), label, result, spec.model, spec.describe_consts(),
+        runs.append(ReportRun(spec.name, path, label, result, spec.model, spec.describe_consts(),
                               expect="violated", as_expected=result.verdict.value == "violated",
                               excerpts=excerpts_for(spec.model, result.violations, result.witnesses)))
     out = tmp_path / "report.html"

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SPECS
-from modelcheck.api import load
 from modelcheck.cli import main
 from modelcheck.dsl.view import compile_view
 from modelcheck.search import Options, explore
@@ -15,9 +13,9 @@ from modelcheck.render.graphs import draw_excerpt, draw_full, project
 from modelcheck.search import GraphTooLarge, build_graph, excerpt
 from modelcheck.render.dot import to_dot
 from modelcheck.render.svg import dot_to_svg, inline_svg
+from tests.helpers import TWOPHASE, load_spec
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -50,7 +48,7 @@ def test_golden_dot_of_a_three_state_cycle(tmp_path, capsys):
 
 
 def test_view_merges_states():
-    spec = load(TWOPHASE, consts={"RM": 2})
+    spec = load_spec(TWOPHASE, RM=2)
     g = build_graph(spec.model)
     # the graph has exactly the states the explorer counts without symmetry (56 for 2
     # RMs; the explorer's counts agree with TLC's, 288 for 3 RMs, in tests/specs/test_specs.py)
@@ -102,8 +100,8 @@ def test_refuses_politely_above_the_limit(tmp_path, capsys):
     assert main(["graph", TWOPHASE, "--max-states", "50", "-o", str(tmp_path / "big")]) == 2
     assert "more than 50 reachable states" in capsys.readouterr().err
     with pytest.raises(GraphTooLarge):
-        build_graph(load(TWOPHASE).model, max_states=287)
-    assert len(build_graph(load(TWOPHASE).model, max_states=288).states) == 288
+        build_graph(load_spec(TWOPHASE).model, max_states=287)
+    assert len(build_graph(load_spec(TWOPHASE).model, max_states=288).states) == 288
 
 
 def test_never_overwrites(tmp_path, capsys):
@@ -117,7 +115,7 @@ def test_never_overwrites(tmp_path, capsys):
 
 
 def test_neighbourhood_excerpt():
-    spec = load(TWOPHASE, consts={"BugCommitOnAny": True})
+    spec = load_spec(TWOPHASE, BugCommitOnAny=True)
     (v,) = explore(spec.model, Options()).violations
     d = draw_excerpt(spec.model, excerpt(spec.model, v.trace, per_state=2))
     on_path = [n for n in d.nodes if n.on_path]

@@ -4,13 +4,11 @@
 import re
 from html.parser import HTMLParser
 
-from tests.helpers import SPECS
-from modelcheck.api import load
 from modelcheck.cli import main
 from modelcheck.search import Options, excerpts_for, explore
 from modelcheck.render.html import ReportRun, render_report
+from tests.helpers import CRASH, TCOMMIT, TWOPHASE, load_spec
 
-TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
 
 
 class Collect(HTMLParser):
@@ -33,7 +31,7 @@ def parsed(html):
 
 
 def run_of(path, label="default", deadlock=True, **consts):
-    spec = load(path, consts=consts)
+    spec = load_spec(path, **consts)
     result = explore(spec.model, Options(check_deadlock=deadlock))
     return ReportRun(spec.name, path, label, result, spec.model, spec.describe_consts(),
                      excerpts=excerpts_for(spec.model, result.violations, result.witnesses))
@@ -86,11 +84,11 @@ def test_report_command_refuses_to_overwrite(tmp_path, capsys):
 
 
 def test_a_lasso_and_a_run_that_holds(tmp_path):
-    crash = run_of(str(SPECS / "twophase" / "crash.mc"))  # deadlock first (the blocked state)
-    spec = load(str(SPECS / "twophase" / "crash.mc"))
+    crash = run_of(CRASH)  # deadlock first (the blocked state)
+    spec = load_spec(CRASH)
     lasso = ReportRun(spec.name, "crash.mc", "no-deadlock", explore(spec.model, Options(check_deadlock=False)),
                       spec.model, expect="violated", as_expected=True)
-    ok = run_of(str(SPECS / "tcommit" / "tcommit.mc"), deadlock=False)  # holds
+    ok = run_of(TCOMMIT, deadlock=False)  # holds
     html = render_report([crash, lasso, ok], graphs=False)
     assert "then state 5 repeats forever" in html  # the lasso's stuttering end
     assert "← loop starts here" in html

@@ -5,15 +5,13 @@ import json
 
 import pytest
 
-from tests.helpers import SPECS
 from modelcheck.api import load
 from modelcheck.cli import main
 from modelcheck.search import Options, explore
 from modelcheck.itf import decode
 from modelcheck.itfout import target_paths
+from tests.helpers import CRASH, TWOPHASE, load_spec
 
-TWOPHASE = str(SPECS / "twophase" / "twophase.mc")
-CRASH = str(SPECS / "twophase" / "crash.mc")
 
 
 def states_of(itf, model):
@@ -27,7 +25,7 @@ def test_one_counterexample_round_trips(tmp_path, capsys):
     assert main(["check", TWOPHASE, "--const", "BugCommitOnAny=true", "--itf", str(out)]) == 1
     assert f"ITF trace of Validity written to {out}" in capsys.readouterr().err
     itf = json.loads(out.read_text())
-    spec = load(TWOPHASE, consts={"BugCommitOnAny": True})
+    spec = load_spec(TWOPHASE, BugCommitOnAny=True)
     (v,) = explore(spec.model, Options()).violations
     assert states_of(itf, spec.model) == list(v.trace.states)
     # the action taken and its parameters, as Quint writes them
@@ -47,7 +45,7 @@ def test_several_traces_get_one_file_each(tmp_path, capsys):
     # three properties fail (Validity, Agreement, Integrity): three files, none named cex.itf.json
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["cex.Agreement.itf.json", "cex.Integrity.itf.json", "cex.Validity.itf.json"]
-    spec = load(TWOPHASE, consts={"BugCommitOnAny": True})
+    spec = load_spec(TWOPHASE, BugCommitOnAny=True)
     r = explore(spec.model, Options(stop_at_first=False, check_temporal=False))
     for v in r.violations:
         itf = json.loads((tmp_path / f"cex.{v.property}.itf.json").read_text())
@@ -58,7 +56,7 @@ def test_a_lasso_keeps_its_loop(tmp_path):
     d = tmp_path / "traces"
     assert main(["check", CRASH, "--no-deadlock", "--itf", str(d) + "/"]) == 1
     itf = json.loads((d / "Termination.itf.json").read_text())
-    spec = load(CRASH)
+    spec = load_spec(CRASH)
     (v,) = [v for v in explore(spec.model, Options(check_deadlock=False)).violations]
     assert states_of(itf, spec.model) == list(v.trace.states)
     # the README's lasso: 5 states, the last one stutters (loop = its index, 4)
@@ -123,7 +121,7 @@ def test_simulate_writes_its_shrunk_counterexample(tmp_path):
     out = tmp_path / "sim.itf.json"
     assert main(["simulate", TWOPHASE, "--const", "BugCommitOnAny=true", "--traces", "200", "--itf", str(out)]) == 1
     itf = json.loads(out.read_text())
-    spec = load(TWOPHASE, consts={"BugCommitOnAny": True})
+    spec = load_spec(TWOPHASE, BugCommitOnAny=True)
     states = states_of(itf, spec.model)
     # a real behaviour: each state is a successor of the one before, by the action named
     assert states[0] in spec.model.initial_states()

@@ -3,16 +3,15 @@ restarts, lassos (modelcheck/render/seqchart.py); the SVG parsed as XML."""
 
 import xml.etree.ElementTree as ET
 
-from tests.helpers import SPECS
-from modelcheck.api import load
 from modelcheck.search import Options, explore
 from modelcheck.render.seqchart import chart_steps, render_seqchart
+from tests.helpers import CRASH, MUTEX, TWOPHASE, load_spec
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def violation(path, deadlock=True, **consts):
-    spec = load(str(path), consts=consts)
+    spec = load_spec(path, **consts)
     r = explore(spec.model, Options(check_deadlock=deadlock))
     return spec.model, r.violations[0]
 
@@ -23,7 +22,7 @@ def step_labels(svg):
 
 
 def test_twophase_counterexample_chart():
-    model, v = violation(SPECS / "twophase" / "twophase.mc", BugCommitOnAny=True)
+    model, v = violation(TWOPHASE, BugCommitOnAny=True)
     lanes, steps, arrows = chart_steps(model, v.trace)
     # the TM lane (named by process("TM"), declared first), then RM's values in order
     assert [l.name for l in lanes] == ["TM", "r1", "r2", "r3"]
@@ -43,7 +42,7 @@ def test_twophase_counterexample_chart():
 
 
 def test_crash_lasso_chart():
-    model, v = violation(SPECS / "twophase" / "crash.mc", deadlock=False)
+    model, v = violation(CRASH, deadlock=False)
     lanes, steps, arrows = chart_steps(model, v.trace)
     # the README's blocking lasso: the TM crashes, every RM prepares; the Prepared
     # messages are never received (the TM is down): three pending arrows
@@ -60,7 +59,7 @@ def test_crash_lasso_chart():
 
 def test_restart_and_a_message_received_many_times():
     # with recovery and the seeded bug, the TM crashes and restarts before deciding
-    model, v = violation(SPECS / "twophase" / "crash.mc", BugRecoverWithoutLog=True, TMCanRecover=True)
+    model, v = violation(CRASH, BugRecoverWithoutLog=True, TMCanRecover=True)
     lanes, steps, arrows = chart_steps(model, v.trace)
     events = [(s.lane.name, s.event) for s in steps if s.event]
     assert ("TM", "crash") in events and ("TM", "restart") in events
@@ -69,7 +68,7 @@ def test_restart_and_a_message_received_many_times():
 
 
 def test_lamport_fifo_pairs_in_order():
-    model, v = violation(SPECS / "lamport" / "mutex.mc", BugNoTieBreak=True)
+    model, v = violation(MUTEX, BugNoTieBreak=True)
     lanes, steps, arrows = chart_steps(model, v.trace)
     assert [l.name for l in lanes] == ["1", "2", "3"]
     # a broadcast request is one arrow per receiver, and each message goes from the

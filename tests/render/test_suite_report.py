@@ -4,21 +4,20 @@ specs)."""
 
 import re
 
-from tests.helpers import SPECS
 from modelcheck.cli import main
+from tests.helpers import TWOPHASE
 
 
 def test_suite_writes_the_html_report(tmp_path, capsys):
     manifest = tmp_path / "suite.toml"
-    tp = (SPECS / "twophase" / "twophase.mc").as_posix()
     manifest.write_text(f'''
 [[run]]
-spec = "{tp}"
+spec = "{TWOPHASE}"
 temporal = false
 expect = "holds"
 
 [[run]]
-spec = "{tp}"
+spec = "{TWOPHASE}"
 consts = {{ BugCommitOnAny = "true" }}
 expect = "violated"
 ''')

@@ -7,20 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import ROOT, SPECS
-from modelcheck.api import load
 from modelcheck.search import Options, explore
 from modelcheck.render.colour import Painter, use_colour
 from modelcheck.render.text import render_trace, render_violation
+from tests.helpers import CRASH, ROOT, TWOPHASE, load_spec
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
-TWOPHASE = SPECS / "twophase" / "twophase.mc"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def first_violation(path, **consts):
-    spec = load(str(path), consts=consts)
+    spec = load_spec(path, **consts)
     r = explore(spec.model, Options(symmetry=False, check_deadlock=False))
     return spec, r.violations[0]
 
@@ -66,7 +64,7 @@ def test_short_changes_stay_on_one_line():
 
 
 def test_lasso_is_marked():
-    spec = load(str(SPECS / "twophase" / "crash.mc"))
+    spec = load_spec(CRASH)
     r = explore(spec.model, Options(check_deadlock=False))
     (v,) = [v for v in r.violations if v.kind == "temporal"]
     lines = render_trace(spec.model, v.trace).splitlines()
@@ -116,12 +114,12 @@ def test_colour_decision(monkeypatch):
 
 def test_no_escape_codes_in_a_pipe():
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
-    out = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", str(TWOPHASE),
+    out = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", TWOPHASE,
                           "--const", "BugCommitOnAny=true"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert out.returncode == 1
     assert "4. TMCommit" in out.stdout and "\x1b" not in out.stdout
     env["FORCE_COLOR"] = "1"
-    forced = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", str(TWOPHASE),
+    forced = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", TWOPHASE,
                              "--const", "BugCommitOnAny=true"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert "\x1b[" in forced.stdout
     # colour adds escape codes and nothing else (the timing aside)

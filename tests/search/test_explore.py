@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.models.handwritten import counter, twophase
 from modelcheck.search import Options, explore
 from modelcheck.model import SimpleModel, StateProperty
 from modelcheck.result import StopReason, Verdict
+from tests.models.handwritten import counter, twophase
 
 STRATEGIES = ["bfs", "dfs"]
 

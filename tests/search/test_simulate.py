@@ -15,28 +15,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import ROOT, SPECS
-from tests.models.handwritten import counter, twophase
 from modelcheck import Options, Verdict, check, load
-from modelcheck.cli import main
 from modelcheck.search import explore, step_violated
 from modelcheck.model import SimpleModel, StateProperty, StepProperty
 from modelcheck.result import StopReason
 from modelcheck import simulate
+from tests.helpers import ROOT, TWOPHASE, load_spec, run
+from tests.models.handwritten import counter, twophase
 
-TWOPHASE = SPECS / "twophase" / "twophase.mc"
 BUGS = ["BugCommitOnAny", "BugCommitOnMajority", "BugAbortAfterPrepare", "BugAbortAfterCommit"]
-
-_specs: dict = {}
 
 
 def twophase_spec(n=3, **bugs):
-    """Loaded once per configuration (compiling takes a moment; hypothesis reuses it)."""
-    consts = {"RM": n, **{k: True for k, v in bugs.items() if v}}
-    key = tuple(sorted(consts.items()))
-    if key not in _specs:
-        _specs[key] = load(TWOPHASE, consts=consts)
-    return _specs[key]
+    """Loaded once per configuration and session (hypothesis reuses it)."""
+    return load_spec(TWOPHASE, RM=n, **{k: True for k, v in bugs.items() if v})
 
 
 def shortest(model):
@@ -426,12 +418,6 @@ def test_random_graphs_agree_with_the_explorer(g, deadlock, seed):
 
 # ------------------------------------------------------------------ CLI
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 RUNTIME = """\
 module Rt
 var x: 0..5
@@ -560,8 +546,7 @@ def test_readme_simulate_example(capsys, monkeypatch):
     block = readme.split("$ modelcheck simulate ", 1)[1].split("```", 1)[0]
     argv = block.split("\n", 1)[0].split()
     monkeypatch.chdir(ROOT)
-    code = main(["simulate", *argv])
-    out = capsys.readouterr().out
+    code, out, _ = run(capsys, "simulate", *argv)
 
     def norm(line):
         line = re.sub(r"\d+\.\d\d s", "T s", line)

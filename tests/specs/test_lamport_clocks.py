@@ -16,21 +16,18 @@ Where the figures come from (none of them is output copied from the code under t
 
 import pytest
 
-from tests.helpers import SPECS
-from tests.models.handwritten_lamport import clocks, tob
-from modelcheck import Verdict, check, load
+from modelcheck import Verdict, check
 from modelcheck.result import StopReason
-
-CLOCKS = SPECS / "lamport" / "clocks.mc"
-TOB = SPECS / "lamport" / "tob.mc"
+from tests.helpers import CLOCKS, TOB, load_spec
+from tests.models.handwritten_lamport import clocks, tob
 
 
 def clocks_spec(config=None, **bugs):
-    return load(CLOCKS, config=config, consts={k: True for k, v in bugs.items() if v})
+    return load_spec(CLOCKS, config, **{k: True for k, v in bugs.items() if v})
 
 
 def tob_spec(config=None, **bugs):
-    return load(TOB, config=config, consts={k: True for k, v in bugs.items() if v})
+    return load_spec(TOB, config, **{k: True for k, v in bugs.items() if v})
 
 
 def replay(spec, trace):
@@ -70,7 +67,7 @@ def test_clocks_one_event_each_by_hand():
     # then waits in the channel: the receiver has no event left for it, or has not yet
     # received it) or receive (only if the other sent). Pairs over {none, local, send}:
     # 9; plus (send, receive) and (receive, send): 11 states. Two events at most: depth 3.
-    spec = load(CLOCKS, consts={"MaxEvents": 1})
+    spec = load_spec(CLOCKS, MaxEvents=1)
     r = check(spec)
     assert (r.verdict, r.distinct_states, r.depth) == (Verdict.HOLDS, 11, 3)
     hand = clocks(2, 1)

@@ -21,21 +21,21 @@ decides RequestGranted), so it is marked slow; the small configurations run in s
 
 import re
 from collections import deque
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import SPECS
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
-
-MUTEX = SPECS / "lamport" / "mutex.mc"
+from tests.helpers import MUTEX, load_spec, reachable
 
 REQ, ACK, REL = "ReqMsg", "AckMsg", "RelMsg"
 
 
 def spec(config=None, text=None, **consts):
-    values = dict(consts)
-    return load(MUTEX, config=config, text=text, consts=values)
+    if text is None:
+        return load_spec(MUTEX, config, **consts)
+    return load(MUTEX, config=config, text=text, consts=consts)
 
 
 def only_mutex(text):
@@ -200,15 +200,8 @@ def test_small_configs_equal_handwritten(n, max_clock, distinct, depth):
     hand, generated, hand_depth = reachable_states(n, max_clock)
     assert (r.distinct_states, r.generated_states, r.depth) == (len(hand), generated, hand_depth)
     assert (r.distinct_states, r.depth) == (distinct, depth)
-    # state for state
-    model = spec(N=n, maxClock=max_clock).model
-    seen, todo = set(), list(model.initial_states())
-    while todo:
-        s = todo.pop()
-        if s not in seen:
-            seen.add(s)
-            todo.extend(t for _, t in model.successors(s) if max(t[0]) <= max_clock)
-    assert seen == hand
+    # state for state (the spec's ClockConstraint is clock[p] <= maxClock)
+    assert set(reachable(spec(N=n, maxClock=max_clock).model)) == hand
 
 
 def test_small_config_block():
@@ -240,7 +233,7 @@ def test_requests_granted_two_processes(budget):
 
 def test_liveness_needs_exit_to_be_fair():
     # without weak fairness of Exit a process may stay in the critical section forever
-    text = MUTEX.read_text().replace("weak Enter(*), weak Exit(*)", "weak Enter(*)")
+    text = Path(MUTEX).read_text().replace("weak Enter(*), weak Exit(*)", "weak Enter(*)")
     r = check(load(MUTEX, config="live", text=text), check_deadlock=False)
     (v,) = r.violations
     assert (v.property, v.message) == ("RequestGranted", "for p=1")
@@ -322,7 +315,7 @@ def test_seeded_bug_first_violation(bug, prop, cls, length, mutex_length):
 
 @pytest.mark.parametrize("bug,prop,cls,length,mutex_length", BUGS)
 def test_seeded_bug_breaks_mutex(bug, prop, cls, length, mutex_length):
-    s = spec(text=only_mutex(MUTEX.read_text()), **{bug: True})
+    s = spec(text=only_mutex(Path(MUTEX).read_text()), **{bug: True})
     r = check(s, check_temporal=False)
     (v,) = r.violations
     assert (v.property, v.cls, len(v.trace)) == ("Mutex", "agreement", mutex_length)
@@ -341,7 +334,7 @@ def test_strict_clock_comparison_deadlocks_instead():
     # the other reading of "no tie-break": on equal stamps neither side goes first.
     # All three request at clock 1 and every request and ack is delivered (3 + 6 + 6
     # steps); nobody beats anybody, nothing is enabled: a deadlock, not a Mutex violation
-    text = MUTEX.read_text().replace("(if BugNoTieBreak then req[p][p] == req[p][q]",
+    text = Path(MUTEX).read_text().replace("(if BugNoTieBreak then req[p][p] == req[p][q]",
                                      "(if BugNoTieBreak then false")
     r = check(load(MUTEX, text=text, consts={"BugNoTieBreak": True}), check_temporal=False)
     assert r.verdict is Verdict.DEADLOCK

@@ -13,22 +13,19 @@ Where the figures come from (none of them is output copied from the code under t
 """
 
 import itertools
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import SPECS
-from tests.models.handwritten import twophase
 from modelcheck import Options, Verdict, check, load
 from modelcheck.search import explore
 from modelcheck.result import StopReason
-
-TWOPHASE = SPECS / "twophase" / "twophase.mc"
-TCOMMIT = SPECS / "tcommit" / "tcommit.mc"
+from tests.helpers import CRASH, TCOMMIT, TWOPHASE, load_spec, reachable
+from tests.models.handwritten import twophase
 
 
 def twophase_spec(n, **bugs):
-    consts = {"RM": n, **{k: True for k, v in bugs.items() if v}}
-    return load(TWOPHASE, consts=consts)
+    return load_spec(TWOPHASE, RM=n, **{k: True for k, v in bugs.items() if v})
 
 
 # -------------------------------------------------------------- counts and depth
@@ -96,7 +93,7 @@ def test_compiled_spec_equals_handwritten_model(n):
 
 
 def test_tcommit_counts():
-    spec = load(TCOMMIT)
+    spec = load_spec(TCOMMIT)
     r = check(spec, symmetry=False, check_deadlock=False)
     assert (r.verdict, r.distinct_states, r.depth) == (Verdict.HOLDS, 34, 7)
     r = check(spec, check_deadlock=False)
@@ -104,7 +101,7 @@ def test_tcommit_counts():
 
 
 def test_tcommit_terminal_states_are_deadlocks_unless_disabled():
-    r = check(load(TCOMMIT))
+    r = check(load_spec(TCOMMIT))
     assert r.verdict is Verdict.DEADLOCK
     (v,) = r.violations
     final = v.trace.states[-1]
@@ -124,16 +121,6 @@ def permute_twophase(state, perm):
         new_rm[perm[i]] = v
     new_msgs = frozenset(("Prepared", perm[m[1]]) if isinstance(m, tuple) else m for m in msgs)
     return (tuple(new_rm), tm_state, frozenset(perm[i] for i in tm_prepared), new_msgs)
-
-
-def reachable(model):
-    seen, todo = set(), list(model.initial_states())
-    while todo:
-        s = todo.pop()
-        if s not in seen:
-            seen.add(s)
-            todo.extend(t for _, t in model.successors(s))
-    return seen
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
@@ -200,7 +187,9 @@ def test_bug_with_continue_reports_every_broken_property():
 # -------------------------------------------------------------- determinism
 
 def test_same_counterexample_every_run():
-    traces = {tuple(check(twophase_spec(3, BugCommitOnMajority=True)).violations[0].trace.labels)
+    # a fresh load each time: label numbers must not depend on anything but the spec
+    traces = {tuple(check(load(TWOPHASE, consts={"RM": 3, "BugCommitOnMajority": True})).violations[0]
+                    .trace.labels)
               for _ in range(3)}
     assert len(traces) == 1
 
@@ -215,9 +204,6 @@ def test_limits_never_say_holds():
 
 # -------------------------------------------------------------- termination (liveness)
 
-CRASH = SPECS / "twophase" / "crash.mc"
-
-
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_twophase_terminates_under_fairness(n):
     r = check(twophase_spec(n))
@@ -230,7 +216,7 @@ def test_twophase_terminates_under_fairness(n):
 def test_twophase_needs_the_tm_timeout():
     # without weak fairness of TMAbort, r1 prepares (and is received), r2 and r3 choose
     # to abort, and the TM waits forever: 4 steps, then stuttering
-    text = TWOPHASE.read_text().replace("weak TMCommit, weak TMAbort,", "weak TMCommit,")
+    text = Path(TWOPHASE).read_text().replace("weak TMCommit, weak TMAbort,", "weak TMCommit,")
     spec = load(TWOPHASE, text=text)
     r = check(spec)
     (v,) = r.violations
@@ -242,7 +228,7 @@ def test_twophase_needs_the_tm_timeout():
 
 
 def test_coordinator_crash_blocks():
-    spec = load(CRASH)
+    spec = load_spec(CRASH)
     r = check(spec, check_deadlock=False)
     assert r.verdict is Verdict.VIOLATED
     (v,) = r.violations
@@ -261,7 +247,7 @@ def test_coordinator_crash_blocks():
 
 
 def test_coordinator_recovery_terminates():
-    r = check(load(CRASH, config="recovery"))
+    r = check(load_spec(CRASH, config="recovery"))
     assert r.verdict is Verdict.HOLDS
     assert {p.name: p.verdict for p in r.properties}["Termination"] is Verdict.HOLDS
 
@@ -270,7 +256,7 @@ def test_recovery_without_the_log_breaks_integrity():
     # shortest: all prepare and are received (6 steps), commit and send (2), crash and
     # recover undecided (2), abort and send (2), one RM receives Commit, then Abort (2)
     # -- or the same steps in another order: 14 steps, 15 states
-    r = check(load(CRASH, config="recovery", consts={"BugRecoverWithoutLog": True}))
+    r = check(load_spec(CRASH, config="recovery", BugRecoverWithoutLog=True))
     (v,) = r.violations
     assert (v.property, len(v.trace)) == ("Integrity", 15)
 
@@ -278,7 +264,7 @@ def test_recovery_without_the_log_breaks_integrity():
 def test_lasso_in_itf_has_loop(capsys):
     from modelcheck.cli import main
 
-    assert main(["check", str(CRASH), "--no-deadlock", "--json"]) == 1
+    assert main(["check", CRASH, "--no-deadlock", "--json"]) == 1
     import json
 
     obj = json.loads(capsys.readouterr().out)

@@ -20,10 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-
-TRACES = ROOT / "traces"
-DURABLE = ROOT / "specs" / "twophase" / "durable.mc"
+from tests.helpers import DURABLE, ROOT, TRACES
 
 
 def _files(d: Path) -> dict[str, bytes]:
@@ -53,12 +50,12 @@ def test_covering_set_replays_legally():
     files = [str(TRACES / "generated" / "durable-actions" / t["file"]) for t in manifest["traces"]]
     assert len(files) == 8
     for f in files:
-        code, out = _cli("replay", str(DURABLE), f, "--json")
+        code, out = _cli("replay", DURABLE, f, "--json")
         assert code == 0 and out["legal"], f
 
 
 def _validate(name: str) -> dict:
-    code, out = _cli("trace", "validate", str(DURABLE), str(TRACES / "reference" / f"{name}.jsonl"),
+    code, out = _cli("trace", "validate", DURABLE, str(TRACES / "reference" / f"{name}.jsonl"),
                      "--config", "validate", "--json")
     assert code == (0 if out["verdict"] == "explained" else 1)
     return out

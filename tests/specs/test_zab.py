@@ -16,21 +16,18 @@ Where the figures come from (none is output copied from the code under test alon
 import dataclasses
 import itertools
 
-from tests.models import handwritten_zab
 import pytest
 
-from tests.helpers import SPECS
-from modelcheck import Verdict, check, load
+from modelcheck import Verdict, check
 from modelcheck.search import Options, explore
 from modelcheck.result import StopReason
 from modelcheck.symmetry import make_permuter
-
-ZAB = SPECS / "zab" / "zab.mc"
+from tests.helpers import ZAB, load_spec, reachable
+from tests.models import handwritten_zab
 
 
 def zab(config=None, **consts):
-    return load(ZAB, consts=dict(consts),
-                config=config)
+    return load_spec(ZAB, config, **consts)
 
 
 def run(spec, symmetry=True):
@@ -42,21 +39,6 @@ def holds(r):
 
 
 # ----------------------------------------------------------------- the state space
-
-def reachable(model):
-    """Every reachable state, by a plain breadth-first search written here."""
-    frontier = list(model.initial_states())
-    seen = set(frontier)
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for _, t in model.successors(s):
-                if t not in seen:
-                    seen.add(t)
-                    nxt.append(t)
-        frontier = nxt
-    return seen
-
 
 def test_two_servers_counts_and_orbits():
     """2 servers, default bounds: the whole space, and its orbits counted by brute force."""
