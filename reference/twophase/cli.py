@@ -105,15 +105,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
 
     p = sub.add_parser("sim", help="run the deterministic scheduler on random transfers")
-    p.add_argument("--participants", type=int, default=3)
-    p.add_argument("--accounts", type=int, default=4)
-    p.add_argument("--transfers", type=int, default=10)
+    # The run's set-up options default to None so that a replay can tell an option given
+    # on the command line from one left out: left out, it is read from the schedule file.
+    p.add_argument("--participants", type=int, default=None, help="default 3")
+    p.add_argument("--accounts", type=int, default=None, help="per participant; default 4")
+    p.add_argument("--transfers", type=int, default=None, help="default 10")
     p.add_argument("--steps", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="default 0")
     p.add_argument("--crash-weight", type=float, default=0.02)
-    p.add_argument("--bug", action="append", default=[], choices=sorted(BUG_NAMES))
-    p.add_argument("--replay", metavar="FILE", help="take the steps listed in FILE (one label a line) instead")
-    p.add_argument("--schedule-out", metavar="FILE", help="write the schedule taken (one label a line)")
+    p.add_argument("--bug", action="append", default=None, choices=sorted(BUG_NAMES))
+    p.add_argument("--replay", metavar="FILE",
+                   help="take the steps listed in FILE instead (a --schedule-out file: its header "
+                        "carries the set-up, so no other option is needed)")
+    p.add_argument("--schedule-out", metavar="FILE",
+                   help="write the schedule taken: a header with the set-up (participants, accounts, "
+                        "transfers, seed, bugs), then one step label a line")
     p.add_argument("--trace-dir", metavar="DIR", help="write per-process traces (DIR/<proc>.trace.jsonl)")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     return ap
@@ -270,9 +276,68 @@ def _inspect(path: str, as_json: bool) -> int:
     return 1 if sc.problem else 0
 
 
+# The set-up a schedule depends on: the steps of a schedule name transactions and timers
+# that exist only with the same participants, accounts and transfers (drawn from the seed).
+_SIM_SETUP = {"participants": 3, "accounts": 4, "transfers": 10, "seed": 0, "bug": []}
+
+
+def _schedule_header(a) -> str:
+    return ("# reference.twophase sim schedule\n"
+            f"# participants={a.participants} accounts={a.accounts} transfers={a.transfers} "
+            f"seed={a.seed} bug={','.join(a.bug)}\n")
+
+
+def _read_schedule(path: str) -> tuple[dict, list[str]]:
+    """The set-up recorded in a schedule file's header (empty for a file without one:
+    a hand-written list of labels), and its step labels."""
+    setup: dict = {}
+    steps: list[str] = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("#"):
+                for word in line[1:].split():
+                    key, eq, value = word.partition("=")
+                    if not eq or key not in _SIM_SETUP:
+                        continue
+                    if key == "bug":
+                        setup[key] = [b for b in value.split(",") if b]
+                    else:
+                        try:
+                            setup[key] = int(value)
+                        except ValueError:
+                            raise ValueError(f"{path}: header {word!r}: not an integer") from None
+            elif line:
+                steps.append(line)
+    return setup, steps
+
+
 def _sim(a) -> int:
     from .sim import Sim, StepError
     from .trace import dumps
+    steps = None
+    if a.replay:
+        try:
+            recorded, steps = _read_schedule(a.replay)
+        except OSError as e:
+            return _fail(f"cannot read {a.replay}: {e.strerror}")
+        except ValueError as e:
+            return _fail(str(e))
+        for key, value in recorded.items():
+            given = getattr(a, key)
+            if key == "bug":
+                given, value = (None if given is None else sorted(given)), sorted(value)
+            if given is not None and given != value:
+                shown = (",".join(value) or "(none)") if key == "bug" else value
+                return _fail(f"{a.replay} was recorded with --{key} {shown}; "
+                             f"leave --{key} out to replay it")
+            setattr(a, key, value)
+        unknown = [b for b in a.bug or [] if b not in BUG_NAMES]
+        if unknown:
+            return _fail(f"{a.replay}: unknown bug {unknown[0]!r} in the header")
+    for key, value in _SIM_SETUP.items():
+        if getattr(a, key) is None:
+            setattr(a, key, list(value) if isinstance(value, list) else value)
     s = Sim(a.participants, accounts=a.accounts, bugs=Bugs.from_names(a.bug))
     rng = random.Random(a.seed)
     for i in range(a.transfers):
@@ -286,9 +351,8 @@ def _sim(a) -> int:
     if existing and not a.force:
         return _fail(f"{existing[0]} exists (use --force to overwrite)")
     try:
-        if a.replay:
-            with open(a.replay) as f:
-                s.replay(line.strip() for line in f if line.strip() and not line.startswith("#"))
+        if steps is not None:
+            s.replay(steps)
         else:
             s.run_random(a.steps, seed=a.seed, crash_weight=a.crash_weight)
             s.settle()
@@ -296,7 +360,7 @@ def _sim(a) -> int:
         return _fail(f"step {len(s.history) + 1}: {e}")
     if a.schedule_out:
         with open(a.schedule_out, "w") as f:
-            f.write("\n".join(s.history) + "\n")
+            f.write(_schedule_header(a) + "\n".join(s.history) + "\n")
     if a.trace_dir:
         os.makedirs(a.trace_dir, exist_ok=True)
         for n, evs in s.traces_by_proc().items():

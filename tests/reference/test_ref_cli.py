@@ -90,6 +90,32 @@ def test_sim_merge_and_replay(tmp_path, capsys):
     assert code == 2 and err.startswith("error: step 2:")
 
 
+def test_sim_schedule_carries_its_setup(tmp_path, capsys):
+    # the README's two commands, as written: the replay needs no option but --replay
+    # (before, it failed with "step 54: timer rm3 ask t1: no such timer" without --seed 3)
+    sched = tmp_path / "s.txt"
+    argv = ["sim", "--seed", "3", "--transfers", "7", "--crash-weight", "0.05", "--bug", "forget-in-doubt"]
+    code, out, _ = run(capsys, *argv, "--schedule-out", sched)
+    header = sched.read_text().splitlines()[:2]
+    assert header == ["# reference.twophase sim schedule",
+                      "# participants=3 accounts=4 transfers=7 seed=3 bug=forget-in-doubt"]
+    code2, out2, err2 = run(capsys, "sim", "--replay", sched)
+    assert (code2, out2, err2) == (code, out, "")
+    # an option that agrees with the header is accepted; one that contradicts it is refused
+    assert run(capsys, "sim", "--seed", "3", "--replay", sched)[1] == out
+    code, _, err = run(capsys, "sim", "--seed", "4", "--replay", sched)
+    assert code == 2 and err == f"error: {sched} was recorded with --seed 3; leave --seed out to replay it\n"
+    code, _, err = run(capsys, "sim", "--bug", "commit-on-majority", "--replay", sched)
+    assert code == 2 and "recorded with --bug forget-in-doubt" in err
+    # a header that cannot be read is an error, not a traceback
+    bad = tmp_path / "bad.txt"
+    bad.write_text("# participants=three\n")
+    code, _, err = run(capsys, "sim", "--replay", bad)
+    assert code == 2 and "participants=three" in err and "not an integer" in err
+    code, _, err = run(capsys, "sim", "--replay", tmp_path / "missing.txt")
+    assert code == 2 and "cannot read" in err
+
+
 def test_sim_finds_a_seeded_bug(capsys):
     # the seeded bug breaks atomicity in this random run (and the correct code does not)
     argv = ["sim", "--seed", "3", "--crash-weight", "0.05", "--transfers", "12"]
