@@ -84,6 +84,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--verify", action="store_true",
                    help="then wait until nothing is in doubt and check money, atomicity and the logs")
+    p.add_argument("--settle-timeout", type=float, default=30.0, metavar="S",
+                   help="with --verify: how long to wait for every participant to answer with "
+                        "nothing in doubt (default 30)")
 
     p = sub.add_parser("status", help="ask one process for its status")
     p.add_argument("dir")
@@ -212,13 +215,21 @@ def _dispatch(a) -> int:
         return 0
 
     if a.cmd == "workload":
+        if not a.settle_timeout >= 0:
+            return _fail(f"--settle-timeout must be a number of seconds >= 0, not {a.settle_timeout}")
         res = asyncio.run(client.run_workload(a.dir, a.transfers, concurrency=a.concurrency, seed=a.seed))
         print(res.summary())
         for txn, err in list(res.errors.items())[:10]:
             print(f"  {txn}: {err}")
         if not a.verify:
             return 0
-        status = asyncio.run(client.wait_quiet(a.dir))
+        def waiting(down, in_doubt):
+            who = [f"{p} (down or not answering)" for p in sorted(down)]
+            who += [f"{p} (in doubt on {len(t)} transaction(s))" for p, t in sorted(in_doubt.items())]
+            print(f"verify: waiting up to {a.settle_timeout:g} s for {', '.join(who)} ...",
+                  file=sys.stderr, flush=True)
+
+        status = asyncio.run(client.wait_quiet(a.dir, a.settle_timeout, on_wait=waiting))
         problems = client.verify(a.dir, status, res)
         total = sum(s["total"] for s in status.values())
         print(f"verify: total money {total}; {'no problem found' if not problems else f'{len(problems)} problem(s):'}")

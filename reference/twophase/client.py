@@ -19,32 +19,50 @@ from .runtime import read_addr
 
 
 class Unreachable(ConnectionError):
-    pass
+    """A process did not answer; ``reason`` says why without its name ("connection
+    refused", "not listening")."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 #: a status reply lists every transaction a participant knows: allow long lines
 LINE_LIMIT = 1 << 26
 
 
+def _why(e: BaseException, timeout: float) -> str:
+    if isinstance(e, asyncio.TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror[0].lower() + e.strerror[1:]
+    if isinstance(e, ValueError):
+        return "a reply that is not JSON"
+    return type(e).__name__
+
+
 async def request(directory: str, name: str, body: dict, timeout: float = 2.0) -> dict:
-    """Send one request to process ``name`` and return its reply."""
+    """Send one request to process ``name`` and return its reply. :class:`Unreachable`
+    says why not in words ("rm2: connection refused"), never as a Python repr."""
     addr = read_addr(directory, name)
     if addr is None:
-        raise Unreachable(f"{name} is not listening")
+        raise Unreachable(f"{name} is not listening", "not listening")
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr, limit=LINE_LIMIT), timeout)
     except (OSError, asyncio.TimeoutError) as e:
-        raise Unreachable(f"{name}: {e!r}") from None
+        raise Unreachable(f"{name}: {_why(e, timeout)}", _why(e, timeout)) from None
     try:
         await asyncio.wait_for(reader.readline(), timeout)        # hello
         writer.write((json.dumps(body) + "\n").encode())
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), timeout)
         if not line:
-            raise Unreachable(f"{name} closed the connection")
+            raise Unreachable(f"{name} closed the connection", "closed the connection")
         return json.loads(line)
     except (OSError, asyncio.TimeoutError, ValueError) as e:
-        raise Unreachable(f"{name}: {e!r}") from None
+        raise Unreachable(f"{name}: {_why(e, timeout)}", _why(e, timeout)) from None
     finally:
         writer.close()
 
@@ -177,22 +195,47 @@ async def run_workload(directory: str, transfers: int, *, concurrency: int = 4, 
     return res
 
 
-async def wait_quiet(directory: str, timeout: float = 30.0) -> dict[str, dict]:
-    """Wait until every participant answers and none is in doubt; return their status."""
+class Unsettled(TimeoutError):
+    """The participants did not all answer with nothing in doubt in time: ``down`` maps
+    each participant that did not answer to why, ``in_doubt`` each one that answered with
+    transactions in doubt to those transactions."""
+
+    def __init__(self, timeout: float, down: dict[str, str], in_doubt: dict[str, list[str]]):
+        self.down, self.in_doubt = down, in_doubt
+        parts = [f"{p} is down or not answering ({why})" for p, why in sorted(down.items())]
+        for p, txns in sorted(in_doubt.items()):
+            shown = ", ".join(sorted(txns)[:5]) + (f" and {len(txns) - 5} more" if len(txns) > 5 else "")
+            parts.append(f"{p} is in doubt on {len(txns)} transaction(s): {shown}")
+        super().__init__(f"the participants did not settle within {timeout:g} s: " + "; ".join(parts))
+
+
+async def wait_quiet(directory: str, timeout: float = 30.0, on_wait=None) -> dict[str, dict]:
+    """Wait until every participant answers and none is in doubt; return their status.
+
+    Every participant is asked in every round (one that is down does not hide the
+    others). ``on_wait(down, in_doubt)``, if given, is called once when the first second
+    has passed without settling, so that a caller can say what it is waiting for.
+    Raises :class:`Unsettled` after ``timeout`` seconds."""
     conf = cluster.load(directory)
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    told = False
     while True:
-        st = {}
-        try:
-            for p in conf["participants"]:
+        st: dict[str, dict] = {}
+        down: dict[str, str] = {}
+        for p in conf["participants"]:
+            try:
                 st[p] = await request(directory, p, {"op": "status"})
-            if not any(s["in_doubt"] for s in st.values()):
-                return st
-        except Unreachable:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"participants still in doubt or unreachable after {timeout} s: "
-                               f"{ {p: s['in_doubt'] for p, s in st.items()} }")
+            except Unreachable as e:
+                down[p] = e.reason
+        doubt = {p: list(s["in_doubt"]) for p, s in st.items() if s["in_doubt"]}
+        if not down and not doubt:
+            return st
+        waited = time.monotonic() - start
+        if waited > timeout:
+            raise Unsettled(timeout, down, doubt)
+        if on_wait is not None and not told and waited >= 1.0:
+            on_wait(down, doubt)
+            told = True
         await asyncio.sleep(0.1)
 
 

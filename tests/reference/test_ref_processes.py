@@ -193,3 +193,26 @@ def _wait_for(get, ok, timeout=10.0):
         if ok(v) or time.monotonic() > deadline:
             return v
         time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_verify_names_the_participant_that_is_down(tmp_path):
+    """`workload --verify` with rm2 killed: it says what it waits for, then names rm2 as
+    down and the reason, not a dict of the participants it happened to reach first."""
+    d = str(tmp_path / "c")
+    try:
+        cli("cluster", "start", d, "--lifetime", "60", "--vote-timeout", "0.3")
+        cli("kill", d, "rm2")
+        r = cli("workload", d, "--transfers", "4", "--seed", "1", "--verify", "--settle-timeout", "1.5",
+                check=False)
+        assert r.returncode == 2, (r.stdout, r.stderr)
+        lines = r.stderr.splitlines()
+        assert lines[0] == "verify: waiting up to 1.5 s for rm2 (down or not answering) ..."
+        assert lines[-1].startswith("error: the participants did not settle within 1.5 s: "
+                                    "rm2 is down or not answering (")
+        assert "rm1" not in lines[-1] and "{" not in lines[-1], lines[-1]
+        r = cli("workload", d, "--transfers", "1", "--verify", "--settle-timeout", "nan", check=False)
+        assert r.returncode == 2 and "--settle-timeout must be" in r.stderr
+    finally:
+        subprocess.run([sys.executable, "-m", "reference.twophase", "cluster", "stop", d], capture_output=True,
+                       timeout=60)
