@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ask-interval", type=float, default=0.2, help="how often an in-doubt participant asks")
     p.add_argument("--coordinator", default="tm")
 
-    p = sub.add_parser("cluster", help="start, stop or list the processes of a cluster directory")
+    p = sub.add_parser("cluster", help="start, stop or show the status of the processes of a cluster directory")
     csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = csub.add_parser("start", help="start every process that is not running (creating the cluster if new)")
     c.add_argument("dir")

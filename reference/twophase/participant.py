@@ -316,8 +316,11 @@ class Participant(MachineBase):
         t = self.txns.get(txn)
         if outcome not in ("commit", "abort"):
             return [Reply(client, {"error": "outcome must be commit or abort"})]
-        if t is None or t.state != PREPARED:
-            return [Reply(client, {"error": f"{txn} is not in doubt here ({t.state if t else WORKING})"})]
+        if t is None:
+            return [Reply(client, {"error": f"{txn} is not in doubt here: {self.name} has no record of it "
+                                            f"(an unknown transaction, or one it never voted on)"})]
+        if t.state != PREPARED:
+            return [Reply(client, {"error": f"{txn} is not in doubt here: it is {t.state} at {self.name}"})]
         lc = self.clock.tick()
         commit = outcome == "commit"
         out: list = [Log({"t": "heuristic", "txn": txn, "outcome": outcome, "lc": lc,

@@ -356,6 +356,19 @@ def test_abort_before_prepare_arrives():
 
 # ---------------------------------------------------------------- heuristic decisions
 
+def test_heuristic_on_a_transaction_not_in_doubt_is_refused_in_words():
+    s = Sim(3)
+    begin(s)
+    s.step("operator rm2 heuristic nosuchtxn commit")
+    assert s.replies[-1] == {"error": "nosuchtxn is not in doubt here: rm2 has no record of it "
+                                      "(an unknown transaction, or one it never voted on)"}
+    all_vote(s)
+    s.settle()
+    state = s.machine("rm2").status()["txns"]["t1"]
+    s.step("operator rm2 heuristic t1 abort")
+    assert s.replies[-1] == {"error": f"t1 is not in doubt here: it is {state} at rm2"}
+
+
 def test_heuristic_decision_is_logged_and_reported():
     s = Sim(3)
     begin(s)
