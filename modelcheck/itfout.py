@@ -48,21 +48,39 @@ def check_target(path: str, force: bool = False) -> None:
                              "another file or a directory")
 
 
+def violation_meta(v) -> dict:
+    """The ``#meta`` fields that name a violation's property (added to the ITF object)."""
+    meta = {"property": v.property, "class": v.cls, "kind": v.kind, "trace": "counterexample"}
+    if v.message:
+        meta["message"] = v.message
+    return meta
+
+
+def witness_meta(w) -> dict:
+    meta = {"property": w.property, "class": w.cls, "kind": "reachable", "trace": "witness"}
+    if w.message:
+        meta["message"] = w.message
+    return meta
+
+
+def itf_object(model, meta: dict, trace, source: str = "") -> dict:
+    """The one ITF object for a counterexample or witness: what an ``--itf`` file holds
+    and what ``--json`` embeds (the README says they are the same object)."""
+    obj = trace_to_itf(model, trace, source=source,
+                       description=f"{meta['trace']} of {meta['kind']} {meta['property']}")
+    obj["#meta"].update(meta)
+    return obj
+
+
 def traces_of(result: CheckResult) -> list[tuple[str, dict, object]]:
     """``(property, meta, trace)`` for each violation (then each witness) with states."""
     out = []
     for v in result.violations:
         if v.trace.states:
-            meta = {"property": v.property, "class": v.cls, "kind": v.kind, "trace": "counterexample"}
-            if v.message:
-                meta["message"] = v.message
-            out.append((v.property, meta, v.trace))
+            out.append((v.property, violation_meta(v), v.trace))
     for w in result.witnesses:
         if w.trace.states:
-            meta = {"property": w.property, "class": w.cls, "kind": "reachable", "trace": "witness"}
-            if w.message:
-                meta["message"] = w.message
-            out.append((w.property, meta, w.trace))
+            out.append((w.property, witness_meta(w), w.trace))
     return out
 
 
@@ -100,9 +118,7 @@ def write_traces(path: str, model, result: CheckResult, *, source: str = "",
         Path(path).mkdir(parents=True, exist_ok=True)
     written = []
     for (name, meta, trace), f in zip(items, files):
-        obj = trace_to_itf(model, trace, source=source,
-                           description=f"{meta['trace']} of {meta['kind']} {name}")
-        obj["#meta"].update(meta)
+        obj = itf_object(model, meta, trace, source)
         try:
             f.write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
         except OSError as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .itf import trace_to_itf
+from .itfout import itf_object, violation_meta, witness_meta
 from .model import HasVarTypes
 from .result import CheckResult
 
@@ -47,7 +47,7 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         if v.message:
             entry["message"] = v.message
         if isinstance(model, HasVarTypes):
-            entry["trace"] = trace_to_itf(model, v.trace, source=source, description=f"{v.kind} {v.property}")
+            entry["trace"] = itf_object(model, violation_meta(v), v.trace, source)
         out["violations"].append(entry)
     out["witnesses"] = []
     for w in result.witnesses:
@@ -55,7 +55,7 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         if w.message:
             entry["message"] = w.message
         if isinstance(model, HasVarTypes):
-            entry["trace"] = trace_to_itf(model, w.trace, source=source, description=f"witness {w.property}")
+            entry["trace"] = itf_object(model, witness_meta(w), w.trace, source)
         out["witnesses"].append(entry)
     if "liveness_seconds" in result.extra:
         out["liveness_seconds"] = round(result.extra["liveness_seconds"], 4)

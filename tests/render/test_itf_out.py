@@ -139,3 +139,16 @@ def test_simulate_writes_its_shrunk_counterexample(tmp_path):
 ])
 def test_target_names(path, names, expect):
     assert [str(p) for p in target_paths(path, names)] == expect
+
+
+def test_json_embeds_the_same_object_as_the_itf_file(tmp_path, capsys):
+    # the README says the trace in `--json` is the `--itf` file's object: the same #meta
+    # (property, class, kind, trace) included, and the same states
+    out = tmp_path / "cex.itf.json"
+    assert main(["check", TWOPHASE, "--const", "BugCommitOnAny=true", "--itf", str(out), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    (entry,) = report["violations"]
+    written = json.loads(out.read_text())
+    assert entry["trace"] == written
+    assert {k: written["#meta"][k] for k in ("property", "class", "kind", "trace")} == \
+        {"property": "Validity", "class": entry["class"], "kind": entry["kind"], "trace": "counterexample"}
