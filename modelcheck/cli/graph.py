@@ -7,9 +7,11 @@ would (no symmetry, BFS) to find the counterexample to highlight, unless
 ``--no-check``; build the drawing (whole states, or their views); refuse politely when
 it has more than ``--max-nodes`` nodes; write ``OUT.dot`` and ``OUT.svg``.
 
-Exit status: 0 when the files were written (whatever the verdict: this command draws,
-``check`` judges), 2 for a spec error, a refusal (too large) or a file that exists
-(without ``--force``).
+Exit status, by the rule every command follows (README, "Exit codes"): a command exits
+with the verdict it reached. The files are written in any case; then 0 when the check
+found nothing (or with ``--no-check``), 1 for the violation or deadlock drawn in red, 3
+when the check was undetermined; 2 for a spec error, a refusal (too large) or a file
+that exists (without ``--force``).
 
 Depends on :mod:`.common`, the API, the graph builder, the search (for the
 counterexample), the DSL view compiler and the renderers.
@@ -80,9 +82,11 @@ def run(args) -> int:
         return EXIT_REFUSED
     trace = None
     found = ""
+    code = 0
     if not args.no_check:
         result = explore(model, Options(symmetry=False, check_deadlock=not args.no_deadlock,
                                         check_temporal=not args.no_temporal, max_states=args.max_states))
+        code = result.exit_code
         v = next((v for v in result.violations if v.trace.states), None)
         if v is not None:
             trace = v.trace
@@ -126,7 +130,7 @@ def run(args) -> int:
     for note in drawing.notes:
         print(note)
     print("wrote " + ", ".join(written))
-    return 0
+    return code
 
 
 def _n(k: int, word: str) -> str:

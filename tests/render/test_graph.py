@@ -32,7 +32,8 @@ def test_golden_dot_of_a_three_state_cycle(tmp_path, capsys):
     # Reset is not on it and keeps the default colour. The counterexample's nodes share
     # group "cex" and its edges weigh 8, which makes dot draw the path as a straight line.
     out = tmp_path / "counter"
-    assert main(["graph", str(GOLDEN / "counter.mc"), "-o", str(out)]) == 0
+    # exit 1: the drawing holds a counterexample (every command exits with its verdict)
+    assert main(["graph", str(GOLDEN / "counter.mc"), "-o", str(out)]) == 1
     assert (tmp_path / "counter.dot").read_text() == (GOLDEN / "counter.dot").read_text()
     printed = capsys.readouterr().out
     assert "Counter: 3 states, 3 transitions" in printed
@@ -69,7 +70,7 @@ def test_view_merges_states():
 def test_view_of_a_tuple_and_the_path(tmp_path, capsys):
     out = tmp_path / "v"
     assert main(["graph", TWOPHASE, "--const", "BugCommitOnAny=true", "--view", "(tmState, size(tmPrepared))",
-                 "-o", str(out)]) == 0
+                 "-o", str(out)]) == 1
     printed = capsys.readouterr().out
     # tmState x |tmPrepared| reachable with 3 RMs: init with 0..3 prepared, and from each
     # of those, committed or aborted (committing needs >= 1 with the bug): 4 + 4 + 3 = 11
@@ -109,7 +110,7 @@ def test_never_overwrites(tmp_path, capsys):
     assert main(["graph", str(GOLDEN / "counter.mc"), "-o", str(tmp_path / "g")]) == 2
     assert "use --force" in capsys.readouterr().err
     assert (tmp_path / "g.dot").read_text() == "mine"
-    assert main(["graph", str(GOLDEN / "counter.mc"), "-o", str(tmp_path / "g"), "--force", "--format", "dot"]) == 0
+    assert main(["graph", str(GOLDEN / "counter.mc"), "-o", str(tmp_path / "g"), "--force", "--format", "dot"]) == 1
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert not (tmp_path / "g.svg").exists()
 
@@ -129,3 +130,15 @@ def test_neighbourhood_excerpt():
     assert "RMRcvCommitMsg(rm=r1)" in texts(svg)
     inline = inline_svg(svg)
     assert inline.startswith("<svg") and "<!--" not in inline and 'id="x1_s0"' in inline
+
+
+def test_graph_exits_with_the_verdict_it_reached(tmp_path, capsys):
+    # the one rule of every command: 0 holds, 1 violated (files written in any case),
+    # 3 undetermined; --no-check judges nothing and exits 0
+    counter = str(GOLDEN / "counter.mc")
+    assert main(["graph", TWOPHASE, "--const", "RM=2", "-o", str(tmp_path / "ok")]) == 0
+    assert main(["graph", counter, "-o", str(tmp_path / "bad")]) == 1
+    assert (tmp_path / "bad.dot").exists() and (tmp_path / "bad.svg").exists()
+    assert "counterexample: Small" in capsys.readouterr().out
+    assert main(["graph", counter, "--no-check", "-o", str(tmp_path / "nocheck")]) == 0
+    assert "counterexample" not in capsys.readouterr().out
