@@ -129,7 +129,7 @@ def draw_full(model, g, trace: Trace | None = None) -> DrawGraph:
     for i, label, j in g.transitions():
         b.edge(i, j, label, changed_vars(model, g.states[i], g.states[j]))
     _mark_path(b, trace, key=lambda s: s, model=model)
-    return b.done(f"{model.name}: {len(g.states)} states, {g.edge_count} transitions")
+    return b.done(f"{model.name}: {len(g.states):,} states, {g.edge_count:,} transitions")
 
 
 def project(model, g, view: Callable[[State], Any], show: Callable[[Any], str],
@@ -153,7 +153,7 @@ def project(model, g, view: Callable[[State], Any], show: Callable[[Any], str],
     _mark_path(b, trace, key=view, model=model)
     out = b.done(f"{model.name}: view {view_text}: {len(b.nodes)} views of {len(g.states)} states")
     if hidden:
-        out.notes.append(f"{hidden} transitions that leave the view unchanged are not drawn")
+        out.notes.append(f"{hidden:,} transitions that leave the view unchanged are not drawn")
     return out
 
 

@@ -158,7 +158,7 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
     lines = [paint(title, "title")]
     lines.extend(_property_lines(result, paint))
     lines.append(
-        f"  {result.distinct_states} distinct states, {result.generated_states} generated, "
+        f"  {result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
         f"{', symmetry' if result.symmetry else ''})"
     )
@@ -173,7 +173,7 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
 def render_coverage(result: CheckResult) -> str:
     lines = ["  coverage (transitions generated / new states):"]
     for c in result.coverage:
-        lines.append(f"    {c.instance:<40} {c.generated:>10} {c.distinct:>10}")
+        lines.append(f"    {c.instance:<40} {c.generated:>10,} {c.distinct:>10,}")
     for a in result.never_enabled:
         lines.append(f"    {a:<40} never enabled")
     return "\n".join(lines)
@@ -192,8 +192,8 @@ def render_simulation_summary(result: CheckResult, title: str, paint=_plain) -> 
     lines = [paint(title, "title")]
     lines.extend(_property_lines(result, paint))
     lines.append(
-        f"  {sim.traces} traces of up to {sim.max_depth} states (seed {sim.seed}), {sim.steps} steps, "
-        f"{result.distinct_states} distinct states, longest trace {result.depth} states, "
+        f"  {sim.traces:,} traces of up to {sim.max_depth:,} states (seed {sim.seed}), {sim.steps:,} steps, "
+        f"{result.distinct_states:,} distinct states, longest trace {result.depth:,} states, "
         f"{result.seconds:.2f} s (simulate)"
     )
     rates = f"  {sim.traces_per_second:,.0f} traces/s, {sim.steps_per_second:,.0f} steps/s"
@@ -203,12 +203,12 @@ def render_simulation_summary(result: CheckResult, title: str, paint=_plain) -> 
     if sim.ends:
         lines.append("  traces ended by: " + ", ".join(f"{_ENDS.get(k, k)} {n}" for k, n in sim.ends.items()))
     if result.stop_reason.value == "time-limit":
-        lines.append(f"  stopped by --time-limit after {sim.traces} of {sim.max_traces} traces")
+        lines.append(f"  stopped by --time-limit after {sim.traces:,} of {sim.max_traces:,} traces")
     for w in result.warnings:
         lines.append(paint(f"  warning: {w}", "warning"))
     if result.verdict.value == "not-violated":
         lines.append(f"  verdict: {paint('not-violated', 'verdict.not-violated')}: no violation found in "
-                     f"{sim.traces} traces (random simulation, not exhaustive: nothing is proven)")
+                     f"{sim.traces:,} traces (random simulation, not exhaustive: nothing is proven)")
     else:
         lines.append(f"  verdict: {paint(str(result.verdict), 'verdict.' + str(result.verdict))}")
     return "\n".join(lines)

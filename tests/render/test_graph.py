@@ -63,7 +63,7 @@ def test_view_merges_states():
     assert edges == {("init", "tmCommitted"): ["TMCommit"], ("init", "tmAborted"): ["TMAbort"]}
     # every other transition keeps tmState: not drawn, and said so
     kept = sum(1 for i, _, j in g.transitions() if g.states[i][1] == g.states[j][1])
-    assert d.notes == [f"{kept} transitions that leave the view unchanged are not drawn"]
+    assert d.notes == [f"{kept:,} transitions that leave the view unchanged are not drawn"]
     assert kept == g.edge_count - sum(1 for i, _, j in g.transitions() if g.states[i][1] != g.states[j][1])
 
 

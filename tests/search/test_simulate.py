@@ -452,7 +452,7 @@ def test_cli_exit_0_and_says_not_exhaustive(capsys):
     assert "verdict: not-violated" in out
     assert "holds" not in out
     assert re.search(r"[\d,]+ traces/s, [\d,]+ steps/s", out)
-    assert "200 traces of up to 30 states (seed 3), 5800 steps" in out
+    assert "200 traces of up to 30 states (seed 3), 5,800 steps" in out
     assert "Termination  termination temporal   undetermined" in out
 
 
