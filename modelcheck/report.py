@@ -38,6 +38,7 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
             for c in result.coverage
         ],
         "never_enabled": list(result.never_enabled),
+        "exhaustive": result.exhaustive,
         "warnings": list(result.warnings),
     }
     if result.error:

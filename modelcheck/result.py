@@ -194,7 +194,8 @@ class CheckResult:
     strategy: str
     symmetry: bool
     coverage: tuple[ActionCoverage, ...] = ()
-    #: actions that never produced a transition
+    #: actions that produced no transition in the states explored: "never enabled" only
+    #: when the search was exhaustive (:attr:`exhaustive`)
     never_enabled: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None
@@ -209,3 +210,9 @@ class CheckResult:
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.verdict]
+
+    @property
+    def exhaustive(self) -> bool:
+        """Every reachable state was explored (``--continue`` included); a search stopped
+        by a violation, a deadlock, a limit or an error was not."""
+        return self.stop_reason == StopReason.EXHAUSTED

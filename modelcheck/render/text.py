@@ -174,8 +174,9 @@ def render_coverage(result: CheckResult) -> str:
     lines = ["  coverage (transitions generated / new states):"]
     for c in result.coverage:
         lines.append(f"    {c.instance:<40} {c.generated:>10,} {c.distinct:>10,}")
+    unused = "never enabled" if result.exhaustive else "not enabled in the states explored"
     for a in result.never_enabled:
-        lines.append(f"    {a:<40} never enabled")
+        lines.append(f"    {a:<40} {unused}")
     return "\n".join(lines)
 
 

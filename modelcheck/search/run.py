@@ -309,7 +309,16 @@ class Run:
                 ActionCoverage(label, info.action, info.show(), self.gen_cov[label], self.new_cov.get(label, 0))
             )
         never = tuple(a for a in model.action_names if a not in enabled_actions)
-        warnings = tuple(f"action {a} was never enabled" for a in never) + tuple(self.notes)
+        # Only an exhaustive search may say "never": one that stopped early (a violation, a
+        # deadlock, a limit, an error) saw only part of the state space.
+        if self.stop_reason == StopReason.EXHAUSTED:
+            unused = tuple(f"action {a} was never enabled" for a in never)
+        else:
+            why = {StopReason.VIOLATION: "at the first counterexample", StopReason.ERROR: "by an error"}.get(
+                self.stop_reason, f"by --{self.stop_reason.value}")
+            unused = tuple(f"action {a} was not enabled in the states explored (the search stopped {why})"
+                           for a in never)
+        warnings = unused + tuple(self.notes)
         return CheckResult(
             verdict=verdict,
             stop_reason=self.stop_reason,

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from modelcheck.cli import main
-from tests.helpers import ROOT, TWOPHASE, run
+from tests.helpers import CRASH, ROOT, TWOPHASE, run
 
 
 def write(tmp_path, text, name="spec.mc"):
@@ -242,6 +242,28 @@ def test_coverage_and_never_enabled_warning(capsys, tmp_path):
                                "RMRcvCommitMsg", "RMRcvAbortMsg"}
     # TLC counts the initial state as generated: 1146 = 1 + 1145 transitions
     assert sum(c["generated"] for c in cov) == 1146 - 1
+
+
+def test_never_enabled_is_said_only_after_an_exhaustive_search(capsys, tmp_path):
+    # crash.mc stops at its first counterexample (a deadlock) before the TM ever commits:
+    # TMCommit is enabled in the full search, so the early stop may not say "never"
+    code, out, _ = run(capsys, "check", CRASH, "--coverage")
+    assert code == 1
+    assert "action TMCommit was not enabled in the states explored (the search stopped at the first " \
+           "counterexample)" in out
+    assert "never enabled" not in out
+    assert "    TMCommit                                 not enabled in the states explored" in out
+    report = json.loads(run(capsys, "check", CRASH, "--json")[1])
+    assert "TMCommit" in report["never_enabled"] and report["exhaustive"] is False
+    # a limit: the same
+    spec = write(tmp_path, COUNTER + "action Never {\n  require x > 5\n  x' = 0\n}\n")
+    out = run(capsys, "check", spec, "--max-states", "2")[1]
+    assert "action Never was not enabled in the states explored (the search stopped by --max-states)" in out
+    # exhaustive (with --continue past the counterexamples too): "never"
+    report = json.loads(run(capsys, "check", spec, "--json")[1])
+    assert report["never_enabled"] == ["Never"] and report["exhaustive"] is True
+    out = run(capsys, "check", CRASH, "--continue")[1]
+    assert "action TMRecover was never enabled" in out and "TMCommit was" not in out
 
 
 def test_progress_is_quiet_unless_asked(capsys):

@@ -66,9 +66,14 @@ def test_deadlock_found_and_can_be_disabled():
 
 
 def test_never_enabled_actions_are_reported():
-    r = explore(counter(5))
-    assert r.never_enabled == ("Stay", "Never")
+    r = explore(counter(5), Options(check_deadlock=False))
+    assert r.exhaustive and r.never_enabled == ("Stay", "Never")
     assert "action Never was never enabled" in r.warnings
+    # stopped at the deadlock: only "not enabled in the states explored"
+    r = explore(counter(5))
+    assert not r.exhaustive and r.never_enabled == ("Stay", "Never")
+    assert ("action Never was not enabled in the states explored (the search stopped at the first "
+            "counterexample)") in r.warnings
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
