@@ -88,8 +88,17 @@ def load(
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise SpecError([Diagnostic(Code.SPEC_UNREADABLE, f"no such spec file: {path}")]) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise SpecError([Diagnostic(Code.SPEC_UNREADABLE, f"cannot read {path}: {e}")]) from None
+        except IsADirectoryError:
+            found = sorted(p.name for p in Path(path).glob("*.mc"))
+            hint = f" (the .mc files in it: {', '.join(found)})" if found else ""
+            raise SpecError([Diagnostic(Code.SPEC_UNREADABLE,
+                                        f"{path} is a directory; give a spec file{hint}")]) from None
+        except UnicodeDecodeError as e:
+            raise SpecError([Diagnostic(Code.SPEC_UNREADABLE,
+                                        f"cannot read {path}: not UTF-8 text (byte {e.start})")]) from None
+        except OSError as e:
+            raise SpecError([Diagnostic(Code.SPEC_UNREADABLE,
+                                        f"cannot read {path}: {e.strerror or e}")]) from None
     module = parse(text, path)
     checked = check_module(module, consts=consts, config=config)
     return Spec(path, checked, compile_spec(checked))

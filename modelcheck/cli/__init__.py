@@ -29,8 +29,18 @@ from .common import EXIT_USAGE, ArgParser, UsageError, print_json
 __all__ = ["build_parser", "main", "entry"]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("modelcheck")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> ArgParser:
     p = ArgParser(prog="modelcheck", description="Check protocol specs exhaustively, or simulate them.")
+    p.add_argument("--version", action="version", version=f"modelcheck {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=ArgParser)
     # in the order `modelcheck --help` lists them
     for command in (check, simulate, suite, source, trace, replay, graph, report):
@@ -47,11 +57,25 @@ def _diagnostic_dict(d) -> dict:
     return out
 
 
+def _innermost(parser, args):
+    """The parser of the (sub)subcommand the command line chose (``modelcheck trace
+    validate``'s for ``trace validate``), or ``parser`` itself."""
+    import argparse
+
+    while True:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs or getattr(args, subs[0].dest, None) not in subs[0].choices:
+            return parser
+        parser = subs[0].choices[getattr(args, subs[0].dest)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit status (argparse exits by itself on ``--help`` and
     on a malformed command line, with status 0 and 2)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the subcommand's parser, so that its usage is the one shown
+        _innermost(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except SpecError as e:

@@ -6,14 +6,15 @@ Depends on :mod:`.common` and the API.
 
 from __future__ import annotations
 
-from .common import load_spec
+from .common import add_const_options, load_spec
 
 
 def add_parser(sub) -> None:
-    g = sub.add_parser("source", help="print the Python source a spec compiles to")
-    g.add_argument("spec")
-    g.add_argument("--const", action="append", default=[])
-    g.add_argument("--config")
+    g = sub.add_parser("source", help="print the Python source a spec compiles to",
+                       description="Print the Python source a spec compiles to, for the given constants: "
+                                   "what the explorer runs (for reading the compiler's output).")
+    g.add_argument("spec", help="a .mc spec file")
+    add_const_options(g, const_help="bind a constant, as for check (the source depends on the constants)")
     g.set_defaults(func=run)
 
 

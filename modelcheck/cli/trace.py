@@ -22,7 +22,11 @@ from .common import EXIT_OK, EXIT_USAGE, add_conform_arguments, load_spec, print
 def add_parser(sub) -> None:
     t = sub.add_parser("trace", help="conformance: validate an implementation trace against the spec, "
                                      "or generate test traces from it")
-    tsub = t.add_subparsers(dest="trace_command", required=True, parser_class=type(t))
+    tsub = t.add_subparsers(dest="trace_command", metavar="{validate,generate}", parser_class=type(t),
+                            title="what to do", description="validate: check that some behaviour of the "
+                            "spec explains an implementation trace; generate: write ITF test traces from "
+                            "the spec (modelcheck trace validate --help, modelcheck trace generate --help)")
+    t.set_defaults(func=lambda args, t=t: _no_trace_command(t))
 
     v = tsub.add_parser("validate", help="check that some behaviour of the spec explains a trace")
     add_conform_arguments(v)
@@ -53,6 +57,14 @@ def add_parser(sub) -> None:
                    help="explore at most N states (default 200,000 for actions; transitions refuse above 5,000)")
     g.add_argument("--force", action="store_true", help="overwrite existing files in DIR")
     g.set_defaults(func=run_generate)
+
+
+def _no_trace_command(parser) -> int:
+    from .common import UsageError
+
+    raise UsageError("trace: say what to do: `modelcheck trace validate SPEC TRACE` checks that the spec "
+                     "explains an implementation trace; `modelcheck trace generate SPEC --out DIR` writes "
+                     "test traces from the spec")
 
 
 def _is_itf(path: str, fmt: str) -> bool:

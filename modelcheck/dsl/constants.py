@@ -89,6 +89,8 @@ class ConstantsPhase:
                     msg = f"`{name}` is {KIND_WORDS[g.kind]}, not a constant"
                 if not constants:
                     msg += " (this spec declares no constants)"
+                else:
+                    msg += "; the spec's constants: " + ", ".join(f"`{c}`" for c in constants)
                 self.error(Code.BAD_CONSTANT, msg, None)
                 continue
             if isinstance(value, str):

@@ -77,6 +77,11 @@ class InferencePhase:
     def show(self, t: Type) -> str:
         return re.sub(r"\?\d+", "?", self.zonk(t).show())
 
+    def a_show(self, t: Type) -> str:
+        """The type shown with its article: "an int", "a set[int]", "an Enum"."""
+        text = self.show(t)
+        return ("an " if text[:1].lower() in "aeiou" and text[:1] else "a ") + text
+
     def _tvars(self, t: Type, out: list) -> None:
         t = self.resolve(t)
         if isinstance(t, TVar):
@@ -665,7 +670,7 @@ class InferencePhase:
             if isinstance(r, (SetT, BagT)):
                 if self.unify(r.elem, lt) is None:
                     kind = "set" if isinstance(r, SetT) else "bag"
-                    self.error(Code.TYPE_MISMATCH, f"`{op}` tests a {self.show(lt)} against a {kind} of "
+                    self.error(Code.TYPE_MISMATCH, f"`{op}` tests {self.a_show(lt)} against a {kind} of "
                                f"{self.show(r.elem)}", e)
                     self._poison(lt)
                     self._poison(r)
@@ -811,7 +816,7 @@ class InferencePhase:
                        e.key)
             return ERR
         hint = "use `.field` to read a record field" if isinstance(bt, RecordT) else None
-        self.error(Code.TYPE_MISMATCH, f"cannot index a {self.show(bt)}", e, hint=hint)
+        self.error(Code.TYPE_MISMATCH, f"cannot index {self.a_show(bt)}", e, hint=hint)
         self._poison(kt)
         return ERR
 

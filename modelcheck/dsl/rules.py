@@ -99,7 +99,7 @@ class RulesPhase:
             mt = msg_type(t)
             if c.kind == "receives" and mt is not None and mt not in sent:
                 what = ", ".join(sorted({self.show(x) for x in sent})) or "nothing"
-                self.error(Code.MESSAGE_NEVER_SENT, f"action `{a.name}` receives a {self.show(mt)}, but no action sends "
+                self.error(Code.MESSAGE_NEVER_SENT, f"action `{a.name}` receives {self.a_show(mt)}, but no action sends "
                            f"one (the `sends` clauses send: {what})", c.value)
 
     def check_block(self, block: ir.Block, ctx: Ctx, maybe: dict, must: frozenset, init: bool):
@@ -164,7 +164,7 @@ class RulesPhase:
             if isinstance(self.resolve(t), MapT) and isinstance(self.resolve(vt), FunT):
                 hint = (" (a comprehension over a whole type builds a total function; to build a map, "
                         "filter it, `{ k: v for k in D if true }`, or start from `map()` and `.put`)")
-            self.error(Code.TYPE_MISMATCH, f"cannot assign a {self.show(vt)} to `{s.var}` of type {self.show(t)}"
+            self.error(Code.TYPE_MISMATCH, f"cannot assign {self.a_show(vt)} to `{s.var}` of type {self.show(t)}"
                        + hint, s.value)
             self._poison(vt)
         if s.var in maybe:
