@@ -78,9 +78,9 @@ def test_crash_tour_output(capsys, monkeypatch):
     assert main(["check", "specs/twophase/crash.mc", "--no-deadlock"]) == 1
     out = capsys.readouterr().out
     # the elided parts ("...") aside, every line shown is printed, in order
-    lines = out.splitlines()
+    lines = [normalize(x) for x in out.splitlines()]
     pos = 0
     for line in shown.splitlines()[1:]:
         if line == "...":
             continue
-        pos = lines.index(line, pos) + 1
+        pos = lines.index(normalize(line), pos) + 1
