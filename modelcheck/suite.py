@@ -32,7 +32,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .diagnostics import SpecError
 from .search import Options, explore
@@ -162,6 +162,79 @@ def check_run(run: dict, consts: Mapping[str, Any]) -> RunOutcome:
     except SpecError as e:
         return RunOutcome(run, label, expect, error=e)
     return RunOutcome(run, label, expect, spec, explore(spec.model, run_options(run)))
+
+
+def _check_result(run: dict, consts: Mapping[str, Any]) -> CheckResult | None:
+    """In a worker process: the run's result (picklable plain data), or ``None`` when the
+    spec does not load (the parent loads it again to get its diagnostics)."""
+    return check_run(run, consts).result
+
+
+def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
+               on_start: Callable[[int], None] | None = None,
+               on_done: Callable[[int, RunOutcome], None] | None = None) -> list[RunOutcome]:
+    """Check every run, ``jobs`` at a time, and return the outcomes in the manifest's
+    order (whatever order they finish in).
+
+    With ``jobs`` > 1 the runs go to worker processes, the ones marked ``slow`` first (so
+    that the longest runs do not start last and leave the other cores idle); a worker
+    returns the :class:`CheckResult`, and this process loads the spec again for the
+    renderers (a spec's compiled model does not cross processes; loading is a small part
+    of a run). Verdicts, counts and traces are the same as with ``jobs=1``: each run is
+    the same deterministic search. ``on_start(i)`` and ``on_done(i, outcome)`` (``i``
+    the run's index) let the caller show progress; this module prints nothing."""
+    from .api import load
+
+    outcomes: list[RunOutcome | None] = [None] * len(runs)
+    if jobs <= 1 or len(runs) <= 1:
+        for i, (r, c) in enumerate(zip(runs, consts)):
+            if on_start:
+                on_start(i)
+            outcomes[i] = check_run(r, c)
+            if on_done:
+                on_done(i, outcomes[i])
+        return outcomes  # type: ignore[return-value]
+
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    order = sorted(range(len(runs)), key=lambda i: (not runs[i].get("slow"), i))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        try:
+            pending = {}
+            queue = list(order)
+
+            def submit():
+                i = queue.pop(0)
+                pending[pool.submit(_check_result, runs[i], dict(consts[i]))] = i
+                if on_start:
+                    on_start(i)
+
+            # no more in flight than workers, so that on_start means "started"
+            while queue and len(pending) < jobs:
+                submit()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    i = pending.pop(f)
+                    result = f.result()
+                    r = runs[i]
+                    label, expect = run_label(r), r.get("expect", "holds")
+                    try:
+                        spec = load(r["_spec_path"], consts=consts[i], config=r.get("config"))
+                    except SpecError as e:
+                        outcome = RunOutcome(r, label, expect, error=e)
+                    else:
+                        outcome = RunOutcome(r, label, expect, spec, result) if result is not None \
+                            else check_run(r, consts[i])
+                    outcomes[i] = outcome
+                    if on_done:
+                        on_done(i, outcome)
+                    if queue:
+                        submit()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return outcomes  # type: ignore[return-value]
 
 
 def summary(outcomes: list[RunOutcome]) -> dict:

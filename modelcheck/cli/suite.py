@@ -24,17 +24,46 @@ def add_parser(sub) -> None:
     s.add_argument("manifest", nargs="?", default="specs/suite.toml", help="the suite manifest (TOML)")
     s.add_argument("--report", default="reports", help="directory for summary.txt, summary.json and report.html")
     s.add_argument("--quick", action="store_true", help="skip runs marked slow")
+    s.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="check N runs at a time, each in its own process (default: the number of cores; "
+                        "1 runs them one after another in this process)")
     s.set_defaults(func=run)
+
+
+#: wide enough that no table column is cut: pipes and files get full rows
+_FILE_WIDTH = 1000
+
+
+class _Running:
+    """The progress line on a terminal: the runs in flight and how long each has run
+    (rendered again by rich's status spinner a few times a second)."""
+
+    def __init__(self, names):
+        self.names = names
+        self.started: dict[int, float] = {}
+        self.done = 0
+
+    def __rich__(self):
+        now = time.monotonic()
+        busy = ", ".join(f"{self.names[i]} {now - t0:.0f} s" for i, t0 in sorted(self.started.items()))
+        return f"{self.done}/{len(self.names)} runs done; running: {busy or '-'}"
 
 
 def run(args) -> int:
     from rich.console import Console
 
-    from ..suite import ManifestError, check_run, failures, read_manifest, summary
+    from ..suite import ManifestError, check_runs, failures, read_manifest, run_label, summary
+
+    import os
 
     console = Console()
-    if not console.is_terminal:
-        console = Console(width=150)
+    terminal = console.is_terminal
+    if not terminal:
+        console = Console(width=_FILE_WIDTH)
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        print("modelcheck: error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
     try:
         runs = read_manifest(args.manifest)
         consts = []
@@ -46,14 +75,36 @@ def run(args) -> int:
     except ManifestError as e:
         print(f"modelcheck: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    outcomes = []
-    for r, c in zip(runs, consts):
-        if args.quick and r.get("slow"):
-            continue
-        outcome = check_run(r, c)
-        if outcome.error is not None:
-            print(outcome.error.render(), file=sys.stderr)
-        outcomes.append(outcome)
+    chosen = [(r, c) for r, c in zip(runs, consts) if not (args.quick and r.get("slow"))]
+    runs, consts = [r for r, _ in chosen], [c for _, c in chosen]
+    names = [f"{r['spec']} [{run_label(r)}]" for r in runs]
+    running = _Running(names)
+    width = len(str(len(runs)))
+
+    def started(i):
+        running.started[i] = time.monotonic()
+
+    def done(i, o):
+        # one line per run as it finishes (the table comes at the end, in manifest order)
+        running.started.pop(i, None)
+        running.done += 1
+        if o.error is not None:  # (under the status spinner rich redirects stderr too)
+            print(o.error.render(), file=sys.stderr)
+        res = o.result
+        figures = "" if res is None else (f"{res.distinct_states:,} states, depth {res.depth}, "
+                                          f"{res.seconds:.2f} s")
+        mark = "ok" if o.as_expected else "NO"
+        line = f"[{running.done:>{width}}/{len(runs)}] {mark:<2} {o.verdict:<12} {names[i]}  {figures}"
+        if terminal:
+            console.print(line, markup=False, highlight=False, style=None if o.as_expected else "bold red")
+        else:
+            print(line, flush=True)
+
+    if terminal:
+        with console.status(running):
+            outcomes = check_runs(runs, consts, jobs, on_start=started, on_done=done)
+    else:
+        outcomes = check_runs(runs, consts, jobs, on_start=started, on_done=done)
     rows = [row for o in outcomes for row in o.rows()]
     unexpected = failures(outcomes)
 
@@ -62,10 +113,13 @@ def run(args) -> int:
     out = Path(args.report)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary(outcomes), indent=2) + "\n")
+    total = len(outcomes)
     with (out / "summary.txt").open("w") as fh:
-        Console(file=fh, width=150, color_system=None).print(table)
+        Console(file=fh, width=_FILE_WIDTH, color_system=None).print(table)
         for f in unexpected:
             print(f"UNEXPECTED: {f}", file=fh)
+        if not unexpected:
+            print(f"all {total} runs gave the expected verdict", file=fh)
 
     from ..render.html import render_report
 
@@ -80,7 +134,6 @@ def run(args) -> int:
         for f in unexpected:
             print(f"UNEXPECTED: {f}", file=sys.stderr)
         return 1
-    total = len({(row[0], row[1]) for row in rows})
     console.print(f"all {total} runs gave the expected verdict")
     return 0
 
