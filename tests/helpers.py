@@ -104,10 +104,14 @@ def reachable(model) -> list:
 
 def run(capsys, *argv, main=None):
     """Run a command line in-process: ``(exit code, stdout, stderr)``. Each argument is
-    passed through ``str`` (paths welcome). ``main`` is ``modelcheck.cli.main`` unless
+    passed through ``str`` (paths welcome); argparse's own exits (usage errors,
+    ``--help``) give their status as the exit code. ``main`` is ``modelcheck.cli.main`` unless
     another entry point is given (``reference.twophase.cli.main``)."""
     if main is None:
         from modelcheck.cli import main
-    code = main([str(a) for a in argv])
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as e:  # argparse: --help, --version, a malformed command line
+        code = e.code
     out, err = capsys.readouterr()
     return code, out, err

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from . import common
-from .common import (TextOut, add_itf_options, add_search_options, check_itf_target, end_progress, load_spec,
+from .common import (TextOut, add_itf_options, add_progress_options, add_search_options, check_itf_target, end_progress, load_spec,
                      parse_consts, print_json, progress_printer, title, wants_progress, write_itf)
 
 
@@ -25,8 +25,7 @@ def add_parser(sub) -> None:
     c.add_argument("--json", action="store_true", help="print one JSON object (ITF traces included)")
     c.add_argument("--full", action="store_true", help="print whole states in counterexamples")
     c.add_argument("--coverage", action="store_true", help="print per-action coverage")
-    c.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
-    c.add_argument("--quiet", action="store_true", help="no progress output")
+    add_progress_options(c)
     add_itf_options(c)
     c.set_defaults(func=run)
 

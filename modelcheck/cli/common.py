@@ -148,6 +148,41 @@ def print_json(obj) -> None:
     sys.stdout.write("\n")
 
 
+# ------------------------------------------------------------------ argument types
+
+def count(minimum: int = 1):
+    """An argparse type: a whole number >= ``minimum`` written in ASCII digits (``-5``,
+    ``0`` where 1 is the least, ``٣`` are usage errors, not silently accepted)."""
+
+    def parse(text: str) -> int:
+        t = text.strip()
+        if not (t.isascii() and t.lstrip("-").isdigit()) or int(t) < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, not {text!r}")
+        return int(t)
+
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds > 0 (not ``nan``, ``inf`` or ``-1``)."""
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, not {text!r}")
+    return v
+
+
+def add_progress_options(p: argparse.ArgumentParser) -> None:
+    """``--progress`` and ``--quiet``, which contradict each other (argparse refuses both)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
+    g.add_argument("--quiet", action="store_true", help="no progress output")
+
+
 # ------------------------------------------------------------------ search options
 
 def add_search_options(p: argparse.ArgumentParser) -> None:
@@ -156,9 +191,12 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dfs", action="store_true", help="depth-first search (default: breadth-first)")
     p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--max-states", type=int, metavar="N", help="stop after N distinct states (verdict undetermined)")
-    p.add_argument("--max-depth", type=int, metavar="N", help="do not explore beyond depth N (verdict undetermined)")
-    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop after this long (verdict undetermined)")
+    p.add_argument("--max-states", type=count(1), metavar="N",
+                   help="stop after N distinct states (verdict undetermined)")
+    p.add_argument("--max-depth", type=count(1), metavar="N",
+                   help="do not explore beyond depth N (verdict undetermined)")
+    p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
+                   help="stop after this long (verdict undetermined)")
     p.add_argument("--no-temporal", action="store_true",
                    help="do not check temporal properties (they are listed as undetermined); "
                         "lets symmetry apply to the safety check")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import (TextOut, UsageError, add_const_options, add_itf_options, check_itf_target, end_progress,
+from .common import (TextOut, add_const_options, add_itf_options, add_progress_options, count, seconds, check_itf_target, end_progress,
                      load_spec, parse_consts, print_json, simulation_progress_printer, title, wants_progress,
                      write_itf)
 
@@ -23,21 +23,20 @@ def add_parser(sub) -> None:
                                         "too large to check exhaustively (proves nothing)")
     r.add_argument("spec", help="a .mc spec file")
     add_const_options(r)
-    r.add_argument("--traces", type=int, default=1000, metavar="N", help="random walks to run (default 1000)")
-    r.add_argument("--depth", type=int, default=100, metavar="D",
+    r.add_argument("--traces", type=count(1), default=1000, metavar="N", help="random walks to run (default 1000)")
+    r.add_argument("--depth", type=count(1), default=100, metavar="D",
                    help="at most D states per walk, the initial state included (default 100)")
     r.add_argument("--seed", type=int, default=0, metavar="S",
                    help="random seed (default 0): the same seed gives the same walks")
     r.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
     r.add_argument("--continue", dest="keep_going", action="store_true",
                    help="keep walking after a violation, to find the first violation of every property")
-    r.add_argument("--time-limit", type=float, metavar="SECONDS",
+    r.add_argument("--time-limit", type=seconds, metavar="SECONDS",
                    help="stop after this long (the verdict counts the walks completed)")
     r.add_argument("--no-shrink", action="store_true", help="report counterexamples as the walks found them")
     r.add_argument("--json", action="store_true", help="print one JSON object (ITF traces included)")
     r.add_argument("--full", action="store_true", help="print whole states in counterexamples")
-    r.add_argument("--progress", action="store_true", help="print progress even when stderr is not a terminal")
-    r.add_argument("--quiet", action="store_true", help="no progress output")
+    add_progress_options(r)
     add_itf_options(r)
     r.set_defaults(func=run)
 
@@ -47,12 +46,8 @@ def run(args) -> int:
     from ..report import result_to_dict
     from ..search import Options, Strategy, simulate
 
-    if args.traces < 0:
-        raise UsageError("--traces must be 0 or more")
-    if args.depth < 1:
-        raise UsageError("--depth must be 1 or more (it counts states, the initial one included)")
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise UsageError("--time-limit must be positive")
+    # --traces, --depth (counts states, the initial one included) and --time-limit are
+    # checked by their argparse types (common.count, common.seconds)
     consts = parse_consts(args.const)
     if args.itf:
         check_itf_target(args)

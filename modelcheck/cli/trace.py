@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, EXIT_USAGE, add_conform_arguments, load_spec, print_json, title, trace_input_error
+from .common import EXIT_OK, EXIT_USAGE, add_conform_arguments, count, load_spec, print_json, title, trace_input_error
 
 
 def add_parser(sub) -> None:
@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     v.add_argument("--coordinator", default="tm", metavar="PROC",
                    help="the process that takes part in every transaction (default tm)")
     v.add_argument("--txn", action="append", default=[], metavar="ID", help="validate only these transactions")
-    v.add_argument("--max-candidates", type=int, default=None, metavar="N",
+    v.add_argument("--max-candidates", type=count(1), default=None, metavar="N",
                    help="give up (undetermined) when more than N spec states fit the trace (default 100,000)")
     v.add_argument("--reports", type=int, default=3, metavar="N", help="divergence reports printed in full (default 3)")
     v.set_defaults(func=run_validate)
