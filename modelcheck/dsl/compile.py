@@ -1295,13 +1295,21 @@ class CompiledModel:
         return "\n".join(f"    {n} = {show(v, t)}" for n, t, v in zip(self.variables, self.var_types, state))
 
     def explain(self, state, exc: BaseException) -> BaseException:
-        """Re-run ``state`` through the debug build to locate the error."""
+        """Re-run ``state`` through the debug build to locate the error; ``state`` None:
+        the error was raised while computing the initial states."""
         if self._debug is None:
             self._debug = self._build(debug=True)
         ns = self._debug
         where = None
         err: BaseException | None = None
         self._ctx[:] = [None, None, {}]
+        if state is None:
+            try:
+                ns["_init"]()
+            except BaseException as e:  # noqa: BLE001 - we are explaining any failure
+                err = e
+            diagnostic, text = self._format(err if err is not None else exc, "init", None)
+            return SpecRuntimeError(text, diagnostic=diagnostic)
         try:
             succs = ns["_succ"](state)
             where = "checking"
@@ -1349,7 +1357,8 @@ class CompiledModel:
         out = f"{diagnostic.code} {diagnostic.message}"
         if span is not None:
             out += f"\n  at {span.file}:{span.line}:{span.col}\n" + caret_snippet(self.source_text, span)
-        out += "\n  in state:\n" + self.show_state(state)
+        if state is not None:
+            out += "\n  in state:\n" + self.show_state(state)
         return diagnostic, out
 
 

@@ -89,6 +89,7 @@ class Run:
         self.new_cov: dict[int, int] = {}
         self.max_frontier = 0
         self.error: str | None = None
+        self.initialising = False
         #: set when some state could not be fully expanded (an assertion failed in it):
         #: then no property may be reported as holding
         self.partial = False
@@ -186,6 +187,7 @@ class Run:
         canon = self.canon
         seen = self.seen
         out = []
+        self.initialising = True  # an error now is one of init: fail() explains it so
         for s in self.model.initial_states():
             self.generated += 1
             if canon is not None:
@@ -195,6 +197,7 @@ class Run:
             seen[s] = None
             self.check_new(s, None)
             out.append(s)
+        self.initialising = False
         return out
 
     # ------------------------------------------------------------------ the end
@@ -218,10 +221,13 @@ class Run:
         self.stop_reason = StopReason.ERROR
         explained = exc
         state = getattr(exc, "state", None)
-        if state is None:
-            state = find_failing_state(self.model, candidates)
-        if state is not None:
-            explained = self.model.explain(state, exc)
+        if state is None and self.initialising:
+            explained = self.model.explain(None, exc)
+        else:
+            if state is None:
+                state = find_failing_state(self.model, candidates)
+            if state is not None:
+                explained = self.model.explain(state, exc)
         self.error = str(explained) or type(explained).__name__
 
     def check_temporal(self) -> None:
@@ -313,6 +319,8 @@ class Run:
         # deadlock, a limit, an error) saw only part of the state space.
         if self.stop_reason == StopReason.EXHAUSTED:
             unused = tuple(f"action {a} was never enabled" for a in never)
+        elif self.stop_reason == StopReason.ERROR:
+            unused = ()  # the error is the news; which actions ran before it is noise
         else:
             why = {StopReason.VIOLATION: "at the first counterexample", StopReason.ERROR: "by an error"}.get(
                 self.stop_reason, f"by --{self.stop_reason.value}")

@@ -151,10 +151,12 @@ class Simulation:
         model = self.model
         run = self.run_
         inits = []
+        run.initialising = True  # an error now is one of init: Run.fail explains it so
         for s in model.initial_states():
             run.generated += 1
             if run.admit(s):
                 inits.append(s)
+        run.initialising = False
         if not inits:
             run.notes.append("no initial state satisfies the state constraints: nothing to simulate")
             return
@@ -390,6 +392,6 @@ class Simulation:
             ends=dict(sorted(self.ends.items())),
             shrinks=tuple(self.shrinks),
         )
-        never = result.never_enabled
+        never = result.never_enabled if result.stop_reason != StopReason.ERROR else ()
         warnings = tuple(f"action {a} was never enabled in the states visited" for a in never) + tuple(run.notes)
         return replace(result, warnings=warnings, simulation=stats)

@@ -64,3 +64,22 @@ def test_an_int_not_a_int(capsys, tmp_path):
     spec.write_text("module A\nvar x: bool\ninit { x = false }\naction Go {\n  x' = 3\n}\n")
     code, _, err = run(capsys, "check", spec)
     assert code == 2 and "MC210 cannot assign an int to `x` of type bool" in err
+
+
+INIT_OUT_OF_RANGE = "module I\nvar x: 0..3\ninit { x = 5 }\naction A {\n  require x < 3\n  x' = x + 1\n}\n"
+
+
+@pytest.mark.parametrize("command", ["check", "simulate"])
+def test_a_runtime_error_in_init_is_mc300_with_its_location(capsys, tmp_path, command):
+    # before: a raw tuple "(0, 5, 5)" with no code or location, and "never enabled" warnings
+    spec = tmp_path / "i.mc"
+    spec.write_text(INIT_OUT_OF_RANGE)
+    code, out, _ = run(capsys, command, spec)
+    assert code == 2 and "verdict: error" in out
+    assert f"MC300 runtime error in init: value 5 does not fit the type 0..3 of variable x\n  at {spec}:3:8\n" in out
+    assert "    3 | init { x = 5 }\n      |        ^^^^^" in out
+    assert "(0, 5, 5)" not in out and "enabled" not in out
+    import json
+
+    report = json.loads(run(capsys, "check", spec, "--json")[1])
+    assert report["error"].startswith("MC300 runtime error in init: value 5 does not fit")
