@@ -109,6 +109,9 @@ class RunOutcome:
     spec: Any = None
     result: CheckResult | None = None
     error: SpecError | None = None
+    #: peak resident memory of the process that checked the run, in bytes, when it ran
+    #: in a worker process of its own (``check_runs`` with ``jobs`` > 1), else ``None``
+    peak_memory: int | None = None
 
     @property
     def verdict(self) -> str:
@@ -145,6 +148,8 @@ class RunOutcome:
         rec = result_to_dict(self.result, self.spec.model, source=str(spec_path),
                              consts=self.spec.describe_consts())
         rec["run"] = self.label
+        if self.peak_memory is not None:
+            rec["peak_memory_mb"] = round(self.peak_memory / 2**20)
         rec["expect"] = self.expect
         rec["as_expected"] = self.as_expected
         return rec
@@ -164,10 +169,14 @@ def check_run(run: dict, consts: Mapping[str, Any]) -> RunOutcome:
     return RunOutcome(run, label, expect, spec, explore(spec.model, run_options(run)))
 
 
-def _check_result(run: dict, consts: Mapping[str, Any]) -> CheckResult | None:
-    """In a worker process: the run's result (picklable plain data), or ``None`` when the
-    spec does not load (the parent loads it again to get its diagnostics)."""
-    return check_run(run, consts).result
+def _check_result(run: dict, consts: Mapping[str, Any]) -> tuple[CheckResult | None, int]:
+    """In a worker process (a fresh one per run): the run's result (picklable plain
+    data), or ``None`` when the spec does not load (the parent loads it again to get its
+    diagnostics), and the process's peak resident memory in bytes."""
+    import resource
+
+    result = check_run(run, consts).result
+    return result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
 def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
@@ -198,7 +207,9 @@ def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     order = sorted(range(len(runs)), key=lambda i: (not runs[i].get("slow"), i))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # a fresh process per run: memory is given back between runs, and each run's peak
+    # resident memory is its own (``RunOutcome.peak_memory``)
+    with ProcessPoolExecutor(max_workers=jobs, max_tasks_per_child=1) as pool:
         try:
             pending = {}
             queue = list(order)
@@ -216,7 +227,7 @@ def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
                     i = pending.pop(f)
-                    result = f.result()
+                    result, peak = f.result()
                     r = runs[i]
                     label, expect = run_label(r), r.get("expect", "holds")
                     try:
@@ -224,8 +235,8 @@ def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
                     except SpecError as e:
                         outcome = RunOutcome(r, label, expect, error=e)
                     else:
-                        outcome = RunOutcome(r, label, expect, spec, result) if result is not None \
-                            else check_run(r, consts[i])
+                        outcome = RunOutcome(r, label, expect, spec, result, peak_memory=peak) \
+                            if result is not None else check_run(r, consts[i])
                     outcomes[i] = outcome
                     if on_done:
                         on_done(i, outcome)

@@ -93,6 +93,8 @@ def run(args) -> int:
         res = o.result
         figures = "" if res is None else (f"{res.distinct_states:,} states, depth {res.depth}, "
                                           f"{res.seconds:.2f} s")
+        if o.peak_memory is not None:
+            figures += f", {o.peak_memory / 2**20:,.0f} MB"
         mark = "ok" if o.as_expected else "NO"
         line = f"[{running.done:>{width}}/{len(runs)}] {mark:<2} {o.verdict:<12} {names[i]}  {figures}"
         if terminal:

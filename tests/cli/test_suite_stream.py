@@ -66,6 +66,12 @@ def test_parallel_runs_give_the_same_results(manifest, tmp_path, capsys):
                 for d in ("one", "two"))
     assert one == two and [r["verdict"] for r in one] == ["holds", "violated", "holds", "holds"]
     assert (tmp_path / "two" / "report.html").stat().st_size > 10_000
+    # each parallel run has a process of its own, whose peak memory is reported
+    runs_two = json.loads((tmp_path / "two" / "summary.json").read_text())["runs"]
+    assert all(r["peak_memory_mb"] > 0 for r in runs_two)
+    assert all("peak_memory_mb" not in r
+               for r in json.loads((tmp_path / "one" / "summary.json").read_text())["runs"])
+    assert out.count(" MB\n") >= 4
     assert out.count("all 4 runs gave the expected verdict") == 2
 
 
