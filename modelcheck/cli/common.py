@@ -51,7 +51,10 @@ class ArgParser(argparse.ArgumentParser):
 
 # ------------------------------------------------------------------ constants
 
-_INT = re.compile(r"-?\d+")
+_INT = re.compile(r"-?[0-9]+")   # ASCII digits only (\d also takes "٣" and other scripts' digits)
+#: digits a constant's integer may have: far beyond any state space, far below the
+#: 4,300 digits at which Python refuses to convert text to an integer
+MAX_DIGITS = 100
 _SET = re.compile(r"\{(.*)\}", re.S)
 
 
@@ -63,6 +66,8 @@ def parse_const_value(text: str) -> int | bool | tuple[str, ...]:
     are not identifiers or are repeated, for every way of binding a constant."""
     t = text.strip()
     if _INT.fullmatch(t):
+        if len(t.lstrip("-")) > MAX_DIGITS:
+            raise ValueError(f"an integer of {len(t.lstrip('-')):,} digits is too large (at most {MAX_DIGITS})")
         return int(t)
     if t in ("true", "false"):
         return t == "true"
@@ -85,7 +90,8 @@ def parse_consts(items: list[str] | None) -> dict[str, Any]:
         try:
             out[k.strip()] = parse_const_value(v)
         except ValueError as e:
-            raise UsageError(f"--const {k.strip()}={v.strip()}: {e}") from None
+            shown = v.strip() if len(v.strip()) <= 60 else v.strip()[:40] + "..."
+            raise UsageError(f"--const {k.strip()}={shown}: {e}") from None
     return out
 
 

@@ -36,6 +36,10 @@ def test_a_later_binding_wins():
     ("Bug=True", "--const Bug=True: expected an integer"),
     ("N=1.5", "--const N=1.5: expected an integer"),
     ("RM={a,b", "--const RM={a,b: expected an integer"),
+    # digits of other scripts are not integers here (Python's int() would take them)
+    ("RM=٣", "--const RM=٣: expected an integer"),
+    # beyond 4,300 digits Python's int() raises; far before that, a clear refusal
+    ("N=" + "9" * 5000, "--const N=" + "9" * 40 + "...: an integer of 5,000 digits is too large (at most 100)"),
 ])
 def test_text_that_is_no_value_is_a_usage_error(item, message):
     with pytest.raises(UsageError) as e:
