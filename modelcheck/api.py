@@ -85,6 +85,7 @@ def load(
     path = str(path)
     if text is None:
         try:
+            _check_spec_file(path)
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise SpecError([Diagnostic(Code.SPEC_UNREADABLE, f"no such spec file: {path}")]) from None
@@ -99,9 +100,38 @@ def load(
         except OSError as e:
             raise SpecError([Diagnostic(Code.SPEC_UNREADABLE,
                                         f"cannot read {path}: {e.strerror or e}")]) from None
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some editors write
     module = parse(text, path)
     checked = check_module(module, consts=consts, config=config)
     return Spec(path, checked, compile_spec(checked))
+
+
+#: a spec file larger than this is refused before it is read (specs are a few KB)
+MAX_SPEC_BYTES = 10 * 2**20
+
+
+def _check_spec_file(path: str) -> None:
+    """Refuse, before reading, what is not a spec file: a FIFO (reading would wait for a
+    writer forever), a device such as /dev/zero (endless), or a file too large to be a
+    spec. A missing path or a directory is left to the read, which says so."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if (
+            stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)) else "not a regular file"
+        raise SpecError([Diagnostic(Code.SPEC_UNREADABLE,
+                                    f"{path} is {kind}, not a spec file: nothing was read")])
+    if st.st_size > MAX_SPEC_BYTES:
+        raise SpecError([Diagnostic(Code.SPEC_UNREADABLE,
+                                    f"{path} is {st.st_size:,} bytes: too large for a spec "
+                                    f"(at most {MAX_SPEC_BYTES:,})")])
 
 
 def simulate(spec: Spec | Model, options: Options | None = None, **kw: Any) -> CheckResult:
