@@ -26,6 +26,7 @@ class Code(StrEnum):
     """Every error code, by what it means (the value is what users see)."""
 
     SPEC_UNREADABLE = "MC001"
+    OUTPUT_UNWRITABLE = "MC002"
     SYNTAX = "MC100"
     DUPLICATE = "MC101"
     UNKNOWN_NAME = "MC201"
@@ -57,6 +58,7 @@ class Code(StrEnum):
 #: a short title for every code (docs/language.md gives the longer story)
 TITLES: dict[Code, str] = {
     Code.SPEC_UNREADABLE: "the spec file cannot be read",
+    Code.OUTPUT_UNWRITABLE: "an output cannot be written",
     Code.SYNTAX: "syntax error",
     Code.DUPLICATE: "duplicate declaration or shadowed name",
     Code.UNKNOWN_NAME: "unknown name",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 
-from ..diagnostics import SpecError
+from ..diagnostics import Code, SpecError
 from ..result import EXIT_CODES, Verdict
 from . import check, graph, replay, report, simulate, source, suite, trace
 from .common import EXIT_USAGE, ArgParser, UsageError, print_json
@@ -90,15 +90,40 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # an output that cannot be written (inputs are read where they are named)
+        print(f"modelcheck: error: {_unwritable(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as e:  # noqa: BLE001 - a bug of ours: say so, never as a verdict's exit code
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        print(f"modelcheck: internal error: {type(e).__name__}: {e}\nThis is a bug in modelcheck, not in "
+              f"your spec. Please report it with the command line and the spec; the traceback is above. "
+              f"(exit {EXIT_INTERNAL})", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+#: an internal error (a bug of ours): not 0, 1, 2 or 3, which scripts read as verdicts
+#: (sysexits.h's EX_SOFTWARE)
+EXIT_INTERNAL = 70
+
+
+def _unwritable(e: OSError) -> str:
+    what = f"cannot write {e.filename}" if e.filename else "cannot write the output"
+    return f"{Code.OUTPUT_UNWRITABLE} {what}: {e.strerror or e}"
 
 
 def entry() -> None:  # console script
+    import os
+
     try:
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:  # `modelcheck check ... | head`: the reader left, not an error of ours
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 141
+    except OSError as e:  # standard output itself cannot be written (`> /dev/full`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that exit's flush is quiet
+        print(f"modelcheck: error: {_unwritable(e)}", file=sys.stderr)
+        code = EXIT_USAGE
     sys.exit(code)
