@@ -102,8 +102,17 @@ def load(
                                         f"cannot read {path}: {e.strerror or e}")]) from None
     text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some editors write
     module = parse(text, path)
-    checked = check_module(module, consts=consts, config=config)
-    return Spec(path, checked, compile_spec(checked))
+    try:
+        checked = check_module(module, consts=consts, config=config)
+        return Spec(path, checked, compile_spec(checked))
+    except (RecursionError, MemoryError):
+        # an expression nested so deeply that the checker's recursion, or Python's own
+        # compiler (of the generated code), cannot follow it: about 150 levels
+        from .dsl.parse import deepest_point
+
+        raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply: an expression nests more "
+                                    "levels than the checker supports (about 150); split it with `def` or `let`",
+                                    deepest_point(text, path))], source=text) from None
 
 
 #: a spec file larger than this is refused before it is read (specs are a few KB)

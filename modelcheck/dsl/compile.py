@@ -1152,7 +1152,12 @@ class CompiledModel:
         if debug:
             ns["_at"] = _at
             ns["_ctx"] = self._ctx
-        code = compile(source, f"<compiled {self.checked.module.name}{' debug' if debug else ''}>", "exec")
+        try:
+            code = compile(source, f"<compiled {self.checked.module.name}{' debug' if debug else ''}>", "exec")
+        except SyntaxError as e:
+            if "nested" in str(e):  # Python's parser limit (about 200 levels): the spec nests too deeply
+                raise RecursionError(str(e)) from None
+            raise
         exec(code, ns)
         if not debug:
             self.generated_source = source

@@ -105,6 +105,13 @@ class ConstantsPhase:
             else:
                 self.const_bound[name] = (value, None)  # checked once the constant's kind is known
         for name, names in self.model_names.items():
+            if not names:
+                # an empty set of model values leaves nothing to quantify over or pick from
+                # (and the generated code would have empty tuples): refused, not a traceback
+                g = self.globals.get(name)
+                self.error(Code.BAD_CONSTANT, f"the model-value set `{name}` is empty; it needs at least one "
+                           f"value (`{name}=1` or more, or `{name}={{a}}`)",
+                           g.decl if g is not None and name not in self.given else None)
             self.models[name] = ModelT(name, names)
 
     def _model_value(self, name: str, value: Any) -> tuple[str, ...] | None:

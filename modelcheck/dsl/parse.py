@@ -15,7 +15,7 @@ import re
 import threading
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import PatternStr
 
@@ -100,10 +100,12 @@ def parse(text: str, file: str = "<spec>") -> ir.Module:
         module = builder.transform(tree)
     except VisitError as e:  # pragma: no cover - a bug in the builder, surfaced clearly
         if isinstance(e.orig_exc, RecursionError):
-            raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply")], source=text) from None
+            raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply",
+                                        deepest_point(text, file))], source=text) from None
         raise e.orig_exc from None
     except RecursionError:
-        raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply")], source=text) from None
+        raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply", deepest_point(text, file))],
+                        source=text) from None
     if builder.errors:
         raise SpecError(sorted(builder.errors, key=_diag_key), source=text)
     return module
@@ -128,6 +130,29 @@ def parse_expression(text: str, file: str = "<expr>", first_id: int = 10**9) -> 
     if builder.errors:
         raise SpecError(sorted(builder.errors, key=_diag_key), source=text)
     return node, builder.spans
+
+
+def deepest_point(text: str, file: str) -> ir.Span | None:
+    """Where ``text`` nests deepest (the start of its deepest parse-tree node), for the
+    "nested too deeply" error of a spec the checker or the compiler cannot follow. An
+    iterative walk: the tree may be deeper than Python's recursion limit."""
+    try:
+        tree = _run(text, "module")
+    except Exception:  # noqa: BLE001 - only a location is wanted; none if it does not parse
+        return None
+    best, where = 0, None
+    stack = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, Tree):
+            # the first node 100 levels down (where the nesting grows beyond what is
+            # supported), else the deepest
+            if not node.meta.empty and (d > best if best < 100 else False):
+                best, where = d, node.meta
+            stack.extend((c, d + 1) for c in reversed(node.children))
+    if where is None:
+        return None
+    return ir.Span(file, where.line, where.column, where.line, where.column + 1)
 
 
 def _diag_key(d: Diagnostic):
@@ -382,6 +407,17 @@ class _Builder(Transformer):
             self.spans[i] = span
         return i
 
+    def _int(self, tok: Token) -> int:
+        """An integer literal; one of more than 100 digits is an error (Python itself
+        refuses to read more than 4,300), reported at the literal."""
+        digits = str(tok)
+        if len(digits) > 100:
+            self.errors.append(Diagnostic(
+                Code.SYNTAX, f"an integer literal of {len(digits):,} digits is too large (at most 100)",
+                self._span_of(tok)))
+            return 0
+        return int(digits)
+
     def _name(self, tok: Token) -> str:
         """A name at a binding or reference site: keywords (but ``init``) are rejected."""
         v = str(tok)
@@ -506,10 +542,10 @@ class _Builder(Transformer):
         return ir.ConfigBinding(self._id(meta), self._name(ch[0]), ch[1])
 
     def cv_int(self, meta, ch):
-        return int(ch[0])
+        return self._int(ch[0])
 
     def cv_neg(self, meta, ch):
-        return -int(ch[-1])
+        return -self._int(ch[-1])
 
     def cv_true(self, meta, ch):
         return True
@@ -646,7 +682,7 @@ class _Builder(Transformer):
         return ir.Call(self._id(meta), str(ch[1]), (ch[0],) + args, True)
 
     def int_lit(self, meta, ch):
-        return ir.Lit(self._id(meta), int(ch[0]))
+        return ir.Lit(self._id(meta), self._int(ch[0]))
 
     def true_lit(self, meta, ch):
         return ir.Lit(self._id(meta), True)

@@ -199,7 +199,10 @@ def test_overrides_and_configs():
     assert c.models["RM"].names == ("rm1", "rm2", "rm3", "rm4")
     c = check(m, consts={"RM": ("a", "b", "c"), "N": 7, "Bug": True}, config="big")
     assert check(m, consts={"RM": ["p", "q"]}).models["RM"].names == ("p", "q")  # a list will do
-    assert check(m, consts={"RM": 0}).models["RM"].names == ()
+    # an empty model-value set is refused (it used to reach the compiler and fail there)
+    with pytest.raises(SpecError) as e:
+        check(m, consts={"RM": 0})
+    assert [d.code for d in e.value.diagnostics] == ["MC270"] and "`RM` is empty" in str(e.value)
     assert c.models["RM"].names == ("a", "b", "c") and c.consts["N"] == 7 and c.consts["K"] == 8
     assert c.consts["Bug"] is True
     assert c.types  # the var types follow the new model set
