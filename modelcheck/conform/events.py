@@ -329,12 +329,28 @@ def _read_lines(p: Path) -> tuple[list[tuple[str, int, Any]], list[Problem]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            problems.append(Problem(str(p), n, f"not valid JSON: {e.msg} (column {e.colno})", code=Code.TRACE_MALFORMED))
+            obj = _json(line)
+        except ValueError as e:
+            problems.append(Problem(str(p), n, str(e), code=Code.TRACE_MALFORMED))
             continue
         out.append((str(p), n, obj))
     return out, problems
+
+
+def _json(text: str):
+    """``json.loads``, with every way it fails as a ``ValueError`` that says why in words:
+    invalid JSON (its line and column), nesting too deep for Python's decoder, an integer
+    of more digits than Python converts (4,300)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        err = ValueError(f"not valid JSON: {e.msg} (column {e.colno})")
+        err.lineno = e.lineno  # type: ignore[attr-defined]
+        raise err from None
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to read") from None
+    except ValueError as e:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        raise ValueError(f"not readable JSON: an integer is too large ({e})".split(";")[0]) from None
 
 
 def _check_problems(problems: list[Problem]) -> None:
@@ -467,9 +483,9 @@ def read_itf(path: str | Path, model, require_all: bool = False) -> list[Behavio
     except (OSError, UnicodeDecodeError) as e:
         raise TraceError([Problem(str(p), None, f"cannot read the trace: {e}", code=Code.TRACE_UNREADABLE)]) from None
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise TraceError([Problem(str(p), e.lineno, f"not valid JSON: {e.msg} (column {e.colno})", code=Code.TRACE_MALFORMED)]) from None
+        obj = _json(text)
+    except ValueError as e:
+        raise TraceError([Problem(str(p), getattr(e, "lineno", None), str(e), code=Code.TRACE_MALFORMED)]) from None
     return itf_behaviours(obj, model, str(p), text=text, require_all=require_all)
 
 

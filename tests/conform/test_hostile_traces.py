@@ -1,0 +1,33 @@
+"""Trace files that used to end in a Python traceback (issue 14, section 3): a line with
+100,000 nested brackets (RecursionError) and an integer of 5,000 digits (Python refuses
+to convert more than 4,300) are reported at their line, exit 2."""
+
+from __future__ import annotations
+
+from tests.helpers import TRACES, TWOPHASE, run
+
+
+def validate(capsys, trace, fmt="auto"):
+    return run(capsys, "trace", "validate", TWOPHASE, trace, "--const", "RM=3", "--format", fmt)
+
+
+def test_deeply_nested_json_lines(capsys, tmp_path):
+    trace = tmp_path / "deep.jsonl"
+    trace.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    code, out, err = validate(capsys, trace)
+    assert (code, out) == (2, "") and "Traceback" not in err
+    assert f"{trace}:1: the JSON is nested too deeply to read" in err
+    itf = tmp_path / "deep.itf.json"
+    itf.write_text('{"states": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    code, _, err = validate(capsys, itf, "itf")
+    assert code == 2 and "the JSON is nested too deeply to read" in err and "Traceback" not in err
+
+
+def test_an_integer_too_large_to_read(capsys, tmp_path):
+    lines = (TRACES / "tp_commit.jsonl").read_text().splitlines()
+    lines[3] = lines[3].replace('"lc": 2', '"lc": ' + "9" * 5000)
+    trace = tmp_path / "big.jsonl"
+    trace.write_text("\n".join(lines) + "\n")
+    code, _, err = validate(capsys, trace)
+    assert code == 2 and "Traceback" not in err
+    assert f"{trace}:4: not readable JSON: an integer is too large" in err
