@@ -60,6 +60,7 @@ class StopReason(str, enum.Enum):
     TIME_LIMIT = "time-limit"
     ERROR = "error"
     TRACES = "traces"  # a simulation ran every trace it was asked for
+    INTERRUPTED = "interrupted"  # Ctrl-C (SIGINT): the partial result is reported
 
     def __str__(self) -> str:
         return self.value

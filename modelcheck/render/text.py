@@ -162,7 +162,9 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
         f"{', symmetry' if result.symmetry else ''})"
     )
-    if result.stop_reason.value not in ("exhausted", "violation", "error"):
+    if result.stop_reason.value == "interrupted":
+        lines.append("  search interrupted (Ctrl-C): not exhaustive, nothing proven")
+    elif result.stop_reason.value not in ("exhausted", "violation", "error"):
         lines.append(f"  search stopped by --{result.stop_reason.value}: not exhaustive, nothing proven")
     for w in result.warnings:
         lines.append(paint(f"  warning: {w}", "warning"))
@@ -205,6 +207,8 @@ def render_simulation_summary(result: CheckResult, title: str, paint=_plain) -> 
         lines.append("  traces ended by: " + ", ".join(f"{_ENDS.get(k, k)} {n}" for k, n in sim.ends.items()))
     if result.stop_reason.value == "time-limit":
         lines.append(f"  stopped by --time-limit after {sim.traces:,} of {sim.max_traces:,} traces")
+    elif result.stop_reason.value == "interrupted":
+        lines.append(f"  interrupted (Ctrl-C) after {sim.traces:,} of {sim.max_traces:,} traces: nothing proven")
     for w in result.warnings:
         lines.append(paint(f"  warning: {w}", "warning"))
     if result.verdict.value == "not-violated":

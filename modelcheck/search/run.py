@@ -209,10 +209,16 @@ class Run:
             strategy(self)
         except Stop:
             pass
+        except KeyboardInterrupt:  # Ctrl-C: stop, and report what was found so far (undetermined)
+            self.stop_reason = StopReason.INTERRUPTED
         except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
             self.fail(exc, self.seen)
         if self.temporal and self.error is None and self.stop_reason is StopReason.EXHAUSTED and not self.partial:
-            self.check_temporal()
+            try:
+                self.check_temporal()
+            except KeyboardInterrupt:
+                self.stop_reason = StopReason.INTERRUPTED
+                self.temporal_results.clear()
         return self.result(time.monotonic() - self.t0)
 
     def fail(self, exc: BaseException, candidates) -> None:
@@ -322,7 +328,8 @@ class Run:
         elif self.stop_reason == StopReason.ERROR:
             unused = ()  # the error is the news; which actions ran before it is noise
         else:
-            why = {StopReason.VIOLATION: "at the first counterexample", StopReason.ERROR: "by an error"}.get(
+            why = {StopReason.VIOLATION: "at the first counterexample", StopReason.ERROR: "by an error",
+                   StopReason.INTERRUPTED: "by Ctrl-C"}.get(
                 self.stop_reason, f"by --{self.stop_reason.value}")
             unused = tuple(f"action {a} was not enabled in the states explored (the search stopped {why})"
                            for a in never)

@@ -374,12 +374,16 @@ class Simulation:
             self._simulate()
         except Stop:
             pass
+        except KeyboardInterrupt:  # Ctrl-C: report the walks done so far
+            run.stop_reason = StopReason.INTERRUPTED
         except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
             run.fail(exc, dict.fromkeys(self.walk_states))
         # a walk cut short (by a violation, an error or the time limit) counts for depth
         run.depth = max(run.depth, len(self.walk_states))
         seconds = time.monotonic() - run.t0
-        result = run.result(seconds, Verdict.NOT_VIOLATED)  # a simulation proves nothing
+        # a simulation proves nothing; one cut short by Ctrl-C did not even finish its walks
+        interrupted = run.stop_reason == StopReason.INTERRUPTED
+        result = run.result(seconds, Verdict.UNDETERMINED if interrupted else Verdict.NOT_VIOLATED)
         stats = SimulationStats(
             seed=self.seed,
             max_traces=self.max_traces,
