@@ -102,6 +102,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--json", action="store_true", help="one JSON object per record, then a summary object")
 
+    p = sub.add_parser("repair-log", help="operator: cut the unreadable bytes out of a damaged log (process stopped)",
+                       description="A log damaged in the middle (valid records after the damage) stops its "
+                                   "process from starting. This cuts out the unreadable bytes, keeps every valid "
+                                   "record around them and saves the cut bytes next to the log. The damaged record "
+                                   "is lost: see docs/reference-twophase.md, 'Damaged logs'.")
+    p.add_argument("path")
+
     p = sub.add_parser("merge-traces", help="merge the per-process traces of a directory by (lc, proc)")
     p.add_argument("dir")
     p.add_argument("-o", "--out", required=True)
@@ -251,6 +258,16 @@ def _dispatch(a) -> int:
     if a.cmd == "inspect-log":
         return _inspect(a.path, a.json)
 
+    if a.cmd == "repair-log":
+        from .wal import NotALog, repair
+        try:
+            print(repair(a.path))
+        except NotALog as e:
+            return _fail(str(e))
+        except OSError as e:
+            return _fail(f"{a.path}: {e.strerror or e}")
+        return 0
+
     if a.cmd == "merge-traces":
         from .trace import TraceError, merge_dir, write_events
         try:
@@ -269,21 +286,38 @@ def _dispatch(a) -> int:
 
 
 def _inspect(path: str, as_json: bool) -> int:
-    from .wal import NotALog, inspect
+    from .wal import NotALog, records_after_damage, scan
     try:
-        sc = inspect(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        sc = scan(data, path)
     except NotALog as e:
         return _fail(str(e))
-    for off, rec in zip(sc.offsets, sc.records):
+    except OSError as e:
+        return _fail(f"{path}: {e.strerror or e}")
+    shown = list(zip(sc.offsets, sc.records))
+    after = records_after_damage(data, sc) if sc.problem == "damaged" else []
+    for off, rec in shown:
         if as_json:
             print(json.dumps({"offset": off, "record": rec}))
         else:
             print(f"{off:8d}  {json.dumps(rec, sort_keys=True)}")
+    if after and not as_json:
+        print(f"{sc.good_end:8d}  DAMAGED: {sc.resume - sc.good_end} bytes unreadable ({sc.detail})")
+    for off, rec in after:
+        if as_json:
+            print(json.dumps({"offset": off, "record": rec, "after_damage": True}))
+        else:
+            print(f"{off:8d}  {json.dumps(rec, sort_keys=True)}")
     if as_json:
         print(json.dumps({"records": len(sc.records), "bytes": sc.size, "good_end": sc.good_end,
-                          "problem": sc.problem, "detail": sc.detail}))
+                          "problem": sc.problem, "detail": sc.detail, "resume": sc.resume,
+                          "following": sc.following}))
     else:
         print(f"{path}: {sc.summary() if sc.problem else sc.summary() + '; intact'}")
+        if sc.problem == "damaged":
+            print(f"the process will not start with this log; `python -m reference.twophase repair-log {path}` "
+                  f"cuts the unreadable bytes out (docs/reference-twophase.md, 'Damaged logs')")
     return 1 if sc.problem else 0
 
 

@@ -239,6 +239,21 @@ async def wait_quiet(directory: str, timeout: float = 30.0, on_wait=None) -> dic
         await asyncio.sleep(0.1)
 
 
+def _outcomes(records: list[dict]) -> dict[str, str]:
+    """The outcome of each transaction in a participant's log records: the last of
+    commit / abort / no / heuristic (a heuristic decision counts as what it decided)."""
+    out: dict[str, str] = {}
+    for r in records:
+        t = r.get("t")
+        if t == "commit":
+            out[r.get("txn")] = "committed"
+        elif t in ("abort", "no"):
+            out[r.get("txn")] = "aborted"
+        elif t == "heuristic":
+            out[r.get("txn")] = "committed" if r.get("outcome") == "commit" else "aborted"
+    return out
+
+
 def verify(directory: str, status: dict[str, dict], result: WorkloadResult | None = None) -> list[str]:
     """The end-to-end checks; returns the problems found (empty: all good)."""
     conf = cluster.load(directory)
@@ -265,14 +280,29 @@ def verify(directory: str, status: dict[str, dict], result: WorkloadResult | Non
                 problems.append(f"{txn} was acknowledged as committed but is {states.get(txn)} at the participants")
             if out == "aborted" and "committed" in seen:
                 problems.append(f"{txn} was reported aborted but committed at {states.get(txn)}")
+    logged: dict[str, dict[str, str]] = {}       # participant -> txn -> outcome its log holds
     for name in conf["roles"]:
         path = os.path.join(directory, f"{name}.wal")
         if os.path.exists(path):
             sc = wal.inspect(path)
             if sc.problem:
                 problems.append(f"{path}: {sc.summary()}")
+            if name in conf["participants"]:
+                logged[name] = _outcomes(sc.records)
         else:
             problems.append(f"{path}: missing")
+    if result is not None:
+        # every acknowledged outcome against every participant's log itself (not only
+        # the state a live process reports): a record lost from a log is caught here
+        for txn in result.txns:
+            out = result.outcome(txn)
+            for p, outcomes in sorted(logged.items()):
+                got = outcomes.get(txn)
+                if out == "committed" and got != "committed":
+                    problems.append(f"{txn} was acknowledged as committed but {p}'s log has "
+                                    f"{'no outcome for it' if got is None else got}")
+                elif out == "aborted" and got == "committed":
+                    problems.append(f"{txn} was reported aborted but {p}'s log has it committed")
     for p, s in status.items():
         if s["damage"]:
             problems.append(f"{p}: heuristic damage {s['damage']}")

@@ -50,9 +50,18 @@ import zlib
 from .protocol import (BadMessage, CancelTimer, Deliver, Emit, Log, Msg, Note, Reply, Request, Send,
                        SetTimer, TimerFired)
 from .trace import TraceFile
-from .wal import WAL, NotALog
+from .wal import WAL, LogDamaged, NotALog
 
 CONNECT_TIMEOUT = 1.0
+#: the exit status of a process that stopped because it could not write (EX_IOERR)
+EXIT_WRITE_FAILED = 74
+
+
+def write_all(fd: int, data: bytes, offset: int | None = None) -> None:
+    """Write every byte or raise: a short write (a full disk) is an error, never ignored."""
+    n = os.write(fd, data) if offset is None else os.pwrite(fd, data, offset)
+    if n != len(data):
+        raise OSError(28, f"short write ({n} of {len(data)} bytes)")
 
 
 class ClockFile:
@@ -67,7 +76,7 @@ class ClockFile:
 
     def write(self, lc: int) -> None:
         if lc != self.last:
-            os.pwrite(self.fd, struct.pack(">Q", lc), 0)
+            write_all(self.fd, struct.pack(">Q", lc), 0)
             self.last = lc
 
     def close(self) -> None:
@@ -139,7 +148,7 @@ class Outbox:
         body = json.dumps(event, separators=(",", ":")).encode() + b"\n" + b"".join(msgs)
         seq = struct.pack(">Q", self.seq)
         self.cur = 1 - self.cur
-        os.pwrite(self.fds[self.cur], seq + struct.pack(">II", len(body), zlib.crc32(body, zlib.crc32(seq))) + body, 0)
+        write_all(self.fds[self.cur], seq + struct.pack(">II", len(body), zlib.crc32(body, zlib.crc32(seq))) + body, 0)
         self.saved = (event, list(msgs))
 
     def close(self) -> None:
@@ -331,6 +340,25 @@ class Node:
             self.outbox.save(None, [])
 
     def execute(self, effects) -> None:
+        try:
+            self._execute(effects)
+        except OSError as e:
+            self.halt(e)
+
+    def halt(self, exc: OSError) -> None:
+        """A write failed (a full disk, an I/O error): stop the process now, as a crash
+        would. The machine's state in memory may already be ahead of its log; carrying
+        on would act on a step that is not durable, and the effects after the failed
+        write (messages, replies, the event) must not happen. Nothing after the
+        failure is performed; the next start recovers from what is durable, exactly
+        as after a kill, and clients see their connection close (an error)."""
+        self.log.error("cannot write: %s; stopping now (exit %d). The step was not taken: the next start "
+                       "recovers from the log, as after a crash. Restart the process when the disk has room.",
+                       exc.strerror or exc, EXIT_WRITE_FAILED)
+        logging.shutdown()
+        os._exit(EXIT_WRITE_FAILED)
+
+    def _execute(self, effects) -> None:
         # the step's clock is persisted before anything carries it (an event, a
         # message), so a restart never reuses an lc however early the kill comes
         self.clock.write(self.machine.lc)
@@ -441,9 +469,12 @@ class Node:
             loop.add_signal_handler(sig, self.stop.set)
         try:
             scan, note = self.wal.open()
-        except NotALog as e:
-            self.log.error("%s", e)
+        except (NotALog, LogDamaged) as e:
+            self.log.error("refusing to start: %s", e)
             return 2
+        except OSError as e:
+            self.log.error("refusing to start: cannot recover %s: %s", self.wal.path, e.strerror or e)
+            return EXIT_WRITE_FAILED
         if note:
             self.log.warning("%s", note)
         self.clock = ClockFile(self._path("clock"))
@@ -507,4 +538,8 @@ class Node:
 def serve(machine, directory: str, **kw) -> int:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {machine.name} %(levelname)s %(message)s")
     logging.Formatter.converter = time.gmtime
-    return asyncio.run(Node(machine, directory, **kw).main())
+    try:
+        return asyncio.run(Node(machine, directory, **kw).main())
+    except OSError as e:              # starting: a file that cannot be opened or written
+        logging.getLogger(machine.name).error("cannot start: %s", e)
+        return EXIT_WRITE_FAILED

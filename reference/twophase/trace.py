@@ -14,6 +14,7 @@ Depends on nothing but the standard library.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class TraceFile:
         self.path = path
         self.fd: int | None = None
         self.last_lc = 0
+        self.size = 0           # bytes of whole events in the file
         self.note: str | None = None
 
     def open(self) -> int:
@@ -54,11 +56,25 @@ class TraceFile:
         self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         if keep != len(data):
             os.ftruncate(self.fd, keep)
+        self.size = keep
         self.last_lc = last
         return last
 
     def write(self, ev: dict) -> None:
-        os.write(self.fd, (json.dumps(ev, separators=(",", ":")) + "\n").encode())
+        """Append one event, whole or not at all: a short or failed write (a full disk)
+        is cut off again and raised, so a trace never has a torn line in the middle."""
+        line = (json.dumps(ev, separators=(",", ":")) + "\n").encode()
+        try:
+            n = os.write(self.fd, line)
+            if n != len(line):
+                raise OSError(errno.ENOSPC, f"{self.path}: short write ({n} of {len(line)} bytes)")
+        except OSError:
+            try:
+                os.ftruncate(self.fd, self.size)
+            except OSError:
+                pass
+            raise
+        self.size += len(line)
         self.last_lc = ev["lc"]
 
     def close(self) -> None:

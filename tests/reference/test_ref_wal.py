@@ -93,16 +93,100 @@ def test_dropped_bytes_never_overwrite(tmp_path):
     assert f"a.wal.dropped-{good}.1" in note
 
 
-def test_corrupt_record_in_the_middle_drops_the_rest(tmp_path):
-    p = tmp_path / "a.wal"
-    write_log(p)
+def _log_of(tmp_path, n):
+    """A log of ``n`` records like a participant's: init, then yes/commit pairs."""
+    recs = [{"t": "init", "balances": {f"a{i}": 100 for i in range(4)}}]
+    for i in range(1, n):
+        kind = "yes" if i % 2 else "commit"
+        recs.append({"t": kind, "txn": f"t{(i + 1) // 2}", "ops": [["a1", -i], ["a2", i]], "lc": 3 * i})
+    p = tmp_path / "rm1.wal"
+    write_log(p, recs)
+    return p, recs
+
+
+def _flip(p, offset, bit=0x20):
     data = bytearray(p.read_bytes())
-    second = wal.scan(bytes(data)).offsets[1]
-    data[second + 10] ^= 0x20                        # inside record 2's payload
+    data[offset] ^= bit
     p.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("where", ["payload", "length", "crc"])
+def test_damage_in_the_middle_is_not_a_torn_tail(tmp_path, where):
+    # issue 14, section 2: one bit flipped in record 20 of 182 used to drop the 161
+    # good records after it (and the truncated log then inspected as "intact")
+    p, recs = _log_of(tmp_path, 182)
+    sc0 = wal.inspect(str(p))
+    at = sc0.offsets[20]
+    _flip(p, at + {"payload": 8 + 10, "length": 1, "crc": 5}[where], 0x01 if where == "length" else 0x20)
+    before = p.read_bytes()
     sc = wal.inspect(str(p))
-    # the length fields after a bad record cannot be trusted: record 3 goes too
-    assert (sc.records, sc.problem, sc.detail, sc.good_end) == (RECS[:1], "corrupt", "checksum mismatch", second)
+    assert sc.problem == "damaged" and sc.damaged_record == 20 and sc.good_end == at
+    assert sc.resume == sc0.offsets[21] and sc.following == 161
+    assert "DAMAGED at record 20" in sc.summary() and "followed by 161 valid record(s)" in sc.summary()
+    w = wal.WAL(str(p))
+    with pytest.raises(wal.LogDamaged, match=f"damaged at record 20 \\(offset {at}\\)"):
+        w.open()
+    assert p.read_bytes() == before                  # nothing dropped, nothing saved aside
+    assert sorted(os.listdir(tmp_path)) == ["rm1.wal"]
+
+
+def test_damage_in_the_first_record_does_not_reset_the_participant(tmp_path):
+    # a bit flipped in record 0 (the balances) used to give fresh balances
+    p, _ = _log_of(tmp_path, 10)
+    _flip(p, len(wal.MAGIC) + 8 + 3)
+    with pytest.raises(wal.LogDamaged, match="record 0"):
+        wal.WAL(str(p)).open()
+
+
+def test_a_damaged_last_record_is_still_a_tail(tmp_path):
+    p, recs = _log_of(tmp_path, 10)
+    last = wal.inspect(str(p)).offsets[-1]
+    _flip(p, last + 12)
+    sc, note = _recover(p)
+    assert sc.problem == "corrupt" and sc.records == recs[:-1] and "dropped" in note
+
+
+def test_repair_cuts_out_only_the_damage(tmp_path):
+    p, recs = _log_of(tmp_path, 40)
+    sc0 = wal.inspect(str(p))
+    _flip(p, sc0.offsets[7] + 20)
+    damaged = p.read_bytes()[sc0.offsets[7]:sc0.offsets[8]]
+    msg = wal.repair(str(p))
+    assert "cut out" in msg and "record 7" in msg
+    sc = wal.inspect(str(p))
+    assert sc.problem is None and sc.records == recs[:7] + recs[8:]
+    assert (tmp_path / f"rm1.wal.damaged-{sc0.offsets[7]}").read_bytes() == damaged
+    assert "nothing to repair" in wal.repair(str(p))
+
+
+def test_inspect_log_and_repair_log_commands(tmp_path, capsys):
+    from reference.twophase.cli import main
+    p, recs = _log_of(tmp_path, 30)
+    _flip(p, wal.inspect(str(p)).offsets[5] + 15)
+    assert main(["inspect-log", str(p)]) == 1
+    out = capsys.readouterr().out
+    assert "DAMAGED: " in out and "DAMAGED at record 5" in out and "intact" not in out
+    assert out.count("\n") == 30 + 2                 # 29 records and the damage line, summary, advice
+    assert main(["repair-log", str(p)]) == 0
+    assert main(["inspect-log", str(p)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("; intact")
+
+
+def test_a_failed_append_leaves_no_torn_record_and_refuses_more(tmp_path, monkeypatch):
+    p = tmp_path / "a.wal"
+    w = wal.WAL(str(p))
+    w.open()
+    w.append(RECS[0])
+    real_write = os.write
+    monkeypatch.setattr(wal.os, "write", lambda fd, b: real_write(fd, b[:5]))     # a disk that fills up
+    with pytest.raises(wal.WriteFailed, match="short write"):
+        w.append(RECS[1])
+    monkeypatch.setattr(wal.os, "write", real_write)                          # room again
+    with pytest.raises(wal.WriteFailed, match="no more records"):
+        w.append(RECS[2])
+    w.close()
+    sc = wal.inspect(str(p))
+    assert sc.problem is None and sc.records == RECS[:1]
 
 
 def test_torn_header_and_empty_file(tmp_path):
