@@ -24,6 +24,7 @@ bench: install
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/limits.py
 
 install: $(VENV)/.installed
 

@@ -20,6 +20,7 @@ modelcheck.cli`` runs the same (``__main__.py``).
 from __future__ import annotations
 
 import sys
+import time
 
 from ..diagnostics import Code, SpecError
 from ..result import EXIT_CODES, Verdict
@@ -72,8 +73,10 @@ def _innermost(parser, args):
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit status (argparse exits by itself on ``--help`` and
     on a malformed command line, with status 0 and 2)."""
+    started = time.monotonic()          # --time-limit counts from here (compilation included)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    args.started = started
     if extra:  # reported by the subcommand's parser, so that its usage is the one shown
         _innermost(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     try:

@@ -219,6 +219,7 @@ def search_options(args, progress=None) -> Options:
         max_states=args.max_states,
         max_depth=args.max_depth,
         time_limit=args.time_limit,
+        started=getattr(args, "started", None),
         stop_at_first=not args.keep_going,
         check_temporal=not args.no_temporal,
         progress=progress,

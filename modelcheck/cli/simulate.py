@@ -55,7 +55,7 @@ def run(args) -> int:
     progress = simulation_progress_printer(sys.stderr) if wants_progress(args) else None
     result = simulate(spec.model, Options(strategy=Strategy.SIMULATE, traces=args.traces, max_depth=args.depth,
                                           seed=args.seed, check_deadlock=not args.no_deadlock,
-                                          stop_at_first=not args.keep_going, time_limit=args.time_limit,
+                                          stop_at_first=not args.keep_going, time_limit=args.time_limit, started=args.started,
                                           shrink=not args.no_shrink, progress=progress))
     end_progress(progress, result)
     if args.json:

@@ -10,7 +10,7 @@ Depends on this package only.
 from __future__ import annotations
 
 from ..result import StopReason
-from .run import CHECK_EVERY, Run, Stop, pipeline
+from .run import Run, Stop, pipeline
 from .store import GraphRecorder
 
 
@@ -24,7 +24,7 @@ def bfs(run: Run) -> None:
     max_depth = run.opts.max_depth
     seen = run.seen
     # the countdown spans levels: a narrow, deep search must still see the clock
-    countdown = CHECK_EVERY
+    countdown = run.countdown
     while frontier:
         if max_depth is not None and run.depth >= max_depth:
             run.stop_reason = StopReason.MAX_DEPTH
@@ -36,8 +36,7 @@ def bfs(run: Run) -> None:
         for s in frontier:
             countdown -= 1
             if not countdown:
-                countdown = CHECK_EVERY
-                run.tick(len(nxt))
+                countdown = run.tick(len(nxt))
             extend(expand(s))
             if max_states is not None and len(seen) >= max_states:
                 run.stop_reason = StopReason.MAX_STATES

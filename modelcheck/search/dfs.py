@@ -8,7 +8,7 @@ Depends on this package only.
 from __future__ import annotations
 
 from ..result import StopReason
-from .run import CHECK_EVERY, Run, Stop, pipeline
+from .run import Run, Stop, pipeline
 
 
 def dfs(run: Run) -> None:
@@ -18,14 +18,13 @@ def dfs(run: Run) -> None:
     max_states = run.opts.max_states
     max_depth = run.opts.max_depth
     seen = run.seen
-    countdown = CHECK_EVERY
+    countdown = run.countdown
     while stack:
         s, d = stack.pop()
         countdown -= 1
         if not countdown:
-            countdown = CHECK_EVERY
             run.max_frontier = max(run.max_frontier, len(stack))
-            run.tick(len(stack))
+            countdown = run.tick(len(stack))
         if d > run.depth:
             run.depth = d
         if max_depth is not None and d >= max_depth:

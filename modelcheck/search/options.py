@@ -58,6 +58,10 @@ class Options:
     max_states: int | None = None
     max_depth: int | None = None
     time_limit: float | None = None
+    #: when the time limit's clock started (``time.monotonic()``); None: when the search
+    #: starts. The command line starts it when the command starts, so that compiling
+    #: the spec counts against ``--time-limit`` too
+    started: float | None = field(default=None, compare=False)
     #: stop at the first violation (TLC's default); False keeps exploring and records the
     #: first violation of every property
     stop_at_first: bool = True

@@ -12,8 +12,9 @@ violates a constraint is discarded (not counted, not checked, not explored) as T
 does; a state with no successor at all is a deadlock (when deadlock checking is on),
 whatever the constraints.
 
-The hot loop does no formatting and no logging: it counts, and every ``CHECK_EVERY``
-expanded states the strategy calls :meth:`Run.tick` (clock, limits, progress).
+The hot loop does no formatting and no logging: it counts, and every so many expanded
+states (at most ``CHECK_EVERY``, about ten times a second) the strategy calls
+:meth:`Run.tick` (clock, limits, progress).
 Invariants are skipped for a state whose variables read by the invariant are the very
 objects of its parent's (the parent passed them); compiled specs reuse the parent's
 objects for unchanged variables, so this costs an identity test.
@@ -37,11 +38,15 @@ from ..result import (
     Verdict,
     Violation,
 )
+from .deadline import Deadline, TimeUp
 from .options import Options, Progress
 from .store import GraphRecorder, Store
 
-#: expanded states between two looks at the clock, the limits and the progress callback
+#: at most this many expanded states between two looks at the clock, the limits and the
+#: progress callback (fewer on a wide spec: Run.tick aims at about ten looks a second)
 CHECK_EVERY = 2048
+#: the first look comes after this many
+FIRST_CHECK = 1
 
 
 class Stop(Exception):
@@ -96,7 +101,13 @@ class Run:
         #: called when the run stops at a violation (a simulation counts the walk)
         self.on_stop: Callable[[], None] | None = None
         self.t0 = time.monotonic()
+        #: the time limit's origin: the command's start when given (Options.started)
+        self.limit_t0 = opts.started if opts.started is not None else self.t0
         self.next_progress = self.t0 + opts.progress_every
+        self.last_tick = self.t0
+        self.deadline = Deadline(None)   # execute() arms it
+        self.queue = 0                   # the queue's length at the last tick (for progress)
+        self.countdown = FIRST_CHECK     # states to expand before the next tick (tick adapts it)
         self.inv_checks = [(p, p.check, p.reads) for p in model.invariants]
         self.step_checks = [(p, p.check, p.reads) for p in model.step_properties]
         self.constraints = [p.check for p in model.constraints]
@@ -132,8 +143,9 @@ class Run:
         if prop_name in self.violated:
             return
         self.violated.add(prop_name)
-        trace, message, failed_label = self.trace_for(prop_name, state, kind, step, message, failed_label)
-        self.violations.append(Violation(prop_name, cls, PropertyKind(kind), trace, message, failed_label))
+        with self.deadline.paused():     # a violation found is reported, whatever the clock says
+            trace, message, failed_label = self.trace_for(prop_name, state, kind, step, message, failed_label)
+            self.violations.append(Violation(prop_name, cls, PropertyKind(kind), trace, message, failed_label))
         if self.opts.stop_at_first:
             if self.on_stop is not None:
                 self.on_stop()
@@ -172,15 +184,34 @@ class Run:
 
     # ------------------------------------------------------------------ bookkeeping
 
-    def tick(self, queue: int) -> None:
+    def tick(self, queue: int) -> int:
+        """Look at the clock, the limits and the progress callback; return how many
+        states to expand before the next look: about a tenth of a second's worth,
+        at most ``CHECK_EVERY`` (a wide spec, where one expansion takes long, is
+        looked at after every state)."""
         now = time.monotonic()
         opts = self.opts
-        if opts.time_limit is not None and now - self.t0 >= opts.time_limit:
+        self.queue = queue
+        if opts.time_limit is not None and now - self.limit_t0 >= opts.time_limit:
             self.stop_reason = StopReason.TIME_LIMIT
             raise Stop
         if opts.progress is not None and now >= self.next_progress:
             self.next_progress = now + opts.progress_every
             opts.progress(Progress(len(self.seen), self.generated, self.depth, queue, now - self.t0))
+        spent = now - self.last_tick
+        self.last_tick = now
+        n = self.countdown
+        n = CHECK_EVERY if spent <= 0 else max(1, min(CHECK_EVERY, int(n * 0.1 / spent)))
+        self.countdown = n
+        return n
+
+    def beat(self) -> None:
+        """Progress from the timer (:mod:`.deadline`), when the loop has not ticked for
+        a while: one state can take seconds to expand on a wide spec."""
+        now = time.monotonic()
+        if now >= self.next_progress - 0.05:
+            self.next_progress = now + self.opts.progress_every
+            self.opts.progress(Progress(len(self.seen), self.generated, self.depth, self.queue, now - self.t0))
 
     def initial(self) -> list[State]:
         """The initial states (representatives, inside the constraints), stored and checked."""
@@ -204,21 +235,33 @@ class Run:
 
     def execute(self, strategy: Callable[["Run"], None]) -> CheckResult:
         """Run ``strategy`` to its end, explain a runtime error, decide temporal
-        properties after an exhaustive search, and return the frozen result."""
+        properties after an exhaustive search, and return the frozen result. A time
+        limit is held by a timer too (:mod:`.deadline`), not only by :meth:`tick`."""
+        limit = self.opts.time_limit
+        deadline = self.deadline = Deadline(None if limit is None else limit - (time.monotonic() - self.limit_t0),
+                                            self.opts.progress_every if self.opts.progress else None, self.beat)
         try:
-            strategy(self)
-        except Stop:
-            pass
-        except KeyboardInterrupt:  # Ctrl-C: stop, and report what was found so far (undetermined)
-            self.stop_reason = StopReason.INTERRUPTED
-        except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
-            self.fail(exc, self.seen)
-        if self.temporal and self.error is None and self.stop_reason is StopReason.EXHAUSTED and not self.partial:
             try:
-                self.check_temporal()
-            except KeyboardInterrupt:
+                with deadline:
+                    strategy(self)
+            except Stop:
+                pass
+            except TimeUp:
+                self.stop_reason = StopReason.TIME_LIMIT
+            except KeyboardInterrupt:  # Ctrl-C: stop, and report what was found so far (undetermined)
                 self.stop_reason = StopReason.INTERRUPTED
-                self.temporal_results.clear()
+            except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
+                self.fail(exc, self.seen)
+            if self.temporal and self.error is None and self.stop_reason is StopReason.EXHAUSTED and not self.partial:
+                try:
+                    with deadline:
+                        self.check_temporal()
+                except (KeyboardInterrupt, TimeUp) as e:
+                    self.stop_reason = (StopReason.TIME_LIMIT if isinstance(e, TimeUp)
+                                        else StopReason.INTERRUPTED)
+                    self.temporal_results.clear()
+        finally:
+            deadline.disarm()
         return self.result(time.monotonic() - self.t0)
 
     def fail(self, exc: BaseException, candidates) -> None:

@@ -57,6 +57,7 @@ from dataclasses import replace
 from ..model import ActionAssertionFailed, Label, Model, State
 from ..result import CheckResult, PropertyKind, ShrinkInfo, SimulationStats, StopReason, Trace, Verdict
 from .options import Options, SimProgress, Strategy
+from .deadline import Deadline, TimeUp
 from .run import CHECK_EVERY, Run, Stop, step_violated
 
 #: a step of a trace to replay: the action label and which of the successors carrying
@@ -249,7 +250,7 @@ class Simulation:
         now = time.monotonic()
         opts = self.opts
         run = self.run_
-        if opts.time_limit is not None and now - run.t0 >= opts.time_limit:
+        if opts.time_limit is not None and now - run.limit_t0 >= opts.time_limit:
             run.stop_reason = StopReason.TIME_LIMIT
             raise Stop
         if opts.progress is not None and now >= self.next_progress:
@@ -370,14 +371,21 @@ class Simulation:
 
     def run(self) -> CheckResult:
         run = self.run_
+        limit = self.opts.time_limit
+        deadline = run.deadline = Deadline(None if limit is None else limit - (time.monotonic() - run.limit_t0))
         try:
-            self._simulate()
+            with deadline:
+                self._simulate()
         except Stop:
             pass
+        except TimeUp:
+            run.stop_reason = StopReason.TIME_LIMIT
         except KeyboardInterrupt:  # Ctrl-C: report the walks done so far
             run.stop_reason = StopReason.INTERRUPTED
         except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
             run.fail(exc, dict.fromkeys(self.walk_states))
+        finally:
+            deadline.disarm()
         # a walk cut short (by a violation, an error or the time limit) counts for depth
         run.depth = max(run.depth, len(self.walk_states))
         seconds = time.monotonic() - run.t0

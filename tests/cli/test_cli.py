@@ -272,9 +272,6 @@ def test_progress_is_quiet_unless_asked(capsys):
 
 
 def test_progress_when_asked(monkeypatch, capsys):
-    import modelcheck.search.bfs as bfs
-
-    monkeypatch.setattr(bfs, "CHECK_EVERY", 1)
     from modelcheck.cli import common
 
     real = common.search_options
