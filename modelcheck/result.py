@@ -58,6 +58,7 @@ class StopReason(str, enum.Enum):
     MAX_STATES = "max-states"
     MAX_DEPTH = "max-depth"
     TIME_LIMIT = "time-limit"
+    MAX_MEMORY = "max-memory"
     ERROR = "error"
     TRACES = "traces"  # a simulation ran every trace it was asked for
     INTERRUPTED = "interrupted"  # Ctrl-C (SIGINT): the partial result is reported

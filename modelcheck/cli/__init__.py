@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (`| head`): entry() exits quietly
+        raise
     except OSError as e:  # an output that cannot be written (inputs are read where they are named)
         print(f"modelcheck: error: {_unwritable(e)}", file=sys.stderr)
         return EXIT_USAGE

@@ -203,6 +203,8 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
                    help="do not explore beyond depth N (verdict undetermined)")
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
                    help="stop after this long (verdict undetermined)")
+    p.add_argument("--max-memory", type=count(1), metavar="MB",
+                   help="stop once the process uses more than MB megabytes (verdict undetermined)")
     p.add_argument("--no-temporal", action="store_true",
                    help="do not check temporal properties (they are listed as undetermined); "
                         "lets symmetry apply to the safety check")
@@ -219,6 +221,7 @@ def search_options(args, progress=None) -> Options:
         max_states=args.max_states,
         max_depth=args.max_depth,
         time_limit=args.time_limit,
+        max_memory_mb=args.max_memory,
         started=getattr(args, "started", None),
         stop_at_first=not args.keep_going,
         check_temporal=not args.no_temporal,

@@ -33,6 +33,8 @@ def add_parser(sub) -> None:
                    help="keep walking after a violation, to find the first violation of every property")
     r.add_argument("--time-limit", type=seconds, metavar="SECONDS",
                    help="stop after this long (the verdict counts the walks completed)")
+    r.add_argument("--max-memory", type=count(1), metavar="MB",
+                   help="stop once the process uses more than MB megabytes")
     r.add_argument("--no-shrink", action="store_true", help="report counterexamples as the walks found them")
     r.add_argument("--json", action="store_true", help="print one JSON object (ITF traces included)")
     r.add_argument("--full", action="store_true", help="print whole states in counterexamples")
@@ -56,6 +58,7 @@ def run(args) -> int:
     result = simulate(spec.model, Options(strategy=Strategy.SIMULATE, traces=args.traces, max_depth=args.depth,
                                           seed=args.seed, check_deadlock=not args.no_deadlock,
                                           stop_at_first=not args.keep_going, time_limit=args.time_limit, started=args.started,
+                                          max_memory_mb=args.max_memory,
                                           shrink=not args.no_shrink, progress=progress))
     end_progress(progress, result)
     if args.json:

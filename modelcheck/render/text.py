@@ -205,8 +205,8 @@ def render_simulation_summary(result: CheckResult, title: str, paint=_plain) -> 
     lines.append(rates)
     if sim.ends:
         lines.append("  traces ended by: " + ", ".join(f"{_ENDS.get(k, k)} {n}" for k, n in sim.ends.items()))
-    if result.stop_reason.value == "time-limit":
-        lines.append(f"  stopped by --time-limit after {sim.traces:,} of {sim.max_traces:,} traces")
+    if result.stop_reason.value in ("time-limit", "max-memory"):
+        lines.append(f"  stopped by --{result.stop_reason.value} after {sim.traces:,} of {sim.max_traces:,} traces")
     elif result.stop_reason.value == "interrupted":
         lines.append(f"  interrupted (Ctrl-C) after {sim.traces:,} of {sim.max_traces:,} traces: nothing proven")
     for w in result.warnings:

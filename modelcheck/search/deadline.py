@@ -25,8 +25,16 @@ import threading
 import time
 
 
-class TimeUp(BaseException):
-    """The time limit fired (raised by the timer's signal handler)."""
+class Halt(BaseException):
+    """Raised by the timer's signal handler to end a search (see the subclasses)."""
+
+
+class TimeUp(Halt):
+    """The time limit fired."""
+
+
+class OutOfMemory(Halt):
+    """``--max-memory`` was passed (seen by a beat of the timer)."""
 
 
 class Deadline:

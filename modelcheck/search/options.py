@@ -58,6 +58,9 @@ class Options:
     max_states: int | None = None
     max_depth: int | None = None
     time_limit: float | None = None
+    #: stop once the process's resident memory exceeds this many megabytes (looked at
+    #: with the clock, about ten times a second)
+    max_memory_mb: int | None = None
     #: when the time limit's clock started (``time.monotonic()``); None: when the search
     #: starts. The command line starts it when the command starts, so that compiling
     #: the spec counts against ``--time-limit`` too

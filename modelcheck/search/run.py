@@ -24,6 +24,7 @@ Depends on :mod:`modelcheck.model`, :mod:`modelcheck.result` and this package.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Callable
 
@@ -38,7 +39,7 @@ from ..result import (
     Verdict,
     Violation,
 )
-from .deadline import Deadline, TimeUp
+from .deadline import Deadline, Halt, OutOfMemory, TimeUp
 from .options import Options, Progress
 from .store import GraphRecorder, Store
 
@@ -195,6 +196,9 @@ class Run:
         if opts.time_limit is not None and now - self.limit_t0 >= opts.time_limit:
             self.stop_reason = StopReason.TIME_LIMIT
             raise Stop
+        if opts.max_memory_mb is not None and rss_mb() > opts.max_memory_mb:
+            self.stop_reason = StopReason.MAX_MEMORY
+            raise Stop
         if opts.progress is not None and now >= self.next_progress:
             self.next_progress = now + opts.progress_every
             opts.progress(Progress(len(self.seen), self.generated, self.depth, queue, now - self.t0))
@@ -206,8 +210,14 @@ class Run:
         return n
 
     def beat(self) -> None:
-        """Progress from the timer (:mod:`.deadline`), when the loop has not ticked for
-        a while: one state can take seconds to expand on a wide spec."""
+        """The timer's beat (:mod:`.deadline`): the memory limit, and progress when the
+        loop has not ticked for a while (one state can take seconds to expand on a wide
+        spec)."""
+        opts = self.opts
+        if opts.max_memory_mb is not None and rss_mb() > opts.max_memory_mb:
+            raise OutOfMemory
+        if opts.progress is None:
+            return
         now = time.monotonic()
         if now >= self.next_progress - 0.05:
             self.next_progress = now + self.opts.progress_every
@@ -239,15 +249,15 @@ class Run:
         limit is held by a timer too (:mod:`.deadline`), not only by :meth:`tick`."""
         limit = self.opts.time_limit
         deadline = self.deadline = Deadline(None if limit is None else limit - (time.monotonic() - self.limit_t0),
-                                            self.opts.progress_every if self.opts.progress else None, self.beat)
+                                            beat_every(self.opts), self.beat)
         try:
             try:
                 with deadline:
                     strategy(self)
             except Stop:
                 pass
-            except TimeUp:
-                self.stop_reason = StopReason.TIME_LIMIT
+            except Halt as h:
+                self.stop_reason = StopReason.TIME_LIMIT if isinstance(h, TimeUp) else StopReason.MAX_MEMORY
             except KeyboardInterrupt:  # Ctrl-C: stop, and report what was found so far (undetermined)
                 self.stop_reason = StopReason.INTERRUPTED
             except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
@@ -256,9 +266,10 @@ class Run:
                 try:
                     with deadline:
                         self.check_temporal()
-                except (KeyboardInterrupt, TimeUp) as e:
-                    self.stop_reason = (StopReason.TIME_LIMIT if isinstance(e, TimeUp)
-                                        else StopReason.INTERRUPTED)
+                except (KeyboardInterrupt, Halt) as e:
+                    self.stop_reason = (StopReason.TIME_LIMIT if isinstance(e, TimeUp) else
+                                        StopReason.MAX_MEMORY if isinstance(e, OutOfMemory) else
+                                        StopReason.INTERRUPTED)
                     self.temporal_results.clear()
         finally:
             deadline.disarm()
@@ -396,6 +407,28 @@ class Run:
             max_frontier=self.max_frontier,
             extra={"liveness_seconds": self.liveness_seconds} if self.liveness_seconds is not None else {},
         )
+
+
+def beat_every(opts: Options) -> float | None:
+    """How often the timer beats: for progress, and often for a memory limit."""
+    every = [opts.progress_every] if opts.progress is not None and opts.progress_every > 0 else []
+    if opts.max_memory_mb is not None:
+        every.append(0.2)
+    return min(every) if every else None
+
+
+_PAGE_MB = (os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096) / 1e6
+
+
+def rss_mb() -> float:
+    """The process's resident memory in MB now (Linux: /proc/self/statm; elsewhere the
+    peak so far, from getrusage)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE_MB
+    except (OSError, ValueError, IndexError):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
 def pipeline(run: Run, recorder: GraphRecorder | None = None) -> Callable[[State], list[State]]:

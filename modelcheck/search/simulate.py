@@ -58,7 +58,7 @@ from ..model import ActionAssertionFailed, Label, Model, State
 from ..result import CheckResult, PropertyKind, ShrinkInfo, SimulationStats, StopReason, Trace, Verdict
 from .options import Options, SimProgress, Strategy
 from .deadline import Deadline, TimeUp
-from .run import CHECK_EVERY, Run, Stop, step_violated
+from .run import CHECK_EVERY, Run, Stop, rss_mb, step_violated
 
 #: a step of a trace to replay: the action label and which of the successors carrying
 #: that label (0 for the first) was taken
@@ -252,6 +252,9 @@ class Simulation:
         run = self.run_
         if opts.time_limit is not None and now - run.limit_t0 >= opts.time_limit:
             run.stop_reason = StopReason.TIME_LIMIT
+            raise Stop
+        if opts.max_memory_mb is not None and rss_mb() > opts.max_memory_mb:
+            run.stop_reason = StopReason.MAX_MEMORY
             raise Stop
         if opts.progress is not None and now >= self.next_progress:
             self.next_progress = now + opts.progress_every

@@ -6,6 +6,7 @@ machine); before the change the same runs took over 200 s."""
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 
@@ -77,3 +78,22 @@ def test_no_raise_outside_the_guarded_region_nor_while_paused():
         assert done
     finally:
         d.disarm()
+
+
+def test_max_memory_stops_the_search(capsys):
+    # any Python process is over 1 MB: the first look at the memory stops the search
+    from tests.helpers import run
+    code, out, _ = run(capsys, "check", TWOPHASE, "--const", "RM=5", "--no-symmetry", "--max-memory", "1", "--json")
+    report = json.loads(out)
+    assert code == 3 and report["stop_reason"] == "max-memory" and report["verdict"] == "undetermined"
+    # a simulation stopped by a limit reports the walks it completed, as with --time-limit
+    code, out, _ = run(capsys, "simulate", TWOPHASE, "--max-memory", "1")
+    assert "stopped by --max-memory after 0 of 1,000 traces" in out
+    code, _, err = run(capsys, "check", TWOPHASE, "--max-memory", "0")
+    assert code == 2 and "--max-memory" in err
+
+
+def test_max_memory_holds_during_one_long_expansion(wide):
+    # RM=500: the first state's expansion alone takes long; the timer's beat sees the memory
+    r = explore(wide, Options(max_memory_mb=1, check_temporal=False, symmetry=False))
+    assert r.stop_reason is StopReason.MAX_MEMORY and r.verdict is Verdict.UNDETERMINED
