@@ -25,7 +25,7 @@ import time
 from ..diagnostics import Code, SpecError
 from ..result import EXIT_CODES, Verdict
 from . import check, graph, replay, report, simulate, source, suite, trace
-from .common import EXIT_USAGE, ArgParser, UsageError, print_json
+from .common import EXIT_USAGE, ArgParser, LimitWhileLoading, UsageError, print_json
 
 __all__ = ["build_parser", "main", "entry"]
 
@@ -95,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # the reader left (`| head`): entry() exits quietly
         raise
+    except LimitWhileLoading as e:
+        msg = f"{e.option} was reached while compiling the spec: nothing was checked (undetermined)"
+        print(f"modelcheck: {msg}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print_json({"verdict": "undetermined", "stop_reason": e.option.lstrip("-"),
+                        "file": getattr(args, "spec", ""), "message": msg})
+        return 3
     except OSError as e:  # an output that cannot be written (inputs are read where they are named)
         print(f"modelcheck: error: {_unwritable(e)}", file=sys.stderr)
         return EXIT_USAGE

@@ -24,9 +24,11 @@ itself, so the subcommand modules import this one and the package imports them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
+import time
 from typing import Any, Mapping
 
 from ..search import Options, Progress
@@ -138,10 +140,46 @@ def load_spec(args, consts: Mapping[str, Any] | None = None, warnings: bool = Tr
 
     if consts is None:
         consts = parse_consts(args.const)
-    spec = load(args.spec, consts=consts, config=args.config)
+    with limits_while_loading(args):
+        spec = load(args.spec, consts=consts, config=args.config)
     for w in spec.warnings if warnings else ():
         print(w.render(spec.source), file=sys.stderr)
     return spec
+
+
+class LimitWhileLoading(Exception):
+    """``--time-limit`` or ``--max-memory`` was reached while the spec was compiled
+    (constants folded, a huge comprehension built): nothing was checked."""
+
+    def __init__(self, option: str):
+        super().__init__(option)
+        self.option = option
+
+
+@contextlib.contextmanager
+def limits_while_loading(args):
+    """Hold ``--time-limit`` (counted from the command's start) and ``--max-memory``
+    while the spec is compiled, with the search's timer (search/deadline.py)."""
+    from ..search.deadline import Deadline, Halt, OutOfMemory, TimeUp
+    from ..search.run import rss_mb
+
+    limit = getattr(args, "time_limit", None)
+    memory = getattr(args, "max_memory", None)
+    started = getattr(args, "started", None) or time.monotonic()
+
+    def beat():
+        if rss_mb() > memory:
+            raise OutOfMemory
+
+    d = Deadline(None if limit is None else limit - (time.monotonic() - started),
+                 0.2 if memory is not None else None, beat)
+    try:
+        with d:
+            yield
+    except Halt as h:
+        raise LimitWhileLoading("--time-limit" if isinstance(h, TimeUp) else "--max-memory") from None
+    finally:
+        d.disarm()
 
 
 def title(spec, path: str) -> str:

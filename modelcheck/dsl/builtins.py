@@ -19,6 +19,7 @@ reverse (the few compiler helpers a generator needs come through :class:`GenArgs
 
 from __future__ import annotations
 
+import ast
 import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -180,9 +181,30 @@ def _t_size(x: TypeArgs) -> Type:
     return INT
 
 
+def interval_range(src: str) -> str | None:
+    """``range(a, b + 1)`` when the generated source ``src`` is exactly
+    ``_interval(a, b)`` (how ``a..b`` compiles, also inside ``_at`` in debug builds),
+    else None: iterating over a range never builds its set."""
+    try:
+        tree = ast.parse(src, mode="eval").body
+    except SyntaxError:
+        return None
+    if (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "_at"
+            and len(tree.args) == 2 and isinstance(tree.args[1], ast.Lambda)):
+        tree = tree.args[1].body
+    if (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "_interval"
+            and len(tree.args) == 2 and not tree.keywords):
+        a, b = (ast.unparse(x) for x in tree.args)
+        return f"range({a}, {b} + 1)"
+    return None
+
+
 def _g_size(g: GenArgs) -> str:
     if isinstance(g.t0, BagT):
         return f"_bagsize({g.a[0]})"
+    r = interval_range(g.a[0])
+    if r is not None:  # size(a..b) is counted, not built: range's len is arithmetic
+        return f"len({r})"
     return f"len({g.a[0]})"
 
 

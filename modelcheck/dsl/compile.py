@@ -70,6 +70,7 @@ from ..values import EMPTY_FMAP, FMap, show, sort_values
 from .builtins import RUNTIME as BUILTIN_RUNTIME
 from .builtins import TABLE as BUILTIN_TABLE
 from .builtins import GenArgs
+from .builtins import interval_range as _interval_range
 from .checked import Checked
 from .temporal import classify as classify_temporal
 
@@ -125,6 +126,20 @@ def _mod(a, b):
     return a % b
 
 
+#: the most values a range ``a..b`` may have as a set. Iterating over a range (a
+#: quantifier, a comprehension) never builds the set, and ``size(a..b)`` is computed;
+#: a set this large in a state is beyond what explicit-state checking can explore.
+MAX_RANGE = 1_000_000
+
+
+def _interval(a, b):
+    n = b - a + 1
+    if n > MAX_RANGE:
+        raise OverflowError(f"the range {a}..{b} has {n:,} values; a set may hold at most {MAX_RANGE:,} "
+                            f"(iterating over a range, or its size, is not limited)")
+    return frozenset(range(a, b + 1))
+
+
 class _RangeError(Exception):
     pass
 
@@ -138,6 +153,7 @@ RUNTIME = {
     "_sorted": _sorted,
     "_div": _div,
     "_mod": _mod,
+    "_interval": _interval,
     "ActionAssertionFailed": ActionAssertionFailed,
     "_RangeError": _RangeError,
     **BUILTIN_RUNTIME,  # the built-ins' own helpers (dsl/builtins.py)
@@ -374,7 +390,7 @@ class Compiler:
         if op == "%":
             return self.wrap(e, f"_mod({a}, {b})")
         if op == "..":
-            return f"frozenset(range({a}, {b} + 1))"
+            return self.wrap(e, f"_interval({a}, {b})")
         if op in ("in", "notin") and isinstance(e.right, ir.SetLit) and e.right.elems:
             # membership in a literal set: compare with each element
             items = [self.x(x, env) for x in e.right.elems]
@@ -450,6 +466,7 @@ class Compiler:
                 dom = self.x(b.domain.args[0], env2)
             else:
                 dom = self.x(b.domain, env2)
+                dom = _interval_range(dom) or dom      # over a..b: the range, never its set
             py = env["$ctx"].fresh(b.name)
             clauses.append(f"for {py} in {dom}")
             env2[b.name] = py
@@ -1053,21 +1070,6 @@ def _is_simple(src: str) -> bool:
 
         _SIMPLE_INDEX = re.compile(r"[A-Za-z_]\w*\[(?:[A-Za-z_]\w*|\d+)\]")
     return _SIMPLE_INDEX.fullmatch(src) is not None
-
-
-def _interval_range(src: str) -> str | None:
-    """``range(a, b)`` when the generated source ``src`` is exactly
-    ``frozenset(range(a, b))`` (how ``a..b`` compiles), else None."""
-    try:
-        tree = ast.parse(src, mode="eval").body
-    except SyntaxError:
-        return None
-    if (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "frozenset"
-            and len(tree.args) == 1 and not tree.keywords):
-        inner = tree.args[0]
-        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "range":
-            return ast.unparse(inner)
-    return None
 
 
 def _is_int_literal(src: str) -> bool:

@@ -41,6 +41,11 @@ from .checked import Ref
 from .checkcore import arity_msg, BUILTIN_TYPES, Ctx, ERR, ErrT, KIND_WORDS, plural
 
 
+#: the most keys a total function type ``K -> V`` may have: every value of the type
+#: holds one entry per key (the same bound as a range built as a set, compile.MAX_RANGE)
+MAX_FUNCTION_KEYS = 1_000_000
+
+
 class InferencePhase:
     """A mixin of :class:`~modelcheck.dsl.check._Checker` (state in :class:`~modelcheck.dsl.checkcore.CheckerCore`)."""
 
@@ -255,6 +260,12 @@ class InferencePhase:
                 self.error(Code.INVALID_TYPE, f"the key type of `K -> V` must be finite and indexable (a model "
                            f"set, a plain enum, bool or lo..hi), found {dom.show()}", te.dom,
                            hint="use `map[K, V]` for a partial map with a dynamic domain")
+                return ERR
+            if isinstance(dom, IntT) and dom.hi - dom.lo + 1 > MAX_FUNCTION_KEYS:
+                self.error(Code.INVALID_TYPE, f"the key type {dom.show()} of `K -> V` has "
+                           f"{dom.hi - dom.lo + 1:,} values: a value of this type would hold that many entries "
+                           f"(at most {MAX_FUNCTION_KEYS:,})", te.dom,
+                           hint="use `map[K, V]` for a map with only the keys it needs")
                 return ERR
             return FunT(dom, cod)
         if isinstance(te, ir.TTuple):
