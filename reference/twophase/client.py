@@ -13,7 +13,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from . import cluster, wal
+from . import auth, cluster, wal
 from .protocol import transfer_ops
 from .runtime import read_addr
 
@@ -43,6 +43,11 @@ def _why(e: BaseException, timeout: float) -> str:
     return type(e).__name__
 
 
+def _key(directory: str) -> bytes:
+    """The cluster's secret, which clients and operator commands need (auth.py)."""
+    return auth.read_secret(directory)
+
+
 async def request(directory: str, name: str, body: dict, timeout: float = 2.0) -> dict:
     """Send one request to process ``name`` and return its reply. :class:`Unreachable`
     says why not in words ("rm2: connection refused"), never as a Python repr."""
@@ -54,13 +59,16 @@ async def request(directory: str, name: str, body: dict, timeout: float = 2.0) -
     except (OSError, asyncio.TimeoutError) as e:
         raise Unreachable(f"{name}: {_why(e, timeout)}", _why(e, timeout)) from None
     try:
-        await asyncio.wait_for(reader.readline(), timeout)        # hello
+        hello = json.loads(await asyncio.wait_for(reader.readline(), timeout))
+        writer.write((json.dumps(auth.answer(_key(directory), hello, auth.CLIENT)) + "\n").encode())
         writer.write((json.dumps(body) + "\n").encode())
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), timeout)
         if not line:
             raise Unreachable(f"{name} closed the connection", "closed the connection")
         return json.loads(line)
+    except auth.AuthError as e:
+        raise Unreachable(f"{name}: {e}", str(e)) from None
     except (OSError, asyncio.TimeoutError, ValueError) as e:
         raise Unreachable(f"{name}: {_why(e, timeout)}", _why(e, timeout)) from None
     finally:
@@ -98,6 +106,7 @@ class _TMConn:
 
     def __init__(self, directory: str):
         self.directory = directory
+        self.key = _key(directory)          # no secret: auth.AuthError now, not a timeout later
         self.writer = None
         self.waiting: dict[str, asyncio.Future] = {}
         self.lock = asyncio.Lock()
@@ -108,12 +117,13 @@ class _TMConn:
             if addr is not None:
                 try:
                     reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr, limit=LINE_LIMIT), 1.0)
-                    await asyncio.wait_for(reader.readline(), 1.0)
+                    hello = json.loads(await asyncio.wait_for(reader.readline(), 1.0))
+                    writer.write((json.dumps(auth.answer(self.key, hello, auth.CLIENT)) + "\n").encode())
                     self.writer = writer
                     asyncio.ensure_future(self._read(reader, writer))
                     return
-                except (OSError, asyncio.TimeoutError):
-                    pass
+                except (OSError, asyncio.TimeoutError, ValueError):
+                    pass                # auth.AuthError is a ValueError: a wrong secret
             if time.monotonic() > deadline:
                 raise Unreachable("the coordinator is not reachable")
             await asyncio.sleep(0.05)

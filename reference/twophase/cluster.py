@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+from . import auth
 from .runtime import read_addr
 
 CLUSTER = "cluster.json"
@@ -63,6 +64,7 @@ def create(directory: str, *, participants: int = 3, accounts: int = 10, balance
     except FileExistsError:
         raise ClusterError(f"{path} exists: this directory already holds a cluster "
                            f"(start it with `cluster start {directory}`, or use a new directory)") from None
+    auth.create_secret(directory)       # DIR/secret, mode 0600: who may speak for the cluster
     return conf
 
 

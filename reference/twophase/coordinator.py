@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .protocol import (Bugs, CancelTimer, Deliver, Emit, Log, MachineBase, Msg, Note, Reply,
-                       Request, Send, SetTimer, TimerFired, event, tset)
+                       TO_COORDINATOR, Request, Send, SetTimer, TimerFired, event, tset)
+from .auth import check_ops
 
 INIT, COMMITTED, ABORTED, DOWN = "init", "tmCommitted", "tmAborted", "tmDown"
 
@@ -51,6 +52,9 @@ class Coordinator(MachineBase):
     def senders(self) -> tuple[str, ...]:
         """The processes whose protocol messages this one receives: the participants."""
         return self.participants
+
+    #: the kinds of message this role receives (auth.py refuses the others)
+    accepts = TO_COORDINATOR
 
     # -------------------------------------------------------------- observation
 
@@ -171,9 +175,9 @@ class Coordinator(MachineBase):
                 err = f"unknown participant(s) {unknown}"
         if err is None:
             try:
-                norm = {p: tuple((str(a), int(d)) for a, d in ops[p]) for p in ops}
-            except (TypeError, ValueError):
-                err = "ops must map participants to lists of [account, delta]"
+                norm = {p: check_ops(ops[p]) for p in ops}
+            except ValueError as e:
+                err = f"ops must map participants to lists of [account, delta]: {e}"
             else:
                 if sum(d for p in norm for _, d in norm[p]) != 0:
                     err = "the deltas of a transfer must sum to zero"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .protocol import (Bugs, CancelTimer, Deliver, Emit, Log, MachineBase, Msg, Note, Reply,
-                       Request, Send, SetTimer, TimerFired, event, tmap)
+                       TO_PARTICIPANT, Request, Send, SetTimer, TimerFired, event, tmap)
 
 WORKING, PREPARED, COMMITTED, ABORTED = "working", "prepared", "committed", "aborted"
 
@@ -63,6 +63,9 @@ class Participant(MachineBase):
     def senders(self) -> tuple[str, ...]:
         """The processes whose protocol messages this one receives: the coordinator."""
         return (self.coordinator,)
+
+    #: the kinds of message this role receives (auth.py refuses the others)
+    accepts = TO_PARTICIPANT
 
     # -------------------------------------------------------------- observation
 

@@ -13,10 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .auth import check_ops
+
 # ------------------------------------------------------------------ protocol messages
 
 #: message kinds between coordinator and participants (JSON field "m")
 KINDS = ("prepare", "yes", "no", "commit", "abort", "ask")
+#: the kinds each role receives
+TO_COORDINATOR = ("yes", "no", "ask")
+TO_PARTICIPANT = ("prepare", "commit", "abort")
 
 
 class BadMessage(ValueError):
@@ -43,12 +48,13 @@ class Msg:
     def from_json(d: Any) -> "Msg":
         try:
             kind, txn, src, dst, lc = d["m"], d["txn"], d["src"], d["dst"], d["lc"]
-            ops = tuple((str(a), int(x)) for a, x in d.get("ops", ()))
+            ops = check_ops(d.get("ops", ()))
         except (KeyError, TypeError, ValueError) as e:
-            raise BadMessage(f"malformed protocol message {d!r}: {e}") from None
-        if kind not in KINDS or not isinstance(txn, str) or not isinstance(lc, int) or isinstance(lc, bool):
-            raise BadMessage(f"malformed protocol message {d!r}")
-        return Msg(kind, txn, str(src), str(dst), lc, ops)
+            raise BadMessage(f"malformed protocol message {str(d)[:200]}: {e}") from None
+        if (kind not in KINDS or not isinstance(txn, str) or not txn or len(txn) > 200
+                or not isinstance(src, str) or not isinstance(dst, str) or type(lc) is not int):
+            raise BadMessage(f"malformed protocol message {str(d)[:200]}")
+        return Msg(kind, txn, src, dst, lc, ops)
 
     def short(self) -> str:
         return f"{self.kind}({self.txn})"

@@ -11,9 +11,12 @@ Files of process NAME in the cluster directory:
                        step that sent the latest (Outbox; not fsynced either)
     NAME.addr          "127.0.0.1:PORT" once the process listens (port chosen by the OS)
     NAME.pid           its pid
+    secret             the cluster's secret (auth.py), mode 0600, shared by all
 
 Every process listens on one port. A connection starts with a hello line from the
-acceptor, ``{"hello": NAME, "lc": LC}``; then the connector sends JSON lines: protocol
+acceptor, ``{"hello": NAME, "lc": LC, "nonce": N}``, and the connector's proof that it
+holds the cluster's secret (auth.py: nothing else is read before it, and a message is
+taken only from the process it names); then the connector sends JSON lines: protocol
 messages (``{"m": ...}``, never answered on that connection: replies travel on the
 receiver's own connection to the sender) or requests (``{"op": ...}``, answered on it).
 Outgoing messages to a peer go through one connection per peer; a message that cannot
@@ -47,12 +50,17 @@ import struct
 import time
 import zlib
 
+from . import auth
 from .protocol import (BadMessage, CancelTimer, Deliver, Emit, Log, Msg, Note, Reply, Request, Send,
                        SetTimer, TimerFired)
 from .trace import TraceFile
 from .wal import WAL, LogDamaged, NotALog
 
 CONNECT_TIMEOUT = 1.0
+#: connections waiting to authenticate at once; past that the oldest is closed
+MAX_PENDING = 64
+#: seconds an authenticated client connection may stay silent before it is closed
+IDLE_TIMEOUT = 600.0
 #: the exit status of a process that stopped because it could not write (EX_IOERR)
 EXIT_WRITE_FAILED = 74
 
@@ -236,7 +244,13 @@ class Peer:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr), CONNECT_TIMEOUT)
             hello = json.loads(await asyncio.wait_for(reader.readline(), CONNECT_TIMEOUT))
-            lc = int(hello["lc"])
+            if not isinstance(hello, dict) or hello.get("hello") != self.name:
+                raise auth.AuthError(f"{self.name}'s address answers as {str(hello)[:80]}")
+            lc = hello.get("lc")
+            why = auth.check_clock(lc, self.node.machine.lc)
+            if why is not None:
+                raise auth.AuthError(f"{self.name}'s hello: {why}")
+            writer.write((json.dumps(auth.answer(self.node.key, hello, self.node.name)) + "\n").encode())
         except (OSError, asyncio.TimeoutError, ValueError, KeyError, TypeError) as e:
             self._drop(n, f"cannot connect: {e!r}")
             return False
@@ -318,6 +332,12 @@ class Node:
         self.tracer: TraceFile | None = None
         self.stop: asyncio.Event | None = None
         self.started: asyncio.Event | None = None
+        self.key = b""                  # the cluster's secret (auth.py), read at start
+        #: who may authenticate: the processes that send to this one, and clients
+        self.known = {*machine.senders, auth.CLIENT}
+        self.pending: dict = {}         # writers of connections not yet authenticated, oldest first
+        self.refusals = 0
+        self.next_refusal_log = 0.0
 
     def _path(self, ext: str) -> str:
         return os.path.join(self.directory, f"{self.name}.{ext}")
@@ -420,44 +440,98 @@ class Node:
 
     # -------------------------------------------------------------- connections
 
+    def refused(self, why: str, limited: bool = True) -> None:
+        """Log a refused connection or message. Refusals of unauthenticated connections
+        (anyone can cause them) are logged at most once per auth.LOG_EVERY seconds,
+        with the number refused meanwhile, so that a flood does not flood the log;
+        a refused message on an authenticated connection is always logged."""
+        if not limited:
+            self.log.warning("refused: %s", why)
+            return
+        self.refusals += 1
+        now = time.monotonic()
+        if now >= self.next_refusal_log:
+            self.next_refusal_log = now + auth.LOG_EVERY
+            n, self.refusals = self.refusals, 0
+            self.log.warning("refused: %s%s", why, f" (and {n - 1} more since the last such line)" if n > 1 else "")
+
     async def on_conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # a connection accepted while the machine starts waits: its hello carries the
-        # started clock, and nothing is read before the restart is stamped
-        await self.started.wait()
-        writer.write((json.dumps({"hello": self.name, "lc": self.machine.lc}) + "\n").encode())
+        # started clock, and nothing is read before the restart is stamped.
+        # Connections that have not authenticated yet are bounded (MAX_PENDING): past
+        # that the oldest is closed, so a flood of idle connections holds at most
+        # MAX_PENDING sockets, for at most auth.AUTH_TIMEOUT each, and a real client's
+        # handshake (milliseconds) still gets through.
+        self.pending[writer] = None
+        if len(self.pending) > MAX_PENDING:
+            oldest = next(iter(self.pending))
+            self.pending.pop(oldest)
+            oldest.close()
+            self.refused(f"more than {MAX_PENDING} connections waiting to authenticate: the oldest closed")
         try:
-            while True:
-                line = await reader.readline()
-                if not line:
-                    break
-                try:
-                    d = json.loads(line)
-                except ValueError:
-                    writer.write(b'{"error": "not JSON"}\n')
-                    continue
-                if isinstance(d, dict) and "m" in d:
-                    try:
-                        msg = Msg.from_json(d)
-                    except BadMessage as e:
-                        self.log.warning("%s", e)
-                        continue
-                    if msg.dst != self.name:
-                        self.log.warning("message for %s delivered to %s: dropped", msg.dst, self.name)
-                        continue
-                    self.input(Deliver(msg))
-                elif isinstance(d, dict) and "op" in d:
-                    if d["op"] == "shutdown":
-                        writer.write(b'{"ok": true}\n')
-                        self.stop.set()
-                        continue
-                    self.input(Request(writer, d))
-                else:
-                    writer.write(b'{"error": "expected a protocol message or a request"}\n')
-                await writer.drain()
+            await self.started.wait()
+            nonce = auth.new_nonce()
+            writer.write((json.dumps({"hello": self.name, "lc": self.machine.lc, "nonce": nonce}) + "\n").encode())
+            try:
+                first = await asyncio.wait_for(reader.readline(), auth.AUTH_TIMEOUT)
+                if not first:
+                    return
+                who = auth.verify(self.key, nonce, self.name, json.loads(first), self.known)
+            except (auth.AuthError, ValueError, asyncio.TimeoutError) as e:
+                why = "no authentication within the time allowed" if isinstance(e, asyncio.TimeoutError) else \
+                    str(e) if isinstance(e, auth.AuthError) else "the first line is not JSON"
+                self.refused(f"a connection: {why}")
+                writer.write(b'{"error": "not authenticated"}\n')
+                return
+            finally:
+                self.pending.pop(writer, None)
+            await self._serve(who, reader, writer)
         except (OSError, asyncio.IncompleteReadError, ValueError) as e:
             self.log.debug("connection closed: %r", e)
         finally:
+            self.pending.pop(writer, None)
             writer.close()
+
+    async def _serve(self, who: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """The lines of an authenticated connection (auth.py says what is accepted)."""
+        senders = set(self.machine.senders)
+        while True:
+            try:
+                line = await asyncio.wait_for(reader.readline(), IDLE_TIMEOUT if who == auth.CLIENT else None)
+            except asyncio.TimeoutError:
+                return                          # an idle client connection is closed
+            if not line:
+                return
+            try:
+                d = json.loads(line)
+            except ValueError:
+                writer.write(b'{"error": "not JSON"}\n')
+                continue
+            if isinstance(d, dict) and "m" in d:
+                try:
+                    msg = Msg.from_json(d)
+                except BadMessage as e:
+                    self.refused(f"from {who}: {e}", limited=False)
+                    continue
+                why = (f"{msg.short()} claims to be from {msg.src!r} on {who}'s connection" if msg.src != who else
+                       f"{msg.short()} from {who}, which does not send to {self.name}" if who not in senders else
+                       f"{msg.short()} from {who}: {self.name} does not receive {msg.kind}"
+                       if msg.kind not in self.machine.accepts else
+                       f"{msg.short()} for {msg.dst!r} delivered to {self.name}" if msg.dst != self.name else
+                       auth.check_clock(msg.lc, self.machine.lc))
+                if why is not None:
+                    self.refused(why if msg.short() in why else f"{msg.short()} from {who}: {why}", limited=False)
+                    continue
+                self.input(Deliver(msg))
+            elif isinstance(d, dict) and "op" in d:
+                if d["op"] == "shutdown":
+                    writer.write(b'{"ok": true}\n')
+                    self.stop.set()
+                    continue
+                self.input(Request(writer, d))
+            else:
+                writer.write(b'{"error": "expected a protocol message or a request"}\n')
+            await writer.drain()
 
     # -------------------------------------------------------------- main
 
@@ -467,6 +541,11 @@ class Node:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
+        try:
+            self.key = auth.create_secret(self.directory)
+        except auth.AuthError as e:
+            self.log.error("refusing to start: %s", e)
+            return 2
         try:
             scan, note = self.wal.open()
         except (NotALog, LogDamaged) as e:

@@ -177,10 +177,14 @@ def test_command_line_on_a_real_cluster(tmp_path):
                        timeout=60)
 
 
-async def _send_line(d, name, obj):
+async def _send_line(d, name, obj, who="tm"):
+    """Send ``obj`` to process ``name`` as ``who`` would, authenticated with the
+    cluster's secret (reference/twophase/auth.py)."""
+    from reference.twophase import auth
     from reference.twophase.runtime import read_addr
     reader, writer = await asyncio.open_connection(*read_addr(d, name))
-    await reader.readline()
+    hello = json.loads(await reader.readline())
+    writer.write((json.dumps(auth.answer(auth.read_secret(d), hello, who)) + "\n").encode())
     writer.write((json.dumps(obj) + "\n").encode())
     await writer.drain()
     writer.close()

@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 
+from reference.twophase import auth
 from reference.twophase.coordinator import Coordinator
 from reference.twophase.protocol import Msg, event, tset
 from reference.twophase.runtime import ClockFile, Node, Outbox, read_peer_clocks
@@ -83,7 +84,9 @@ def _restart_with_an_outbox(tmp_path, traced_lc: int):
         arrived = asyncio.Event()
 
         async def rm1(reader, writer):
-            writer.write(b'{"hello": "rm1", "lc": 40}\n')
+            writer.write(b'{"hello": "rm1", "lc": 40, "nonce": "n0"}\n')
+            first = json.loads(await reader.readline())        # the coordinator authenticates (auth.py)
+            assert auth.verify(auth.read_secret(d), "n0", "rm1", first, {"tm"}) == "tm"
             while line := await reader.readline():
                 got.append(line)
                 arrived.set()
