@@ -206,6 +206,19 @@ def read_addr(directory: str, name: str) -> tuple[str, int] | None:
         return None
 
 
+def process_alive(directory: str, name: str) -> bool:
+    """Whether the process that published ``NAME.pid`` still exists and is not a zombie
+    (a stopped process is alive: SIGSTOP, a debugger, a machine under load)."""
+    try:
+        with open(os.path.join(directory, f"{name}.pid")) as f:
+            pid = int(f.read().strip())
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, ValueError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 class Peer:
     """The outgoing connection to one peer, with its queue of messages."""
 
@@ -217,11 +230,21 @@ class Peer:
         self.inflight: list[bytes] = []      # written, not yet all in the kernel
         self.writer: asyncio.StreamWriter | None = None
         self.reader: asyncio.StreamReader | None = None
+        self.retries = 0                      # failed attempts to a peer that is alive
+        self.stalled_addr = None
         self.task = asyncio.ensure_future(self.run())
 
     def send(self, line: bytes) -> None:
         self.queue.append(line)
         self.wake.set()
+
+    def _retry(self, n: int, e: BaseException) -> None:
+        if not self.retries:
+            self.node.log.warning("%s is alive but not answering (%s): keeping %d message(s) and retrying",
+                                  self.name, type(e).__name__, n)
+        self.retries += 1
+        delay = min(1.0, 0.1 * self.retries)
+        asyncio.get_running_loop().call_later(delay, self.wake.set)
 
     def _drop(self, n: int, why: str) -> None:
         if n:
@@ -241,6 +264,7 @@ class Peer:
         if addr is None:
             self._drop(n, "address unknown")
             return False
+        self.stalled_addr = addr
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(*addr), CONNECT_TIMEOUT)
             hello = json.loads(await asyncio.wait_for(reader.readline(), CONNECT_TIMEOUT))
@@ -252,8 +276,19 @@ class Peer:
                 raise auth.AuthError(f"{self.name}'s hello: {why}")
             writer.write((json.dumps(auth.answer(self.node.key, hello, self.node.name)) + "\n").encode())
         except (OSError, asyncio.TimeoutError, ValueError, KeyError, TypeError) as e:
+            if (not isinstance(e, auth.AuthError) and read_addr(self.node.directory, self.name) == addr
+                    and process_alive(self.node.directory, self.name)):
+                # the same incarnation is still there, only not answering (stopped,
+                # overloaded): its messages are kept and sent when it answers; only a
+                # crash (a new address, or no process) loses them, as in the spec
+                self._retry(n, e)
+                return False
             self._drop(n, f"cannot connect: {e!r}")
             return False
+        if self.retries:
+            self.node.log.info("%s answers again after %d attempt(s): sending the %d message(s) kept",
+                               self.name, self.retries, len(self.queue))
+            self.retries = 0
         self.node.machine.observe_clock(lc)
         self.node.clock.write(self.node.machine.lc)
         # drain() then returns only once the kernel has every byte: only then do the

@@ -103,3 +103,60 @@ def test_a_full_disk_loses_no_acknowledged_commit(tmp_path):
     # money is conserved, every transaction atomic, every log intact; the traces parse
     assert got["problems"] == [], got["problems"]
     assert got["errors"] == 0 and got["events"] > 0
+
+
+@pytest.mark.slow
+def test_a_stalled_participant_loses_no_message(tmp_path):
+    """rm2 is stopped (SIGSTOP) for 2.8 s while the coordinator restarts: the restarted
+    coordinator's connection to rm2 is accepted by the kernel but never greeted, and its
+    1 s connect timeout used to drop the Prepare and Abort messages to a participant
+    that never crashed, so that `trace validate --complete` reported actions missing
+    from a correct run. Messages to a live peer are now kept and sent when it answers."""
+    import signal
+    import time
+
+    from reference.twophase.trace import merge_dir
+    from tests.reference.spec_check import DURABLE, check_trace
+
+    d = str(tmp_path / "c")
+    conf = cluster.create(d, participants=3, accounts=10, balance=100, lifetime=100, vote_timeout=0.5,
+                          ask_interval=0.1)
+    procs = list(cluster.start_all(d).values())
+    try:
+        async def main():
+            work = asyncio.ensure_future(client.run_workload(d, 1500, concurrency=4, seed=11, timeout=3.0))
+            await asyncio.sleep(0.3)
+            rm2 = cluster.pid_of(d, "rm2")
+            os.kill(rm2, signal.SIGSTOP)
+            try:
+                await asyncio.to_thread(cluster.kill, d, "tm")
+                procs.append(await asyncio.to_thread(cluster.start_role, d, "tm", conf))
+                await asyncio.sleep(2.8)
+            finally:
+                os.kill(rm2, signal.SIGCONT)
+            res = await work
+            status = await client.wait_quiet(d, timeout=30)
+            return res, status
+
+        res, status = asyncio.run(main())
+        assert client.verify(d, status, res) == []
+        cluster.stop_all(d)
+        tm_log = open(os.path.join(d, "tm.log")).read()
+        assert "rm2 is alive but not answering" in tm_log          # the stall happened, and was waited out
+        assert "answers again after" in tm_log
+        merged = merge_dir(d).events
+        divergences = check_trace(merged)
+        assert divergences == [], [str(x) for x in divergences[:3]]
+        out = tmp_path / "merged.jsonl"
+        out.write_text("".join(json.dumps(e) + "\n" for e in merged))
+        mc = os.path.join(os.path.dirname(sys.executable), "modelcheck")
+        v = subprocess.run([mc, "trace", "validate", str(DURABLE), str(out), "--config", "validate", "--complete",
+                            "--json"], capture_output=True, text=True, timeout=120)
+        report = json.loads(v.stdout)
+        assert (v.returncode, report["verdict"]) == (0, "explained"), v.stdout[-3000:]
+    finally:
+        cluster.stop_all(d)
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
