@@ -166,13 +166,25 @@ def limits_while_loading(args):
     limit = getattr(args, "time_limit", None)
     memory = getattr(args, "max_memory", None)
     started = getattr(args, "started", None) or time.monotonic()
+    # progress while compiling (a wide spec's constants and initial values can take
+    # seconds): a line a second, as the search's progress does, once a second has passed
+    show = hasattr(args, "progress") and hasattr(args, "quiet") and wants_progress(args)
+    tty = sys.stderr.isatty()
+    shown = [False]
 
     def beat():
-        if rss_mb() > memory:
+        if memory is not None and rss_mb() > memory:
             raise OutOfMemory
+        now = time.monotonic() - started
+        if show and now >= 0.95:
+            sys.stderr.write(("\r" if tty else "") + f"  {now:6.1f} s  compiling {args.spec} "
+                             f"(constants folded, types checked){'' if tty else chr(10)}")
+            sys.stderr.flush()
+            shown[0] = True
 
+    every = [x for x in (0.2 if memory is not None else None, 1.0 if show else None) if x is not None]
     d = Deadline(None if limit is None else limit - (time.monotonic() - started),
-                 0.2 if memory is not None else None, beat)
+                 min(every) if every else None, beat)
     try:
         with d:
             yield
@@ -180,6 +192,8 @@ def limits_while_loading(args):
         raise LimitWhileLoading("--time-limit" if isinstance(h, TimeUp) else "--max-memory") from None
     finally:
         d.disarm()
+        if shown[0] and tty:
+            sys.stderr.write("\n")
 
 
 def title(spec, path: str) -> str:

@@ -97,3 +97,14 @@ def test_max_memory_holds_during_one_long_expansion(wide):
     # RM=500: the first state's expansion alone takes long; the timer's beat sees the memory
     r = explore(wide, Options(max_memory_mb=1, check_temporal=False, symmetry=False))
     assert r.stop_reason is StopReason.MAX_MEMORY and r.verdict is Verdict.UNDETERMINED
+
+
+def test_progress_while_compiling(capsys, tmp_path):
+    # issue 20, section 3: a spec whose constants take seconds to fold said nothing
+    from tests.helpers import run
+    spec = tmp_path / "slow.mc"
+    spec.write_text("module C\nvar x: 0..3\ninit { x = size({ i: size({ j: 0 for j in 0..i }) for i in 0..10000 }) % 2 }\n"
+                    "action A { x' = x }\n")
+    code, out, err = run(capsys, "check", spec, "--progress", "--no-deadlock")
+    assert code == 0 and "verdict: holds" in out
+    assert f"s  compiling {spec} (constants folded, types checked)" in err
