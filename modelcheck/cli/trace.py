@@ -75,7 +75,7 @@ def _is_itf(path: str, fmt: str) -> bool:
 
 
 def run_validate(args) -> int:
-    from ..conform.events import TraceError, did_you_mean, read_itf, read_jsonl
+    from ..conform.events import TraceError, did_you_mean, order_notes, read_itf, read_jsonl
     from ..conform.render import render_validation, validation_to_dict
     from ..conform.validate import DEFAULT_MAX_CANDIDATES, SpecRuntimeFailure, validate_behaviours
 
@@ -103,8 +103,13 @@ def run_validate(args) -> int:
     except SpecRuntimeFailure as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
+    notes = [] if _is_itf(args.trace, args.format) else order_notes(args.trace)
+    for n in notes:
+        print(f"note: {n}", file=sys.stderr)
     if args.json:
-        print_json(validation_to_dict(result, spec.name, args.spec, args.trace, spec.describe_consts()))
+        obj = validation_to_dict(result, spec.name, args.spec, args.trace, spec.describe_consts())
+        obj["notes"] = notes
+        print_json(obj)
     else:
         print(render_validation(result, f"{title(spec, args.spec)}: trace {args.trace} ({result.format})",
                                 max_reports=args.reports))

@@ -593,3 +593,48 @@ def _itf_behaviour(obj: dict, model, file: str, name: str | None, lines, require
     meta = obj.get("#meta") if isinstance(obj.get("#meta"), dict) else {}
     return Behaviour(name, tuple(events), initial=initial, loop=loop, loop_action=meta.get("loop-action"),
                      source=file, format="itf")
+
+
+def order_notes(path: str | Path) -> list[str]:
+    """Where a single JSON-lines trace is not in ``(lc, proc)`` order, the order in which
+    per-process files are merged (docs/traces.md). Such a file is validated in the order
+    of its lines, which is right for a file written in execution order (the conformance
+    harness writes those: concurrent steps of different processes may appear with
+    decreasing clocks); but the same events as per-process files would be merged by
+    ``(lc, proc)`` and may validate differently, and a receive that comes after its
+    send in the file while carrying a smaller clock breaks Lamport's clock rule. So it
+    is said, at the first such line, with how many there are; the verdict is not
+    changed. Empty for a directory, an ITF file, or a file in order."""
+    p = Path(path)
+    if p.is_dir():
+        return []
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    best: tuple[int, str, int] | None = None       # the largest (lc, proc) so far, and its line
+    first = None
+    count = 0
+    for n, line in enumerate(lines, 1):
+        try:
+            obj = json.loads(line) if line.strip() else None
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(obj, dict):
+            continue
+        lc, proc = obj.get("lc"), obj.get("proc")
+        if type(lc) is not int or not isinstance(proc, str):
+            continue
+        if best is not None and (lc, proc) < best[:2] and proc != best[1]:
+            count += 1
+            if first is None:
+                first = (n, lc, proc, best)
+        if best is None or (lc, proc) > best[:2]:
+            best = (lc, proc, n)
+    if first is None:
+        return []
+    n, lc, proc, (blc, bproc, bn) = first
+    more = f" ({count} lines in all)" if count > 1 else ""
+    return [f"{p}:{n}: not in (lc, process) order: lc {lc} of {proc} comes after lc {blc} of {bproc} "
+            f"(line {bn}){more}. The file is validated in the order of its lines; per-process files "
+            f"merged by (lc, process) would order these events differently"]

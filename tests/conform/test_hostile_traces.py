@@ -4,7 +4,7 @@ to convert more than 4,300) are reported at their line, exit 2."""
 
 from __future__ import annotations
 
-from tests.helpers import TRACES, TWOPHASE, run
+from tests.helpers import ROOT, TRACES, TWOPHASE, run
 
 
 def validate(capsys, trace, fmt="auto"):
@@ -31,3 +31,19 @@ def test_an_integer_too_large_to_read(capsys, tmp_path):
     code, _, err = validate(capsys, trace)
     assert code == 2 and "Traceback" not in err
     assert f"{trace}:4: not readable JSON: an integer is too large" in err
+
+
+def test_a_merged_file_out_of_lc_order_is_said_at_the_line(capsys, tmp_path):
+    # issue 14, section 3: a receive at lc 2 after the commit at lc 5 was "explained" as
+    # one file but diverges as per-process files; now it is said, at the line
+    import json as _json
+    lines = (ROOT / "traces" / "tp_commit.jsonl").read_text().splitlines()
+    bad = [line.replace('"proc": "rm1", "lc": 6', '"proc": "rm1", "lc": 2') for line in lines]
+    trace = tmp_path / "bad.jsonl"
+    trace.write_text("\n".join(bad) + "\n")
+    code, out, err = run(capsys, "trace", "validate", TWOPHASE, trace, "--const", "RM=3", "--json")
+    note = f"{trace}:8: not in (lc, process) order: lc 2 of rm1 comes after lc 5 of tm (line 7)"
+    assert err.startswith("note: " + note)
+    assert _json.loads(out)["notes"][0].startswith(note)
+    code, out, err = run(capsys, "trace", "validate", TWOPHASE, ROOT / "traces" / "tp_commit.jsonl", "--const", "RM=3")
+    assert code == 0 and "not in (lc, process) order" not in err
