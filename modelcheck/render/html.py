@@ -88,7 +88,19 @@ details.run { background: white; border: 1px solid var(--line); border-radius: 6
 details.run > summary { cursor: pointer; font-weight: 600; padding: 6px 0; }
 .figure { overflow-x: auto; border: 1px solid var(--line); background: white; padding: 6px; margin: 6px 0 12px; }
 .figure svg { display: block; max-width: none; }
-.graph svg { max-width: 100%; height: auto; }
+.graph { max-height: 80vh; overflow: auto; }
+.graph.fit svg { max-width: 100%; height: auto; }
+.legend { font-size: 12.5px; color: #37474f; margin: 4px 0; }
+.legend span.k { display: inline-block; margin-right: 14px; white-space: nowrap; }
+.legend i { display: inline-block; width: 22px; height: 13px; vertical-align: -2px; margin-right: 4px;
+            border: 1px solid #546e7a; border-radius: 3px; }
+.legend i.init { background: #e3f2fd; } .legend i.bad { background: #ffcdd2; border: 2px solid #c62828; }
+.legend i.path { height: 0; border: 0; border-top: 3px solid #c62828; border-radius: 0; vertical-align: 3px; }
+.legend i.loop { height: 0; border: 0; border-top: 3px dashed #c62828; border-radius: 0; vertical-align: 3px; }
+.legend i.more { border: 0; color: #78909c; width: auto; font-style: normal; }
+table.verdicts td.problems .prop { display: inline-block; margin-right: 10px; }
+table.verdicts details summary { cursor: pointer; color: var(--grey); }
+table.verdicts details .cls { color: var(--grey); font-size: 12px; margin-top: 4px; }
 .note { color: var(--grey); font-size: 13px; }
 .toolbar button { font: inherit; margin-right: 6px; padding: 2px 10px; }
 tr.loop td { background: #f3e5f5; }
@@ -96,6 +108,13 @@ tr.loop td { background: #f3e5f5; }
 """
 
 SCRIPT = """
+document.querySelectorAll('[data-fit]').forEach(function (b) {
+  b.addEventListener('click', function () {
+    var f = document.getElementById(b.getAttribute('data-fit'));
+    var fit = f.classList.toggle('fit');
+    b.textContent = fit ? 'actual size' : 'fit to width';
+  });
+});
 document.querySelectorAll('[data-toggle]').forEach(function (b) {
   b.addEventListener('click', function () {
     var open = b.getAttribute('data-toggle') === 'open';
@@ -143,24 +162,36 @@ def _run_name(r: ReportRun) -> str:
 
 
 def _verdict_table(runs: list[ReportRun]) -> str:
-    out = ["<h2>Verdicts by property class</h2>", '<div class="wide"><table class="verdicts"><thead><tr><th>run</th>']
-    out += [f"<th>{c}</th>" for c in CLASSES]
+    """One row per run, verdict first: the run, its verdict, what was expected, and a
+    badge for each property that does not hold (details, every property by class, on
+    click). Narrow enough for any window: nothing hides behind a scrollbar."""
+    out = ["<h2>Verdicts</h2>", '<table class="verdicts"><thead><tr><th>run</th><th>verdict</th>']
     expect = any(r.expect is not None for r in runs)
-    out.append("<th>verdict</th>" + ("<th>expected</th>" if expect else "") + "</tr></thead><tbody>")
+    out.append(("<th>expected</th>" if expect else "") + "<th>problems</th></tr></thead><tbody>")
     for i, r in enumerate(runs):
-        out.append(f'<tr><td><a href="#run-{i}">{escape(_run_name(r))}</a></td>')
-        for c in CLASSES:
-            props = [] if r.result is None else [p for p in r.result.properties if p.cls == c]
-            cell = "".join(f'<span class="prop">{escape(p.name)} {_badge(p.verdict.value)}</span>' for p in props)
-            out.append(f"<td>{cell}</td>")
-        out.append(f"<td>{_badge(r.verdict)}</td>")
+        out.append(f'<tr><td><a href="#run-{i}">{escape(_run_name(r))}</a></td><td>{_badge(r.verdict)}</td>')
         if expect:
             mark = "" if r.expect is None else (
                 f'{escape(r.expect)} <span class="ok">✓</span>' if r.as_expected else
                 f'{escape(r.expect)} <span class="bad">✗ not as expected</span>')
             out.append(f"<td>{mark}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
+        props = [] if r.result is None else list(r.result.properties)
+        bad = [p for p in props if p.verdict.value not in ("holds", "not-violated")]
+        cell = "".join(f'<span class="prop">{escape(p.name)} {_badge(p.verdict.value)}</span>' for p in bad)
+        if r.result is None:
+            cell = '<span class="bad">the spec does not load</span>'
+        elif not bad:
+            cell = f'<span class="note">none: all {len(props)} properties {escape(r.verdict)}</span>'
+        if props:
+            by_class = []
+            for c in CLASSES:
+                ps = [p for p in props if p.cls == c]
+                if ps:
+                    by_class.append(f'<div class="cls">{escape(c)}</div>' + "".join(
+                        f'<span class="prop">{escape(p.name)} {_badge(p.verdict.value)}</span>' for p in ps))
+            cell += f"<details><summary>{len(props)} properties</summary>{''.join(by_class)}</details>"
+        out.append(f'<td class="problems">{cell}</td></tr>')
+    out.append("</tbody></table>")
     return "".join(out)
 
 
@@ -322,5 +353,12 @@ def _excerpt(model, excerpt, key: str, max_nodes: int) -> str:
         return f'<p class="bad">{escape(str(e))}</p>'
     note = (f"the {len(trace)} states of the trace in red (each labelled by what its step changed) and up to "
             f"{per_state} other successor{'s' if per_state != 1 else ''} of each (by what they change), "
-            "greyed “+n more” for the rest")
-    return f'<p class="note">{escape(note)}</p><div class="figure graph">{svg}</div>'
+            "greyed “+n more” for the rest; shown at actual size (scroll inside the box)")
+    legend = ('<p class="legend"><span class="k"><i class="init"></i>initial state</span>'
+              '<span class="k"><i class="path"></i>counterexample step</span>'
+              '<span class="k"><i class="bad"></i>bad state (the last of the counterexample)</span>'
+              '<span class="k"><i class="loop"></i>step back into a cycle</span>'
+              '<span class="k"><i class="more">+n more</i>successors left out</span>'
+              f'<button type="button" data-fit="{key}fig">fit to width</button></p>')
+    return (f'<p class="note">{escape(note)}</p>{legend}'
+            f'<div class="figure graph" id="{key}fig">{svg}</div>')

@@ -257,11 +257,27 @@ def _arrow(a: Arrow, xs, y, p: str, k: int = 0, boxes=(), placed=None) -> tuple[
                 _halo(x1 + 2, y1 - 3, label, "#1565c0", "end"))
     x1, y1 = xs[a.src.lane], y(a.src.row)
     h1 = _box_w(a.src) / 2
-    if a.dst is None:  # never received
+    if a.dst is None:  # never received: a short dashed stub, its label where it covers nothing
         dy = 10 * k
-        return (f'<g class="msg pending"><line x1="{x1 + h1:.1f}" y1="{y1 + 4:.1f}" x2="{x1 + h1 + 22:.1f}" '
-                f'y2="{y1 + 14 + dy:.1f}" stroke="#90a4ae" stroke-dasharray="3,2" marker-end="url(#{p}-open)"/></g>',
-                _halo(x1 + h1 + 25, y1 + 18 + dy, label, "#78909c", "start"))
+        lw = _w(a.text, 10)
+        # right of the stub, lower and lower; then left of the sender's box (the label
+        # used to run into the next lane's step boxes)
+        tries = [(x1 + h1 + 25, y1 + 18 + dy + d, "start", 1) for d in (0, 10, 20)]
+        tries += [(x1 - h1 - 25, y1 + 18 + dy + d, "end", -1) for d in (0, 10)]
+        for tx, ty, anchor, side in tries:
+            bb = (tx, ty - 9, tx + lw, ty + 3) if side > 0 else (tx - lw, ty - 9, tx, ty + 3)
+            if not _overlaps(bb, boxes) and not _overlaps(bb, placed or ()):
+                break
+        else:
+            tx, ty, anchor, side = tries[0]
+            bb = (tx, ty - 9, tx + lw, ty + 3)
+        if placed is not None:
+            placed.append(bb)
+        sx = x1 + h1 if side > 0 else x1 - h1
+        ex = sx + 22 * side
+        return (f'<g class="msg pending"><line x1="{sx:.1f}" y1="{y1 + 4:.1f}" x2="{ex:.1f}" '
+                f'y2="{ty - 4:.1f}" stroke="#90a4ae" stroke-dasharray="3,2" marker-end="url(#{p}-open)"/></g>',
+                _halo(tx, ty, label, "#78909c", anchor))
     x2, y2 = xs[a.dst.lane], y(a.dst.row)
     h2 = _box_w(a.dst) / 2
     if a.dst.lane == a.src.lane:  # to itself: a loop out to the right

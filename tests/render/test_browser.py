@@ -79,6 +79,17 @@ def test_report_loads_cleanly_and_shows_the_steps(tmp_path):
             assert box is not None and box["width"] > 300 and box["height"] > 150
             # the lasso of the second run, marked
             assert "then state 5 repeats forever" in page.locator("#run-1 table.steps").inner_text()
+            # issue 20, section 2: the verdict table fits the window, verdicts visible
+            table = page.locator("table.verdicts").bounding_box()
+            assert table["x"] + table["width"] <= 1300, table
+            assert page.locator("table.verdicts td .v").first.is_visible()
+            # graph excerpts at a readable size (their text was 4 to 6 px tall), with a legend
+            node_text = page.locator("#run-0 .figure.graph svg g.node text").first
+            assert node_text.bounding_box()["height"] >= 9, node_text.bounding_box()
+            assert "initial state" in page.locator("#run-0 p.legend").inner_text()
+            page.click("#run-0 p.legend button")             # fit to width, and back
+            assert "fit" in page.locator("#run-0 .figure.graph").get_attribute("class")
+            page.click("#run-0 p.legend button")
             # the buttons work (our only script)
             page.click("text=collapse all")
             assert not rows.nth(0).is_visible()

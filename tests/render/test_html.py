@@ -48,7 +48,7 @@ def test_report_has_every_part_and_nothing_external():
     assert not re.search(r"<(link|img|iframe|object|embed)\b", html)
     assert not re.search(r"url\((?!#)", html)  # CSS/SVG url() only to in-page markers
     text = " ".join(p.text)
-    for part in ("Verdicts by property class", "Run statistics", "Coverage per action",
+    for part in ("Verdicts", "Run statistics", "Coverage per action",
                  "Counterexample: Validity [validity] (invariant)", "Steps", "Sequence chart",
                  "State graph around the counterexample"):
         assert part in text, part
@@ -105,3 +105,27 @@ def test_a_spec_without_process_clauses_gets_a_note_not_a_chart(tmp_path):
     html = render_report([run_of(str(spec_file))], graphs=False)
     assert "Counterexample: Small" in html
     assert 'class="seqchart"' not in html and "add <code>process(...)</code> clauses" in html
+
+
+def test_the_verdict_table_is_compact_and_verdict_first():
+    # issue 20, section 2: the table had a column per property class (1,676 px wide);
+    # now one row per run: run, verdict, problems (badges for what does not hold only)
+    html = render_report([run_of(TWOPHASE, "BugCommitOnAny", BugCommitOnAny=True)], graphs=False)
+    table = html[html.index('<table class="verdicts">'):]
+    table = table[:table.index("</table>")]
+    head = re.findall(r"<th>([^<]*)</th>", table)
+    assert head == ["run", "verdict", "problems"]
+    problems = table[table.index('<td class="problems">'):]
+    shown = problems[:problems.index("<details>")]
+    assert "Validity" in shown and "v-violated" in shown and "v-holds" not in shown
+    assert "<summary>6 properties</summary>" in problems        # every property, by class, on click
+
+
+def test_graph_excerpts_are_shown_at_actual_size_with_a_legend():
+    html = render_report([run_of(TWOPHASE, "BugCommitOnAny", BugCommitOnAny=True)], graphs=True)
+    assert re.search(r'<div class="figure graph" id="[^"]+fig">', html)
+    assert ".graph.fit svg { max-width: 100%" in html and ".graph svg { max-width" not in html
+    legend = html[html.index('<p class="legend">'):]
+    legend = legend[:legend.index("</p>")]
+    for words in ("initial state", "counterexample step", "bad state", "+n more", "fit to width"):
+        assert words in legend, words

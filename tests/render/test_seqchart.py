@@ -77,3 +77,36 @@ def test_lamport_fifo_pairs_in_order():
         if a.dst is not None:
             p, q, _ = a.text.strip("()").split(", ")
             assert (a.src.lane.name, a.dst.lane.name) == (p, q)
+
+
+def _boxes_and_pending_labels(svg):
+    from modelcheck.render.seqchart import _w
+    root = ET.fromstring(svg.encode())
+    boxes = []
+    for g in root.iter(SVG + "g"):
+        if g.get("class") == "step":
+            r = g.find(SVG + "rect")
+            x, y, w, h = (float(r.get(k)) for k in ("x", "y", "width", "height"))
+            boxes.append((x, y, x + w, y + h))
+    labels = []
+    for t in root.iter(SVG + "text"):
+        if t.get("fill") == "#78909c" and t.get("font-size") == "10":
+            x, y, text = float(t.get("x")), float(t.get("y")), "".join(t.itertext())
+            w = _w(text, 10)
+            labels.append((text, (x, y - 9, x + w, y + 3) if t.get("text-anchor") == "start" else (x - w, y - 9, x, y + 3)))
+    return boxes, labels
+
+
+def test_labels_of_messages_never_received_cover_no_step():
+    # issue 20, section 2: the dashed stub's label ran into the next lane's step box
+    # (mutex.mc's BugNoMaxOnReceive chart: the stub of (1, 3, ReqMsg) ran into a box)
+    spec = load_spec(MUTEX, BugNoMaxOnReceive=True)
+    v = explore(spec.model, Options(check_temporal=False)).violations[0]
+    for model, trace, pending in ((spec.model, v.trace, 4), (*violation(CRASH, deadlock=False)[:1],
+                                                             violation(CRASH, deadlock=False)[1].trace, 3)):
+        svg = render_seqchart(model, trace)
+        boxes, labels = _boxes_and_pending_labels(svg)
+        assert len(labels) == pending
+        for text, bb in labels:
+            hit = [b for b in boxes if bb[0] < b[2] and b[0] < bb[2] and bb[1] < b[3] and b[1] < bb[3]]
+            assert not hit, (text, bb, hit)
