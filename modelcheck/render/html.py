@@ -176,12 +176,17 @@ def _verdict_table(runs: list[ReportRun]) -> str:
                 f'{escape(r.expect)} <span class="bad">✗ not as expected</span>')
             out.append(f"<td>{mark}</td>")
         props = [] if r.result is None else list(r.result.properties)
-        bad = [p for p in props if p.verdict.value not in ("holds", "not-violated")]
+        bad = [p for p in props if p.verdict.value not in ("holds", "not-violated", "undetermined")]
+        open_ = [p for p in props if p.verdict.value == "undetermined"]
+        if not bad:          # nothing violated: what is undetermined is the news
+            bad, open_ = open_, []
         cell = "".join(f'<span class="prop">{escape(p.name)} {_badge(p.verdict.value)}</span>' for p in bad)
+        if open_:
+            cell += f'<span class="note">{len(open_)} undetermined (the search stopped before deciding them)</span>'
         if r.result is None:
             cell = '<span class="bad">the spec does not load</span>'
         elif not bad:
-            cell = f'<span class="note">none: all {len(props)} properties {escape(r.verdict)}</span>'
+            cell = f'<span class="note">none: all {len(props)} properties hold</span>'
         if props:
             by_class = []
             for c in CLASSES:

@@ -179,7 +179,9 @@ class Coordinator(MachineBase):
             except ValueError as e:
                 err = f"ops must map participants to lists of [account, delta]: {e}"
             else:
-                if sum(d for p in norm for _, d in norm[p]) != 0:
+                if any(not norm[p] for p in norm):
+                    err = "every participant of a transfer needs at least one operation"
+                elif sum(d for p in norm for _, d in norm[p]) != 0:
                     err = "the deltas of a transfer must sum to zero"
         if err is not None:
             return [Reply(client, {"txn": txn, "error": err})]

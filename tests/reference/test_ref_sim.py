@@ -743,3 +743,23 @@ def test_observed_state_is_a_spec_state_after_every_step():
                     cands[txn] = pinned
                     compared += 1
     assert compared > 500
+
+
+def test_a_prepare_with_no_operation_gets_a_no_vote_and_holds_nothing():
+    # issue 14, section 1: 3,000 forged prepares with empty operations were each logged
+    # "yes" and held; a prepared transaction now always locks an account, so a
+    # participant holds at most as many transactions in doubt as it has accounts
+    from reference.twophase.coordinator import Coordinator
+    from reference.twophase.participant import Participant
+    from reference.twophase.protocol import Deliver, Log, Msg, Reply, Request
+    p = Participant("rm1", {"a0": 10, "a1": 10})
+    p.start([])
+    out = p.handle(Deliver(Msg("prepare", "e1", "tm", "rm1", 5, ())))
+    logged = [e.record for e in out if isinstance(e, Log)]
+    assert [r["t"] for r in logged] == ["no"] and logged[0]["why"] == "no operation for this participant"
+    assert p.txns["e1"].state == "aborted" and p.locks == {}
+    c = Coordinator(["rm1", "rm2"])
+    c.start([])
+    out = c.handle(Request("client", {"op": "begin", "txn": "e2", "ops": {"rm1": [["a0", 0]], "rm2": []}}))
+    assert [e.body["error"] for e in out if isinstance(e, Reply)] == [
+        "every participant of a transfer needs at least one operation"]
