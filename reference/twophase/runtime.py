@@ -512,7 +512,7 @@ class Node:
                 if not first:
                     return
                 who = auth.verify(self.key, nonce, self.name, json.loads(first), self.known)
-            except (auth.AuthError, ValueError, asyncio.TimeoutError) as e:
+            except (auth.AuthError, ValueError, RecursionError, asyncio.TimeoutError) as e:
                 why = "no authentication within the time allowed" if isinstance(e, asyncio.TimeoutError) else \
                     str(e) if isinstance(e, auth.AuthError) else "the first line is not JSON"
                 self.refused(f"a connection: {why}")
@@ -539,7 +539,7 @@ class Node:
                 return
             try:
                 d = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):        # not JSON, or nested too deeply
                 writer.write(b'{"error": "not JSON"}\n')
                 continue
             if isinstance(d, dict) and "m" in d:

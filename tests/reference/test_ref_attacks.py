@@ -87,7 +87,7 @@ def test_unauthenticated_lines_are_refused_and_change_nothing(live):
     d = live
     before = _status(d)
     for lines in ([PREPARE, COMMIT], [{"op": "shutdown"}], [{"op": "heuristic", "txn": "x", "outcome": "commit"}],
-                  [b"not json at all"]):
+                  [b"not json at all"], [b"[" * 50000]):
         hello, got = asyncio.run(_raw(d, "rm1", lines))
         assert "nonce" in hello and '"error": "not authenticated"' in got
     # a wrong secret is no better
