@@ -5,13 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: check test test-fast bench install browser traces architecture clean
+.PHONY: check test test-fast bench install browser zookeeper traces architecture clean
 
 check: install
 	$(BIN)/modelcheck suite specs/suite.toml --report reports
 
 # the suite runs on every core (pytest-xdist; work stealing balances the long exhaustive runs)
-test: install browser
+test: install browser zookeeper
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 test-fast: install
@@ -25,6 +25,7 @@ bench: install
 	$(BIN)/python benchmarks/validate.py
 	$(BIN)/python benchmarks/render.py
 	$(BIN)/python benchmarks/limits.py
+	$(BIN)/python benchmarks/zab_ref.py
 
 install: $(VENV)/.installed
 
@@ -41,6 +42,11 @@ architecture: install
 # (CI); elsewhere install it yourself or set MODELCHECK_SKIP_BROWSER=1 (docs/rendering.md)
 browser:
 	bash scripts/install-browser.sh
+
+# Debian's zookeeper (the real Apache ZooKeeper) for tests/reference/zab: apt-get as root
+# when missing (CI); elsewhere install it or set MODELCHECK_SKIP_ZOOKEEPER=1
+zookeeper:
+	bash scripts/install-zookeeper.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

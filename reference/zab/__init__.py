@@ -1,0 +1,1 @@
+"""The reference ZooKeeper: a coordination service replicated by ZAB (docs/reference-zab.md)."""

@@ -1,0 +1,198 @@
+"""The deterministic scheduler: N cores (core.py) with FIFO channels, timers, a disk per
+server, crashes and restarts, every one of them a step chosen by a seeded random
+generator or given as an explicit schedule, so that a run replays exactly.
+
+A step is one of
+    ("deliver", src, dst)   the oldest message on the channel src -> dst
+    ("timer", server, name) a timer fires (time jumps to its due time)
+    ("write", server)       a client write submitted at a serving server
+    ("crash", server)       the server loses everything but its disk; the channels to and
+                            from it are emptied, and its peers see the connections break
+    ("restart", server)     a crashed server recovers from its disk
+
+The disk holds what the runtime would have made durable: the epochs, the log (entries and
+truncation marks) and the last snapshot. Under the durability rule of core.py every
+effect after a ``log`` is performed after it, so a log effect is durable at once here.
+
+:func:`check` states what ZAB promises across the run: the committed sequences of any
+two servers are prefixes of one another, nothing committed is lost by a later leader, and
+servers at the same zxid have the same tree. Depends on core.py and tree.py.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+from .core import LEADING, Core
+from .tree import Tree
+
+
+class Sim:
+    def __init__(self, n: int = 3, seed: int = 0, *, bugs=frozenset(), tick_ms: int = 500):
+        self.ids = list(range(1, n + 1))
+        self.rng = random.Random(seed)
+        self.bugs = frozenset(bugs)
+        self.tick_ms = tick_ms
+        self.t = 1_000_000
+        self.chan = {(i, j): deque() for i in self.ids for j in self.ids if i != j}
+        self.timers: dict[tuple[int, str], int] = {}
+        self.disk = {i: {"epochs": (0, 0), "log": [], "snap": None} for i in self.ids}
+        self.cores: dict[int, Core | None] = {}
+        self.committed: dict[int, list] = {i: [] for i in self.ids}    # (zxid, txn) per server, this life
+        self.ever: list = []            # every (server, zxid, txn) committed, across lives
+        self.writes = 0
+        self.steps: list = []
+        for i in self.ids:
+            self._boot(i)
+
+    # ---- servers -----------------------------------------------------------------------
+
+    def _boot(self, i: int):
+        d = self.disk[i]
+        tree = Tree.from_json(d["snap"]) if d["snap"] else Tree()
+        hist: list = []
+        for rec in d["log"]:
+            if rec[0] == "trunc":
+                hist = [h for h in hist if h[0] <= rec[1]]
+            else:
+                hist.append(rec)
+        acc, cur = d["epochs"]
+        c = Core(i, self.ids, tick_ms=self.tick_ms, accepted=acc, current=cur, tree=tree, history=hist,
+                 bugs=self.bugs, trace=False)
+        self.cores[i] = c
+        self.committed[i] = []
+        self._perform(i, c.start(self.t))
+
+    def _perform(self, i: int, effects: list):
+        queue = deque(effects)
+        c = self.cores[i]
+        d = self.disk[i]
+        while queue:
+            e = queue.popleft()
+            kind = e[0]
+            if kind == "send":
+                if self.cores.get(e[1]) is not None:
+                    self.chan[(i, e[1])].append(e[2])
+            elif kind == "log":
+                d["log"].append((e[1], e[2]))
+            elif kind == "durable":
+                queue.extend(c.on_durable(e[1], self.t))
+            elif kind == "epochs":
+                d["epochs"] = (e[1], e[2])
+            elif kind == "truncate":
+                d["log"].append(("trunc", e[1]))
+            elif kind == "snapshot":
+                d["snap"], d["log"] = e[1], []
+            elif kind == "timer":
+                if e[2] is None:
+                    self.timers.pop((i, e[1]), None)
+                else:
+                    self.timers[(i, e[1])] = self.t + e[2]
+            elif kind == "deliver":
+                self.committed[i].append((e[1], e[2]))
+                self.ever.append((i, e[1], e[2]))
+
+    # ---- steps -------------------------------------------------------------------------
+
+    def enabled(self, faults: bool = True) -> list:
+        out = [("deliver", s, d) for (s, d), q in self.chan.items() if q]
+        up = [i for i in self.ids if self.cores.get(i) is not None]
+        out += [("write", i) for i in up if self.cores[i].serving]
+        if self.timers:
+            first = min(self.timers.values())
+            out += [("timer", i, n) for (i, n), due in self.timers.items() if due <= first + 50]
+        if faults:
+            if len(up) > len(self.ids) // 2:
+                out += [("crash", i) for i in up]
+            out += [("restart", i) for i in self.ids if self.cores.get(i) is None]
+        return out
+
+    def step(self, st: tuple):
+        self.steps.append(st)
+        kind = st[0]
+        if kind == "deliver":
+            s, d = st[1], st[2]
+            msg = self.chan[(s, d)].popleft()
+            self.t += 1
+            self._perform(d, self.cores[d].on_message(s, msg, self.t))
+        elif kind == "timer":
+            i, name = st[1], st[2]
+            self.t = max(self.t, self.timers.pop((i, name)))
+            self._perform(i, self.cores[i].on_timer(name, self.t))
+        elif kind == "write":
+            i = st[1]
+            self.writes += 1
+            txn = {"op": "create", "path": f"/n{self.writes}", "data": "", "flags": 0}
+            eff = self.cores[i].submit(txn, self.t)
+            if eff is not None:
+                self._perform(i, eff)
+        elif kind == "crash":
+            i = st[1]
+            self.cores[i] = None
+            for k in list(self.timers):
+                if k[0] == i:
+                    del self.timers[k]
+            for j in self.ids:
+                if j != i:
+                    self.chan[(i, j)].clear()
+                    self.chan[(j, i)].clear()
+                    if self.cores.get(j) is not None:
+                        self._perform(j, self.cores[j].on_disconnect(i, self.t))
+        elif kind == "restart":
+            self._boot(st[1])
+
+    def run(self, steps: int, *, faults: bool = True, write_weight: float = 0.15, fault_weight: float = 0.01):
+        for _ in range(steps):
+            en = self.enabled(faults)
+            if not en:
+                break
+            weights = [write_weight if s[0] == "write" else fault_weight if s[0] in ("crash", "restart")
+                       else 1.0 for s in en]
+            self.step(self.rng.choices(en, weights)[0])
+        return self
+
+    def heal(self, steps: int = 5000):
+        """Restart every crashed server and run without faults until all serve."""
+        for i in self.ids:
+            if self.cores.get(i) is None:
+                self.step(("restart", i))
+        for _ in range(steps):
+            if all(c.serving for c in self.cores.values()) and not any(self.chan.values()):
+                break
+            en = [s for s in self.enabled(False) if s[0] != "write"]
+            if not en:
+                break
+            self.step(self.rng.choice(en))
+        return self
+
+    def leader(self) -> int | None:
+        ls = [i for i, c in self.cores.items() if c is not None and c.role == LEADING and c.established]
+        return ls[0] if len(ls) == 1 else None
+
+
+def check(sim: Sim) -> list[str]:
+    """The violations of ZAB's promises in a run (empty when it kept them)."""
+    problems = []
+    order: dict[int, str] = {}
+    for i, z, txn in sim.ever:
+        key = txn.get("path", txn.get("op"))
+        if order.setdefault(z, key) != key:
+            problems.append(f"zxid {z} committed as {order[z]} and as {key} (server {i})")
+    seqs = [[z for z, _ in sim.committed[i]] for i in sim.ids if sim.cores.get(i) is not None]
+    for c in sim.cores.values():
+        if c is not None and c.serving:
+            got = set(c.tree.nodes)
+            for i, z, txn in sim.ever:
+                if z <= c.committed and txn.get("op") == "create" and txn["path"] not in got:
+                    problems.append(f"server {c.me} at {c.committed} lost {txn['path']} (zxid {z}, committed by {i})")
+                    break
+    digests = {}
+    for c in sim.cores.values():
+        if c is not None and c.serving:
+            digests.setdefault(c.committed, set()).add(c.tree.digest())
+    for z, ds in digests.items():
+        if len(ds) > 1:
+            problems.append(f"servers at zxid {z} have different trees")
+    del seqs
+    return problems

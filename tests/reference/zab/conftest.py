@@ -1,0 +1,124 @@
+"""Fixtures for the reference ZooKeeper: our three-server ensemble and the real Apache
+ZooKeeper (Debian's package), each started once per test session (per xdist worker) on
+free ports of 127.0.0.1 and stopped at the end. ``backend`` runs a test against both."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import socket
+import tempfile
+import uuid
+
+import pytest
+
+from reference.zab import apache, ensemble
+
+
+def free_block(n: int) -> int:
+    """A base port with n consecutive ports free on 127.0.0.1."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(20000, 60000 - n)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free block of ports")
+
+
+class Ours:
+    name = "ours"
+
+    def __init__(self, servers: int = 3, **kw):
+        self.dir = tempfile.mkdtemp(prefix="zabref-")
+        base = free_block(2 * servers)
+        self.conf = ensemble.create(self.dir, servers=servers, client_port=base, peer_port=base + servers,
+                                    lifetime=900, **kw)
+        ensemble.start_all(self.dir)
+        ensemble.wait_serving(self.dir, timeout=30)
+        self.ports = [base + i for i in range(servers)]
+
+    def hosts(self, i: int | None = None) -> str:
+        ports = self.ports if i is None else [self.ports[i]]
+        return ",".join(f"127.0.0.1:{p}" for p in ports)
+
+    def close(self):
+        ensemble.stop_all(self.dir)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Real:
+    name = "zookeeper"
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="realzk-")
+        base = free_block(1)
+        self.procs = apache.start(self.dir, servers=1, client_port=base)
+        self.ports = [base]
+
+    def hosts(self, i: int | None = None) -> str:
+        return f"127.0.0.1:{self.ports[0]}"
+
+    def close(self):
+        apache.stop(self.procs)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ours():
+    e = Ours()
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="session")
+def real():
+    why = apache.available()
+    if why is not None:
+        if os.environ.get("MODELCHECK_SKIP_ZOOKEEPER") == "1":
+            pytest.skip(f"MODELCHECK_SKIP_ZOOKEEPER=1: {why}")
+        pytest.fail(why)
+    e = Real()
+    yield e
+    e.close()
+
+
+@pytest.fixture(params=["ours", "zookeeper"])
+def backend(request):
+    return request.getfixturevalue("ours" if request.param == "ours" else "real")
+
+
+@pytest.fixture
+def root():
+    """A fresh path for one test (the backends are shared by the session)."""
+    return f"/t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def clients(backend):
+    """A function making started kazoo clients (on server i, or any), all stopped after."""
+    from kazoo.client import KazooClient
+    made = []
+
+    def make(i: int | None = None, **kw):
+        zk = KazooClient(hosts=backend.hosts(i), timeout=10, **kw)
+        zk.start(timeout=15)
+        made.append(zk)
+        return zk
+    yield make
+    for zk in made:
+        try:
+            zk.stop()
+            zk.close()
+        except Exception:
+            pass
