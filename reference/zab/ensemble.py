@@ -157,7 +157,10 @@ def wait_serving(directory: str, timeout: float = 20.0, servers=None) -> list[di
         st = status(directory)
         want = [s for s in st if s["running"] and (servers is None or s["id"] in servers)]
         leaders = {s.get("leader") for s in want}
-        if want and all(s.get("serving") for s in want) and len(leaders) == 1 \
+        running = {s["id"]: s for s in st if s["running"]}
+        leader = next(iter(leaders)) if len(leaders) == 1 else None
+        if want and all(s.get("serving") for s in want) and leader in running \
+                and running[leader].get("role") == "LEADING" and running[leader].get("serving") \
                 and all(time.time() - s.get("time", 0) < 2 for s in want):
             return st
         if time.monotonic() > deadline:

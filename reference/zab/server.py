@@ -530,10 +530,12 @@ class Server:
         self.core.touch([c.sid], now_ms())
         if name in ("ping", "exists", "getData", "getChildren", "getChildren2", "getACL", "setWatches"):
             entry = [name, xid, f, None]
-            if c.pending and "stale-own-read" not in self.bugs:
-                c.pending.append(entry)
-            else:
+            if not c.pending:
                 c.send(self._read(c, entry))
+            else:
+                if "stale-own-read" in self.bugs:    # answered in order, but read before the writes apply
+                    entry[3] = self._read(c, entry)
+                c.pending.append(entry)
             return
         if name == "auth":
             c.pending.append([name, jute.AUTH_XID, f, jute.reply(jute.AUTH_XID, 0, OK)])

@@ -6,13 +6,16 @@ A step is one of
     ("deliver", src, dst)   the oldest message on the channel src -> dst
     ("timer", server, name) a timer fires (time jumps to its due time)
     ("write", server)       a client write submitted at a serving server
-    ("crash", server)       the server loses everything but its disk; the channels to and
+    ("fsync", server)       the server's written log entries become durable, and the
+                            effects that waited for them are performed
+    ("crash", server)       the server loses everything but its disk (entries written
+                            and not yet synced are lost); the channels to and
                             from it are emptied, and its peers see the connections break
     ("restart", server)     a crashed server recovers from its disk
 
-The disk holds what the runtime would have made durable: the epochs, the log (entries and
-truncation marks) and the last snapshot. Under the durability rule of core.py every
-effect after a ``log`` is performed after it, so a log effect is durable at once here.
+The disk holds what the runtime has made durable: the epochs, the log (entries and
+truncation marks) and the last snapshot. The durability rule of core.py is modelled
+exactly: log entries are lost by a crash until the server's fsync step.
 
 :func:`check` states what ZAB promises across the run: the committed sequences of any
 two servers are prefixes of one another, nothing committed is lost by a later leader, and
@@ -43,6 +46,8 @@ class Sim:
         self.ever: list = []            # every (server, zxid, txn) committed, across lives
         self.writes = 0
         self.steps: list = []
+        self.unsynced: dict[int, list] = {i: [] for i in self.ids}
+        self.held: dict[int, list] = {i: [] for i in self.ids}
         for i in self.ids:
             self._boot(i)
 
@@ -65,17 +70,26 @@ class Sim:
         self._perform(i, c.start(self.t))
 
     def _perform(self, i: int, effects: list):
+        """The runtime's rule (server.py): a ``log`` is written but not durable until the
+        server's ("fsync", i) step; every effect after it waits for that step; epochs,
+        truncate and snapshot sync first and are durable at once."""
         queue = deque(effects)
         c = self.cores[i]
         d = self.disk[i]
         while queue:
             e = queue.popleft()
             kind = e[0]
+            if kind == "log":
+                self.unsynced[i].append((e[1], e[2]))
+                continue
+            if kind in ("epochs", "truncate", "snapshot") and self.unsynced[i]:
+                self._fsync(i)
+            elif self.unsynced[i]:
+                self.held[i].append(e)
+                continue
             if kind == "send":
                 if self.cores.get(e[1]) is not None:
                     self.chan[(i, e[1])].append(e[2])
-            elif kind == "log":
-                d["log"].append((e[1], e[2]))
             elif kind == "durable":
                 queue.extend(c.on_durable(e[1], self.t))
             elif kind == "epochs":
@@ -93,12 +107,19 @@ class Sim:
                 self.committed[i].append((e[1], e[2]))
                 self.ever.append((i, e[1], e[2]))
 
+    def _fsync(self, i: int):
+        self.disk[i]["log"].extend(self.unsynced[i])
+        self.unsynced[i] = []
+        held, self.held[i] = self.held[i], []
+        self._perform(i, held)
+
     # ---- steps -------------------------------------------------------------------------
 
     def enabled(self, faults: bool = True) -> list:
         out = [("deliver", s, d) for (s, d), q in self.chan.items() if q]
         up = [i for i in self.ids if self.cores.get(i) is not None]
         out += [("write", i) for i in up if self.cores[i].serving]
+        out += [("fsync", i) for i in up if self.unsynced[i]]
         if self.timers:
             first = min(self.timers.values())
             out += [("timer", i, n) for (i, n), due in self.timers.items() if due <= first + 50]
@@ -127,9 +148,12 @@ class Sim:
             eff = self.cores[i].submit(txn, self.t)
             if eff is not None:
                 self._perform(i, eff)
+        elif kind == "fsync":
+            self._fsync(st[1])
         elif kind == "crash":
             i = st[1]
             self.cores[i] = None
+            self.unsynced[i], self.held[i] = [], []
             for k in list(self.timers):
                 if k[0] == i:
                     del self.timers[k]
