@@ -1,0 +1,151 @@
+"""Issue 15, section 7: a seeded kazoo workload on three servers (creates, conditional
+setData, sequential nodes, ephemeral nodes, a session that expires) while the leader and
+followers are SIGKILLed and restarted, bounded in count and time. Afterwards no
+acknowledged write is lost, no failed write is visible, every server's tree is the same,
+sequential names are unique, and service resumed within a bounded time each time. (The
+same promises under the deterministic scheduler with many seeds: test_zab_sim.py.)"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from kazoo.client import KazooClient
+from kazoo.exceptions import BadVersionError, KazooException, NoNodeError
+from kazoo.handlers.threading import KazooTimeoutError
+
+from reference.zab import ensemble
+
+from .conftest import Ours
+from .test_zab_processes import EPHEMERAL_THEN_VANISH, digests
+
+pytestmark = pytest.mark.timeout(300)
+
+UNKNOWN = (KazooException, KazooTimeoutError)      # connection loss, timeouts: the outcome is unknown
+
+
+class Worker(threading.Thread):
+    def __init__(self, e, k: int, seed: int, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.k, self.rng, self.stop = k, random.Random(seed * 100 + k), stop
+        self.zk = KazooClient(hosts=e.hosts(), timeout=4)
+        self.zk.start(timeout=20)
+        self.acked: dict[str, bytes] = {}        # path -> data of acknowledged creates and sets
+        self.failed: list[str] = []              # creates that failed for sure
+        self.seq: list[str] = []                 # names of acknowledged sequential creates
+        self.sets = self.maybe_sets = 0          # acknowledged / unknown conditional sets of /w/v
+        self.ephemeral: list[str] = []
+        self.ops = self.unknown = 0
+
+    def call(self, fn, *a, **kw):
+        return fn(*a, **kw)
+
+    def run(self):
+        zk, n = self.zk, 0
+        while not self.stop.is_set():
+            n += 1
+            r = self.rng.random()
+            try:
+                if r < 0.4:
+                    p = f"/w/c{self.k}-{n}"
+                    data = f"{self.k}:{n}".encode()
+                    zk.create_async(p, data).get(timeout=8)
+                    self.acked[p] = data
+                elif r < 0.6:
+                    data, st = zk.get_async("/w/v").get(timeout=8)
+                    try:
+                        self.maybe_sets += 1
+                        zk.set_async("/w/v", b"%d" % (st.version + 1), version=st.version).get(timeout=8)
+                        self.sets += 1
+                        self.maybe_sets -= 1
+                    except BadVersionError:
+                        self.maybe_sets -= 1
+                elif r < 0.8:
+                    self.seq.append(zk.create_async("/w/seq/s-", b"", sequence=True).get(timeout=8))
+                elif r < 0.9:
+                    p = f"/w/e{self.k}-{n}"
+                    zk.create_async(p, b"", ephemeral=True).get(timeout=8)
+                    self.ephemeral.append(p)
+                else:
+                    p = f"/w/missing/c{self.k}-{n}"
+                    try:
+                        zk.create_async(p, b"").get(timeout=8)
+                        self.acked[p] = b""
+                    except NoNodeError:
+                        self.failed.append(p)
+                self.ops += 1
+            except UNKNOWN:
+                self.unknown += 1
+                time.sleep(0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kills_and_restarts_lose_no_acknowledged_write(seed):
+    run_faults(seed)
+
+
+def run_faults(seed: int, bugs=()):
+    rng = random.Random(seed)
+    e = Ours(tick_ms=200, snap_count=300, bugs=list(bugs))
+    try:
+        setup = KazooClient(hosts=e.hosts(), timeout=4)
+        setup.start(timeout=20)
+        setup.ensure_path("/w/seq")
+        setup.create("/w/v", b"0")
+        out = subprocess.run([sys.executable, "-c", EPHEMERAL_THEN_VANISH, e.hosts()], timeout=60)
+        assert out.returncode == 0
+        stop = threading.Event()
+        workers = [Worker(e, k, seed, stop) for k in range(3)]
+        for w in workers:
+            w.start()
+        resumed = []
+        ids = ensemble.ids(ensemble.load(e.dir))
+        for _ in range(6):
+            time.sleep(rng.uniform(1.0, 2.0))
+            st = ensemble.status(e.dir)
+            leader = next((s["id"] for s in st if s.get("role") == "LEADING" and s["running"]), None)
+            victim = leader if rng.random() < 0.5 and leader else rng.choice(ids)
+            ensemble.kill(e.dir, victim)
+            time.sleep(rng.uniform(0.3, 1.5))
+            ensemble.start_server(e.dir, victim)
+            t0 = time.monotonic()
+            ensemble.wait_serving(e.dir, timeout=30)
+            resumed.append(time.monotonic() - t0)
+        time.sleep(1.0)
+        stop.set()
+        for w in workers:
+            w.join(30)
+        check = KazooClient(hosts=e.hosts(), timeout=4)
+        check.start(timeout=20)
+        check.sync("/")
+        total_ops = sum(w.ops for w in workers)
+        assert total_ops > 200, total_ops
+        for w in workers:
+            for p, data in w.acked.items():
+                got = check.get(p)[0]
+                assert got == data, f"acknowledged {p} lost or changed"
+            for p in w.failed:
+                assert check.exists(p) is None, f"failed create {p} is visible"
+        seq = [s for w in workers for s in w.seq]
+        assert len(seq) == len(set(seq)) and all(check.exists(s) for s in seq)
+        version = check.get("/w/v")[1].version
+        acked_sets = sum(w.sets for w in workers)
+        assert acked_sets <= version <= acked_sets + sum(w.maybe_sets for w in workers)
+        for w in workers:
+            w.zk.stop()
+        end = time.monotonic() + 15
+        while time.monotonic() < end and any(check.exists(p) for w in workers for p in w.ephemeral):
+            time.sleep(0.1)
+        assert not any(check.exists(p) for w in workers for p in w.ephemeral)
+        assert check.exists("/owned") is None          # the abandoned session expired
+        check.stop()
+        setup.stop()
+        assert len(digests(e, timeout=30)) == 1
+        assert max(resumed) < 15, resumed
+    finally:
+        e.close()
