@@ -97,6 +97,22 @@ def write_atomic(path: str, data: bytes, fsync: bool = True):
         _fsync_dir(os.path.dirname(path) or ".")
 
 
+def last_clock(path: str) -> int:
+    """The clock of the last whole event of a trace file (a restart continues after it)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - 65536))
+            lines = f.read().split(b"\n")
+    except OSError:
+        return 0
+    for line in reversed(lines):
+        try:
+            return int(json.loads(line)["lc"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return 0
+
+
 class Store:
     """The server's durable state: epochs, logs and snapshots (see the module docstring)."""
 
@@ -249,6 +265,7 @@ class Server:
         self.held: list = []
         self.since_snap = 0
         self.lc = 0
+        self.stamp = 0
         self.trace = None
         self.data_watch: dict[str, set] = {}
         self.child_watch: dict[str, set] = {}
@@ -264,7 +281,9 @@ class Server:
         self.core = Core(self.me, self.servers, tick_ms=self.tick, accepted=accepted, current=current,
                          tree=tree, history=history, bugs=self.bugs, trace=self.conf.get("trace", True))
         if self.conf.get("trace", True):
-            self.trace = open(os.path.join(self.home, "trace.jsonl"), "a", buffering=1 << 16)
+            path = os.path.join(self.home, "trace.jsonl")
+            self.lc = last_clock(path)
+            self.trace = open(path, "a", buffering=1 << 16)
         log.info("server %d: epochs %d/%d, snapshot at %s, %d logged entries after it", self.me, accepted,
                  current, zxid_str(tree.zxid), len(history))
         me = self.servers[self.me]
@@ -284,6 +303,9 @@ class Server:
     # ---- effects -----------------------------------------------------------------------
 
     def _perform(self, effects: list):
+        # every message a step sends carries the clock of the step's last trace event, so
+        # that a receive is stamped after the send (docs/reference-zab.md, *Traces*)
+        self.stamp = self.lc + sum(1 for e in effects if e[0] == "trace")
         for e in effects:
             kind = e[0]
             if kind == "log":
@@ -347,9 +369,10 @@ class Server:
                 self.waiting.clear()
             self._write_status()
         elif kind == "trace":
+            self.lc += 1
             if self.trace is not None:
-                self.lc += 1
-                self.trace.write(json.dumps({"lc": self.lc, "proc": f"s{self.me}", "action": e[1], **e[2]}) + "\n")
+                self.trace.write(json.dumps({"v": 1, "proc": f"s{self.me}", "lc": self.lc, "txn": None,
+                                             "action": e[1], "params": e[2]}) + "\n")
 
     # ---- peers -------------------------------------------------------------------------
 
@@ -357,8 +380,7 @@ class Server:
         link = self.peers_out.get(dst)
         if link is None:
             link = self.peers_out[dst] = {"writer": None, "buf": [], "connecting": False}
-        self.lc += 1
-        line = (json.dumps(msg, separators=(",", ":")) + "\n").encode()
+        line = (json.dumps(dict(msg, lc=max(self.stamp, self.lc)), separators=(",", ":")) + "\n").encode()
         if link["writer"] is not None:
             link["writer"].write(line)
             if link["writer"].transport.get_write_buffer_size() > MAX_PEER_LINE:
@@ -430,6 +452,10 @@ class Server:
                     msg = json.loads(line)
                     if not isinstance(msg, dict):
                         raise ValueError("not an object")
+                    lc = msg.get("lc", 0)
+                    if not isinstance(lc, int) or lc < 0 or lc > self.lc + (1 << 40):
+                        raise ValueError(f"an implausible Lamport clock {str(lc)[:30]}")
+                    self.lc = max(self.lc, lc)
                     effects = self.core.on_message(who, msg, now_ms())
                 except (ValueError, KeyError, TypeError, RecursionError) as exc:
                     log.warning("server %d: a malformed message from server %d (%s): closing the connection",

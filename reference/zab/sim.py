@@ -32,11 +32,13 @@ from .tree import Tree
 
 
 class Sim:
-    def __init__(self, n: int = 3, seed: int = 0, *, bugs=frozenset(), tick_ms: int = 500):
+    def __init__(self, n: int = 3, seed: int = 0, *, bugs=frozenset(), tick_ms: int = 500, trace: bool = False):
         self.ids = list(range(1, n + 1))
         self.rng = random.Random(seed)
         self.bugs = frozenset(bugs)
         self.tick_ms = tick_ms
+        self.trace = trace
+        self.events: list = []          # (server, action, params) when tracing
         self.t = 1_000_000
         self.chan = {(i, j): deque() for i in self.ids for j in self.ids if i != j}
         self.timers: dict[tuple[int, str], int] = {}
@@ -64,7 +66,7 @@ class Sim:
                 hist.append(rec)
         acc, cur = d["epochs"]
         c = Core(i, self.ids, tick_ms=self.tick_ms, accepted=acc, current=cur, tree=tree, history=hist,
-                 bugs=self.bugs, trace=False)
+                 bugs=self.bugs, trace=self.trace)
         self.cores[i] = c
         self.committed[i] = []
         self._perform(i, c.start(self.t))
@@ -103,6 +105,8 @@ class Sim:
                     self.timers.pop((i, e[1]), None)
                 else:
                     self.timers[(i, e[1])] = self.t + e[2]
+            elif kind == "trace":
+                self.events.append((i, e[1], e[2]))
             elif kind == "deliver":
                 self.committed[i].append((e[1], e[2]))
                 self.ever.append((i, e[1], e[2]))

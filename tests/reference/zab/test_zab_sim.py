@@ -74,3 +74,17 @@ def test_a_single_server_leads_itself():
     assert ("timer", "finalize", 100) in eff
     c.on_timer("finalize", 100)
     assert c.role == LEADING and c.serving and c.current == 1
+
+
+def test_tracing_off_changes_nothing():
+    on = Sim(3, seed=5, trace=True).run(3000, fault_weight=0.02).heal()
+    off = Sim(3, seed=5, trace=False).run(3000, fault_weight=0.02).heal()
+    assert on.steps == off.steps and on.ever == off.ever and off.events == []
+    names = {a for _, a, _ in on.events}
+    # the trace names zab.mc's actions
+    assert {"FollowLeader", "UpdateLeader", "ConnectAndFollowerSendCEPOCH", "LeaderProcessCEPOCH",
+            "FollowerProcessNEWEPOCH", "LeaderProcessACKEPOCH", "FollowerProcessNEWLEADER", "LeaderProcessACKLD",
+            "FollowerProcessCOMMITLD", "LeaderProcessRequest", "LeaderBroadcastPROPOSE", "FollowerProcessPROPOSE",
+            "LeaderProcessACK", "FollowerProcessCOMMIT", "Restart", "Timeout"} <= names
+    spec = open("specs/zab/zab.mc").read()
+    assert all(f"action {n}(" in spec for n in names)
