@@ -446,10 +446,14 @@ class Core:
         for f in self.learners:
             self._send(f, {"m": "PING"})
         for sid, timeout in list(self.tree.sessions.items()):
-            if sid not in self.closing and now - self.touched.get(sid, self.lead_since) > timeout:
+            # a session the leader has not heard of yet (just created, or created under
+            # the previous leader) gets a whole timeout from now
+            if sid not in self.closing and now - self.touched.setdefault(sid, now) > timeout:
                 self.closing.add(sid)
                 self._propose({"op": "closeSession", "sid": sid, "why": "expired"}, now)
         self.closing &= set(self.tree.sessions)
+        if len(self.touched) > 2 * len(self.tree.sessions) + 100:
+            self.touched = {s: t for s, t in self.touched.items() if s in self.tree.sessions}
 
     def on_pong(self, src: int, msg: dict, now: int):
         if self.role == LEADING and src in self.learners:

@@ -40,12 +40,24 @@ class Ours:
     name = "ours"
 
     def __init__(self, servers: int = 3, **kw):
-        self.dir = tempfile.mkdtemp(prefix="zabref-")
-        base = free_block(2 * servers)
-        self.conf = ensemble.create(self.dir, servers=servers, client_port=base, peer_port=base + servers,
-                                    lifetime=900, **kw)
-        ensemble.start_all(self.dir)
-        ensemble.wait_serving(self.dir, timeout=30)
+        # free_block only finds ports free at that moment; another worker or process may
+        # take one before a server binds it, so a failed start is tried once more on others
+        for attempt in (1, 2):
+            self.dir = tempfile.mkdtemp(prefix="zabref-")
+            base = free_block(2 * servers)
+            self.conf = ensemble.create(self.dir, servers=servers, client_port=base, peer_port=base + servers,
+                                        lifetime=900, **kw)
+            try:
+                ensemble.start_all(self.dir)
+                ensemble.wait_serving(self.dir, timeout=60)
+                break
+            except ensemble.EnsembleError:
+                logs = "".join(open(os.path.join(self.dir, f"s{i}", "server.log"), errors="replace").read()[-800:]
+                               for i in range(1, servers + 1)
+                               if os.path.exists(os.path.join(self.dir, f"s{i}", "server.log")))
+                ensemble.stop_all(self.dir)
+                if attempt == 2:
+                    raise RuntimeError(f"the ensemble in {self.dir} did not start:\n{logs}") from None
         self.ports = [base + i for i in range(servers)]
 
     def hosts(self, i: int | None = None) -> str:
@@ -54,7 +66,8 @@ class Ours:
 
     def close(self):
         ensemble.stop_all(self.dir)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if os.environ.get("ZAB_KEEP") != "1":          # keep the servers' files to look at
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Real:

@@ -88,3 +88,19 @@ def test_tracing_off_changes_nothing():
             "LeaderProcessACK", "FollowerProcessCOMMIT", "Restart", "Timeout"} <= names
     spec = open("specs/zab/zab.mc").read()
     assert all(f"action {n}(" in spec for n in names)
+
+
+def test_a_new_session_gets_a_whole_timeout_from_the_leader():
+    """A session created long after the leader was established is not expired at the
+    next tick (it was: the leader measured its silence from its own start)."""
+    c = Core(1, [1], tick_ms=500)
+    c.start(0)
+    c.on_timer("finalize", 100)
+    eff = c.submit({"op": "createSession", "sid": 42, "timeout": 4000}, 60_000)
+    eff += c.on_durable(c.last_zxid(), 60_001)
+    assert 42 in c.tree.sessions
+    eff = c.on_timer("tick", 60_250)
+    assert not any(e[0] == "log" and e[2].get("op") == "closeSession" for e in eff)
+    eff = c.on_timer("tick", 64_500)          # silent for longer than its timeout: expired
+    assert any(e[0] == "log" and e[2] == {"op": "closeSession", "sid": 42, "why": "expired", "t": 64_500}
+               for e in eff)
