@@ -426,6 +426,12 @@ class Server:
             self._perform(self.core.on_disconnect(dst, now_ms()))
 
     async def _peer_conn(self, reader, writer):
+        try:
+            await self._peer_conn_inner(reader, writer)
+        except asyncio.CancelledError:      # the server stops: nothing to report
+            writer.close()
+
+    async def _peer_conn_inner(self, reader, writer):
         who = None
         try:
             nonce = auth.new_nonce()
@@ -483,6 +489,12 @@ class Server:
         return hmac.new(self.key, f"session:{sid}".encode(), hashlib.sha256).digest()[:16]
 
     async def _client_conn(self, reader, writer):
+        try:
+            await self._client_conn_inner(reader, writer)
+        except asyncio.CancelledError:      # the server stops
+            writer.close()
+
+    async def _client_conn_inner(self, reader, writer):
         c = Client(writer)
         if not self.core.serving or len(self.clients) >= MAX_CLIENTS:
             writer.close()
