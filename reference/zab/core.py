@@ -14,6 +14,7 @@ returns a list of *effects*, tuples the caller performs in order:
     ("deliver", zxid, txn, err, result, triggers)   a committed txn was applied
     ("timer", name, ms)           call on_timer(name) after ms (replacing a timer of that name)
     ("serving", bool)             whether clients may be served (closing them when False)
+    ("disconnect", peer)          close the connection to peer (its end sees it break)
     ("trace", action, fields)     a trace event named after specs/zab/zab.mc's actions
 
 **The durability rule.** Every effect after a ``log`` waits until the log is synced
@@ -215,6 +216,14 @@ class Core:
 
     def _look(self, now: int, why: str):
         was = self.role
+        # as ZooKeeper's leader and learners shut their sockets down: whoever still counts
+        # on this server in the old role hears at once that it is gone (not at a timeout,
+        # behind a backlog of the old role's messages)
+        if was == LEADING:
+            for f in sorted(self.learners):
+                self._emit("disconnect", f)
+        elif was == FOLLOWING and self.leader is not None:
+            self._emit("disconnect", self.leader)
         self._set_serving(False)
         self._reset_roles()
         self.role = LOOKING

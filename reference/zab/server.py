@@ -368,6 +368,10 @@ class Server:
                     c.close()
                 self.waiting.clear()
             self._write_status()
+        elif kind == "disconnect":
+            link = self.peers_out.get(e[1])
+            if link and link["writer"] is not None:
+                self._peer_broke(e[1], link["writer"])
         elif kind == "trace":
             self.lc += 1
             if self.trace is not None:

@@ -105,6 +105,11 @@ class Sim:
                     self.timers.pop((i, e[1]), None)
                 else:
                     self.timers[(i, e[1])] = self.t + e[2]
+            elif kind == "disconnect":
+                j = e[1]
+                self.chan[(i, j)].clear()
+                if self.cores.get(j) is not None:
+                    self._perform(j, self.cores[j].on_disconnect(i, self.t))
             elif kind == "trace":
                 self.events.append((i, e[1], e[2]))
             elif kind == "deliver":

@@ -146,3 +146,36 @@ def test_a_peer_connection_without_the_secret_is_refused(ours, first):
     time.sleep(0.2)
     assert state(ours) == before             # no proposal was taken, no tree changed
     assert "refused a peer connection" in open(os.path.join(ours.dir, "s1", "server.log")).read()
+
+
+def test_set_watches_re_registers_and_fires_what_was_missed(backend):
+    """SetWatches (what a client sends after a reconnect): a data watch on a node changed
+    since the client's zxid fires at once; one on an unchanged node fires on the next
+    change. Raw packets, as kazoo does not send it."""
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=backend.hosts(), timeout=10)
+    zk.start(timeout=15)
+    zk.ensure_path("/sw")
+    zk.create("/sw/a", b"")
+    zk.create("/sw/b", b"")
+    seen = zk.exists("/sw/b").mzxid
+    zk.set("/sw/a", b"changed")
+    s = raw_session(backend.ports[0])
+    body = struct.pack(">ii", -8, 101) + struct.pack(">q", seen) + jute.strings(["/sw/a", "/sw/b"]) \
+        + jute.strings([]) + jute.strings([])
+    s.sendall(jute.frame(body))
+
+    def packet():
+        n = struct.unpack(">i", recv_exactly(s, 4))[0]
+        return recv_exactly(s, n)
+    got = [packet(), packet()]
+    kinds = sorted(struct.unpack(">iqi", p[:16])[0] for p in got)
+    assert kinds == [-8, -1]                               # the reply and one event
+    ev = next(p for p in got if struct.unpack(">i", p[:4])[0] == -1)
+    assert struct.unpack(">ii", ev[16:24])[0] == jute.NODE_DATA_CHANGED and ev.endswith(b"/sw/a")
+    zk.set("/sw/b", b"now")
+    ev = packet()
+    assert struct.unpack(">i", ev[:4])[0] == -1 and ev.endswith(b"/sw/b")
+    s.close()
+    zk.delete("/sw", recursive=True)
+    zk.stop()

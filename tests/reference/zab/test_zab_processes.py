@@ -226,3 +226,23 @@ def test_the_stale_own_read_bug_serves_a_read_before_the_clients_own_write():
         assert stale > 0
     finally:
         e.close()
+
+
+@pytest.mark.slow
+def test_five_servers_survive_two_failures():
+    e = Ours(servers=5, tick_ms=200)
+    try:
+        zk = KazooClient(hosts=e.hosts(), timeout=6)
+        zk.start(timeout=15)
+        zk.create("/five", b"1")
+        ldr = leader_of(e)
+        other = next(i for i in range(1, 6) if i != ldr)
+        ensemble.kill(e.dir, ldr)
+        ensemble.kill(e.dir, other)
+        ensemble.wait_serving(e.dir, timeout=20)
+        zk.set("/five", b"2")
+        assert zk.get("/five")[0] == b"2"
+        zk.stop()
+        assert len(digests(e)) == 1
+    finally:
+        e.close()

@@ -104,3 +104,36 @@ def test_a_new_session_gets_a_whole_timeout_from_the_leader():
     eff = c.on_timer("tick", 64_500)          # silent for longer than its timeout: expired
     assert any(e[0] == "log" and e[2] == {"op": "closeSession", "sid": 42, "why": "expired", "t": 64_500}
                for e in eff)
+
+
+def test_a_follower_behind_the_leaders_history_is_synchronised_by_snap():
+    """After a snapshot the leader keeps only recent entries (Core.compact); a follower
+    that missed older ones gets the whole tree (SNAP), then agrees with the rest."""
+    s = Sim(3, seed=11)
+    s.run(400, faults=False)
+    assert s.leader() is not None
+    victim = next(i for i in s.ids if i != s.leader())
+    s.step(("crash", victim))
+    before = len(s.ever)
+    for _ in range(3000):
+        en = [st for st in s.enabled(False) if st[0] != "restart"]
+        s.step(s.rng.choice(en))
+    assert len(s.ever) > before + 20
+    for _ in range(5000):                     # the two left settle on a leader
+        if s.leader() is not None:
+            break
+        s.step(s.rng.choice([st for st in s.enabled(False) if st[0] not in ("restart", "write")]))
+    s.cores[s.leader()].compact(0)            # forget every committed entry
+    assert s.cores[s.leader()].base > 0
+    s.step(("restart", victim))
+    s.heal()
+    assert s.disk[victim]["snap"] is not None              # it was sent a SNAP
+    assert check(s) == [] and all(c.serving for c in s.cores.values())
+    lead = s.cores[s.leader()]
+    s.heal()
+    for _ in range(50):                                    # let commits reach everyone
+        en = [st for st in s.enabled(False) if st[0] in ("deliver", "fsync")]
+        if not en:
+            break
+        s.step(en[0])
+    assert s.cores[victim].tree.digest() == lead.tree.digest()
