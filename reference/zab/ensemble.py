@@ -182,6 +182,21 @@ def kill(directory: str, sid: int, sig: int = signal.SIGKILL, wait: float = 5.0)
     return pid
 
 
+def power_fail(directory: str, sids) -> None:
+    """Fail the given servers as a power failure would, all at once: each drops what its
+    log has not synced and dies (SIGUSR1; server.py)."""
+    pids = {sid: pid_of(directory, sid) for sid in sids}
+    for sid, pid in pids.items():
+        if pid is not None:
+            os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 5
+    for sid, pid in pids.items():
+        while pid is not None and pid_of(directory, sid) == pid:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+
+
 def stop_all(directory: str, wait: float = 5.0) -> list[int]:
     conf = load(directory)
     stopped = []

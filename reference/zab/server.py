@@ -54,7 +54,7 @@ import time
 from collections import deque
 
 from reference.twophase import auth
-from reference.twophase.wal import WAL, LogDamaged, NotALog, WriteFailed
+from reference.twophase.wal import MAGIC, WAL, LogDamaged, NotALog, WriteFailed
 
 from . import jute
 from .core import BUGS, Core, zxid_str
@@ -67,6 +67,8 @@ EXIT_BAD_STATE = 2
 MAX_PEER_LINE = 256 << 20
 #: keep this many committed entries in memory after a snapshot (a follower further behind gets SNAP)
 KEEP_ENTRIES = 2000
+#: with the seeded bug ack-before-durable, the log is synced in batches this often (s)
+LAZY_FLUSH = 0.05
 #: client connections at once per server
 MAX_CLIENTS = 2000
 #: a client connection must send its ConnectRequest within this many seconds
@@ -121,6 +123,7 @@ class Store:
         self.fsync = fsync
         os.makedirs(directory, exist_ok=True)
         self.wal: WAL | None = None
+        self.synced = 0                 # the log's size at its last fsync
         self.gen = 0
         self.notes: list[str] = []
 
@@ -181,6 +184,7 @@ class Store:
         if self.wal is None:
             self.gen = max(snap_gen, 0)
             self._new_log()
+        self.synced = self.wal.size
         history = [h for h in history if h[0] > tree.zxid]
         return accepted, current, tree, history
 
@@ -189,6 +193,7 @@ class Store:
             self.wal.close()
         self.wal = WAL(os.path.join(self.dir, f"log.{self.gen}"), fsync=self.fsync)
         self.wal.open()
+        self.synced = self.wal.size
 
     def save_epochs(self, accepted: int, current: int):
         write_atomic(os.path.join(self.dir, "epochs"),
@@ -199,6 +204,15 @@ class Store:
 
     def sync(self):
         self.wal.sync()
+        self.synced = self.wal.size
+
+    def power_fail(self):
+        """What a power failure leaves of the log: everything written since the last
+        fsync is gone (the fault the deterministic scheduler models; ``ensemble
+        power-fail``)."""
+        if self.wal is not None and self.wal.fd is not None:
+            os.ftruncate(self.wal.fd, max(self.synced, len(MAGIC)))
+            os.fsync(self.wal.fd)
 
     def snapshot(self, tree_json: dict, pending: list):
         """Write snap.K+1 (the tree), start log.K+1 holding ``pending`` (logged entries not
@@ -210,7 +224,7 @@ class Store:
         self._new_log()
         for z, txn in pending:
             self.wal.append({"z": z, "txn": txn})
-        self.wal.sync()
+        self.sync()
         snaps = self._gens("snap.")
         for g in snaps[:-2]:
             os.unlink(os.path.join(self.dir, f"snap.{g}"))
@@ -292,6 +306,7 @@ class Server:
         write_atomic(os.path.join(self.home, "pid"), str(os.getpid()).encode(), False)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
+        loop.add_signal_handler(signal.SIGUSR1, self._power_fail)
         loop.call_later(lifetime, self.stopping.set)
         self._perform(self.core.start(now_ms()))
         self._status_loop = asyncio.ensure_future(self._status())
@@ -299,6 +314,13 @@ class Server:
         log.info("server %d: stopping", self.me)
         self._write_status(stopped=True)
         return 0
+
+    def _power_fail(self):
+        """SIGUSR1: die as in a power failure: the log loses what was not synced, the
+        messages not yet handed to the kernel are lost, nothing is flushed (fault
+        injection for tests; ``ensemble power-fail``)."""
+        self.store.power_fail()
+        os._exit(137)
 
     # ---- effects -----------------------------------------------------------------------
 
@@ -312,7 +334,12 @@ class Server:
                 self._disk(lambda: self.store.append({"z": e[1], "txn": e[2]}))
                 if not self.pending_sync:
                     self.pending_sync = True
-                    asyncio.get_running_loop().call_soon(self._sync)
+                    if "ack-before-durable" in self.bugs:
+                        # as ZooKeeper's SyncRequestProcessor, the log is flushed in
+                        # batches; the bug is that the ACK does not wait for the batch
+                        asyncio.get_running_loop().call_later(LAZY_FLUSH, self._sync)
+                    else:
+                        asyncio.get_running_loop().call_soon(self._sync)
             elif kind in ("epochs", "truncate", "snapshot"):
                 if self.pending_sync:
                     self._sync()
