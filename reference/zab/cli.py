@@ -5,6 +5,7 @@
     ensemble status DIR [--json]
     ensemble stop DIR
     kill DIR ID [--signal TERM]
+    power-fail DIR ID [ID ...]       (fault injection: unsynced log writes are lost)
     restart DIR ID
     server --dir DIR --id ID         (one server; what `ensemble start` runs)
 
@@ -70,6 +71,10 @@ def main(argv=None) -> int:
     k.add_argument("dir")
     k.add_argument("id", type=int)
     k.add_argument("--signal", default="KILL")
+    pf = sub.add_parser("power-fail", help="fail servers as a power failure would, all at once (each log loses "
+                                           "what it had not synced): fault injection")
+    pf.add_argument("dir")
+    pf.add_argument("ids", type=int, nargs="+")
     r = sub.add_parser("restart", help="start one stopped server again")
     r.add_argument("dir")
     r.add_argument("id", type=int)
@@ -97,6 +102,12 @@ def main(argv=None) -> int:
                 raise ensemble.EnsembleError(f"unknown signal {args.signal}")
             pid = ensemble.kill(args.dir, args.id, sig)
             print(f"s{args.id} (pid {pid}) killed with {sig.name}")
+        elif args.cmd == "power-fail":
+            for i in args.ids:
+                if ensemble.pid_of(args.dir, i) is None:
+                    raise ensemble.EnsembleError(f"server {i} is not running")
+            ensemble.power_fail(args.dir, args.ids)
+            print(f"{', '.join(f's{i}' for i in args.ids)} lost power")
         elif args.cmd == "restart":
             ensemble.start_server(args.dir, args.id)
             print(f"s{args.id} started")

@@ -57,7 +57,7 @@ from reference.twophase import auth
 from reference.twophase.wal import MAGIC, WAL, LogDamaged, NotALog, WriteFailed
 
 from . import jute
-from .core import BUGS, Core, zxid_str
+from .core import BUGS, FOLLOWING, Core, zxid_str
 from .tree import ERR, OK, Tree, bad_path
 
 log = logging.getLogger("zab")
@@ -67,8 +67,8 @@ EXIT_BAD_STATE = 2
 MAX_PEER_LINE = 256 << 20
 #: keep this many committed entries in memory after a snapshot (a follower further behind gets SNAP)
 KEEP_ENTRIES = 2000
-#: with the seeded bug ack-before-durable, the log is synced in batches this often (s)
-LAZY_FLUSH = 0.05
+#: with the seeded bug ack-before-durable, a follower syncs its log in batches this often (s)
+LAZY_FLUSH = 0.1
 #: client connections at once per server
 MAX_CLIENTS = 2000
 #: a client connection must send its ConnectRequest within this many seconds
@@ -334,7 +334,7 @@ class Server:
                 self._disk(lambda: self.store.append({"z": e[1], "txn": e[2]}))
                 if not self.pending_sync:
                     self.pending_sync = True
-                    if "ack-before-durable" in self.bugs:
+                    if "ack-before-durable" in self.bugs and self.core.role == FOLLOWING:
                         # as ZooKeeper's SyncRequestProcessor, the log is flushed in
                         # batches; the bug is that the ACK does not wait for the batch
                         asyncio.get_running_loop().call_later(LAZY_FLUSH, self._sync)
