@@ -259,7 +259,7 @@ def _dispatch(a) -> int:
         return _inspect(a.path, a.json)
 
     if a.cmd == "repair-log":
-        from .wal import NotALog, repair
+        from ..wal import NotALog, repair
         try:
             print(repair(a.path))
         except NotALog as e:
@@ -286,7 +286,7 @@ def _dispatch(a) -> int:
 
 
 def _inspect(path: str, as_json: bool) -> int:
-    from .wal import NotALog, records_after_damage, scan
+    from ..wal import NotALog, records_after_damage, scan
     try:
         with open(path, "rb") as f:
             data = f.read()

@@ -13,7 +13,8 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from . import auth, cluster, wal
+from .. import wal
+from . import auth, cluster
 from .protocol import transfer_ops
 from .runtime import read_addr
 

@@ -54,7 +54,7 @@ from . import auth
 from .protocol import (BadMessage, CancelTimer, Deliver, Emit, Log, Msg, Note, Reply, Request, Send,
                        SetTimer, TimerFired)
 from .trace import TraceFile
-from .wal import WAL, LogDamaged, NotALog
+from ..wal import WAL, LogDamaged, NotALog
 
 CONNECT_TIMEOUT = 1.0
 #: connections waiting to authenticate at once; past that the oldest is closed

@@ -41,7 +41,7 @@ from .participant import Participant
 from .protocol import (Bugs, CancelTimer, Deliver, Emit, Log, Msg, Note, Reply, Request, Send,
                        SetTimer, TimerFired)
 from .protocol import transfer_ops  # noqa: F401  (public: the workload generator, for callers of Sim)
-from .wal import MAGIC, encode_record, scan
+from ..wal import MAGIC, encode_record, scan
 
 
 class StepError(ValueError):

@@ -7,7 +7,7 @@ peer and client ports, the tick, the snapshot interval, fsync, tracing and seede
 ``DIR/sN/server.log``, and exit by themselves after their lifetime. A pid is only
 signalled after checking (in /proc) that it is one of this ensemble's servers.
 
-Depends on server.py (file names) and reference/twophase/auth.py (the secret).
+Depends on server.py (file names) and reference/secret.py (the secret).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from reference.twophase import auth
+from reference import secret
 
 CONF = "ensemble.json"
 
@@ -46,7 +46,7 @@ def create(directory: str, *, servers: int = 3, client_port: int = 2181, peer_po
     except FileExistsError:
         raise EnsembleError(f"{directory}/{CONF} exists: this directory already holds an ensemble "
                             f"(start it with `ensemble start {directory}`, or use a new directory)") from None
-    auth.create_secret(directory)
+    secret.create_secret(directory)
     return conf
 
 

@@ -5,7 +5,7 @@ Files in the server's directory ``DIR/sN``:
 
     epochs              {"accepted": A, "current": C}: replaced atomically (temporary
                         file, fsync, rename, fsync of the directory)
-    log.K               transaction logs (the record format of reference/twophase/wal.py:
+    log.K               transaction logs (the record format of reference/wal.py:
                         length, crc32, JSON): {"z": zxid, "txn": ...} or {"trunc": zxid}
                         (TRUNC: the entries after zxid are void); K grows at each snapshot
     snap.K              the tree after every entry of the logs before log.K (atomic
@@ -17,7 +17,7 @@ Files in the server's directory ``DIR/sN``:
 **Peers.** Each server opens one connection to each other server for what it sends and
 reads what the others send on the connections they open. A connection starts with the
 acceptor's ``{"hello": ID, "nonce": N}`` and the connector's HMAC proof of the ensemble's
-secret (reference/twophase/auth.py; ``DIR/secret``, mode 0600) naming a server id of the
+secret (reference/secret.py; ``DIR/secret``, mode 0600) naming a server id of the
 configuration; anything else, or nothing within 5 s, closes it. Then JSON lines. A broken
 connection, in either direction, is reported to the core (a follower goes back to
 election; a leader drops the follower, which must synchronise again), so that ZAB's
@@ -35,7 +35,7 @@ and live on the server the client is connected to; an event is sent when the cha
 applied here, before any later reply. A server that is not serving (looking for a leader
 or synchronising) closes its client connections, and the client moves to another server.
 
-Depends on core, tree, jute and reference/twophase's wal and auth.
+Depends on core, tree, jute, and reference/wal.py and reference/secret.py (shared with reference/twophase).
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ import sys
 import time
 from collections import deque
 
-from reference.twophase import auth
-from reference.twophase.wal import MAGIC, WAL, LogDamaged, NotALog, WriteFailed
+from reference import secret
+from reference.wal import MAGIC, WAL, LogDamaged, NotALog, WriteFailed
 
 from . import jute
 from .core import BUGS, FOLLOWING, Core, zxid_str
@@ -267,7 +267,7 @@ class Server:
         self.bugs = frozenset(bugs) | frozenset(conf.get("bugs", ()))
         self.snap_count = int(conf.get("snap_count", 5000))
         self.store = Store(self.home, fsync=conf.get("fsync", True))
-        self.key = auth.read_secret(directory)
+        self.key = secret.read_secret(directory)
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.peers_out: dict[int, dict] = {}
         self.peers_in: dict[int, object] = {}
@@ -429,9 +429,9 @@ class Server:
             reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", addr["peer"]), 2.0)
             hello = json.loads(await asyncio.wait_for(reader.readline(), 5.0))
             if hello.get("hello") != str(dst):
-                raise auth.AuthError(f"server {dst}'s port answers as {hello.get('hello')!r}")
-            writer.write((json.dumps(auth.answer(self.key, hello, str(self.me))) + "\n").encode())
-        except (OSError, asyncio.TimeoutError, ValueError, auth.AuthError) as exc:
+                raise secret.AuthError(f"server {dst}'s port answers as {hello.get('hello')!r}")
+            writer.write((json.dumps(secret.answer(self.key, hello, str(self.me))) + "\n").encode())
+        except (OSError, asyncio.TimeoutError, ValueError, secret.AuthError) as exc:
             link["connecting"] = False
             link["buf"] = []
             if not isinstance(exc, (ConnectionRefusedError, asyncio.TimeoutError)):
@@ -465,14 +465,14 @@ class Server:
     async def _peer_conn_inner(self, reader, writer):
         who = None
         try:
-            nonce = auth.new_nonce()
+            nonce = secret.new_nonce()
             writer.write((json.dumps({"hello": str(self.me), "nonce": nonce}) + "\n").encode())
-            first = await asyncio.wait_for(reader.readline(), auth.AUTH_TIMEOUT)
+            first = await asyncio.wait_for(reader.readline(), secret.AUTH_TIMEOUT)
             if len(first) > 4096:
-                raise auth.AuthError("an oversize first line")
+                raise secret.AuthError("an oversize first line")
             known = {str(s) for s in self.servers if s != self.me}
-            who = int(auth.verify(self.key, nonce, str(self.me), json.loads(first), known))
-        except (OSError, ValueError, asyncio.TimeoutError, auth.AuthError, asyncio.LimitOverrunError) as exc:
+            who = int(secret.verify(self.key, nonce, str(self.me), json.loads(first), known))
+        except (OSError, ValueError, asyncio.TimeoutError, secret.AuthError, asyncio.LimitOverrunError) as exc:
             log.warning("server %d: refused a peer connection: %s", self.me, str(exc)[:200] or type(exc).__name__)
             writer.close()
             return
@@ -816,7 +816,7 @@ def main(argv=None) -> int:
         conf = json.load(open(os.path.join(args.dir, "ensemble.json")))
         server = Server(args.dir, args.id, conf, bugs=args.bug)
         return asyncio.run(server.run(args.lifetime))
-    except (ValueError, auth.AuthError) as exc:
+    except (ValueError, secret.AuthError) as exc:
         log.error("server %d cannot start: %s", args.id, exc)
         return EXIT_BAD_STATE
     except OSError as exc:

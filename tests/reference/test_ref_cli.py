@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 
-from reference.twophase import wal
+from reference import wal
 from reference.twophase.cli import main
 from tests import helpers
 

@@ -18,7 +18,8 @@ import sys
 
 import pytest
 
-from reference.twophase import client, cluster, wal
+from reference import wal
+from reference.twophase import client, cluster
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.timeout(180)

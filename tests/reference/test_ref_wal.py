@@ -1,4 +1,4 @@
-"""The write-ahead log file (reference/twophase/wal.py) and the trace files (trace.py)."""
+"""The write-ahead log file (reference/wal.py) and the trace files (trace.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from reference.twophase import wal
+from reference import wal
 from reference.twophase.trace import TraceError, TraceFile, merge_dir, merge_events, read_events
 
 RECS = [{"t": "init", "balances": {"a0": 100}}, {"t": "yes", "txn": "t1", "ops": [["a0", -5]], "lc": 3},
