@@ -3,7 +3,8 @@ setData, sequential nodes, ephemeral nodes, a session that expires) while the le
 followers are SIGKILLed and restarted, and the whole ensemble twice loses power (each
 log loses what it had not synced; the followers come back first), bounded in count and
 time. Afterwards no
-acknowledged write is lost, no failed write is visible, every server's tree is the same,
+acknowledged write is lost, no failed write is visible, no client read missed its own
+earlier write, every server's tree is the same,
 sequential names are unique, and service resumed within a bounded time each time. (The
 same promises under the deterministic scheduler with many seeds: test_zab_sim.py.)"""
 
@@ -41,6 +42,7 @@ class Worker(threading.Thread):
         self.seq: list[str] = []                 # names of acknowledged sequential creates
         self.sets = self.maybe_sets = 0          # acknowledged / unknown conditional sets of /w/v
         self.ephemeral: list[str] = []
+        self.stale: list[int] = []               # reads that did not see the same client's earlier write
         self.ops = self.unknown = 0
 
     def call(self, fn, *a, **kw):
@@ -61,9 +63,13 @@ class Worker(threading.Thread):
                     data, st = zk.get_async("/w/v").get(timeout=8)
                     try:
                         self.maybe_sets += 1
-                        zk.set_async("/w/v", b"%d" % (st.version + 1), version=st.version).get(timeout=8)
+                        w = zk.set_async("/w/v", b"%d" % (st.version + 1), version=st.version)
+                        after = zk.get_async("/w/v")          # pipelined behind the write
+                        new = w.get(timeout=8)
                         self.sets += 1
                         self.maybe_sets -= 1
+                        if after.get(timeout=8)[1].version < new.version:
+                            self.stale.append(new.version)      # the client missed its own write
                     except BadVersionError:
                         self.maybe_sets -= 1
                 elif r < 0.8:
@@ -149,6 +155,7 @@ def run_faults(seed: int, bugs=()):
                 assert check.get(p)[0] == data, f"acknowledged {p} changed"
             for p in w.failed:
                 assert check.exists(p) is None, f"failed create {p} is visible"
+        assert not any(w.stale for w in workers), "a client's read missed its own acknowledged write"
         seq = [s for w in workers for s in w.seq]
         assert len(seq) == len(set(seq)) and all(check.exists(s) for s in seq)
         version = check.get("/w/v")[1].version
