@@ -65,6 +65,8 @@ EXIT_WRITE_FAILED = 74
 EXIT_BAD_STATE = 2
 #: bytes a peer line may have once authenticated (a SNAP carries the whole tree)
 MAX_PEER_LINE = 256 << 20
+#: the longest line read from a peer before it has authenticated (and the read buffer)
+FIRST_LINE_LIMIT = 64 << 10
 #: keep this many committed entries in memory after a snapshot (a follower further behind gets SNAP)
 KEEP_ENTRIES = 2000
 #: with the seeded bug ack-before-durable, a follower syncs its log in batches this often (s)
@@ -97,6 +99,24 @@ def write_atomic(path: str, data: bytes, fsync: bool = True):
     os.replace(tmp, path)
     if fsync:
         _fsync_dir(os.path.dirname(path) or ".")
+
+
+async def read_line(reader, cap: int) -> bytes:
+    """One line of at most ``cap`` bytes (b"" at EOF), read in pieces of the reader's
+    buffer size, so that only an authenticated peer's long line is ever held."""
+    parts, size = [], 0
+    while True:
+        try:
+            parts.append(await reader.readuntil(b"\n"))
+            return b"".join(parts)
+        except asyncio.LimitOverrunError as e:
+            chunk = await reader.readexactly(e.consumed)
+        except asyncio.IncompleteReadError as e:
+            return b"" if not parts and not e.partial else b"".join(parts) + e.partial
+        parts.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            raise ValueError(f"a line longer than {cap} bytes")
 
 
 def last_clock(path: str) -> int:
@@ -301,7 +321,10 @@ class Server:
         log.info("server %d: epochs %d/%d, snapshot at %s, %d logged entries after it", self.me, accepted,
                  current, zxid_str(tree.zxid), len(history))
         me = self.servers[self.me]
-        self.peer_srv = await asyncio.start_server(self._peer_conn, "127.0.0.1", me["peer"], limit=MAX_PEER_LINE)
+        # lines up to 64 KiB are buffered whole; a longer one (a SNAP) only once the
+        # connection is authenticated (read_line): an unauthenticated peer cannot make
+        # the server hold more than that
+        self.peer_srv = await asyncio.start_server(self._peer_conn, "127.0.0.1", me["peer"], limit=FIRST_LINE_LIMIT)
         self.client_srv = await asyncio.start_server(self._client_conn, "127.0.0.1", me["client"])
         write_atomic(os.path.join(self.home, "pid"), str(os.getpid()).encode(), False)
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -426,7 +449,8 @@ class Server:
     async def _connect_peer(self, dst: int, link: dict):
         addr = self.servers[dst]
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", addr["peer"]), 2.0)
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", addr["peer"], limit=FIRST_LINE_LIMIT), 2.0)
             hello = json.loads(await asyncio.wait_for(reader.readline(), 5.0))
             if hello.get("hello") != str(dst):
                 raise secret.AuthError(f"server {dst}'s port answers as {hello.get('hello')!r}")
@@ -482,7 +506,7 @@ class Server:
         self.peers_in[who] = writer
         try:
             while True:
-                line = await reader.readline()
+                line = await read_line(reader, MAX_PEER_LINE)
                 if not line:
                     break
                 try:

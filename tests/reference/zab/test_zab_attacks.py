@@ -179,3 +179,22 @@ def test_set_watches_re_registers_and_fires_what_was_missed(backend):
     s.close()
     zk.delete("/sw", recursive=True)
     zk.stop()
+
+
+def test_an_endless_unauthenticated_line_is_refused_early(ours):
+    """Bytes without a newline before authentication: the server holds at most its
+    64 KiB read buffer, then refuses the connection (it does not wait for a line of up
+    to the 256 MiB an authenticated peer may send)."""
+    peer = ours.conf["servers"]["2"]["peer"]
+    s, _hello = _peer_hello(peer)
+    sent = 0
+    try:
+        while sent < 8 << 20:
+            s.sendall(b"x" * 65536)
+            sent += 65536
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    assert closed_by_server(s)
+    s.close()
+    assert sent < 8 << 20                     # refused long before 8 MiB
+    assert "refused a peer connection" in open(os.path.join(ours.dir, "s2", "server.log")).read()
