@@ -41,7 +41,9 @@ def _ready(port: int) -> bool:
 
 
 def start(directory: str, *, servers: int = 1, client_port: int, peer_port: int = 0, fsync: bool = True,
-          wait: float = 60.0) -> list[subprocess.Popen]:
+          wait: float = 60.0, lifetime: float = 1800.0) -> list[subprocess.Popen]:
+    """Start the servers (each exits by itself after ``lifetime`` seconds, under
+    coreutils' timeout, should whoever started it die without calling stop)."""
     procs = []
     for i in range(1, servers + 1):
         home = os.path.join(directory, f"zk{i}")
@@ -59,7 +61,7 @@ def start(directory: str, *, servers: int = 1, client_port: int, peer_port: int 
             f.write("\n".join(lines) + "\n")
         log = open(os.path.join(home, "zookeeper.out"), "ab")
         procs.append(subprocess.Popen(
-            ["java", "-Xmx512m", "-cp", CLASSPATH, f"-Dzookeeper.log.dir={home}",
+            ["timeout", "-s", "KILL", str(int(lifetime)), "java", "-Xmx512m", "-cp", CLASSPATH, f"-Dzookeeper.log.dir={home}",
              "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True))
         log.close()
