@@ -5,7 +5,7 @@ can be restarted exactly as it was started. Processes are started in their own s
 with stderr appended to ``NAME.log``; each one exits by itself after its lifetime.
 A pid is only signalled after checking (in /proc) that it is still one of our processes.
 
-Depends on runtime (file names) only.
+Depends on runtime (file names) and reference/procs.py (what it shares with reference/zab).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+from .. import procs
 from . import auth
 from .runtime import read_addr
 
@@ -69,35 +70,13 @@ def create(directory: str, *, participants: int = 3, accounts: int = 10, balance
 
 
 def load(directory: str) -> dict:
-    path = os.path.join(directory, CLUSTER)
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise ClusterError(f"{path}: no cluster here (create one with `cluster start {directory} ...`)") from None
-    except ValueError as e:
-        raise ClusterError(f"{path}: not valid JSON ({e})") from None
+    return procs.load_config(os.path.join(directory, CLUSTER), ClusterError,
+                             f"no cluster here (create one with `cluster start {directory} ...`)")
 
 
 def pid_of(directory: str, name: str) -> int | None:
     """The pid of the running process ``name`` of this cluster, or None."""
-    try:
-        with open(os.path.join(directory, f"{name}.pid")) as f:
-            pid = int(f.read().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmd = f.read().split(b"\0")
-    except OSError:
-        return None
-    with open(f"/proc/{pid}/stat") as f:
-        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-            return None
-    d = os.path.abspath(directory).encode()
-    if b"reference.twophase" in cmd and any(os.path.abspath(c.decode(errors="replace")).encode() == d for c in cmd):
-        return pid
-    return None
+    return procs.live_pid(os.path.join(directory, f"{name}.pid"), "reference.twophase", directory)
 
 
 def start_role(directory: str, name: str, conf: dict | None = None, *, wait: float = 10.0) -> subprocess.Popen:
@@ -133,32 +112,9 @@ def start_all(directory: str) -> dict[str, subprocess.Popen]:
 
 
 def kill(directory: str, name: str, sig: int = signal.SIGKILL, wait: float = 5.0) -> int:
-    pid = pid_of(directory, name)
-    if pid is None:
-        raise ClusterError(f"{name} is not running")
-    os.kill(pid, sig)
-    deadline = time.monotonic() + wait
-    while pid_of(directory, name) == pid:
-        if time.monotonic() > deadline:
-            raise ClusterError(f"{name} (pid {pid}) did not exit within {wait} s")
-        time.sleep(0.005)
-    return pid
+    return procs.kill(lambda: pid_of(directory, name), name, ClusterError, sig, wait)
 
 
 def stop_all(directory: str, wait: float = 5.0) -> list[str]:
-    conf = load(directory)
-    stopped = []
-    for name in conf["roles"]:
-        pid = pid_of(directory, name)
-        if pid is None:
-            continue
-        os.kill(pid, signal.SIGTERM)
-        stopped.append(name)
-    deadline = time.monotonic() + wait
-    for name in stopped:
-        while pid_of(directory, name) is not None:
-            if time.monotonic() > deadline:
-                kill(directory, name)
-                break
-            time.sleep(0.01)
-    return stopped
+    return procs.stop_all(load(directory)["roles"], lambda n: pid_of(directory, n), lambda n: kill(directory, n),
+                          wait)

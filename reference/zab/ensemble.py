@@ -7,7 +7,8 @@ peer and client ports, the tick, the snapshot interval, fsync, tracing and seede
 ``DIR/sN/server.log``, and exit by themselves after their lifetime. A pid is only
 signalled after checking (in /proc) that it is one of this ensemble's servers.
 
-Depends on server.py (file names) and reference/secret.py (the secret).
+Depends on server.py (file names), reference/secret.py (the secret) and reference/procs.py
+(finding, signalling and stopping processes, shared with reference/twophase).
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
-from reference import secret
+from reference import procs, secret
 
 CONF = "ensemble.json"
 
@@ -51,14 +51,8 @@ def create(directory: str, *, servers: int = 3, client_port: int = 2181, peer_po
 
 
 def load(directory: str) -> dict:
-    path = os.path.join(directory, CONF)
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise EnsembleError(f"{path}: no ensemble here (create one with `ensemble start {directory}`)") from None
-    except ValueError as e:
-        raise EnsembleError(f"{path}: not valid JSON ({e})") from None
+    return procs.load_config(os.path.join(directory, CONF), EnsembleError,
+                             f"no ensemble here (create one with `ensemble start {directory}`)")
 
 
 def ids(conf: dict) -> list[int]:
@@ -66,28 +60,8 @@ def ids(conf: dict) -> list[int]:
 
 
 def pid_of(directory: str, sid: int) -> int | None:
-    try:
-        with open(os.path.join(directory, f"s{sid}", "pid")) as f:
-            pid = int(f.read().strip())
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmd = f.read().split(b"\0")
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return None
-    except (OSError, ValueError):
-        return None
-    d = os.path.abspath(directory).encode()
-    if b"reference.zab" in cmd and d in cmd and str(sid).encode() in cmd:
-        return pid
-    return None
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+    """The pid of server ``sid`` of this ensemble if it runs, else None."""
+    return procs.live_pid(os.path.join(directory, f"s{sid}", "pid"), "reference.zab", directory, str(sid))
 
 
 def start_server(directory: str, sid: int, conf: dict | None = None, *, wait: float = 10.0,
@@ -170,16 +144,7 @@ def wait_serving(directory: str, timeout: float = 20.0, servers=None) -> list[di
 
 
 def kill(directory: str, sid: int, sig: int = signal.SIGKILL, wait: float = 5.0) -> int:
-    pid = pid_of(directory, sid)
-    if pid is None:
-        raise EnsembleError(f"server {sid} is not running")
-    os.kill(pid, sig)
-    deadline = time.monotonic() + wait
-    while pid_of(directory, sid) == pid:
-        if time.monotonic() > deadline:
-            raise EnsembleError(f"server {sid} (pid {pid}) did not exit within {wait} s")
-        time.sleep(0.005)
-    return pid
+    return procs.kill(lambda: pid_of(directory, sid), f"server {sid}", EnsembleError, sig, wait)
 
 
 def power_fail(directory: str, sids) -> None:
@@ -198,21 +163,9 @@ def power_fail(directory: str, sids) -> None:
 
 
 def stop_all(directory: str, wait: float = 5.0) -> list[int]:
-    conf = load(directory)
-    stopped = []
-    for sid in ids(conf):
-        pid = pid_of(directory, sid)
-        if pid is not None:
-            os.kill(pid, signal.SIGTERM)
-            stopped.append(sid)
-    deadline = time.monotonic() + wait
-    for sid in stopped:
-        while pid_of(directory, sid) is not None:
-            if time.monotonic() > deadline:
-                try:
-                    kill(directory, sid)
-                except EnsembleError:
-                    pass
-                break
-            time.sleep(0.01)
-    return stopped
+    def kill_quietly(sid):
+        try:
+            kill(directory, sid)
+        except EnsembleError:           # gone in between, or stuck: nothing more to do
+            pass
+    return procs.stop_all(ids(load(directory)), lambda sid: pid_of(directory, sid), kill_quietly, wait)
