@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import bisect
 import hashlib
 import hmac
 import json
@@ -71,6 +72,8 @@ FIRST_LINE_LIMIT = 64 << 10
 KEEP_ENTRIES = 2000
 #: with the seeded bug ack-before-durable, a follower syncs its log in batches this often (s)
 LAZY_FLUSH = 0.1
+#: requests answered from this server's tree (a write waits for its commit)
+READS = frozenset({"ping", "exists", "getData", "getChildren", "getChildren2", "getACL", "setWatches"})
 #: client connections at once per server
 MAX_CLIENTS = 2000
 #: a client connection must send its ConnectRequest within this many seconds
@@ -257,7 +260,7 @@ class Store:
 class Client:
     """One client connection."""
 
-    __slots__ = ("writer", "sid", "pending", "closed", "passwd", "timeout", "closing")
+    __slots__ = ("writer", "sid", "pending", "closed", "timeout", "closing")
 
     def __init__(self, writer):
         self.writer = writer
@@ -621,7 +624,7 @@ class Server:
     def _request(self, c: Client, packet: bytes):
         xid, name, f = jute.decode_request(packet)
         self.core.touch([c.sid], now_ms())
-        if name in ("ping", "exists", "getData", "getChildren", "getChildren2", "getACL", "setWatches"):
+        if name in READS:
             entry = [name, xid, f, None]
             if not c.pending:
                 c.send(self._read(c, entry))
@@ -716,33 +719,30 @@ class Server:
         """Re-register a reconnecting client's watches, firing at once those whose change
         it missed (as ZooKeeper: against the zxid the client last saw)."""
         tree, rel = self.core.tree, f["zxid"]
-        for p in f["data"]:
-            n = tree.nodes.get(p)
-            if n is None:
-                c.send(jute.watch_event(jute.NODE_DELETED, p))
-            elif n.mzxid > rel:
-                c.send(jute.watch_event(jute.NODE_DATA_CHANGED, p))
-            else:
-                self.data_watch.setdefault(p, set()).add(c)
+        self._rewatch(c, f["data"], self.data_watch, rel, "mzxid", jute.NODE_DATA_CHANGED)
+        self._rewatch(c, f["child"], self.child_watch, rel, "pzxid", jute.NODE_CHILDREN_CHANGED)
         for p in f["exist"]:
             if p in tree.nodes:
                 c.send(jute.watch_event(jute.NODE_CREATED, p))
             else:
                 self.data_watch.setdefault(p, set()).add(c)
-        for p in f["child"]:
-            n = tree.nodes.get(p)
+
+    def _rewatch(self, c: Client, paths, table: dict, rel: int, stamp: str, changed: int):
+        """A data (stamp mzxid) or child (stamp pzxid) watch: NodeDeleted if the node is
+        gone, ``changed`` if its stamp passed ``rel``, else registered in ``table``."""
+        for p in paths:
+            n = self.core.tree.nodes.get(p)
             if n is None:
                 c.send(jute.watch_event(jute.NODE_DELETED, p))
-            elif n.pzxid > rel:
-                c.send(jute.watch_event(jute.NODE_CHILDREN_CHANGED, p))
+            elif getattr(n, stamp) > rel:
+                c.send(jute.watch_event(changed, p))
             else:
-                self.child_watch.setdefault(p, set()).add(c)
+                table.setdefault(p, set()).add(c)
 
     def _flush(self, c: Client):
         while c.pending:
             e = c.pending[0]
-            if e[3] is None and e[0] not in ("ping", "exists", "getData", "getChildren", "getChildren2",
-                                             "getACL", "setWatches"):
+            if e[3] is None and e[0] not in READS:
                 return
             c.pending.popleft()
             c.send(e[3] if e[3] is not None else self._read(c, e))
@@ -802,7 +802,6 @@ class Server:
 
     def _snapshot(self):
         core = self.core
-        import bisect
         i = bisect.bisect_right(core.zxids, core.committed)
         pending = list(zip(core.zxids[i:], core.txns[i:]))
         self._disk(lambda: self.store.snapshot(core.tree.to_json(), pending))

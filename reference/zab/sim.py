@@ -100,6 +100,7 @@ class Sim:
                 d["log"].append(("trunc", e[1]))
             elif kind == "snapshot":
                 d["snap"], d["log"] = e[1], []
+                self.committed[i] = []          # the tree came whole: its commits start after it
             elif kind == "timer":
                 if e[2] is None:
                     self.timers.pop((i, e[1]), None)
@@ -212,7 +213,6 @@ def check(sim: Sim) -> list[str]:
         key = txn.get("path", txn.get("op"))
         if order.setdefault(z, key) != key:
             problems.append(f"zxid {z} committed as {order[z]} and as {key} (server {i})")
-    seqs = [[z for z, _ in sim.committed[i]] for i in sim.ids if sim.cores.get(i) is not None]
     for c in sim.cores.values():
         if c is not None and c.serving:
             got = set(c.tree.nodes)
@@ -220,6 +220,14 @@ def check(sim: Sim) -> list[str]:
                 if z <= c.committed and txn.get("op") == "create" and txn["path"] not in got:
                     problems.append(f"server {c.me} at {c.committed} lost {txn['path']} (zxid {z}, committed by {i})")
                     break
+    # every server commits, in each life (or since a SNAP), a gapless run of the one
+    # global sequence: so any two servers' sequences are prefixes of one another
+    every = sorted(order)
+    where = {z: k for k, z in enumerate(every)}
+    for i in sim.ids:
+        seq = [z for z, _ in sim.committed[i]]
+        if seq and [where[z] for z in seq] != list(range(where[seq[0]], where[seq[0]] + len(seq))):
+            problems.append(f"server {i} skipped or reordered committed transactions")
     digests = {}
     for c in sim.cores.values():
         if c is not None and c.serving:
@@ -227,5 +235,4 @@ def check(sim: Sim) -> list[str]:
     for z, ds in digests.items():
         if len(ds) > 1:
             problems.append(f"servers at zxid {z} have different trees")
-    del seqs
     return problems

@@ -106,6 +106,7 @@ class Tree:
         self.sessions: dict[int, int] = {}          # session id -> negotiated timeout (ms)
         self.ephemerals: dict[int, set[str]] = {}   # session id -> its ephemeral paths
         self.zxid = 0                               # the last applied zxid
+        self._digest: tuple[int, str] | None = None # (zxid, digest) of the last digest()
         # ZooKeeper's own nodes, so that a listing of "/" matches the real service
         for p in ("/zookeeper", "/zookeeper/quota"):
             self.nodes[p] = Node()
@@ -308,7 +309,9 @@ class Tree:
 
     def digest(self) -> str:
         """A hash of every node (path, data and the whole Stat) and every session: equal
-        on two servers exactly when their trees are."""
-        h = hashlib.sha256()
-        h.update(json.dumps(self.to_json(), separators=(",", ":")).encode())
-        return h.hexdigest()[:16]
+        on two servers exactly when their trees are. Kept until the next apply (the
+        status file asks twice a second; an idle server does not hash its tree again)."""
+        if self._digest is None or self._digest[0] != self.zxid:
+            body = json.dumps(self.to_json(), separators=(",", ":")).encode()
+            self._digest = (self.zxid, hashlib.sha256(body).hexdigest()[:16])
+        return self._digest[1]

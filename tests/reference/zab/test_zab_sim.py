@@ -137,3 +137,11 @@ def test_a_follower_behind_the_leaders_history_is_synchronised_by_snap():
             break
         s.step(en[0])
     assert s.cores[victim].tree.digest() == lead.tree.digest()
+
+
+def test_check_sees_a_server_that_skipped_a_committed_transaction():
+    s = run(3)
+    assert check(s) == []
+    victim = next(i for i in s.ids if len(s.committed[i]) > 3)
+    del s.committed[victim][1]                 # as if it had applied the third without the second
+    assert f"server {victim} skipped or reordered committed transactions" in check(s)
