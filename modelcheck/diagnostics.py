@@ -50,6 +50,9 @@ class Code(StrEnum):
     CLAUSE_NEEDS_PROCESS = "MC291"
     MESSAGE_NEVER_SENT = "MC292"
     RUNTIME = "MC300"
+    SYMBOLIC_UNSUPPORTED = "MC500"
+    NOT_DECIDABLE = "MC501"
+    NOT_AN_INVARIANT = "MC502"
     TRACE_UNREADABLE = "MC400"
     TRACE_MALFORMED = "MC401"
     TRACE_MISFIT = "MC402"
@@ -82,6 +85,9 @@ TITLES: dict[Code, str] = {
     Code.CLAUSE_NEEDS_PROCESS: "crashes / restarts without a process clause",
     Code.MESSAGE_NEVER_SENT: "a received message type that nothing sends",
     Code.RUNTIME: "runtime error in the spec",
+    Code.SYMBOLIC_UNSUPPORTED: "a construct symbolic checking does not support",
+    Code.NOT_DECIDABLE: "a construct outside the decidable fragment of --for-all-sizes",
+    Code.NOT_AN_INVARIANT: "prove names something that is not an invariant of the spec",
     Code.TRACE_UNREADABLE: "the trace cannot be read",
     Code.TRACE_MALFORMED: "the trace is not well-formed JSON Lines or ITF",
     Code.TRACE_MISFIT: "a trace event does not fit the spec",

@@ -75,7 +75,9 @@ def step_changes(model, prev, state) -> list[str]:
     return out
 
 
-def render_trace(model, trace: Trace, full: bool = False, paint=_plain) -> str:
+def render_trace(model, trace: Trace, full: bool = False, paint=_plain, first: str = "initial state") -> str:
+    """A trace, state by state (changes only, unless ``full``); ``first`` names the first
+    state (a counterexample to induction starts from "a state satisfying Inv")."""
     lines = []
     prev = None
     types = model.var_types if isinstance(model, HasVarTypes) else None
@@ -83,7 +85,7 @@ def render_trace(model, trace: Trace, full: bool = False, paint=_plain) -> str:
         marker = paint("  <- loop starts here", "loop") if trace.loop == i else ""
         num = paint(f"{i + 1}.", "step")
         if label is None:
-            lines.append(f"  {num} {paint('initial state', 'init')}{marker}")
+            lines.append(f"  {num} {paint(first if i == 0 else 'initial state', 'init')}{marker}")
         else:
             lines.append(f"  {num} {paint(model.describe(label).show(), 'action')}{marker}")
         for k, name in enumerate(model.variables):

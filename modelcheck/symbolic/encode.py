@@ -1,0 +1,846 @@
+"""The typed IR of a spec as z3 formulas: expressions, ``init`` and every action.
+
+:class:`Encoder` reads a :class:`~modelcheck.dsl.checked.Checked` (the module, the type
+of every expression, what every name refers to, the constants) and nothing of the
+explicit explorer. A state is a list of z3 terms, one per variable in declared order.
+
+* An expression becomes a term of the sort :mod:`.sorts` gives its type. Quantifiers and
+  comprehensions over a finite domain are unrolled (one conjunct per value); over an
+  unbounded domain, or a model set that is an uninterpreted sort (``--for-all-sizes``),
+  they become z3 quantifiers. A condition that is constant (a seeded-bug switch) is
+  folded before its branches are translated, as the compiler does.
+* An action becomes a transition formula over a pre-state and a post-state. Its
+  parameters and ``pick`` choices are fresh constants (transition formulas are only ever
+  asserted, never negated, so a fresh constant is an existential); ``either`` and ``if``
+  are disjunctions over the rest of the block; a variable not assigned keeps its value.
+  Assertions and assignments to a ``lo..hi`` variable give *obligations*: the path
+  condition under which the action would fail (what the explicit checker reports as an
+  assertion violation or a runtime error).
+* What the encoding does not translate is refused with :class:`Unsupported`, which the
+  front end prints as ``file:line:col: MC500 ...`` (``MC501`` when a construct leaves the
+  decidable fragment of ``--for-all-sizes``), never a wrong formula.
+
+Runtime errors other than ranges (a map looked up off its domain, ``head`` of an empty
+sequence, division by zero) are not obligations: z3 gives such a term some value. The
+explicit checker (``modelcheck check``) finds them; docs/symbolic.md says so.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from .. import ir
+from ..diagnostics import Code, Diagnostic, SpecError
+from ..dsl.checked import Checked
+from ..types import BagT, BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type
+from .sorts import Sorts
+
+
+class Unsupported(Exception):
+    """A construct the symbolic encoding refuses: ``code`` MC500 or MC501, at ``node_id``."""
+
+    def __init__(self, node_id: int | None, message: str, code: Code = Code.SYMBOLIC_UNSUPPORTED):
+        super().__init__(message)
+        self.node_id = node_id
+        self.message = message
+        self.code = code
+
+
+def spec_error(checked: Checked, u: Unsupported) -> SpecError:
+    module = checked.module
+    span = module.spans.get(u.node_id) if u.node_id is not None else None
+    return SpecError([Diagnostic(u.code, u.message, span)], source=module.source)
+
+
+@dataclass
+class Obligation:
+    """A way an action can fail on a step: ``kind`` is ``assertion`` or ``range``,
+    ``formula`` the path condition under which it fails (over the pre-state and the
+    action's fresh constants)."""
+
+    kind: str
+    name: str
+    message: str
+    formula: Any
+    node_id: int
+
+
+@dataclass
+class ActionEncoding:
+    """One action's transition formula with its fresh parameter constants."""
+
+    name: str
+    formula: Any
+    params: list[tuple[str, Any, Type]]
+    obligations: list[Obligation] = field(default_factory=list)
+
+
+_ARITH = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+          "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+          ">=": lambda a, b: a >= b}
+
+
+class Encoder:
+    def __init__(self, checked: Checked, sorts: Sorts | None = None):
+        self.c = checked
+        self.sorts = sorts or Sorts()
+        self.defs = {d.name: d for d in checked.defs}
+        self.var_types = [t for _, t in checked.variables]
+        self.var_names = [n for n, _ in checked.variables]
+        self._fresh = itertools.count()
+        self._obligations: list[Obligation] | None = None
+        self._native: dict[Type, bool] = {}
+
+    # ------------------------------------------------------------------ states
+
+    def state(self, tag: str) -> list:
+        """Fresh constants for one state: ``tag!var``."""
+        return [z3.Const(f"{tag}!{n}", self.sorts.sort(t)) for n, t in self.c.variables]
+
+    def fresh(self, name: str, t: Type):
+        return z3.Const(f"{name}!{next(self._fresh)}", self.sorts.sort(t))
+
+    def type_of(self, e: ir.Node) -> Type:
+        return self.c.types[e.id]
+
+    def well_formed(self, s: list) -> list:
+        """What every value of a state satisfies beyond its sort: ``lo..hi`` bounds,
+        sequence bounds, and functions over ``lo..hi`` holding the default off their
+        domain. Asserted on states the search does not reach from ``init`` (the
+        pre-state of an induction step)."""
+        out = []
+        for term, t in zip(s, self.var_types):
+            out.extend(self._wf(t, term, True))
+        return out
+
+    def _wf(self, t: Type, term, canonical: bool) -> list:
+        """``term`` fits ``t``'s bounds; with ``canonical``, also functions over ``lo..hi``
+        hold the default off their domain (a fact of the encoding, not of the language:
+        not an obligation of an assignment)."""
+        if isinstance(t, IntT) and t.bounded:
+            return [term >= t.lo, term <= t.hi]
+        if isinstance(t, (TupleT, RecordT)):
+            parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical)]
+        if isinstance(t, FunT):
+            out = []
+            if self.sorts.finite(t.dom):
+                for k in self.sorts.values(t.dom):
+                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical))
+            if isinstance(t.dom, IntT) and canonical:
+                x = z3.Int(f"wf!{next(self._fresh)}")
+                out.append(z3.ForAll([x], z3.Implies(z3.Or(x < t.dom.lo, x > t.dom.hi),
+                                                     z3.Select(term, x) == self.sorts.default(t.cod))))
+            return out
+        if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.bounded:
+            x = z3.Int(f"wf!{next(self._fresh)}")
+            return [z3.ForAll([x], z3.Implies(z3.Select(term, x), z3.And(x >= t.elem.lo, x <= t.elem.hi)))]
+        if isinstance(t, SeqT) and t.max_len is not None:
+            return [z3.Length(term) <= t.max_len]
+        return []
+
+    # ------------------------------------------------------------------ equality
+
+    def native_eq(self, t: Type) -> bool:
+        """Whether z3's own ``==`` decides equality of ``t`` correctly. It does for an array
+        indexed by ``int`` (or ``lo..hi``: values are kept canonical off the range, see
+        :meth:`well_formed`), not for an array indexed by a finite sort or an uninterpreted one: z3's extensionality
+        assumes an infinite index sort (with ``S = {a, b, c}`` it finds
+        ``Store(K(false), c, true) == K(true)`` satisfiable), so such arrays are compared
+        key by key (:meth:`eq`)."""
+        k = self._native.get(t)
+        if k is None:
+            k = self._native[t] = self._native_eq(t)
+        return k
+
+    def _native_eq(self, t: Type) -> bool:
+        if isinstance(t, (SetT, FunT, MapT, BagT)):
+            idx = t.key if isinstance(t, MapT) else t.dom if isinstance(t, FunT) else t.elem
+            val = t.val if isinstance(t, MapT) else t.cod if isinstance(t, FunT) else None
+            if isinstance(idx, IntT):
+                pass  # z3's Int is infinite: its arrays are extensional (values are canonical)
+            elif self.sorts.count(idx) is not None or self._mentions_uninterpreted(idx):
+                return False
+            return val is None or self.native_eq(val)
+        if isinstance(t, EnumT):
+            return all(self.native_eq(a) for c in t.constructors for a in c.args)
+        if isinstance(t, TupleT):
+            return all(self.native_eq(x) for x in t.elems)
+        if isinstance(t, RecordT):
+            return all(self.native_eq(ft) for _, ft in t.fields)
+        if isinstance(t, SeqT):
+            return self.native_eq(t.elem)
+        return True
+
+    def _mentions_uninterpreted(self, t: Type) -> bool:
+        from ..types import mentions
+        return any(mentions(t, self.c.models[m]) for m in self.sorts.uninterpreted)
+
+    def _keys_of(self, idx: Type):
+        """The index terms to compare arrays at, or None to quantify."""
+        if self.sorts.finite(idx):
+            return [self.sorts.encode(idx, v) for v in self.sorts.values(idx)]
+        return None
+
+    def eq(self, t: Type, a, b):
+        """``a == b`` for values of type ``t`` (see :meth:`native_eq`)."""
+        if self.native_eq(t):
+            return a == b
+        if isinstance(t, (SetT, FunT, MapT, BagT)):
+            idx = t.key if isinstance(t, MapT) else t.dom if isinstance(t, FunT) else t.elem
+            val = {SetT: BoolT(), BagT: IntT()}.get(type(t)) or (t.cod if isinstance(t, FunT) else None)
+            if isinstance(t, MapT):
+                def cell(x, y):
+                    return z3.And(self.sorts.is_some(t.val, x) == self.sorts.is_some(t.val, y),
+                                  z3.Implies(self.sorts.is_some(t.val, x),
+                                             self.eq(t.val, self.sorts.val(t.val, x), self.sorts.val(t.val, y))))
+            else:
+                def cell(x, y):
+                    return self.eq(val, x, y)
+            keys = self._keys_of(idx)
+            if keys is not None:
+                return z3.And([cell(z3.Select(a, k), z3.Select(b, k)) for k in keys])
+            x = self.fresh("eq", idx)
+            return z3.ForAll([x], cell(z3.Select(a, x), z3.Select(b, x)))
+        if isinstance(t, (TupleT, RecordT)):
+            parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            return z3.And([self.eq(pt, self.sorts.field(t, i, a), self.sorts.field(t, i, b))
+                           for i, pt in enumerate(parts)])
+        if isinstance(t, EnumT):
+            s = self.sorts.sort(t)
+            alts = []
+            for ci, c in enumerate(t.constructors):
+                r = s.recognizer(ci)
+                args = [self.eq(at, s.accessor(ci, j)(a), s.accessor(ci, j)(b)) for j, at in enumerate(c.args)]
+                alts.append(z3.And([r(a), r(b)] + args))
+            return z3.Or(alts)
+        if isinstance(t, SeqT):
+            i = z3.Int(f"eq!{next(self._fresh)}")
+            return z3.And(z3.Length(a) == z3.Length(b),
+                          z3.ForAll([i], z3.Implies(z3.And(0 <= i, i < z3.Length(a)), self.eq(t.elem, a[i], b[i]))))
+        return a == b
+
+    def subseteq(self, t: SetT, a, b):
+        keys = self._keys_of(t.elem)
+        if keys is not None:
+            return z3.And([z3.Implies(z3.Select(a, k), z3.Select(b, k)) for k in keys])
+        x = self.fresh("sub", t.elem)
+        return z3.ForAll([x], z3.Implies(z3.Select(a, x), z3.Select(b, x)))
+
+    # ------------------------------------------------------------------ expressions
+
+    def expr(self, e: ir.Node, env: dict):
+        """``env``: local names to terms, ``$s`` the state, ``$p`` the primed state (or None)."""
+        m = getattr(self, "x_" + type(e).__name__, None)
+        if m is None:
+            raise Unsupported(e.id, f"symbolic checking does not support {type(e).__name__} expressions")
+        return m(e, env)
+
+    def static_bool(self, e: ir.Node, env: dict) -> bool | None:
+        """The truth value of ``e`` when it does not depend on the state (constants and
+        seeded-bug switches), else None."""
+        if not _state_free(e, self):
+            return None
+        try:
+            v = z3.simplify(self.expr(e, env))
+        except Unsupported:
+            return None
+        if z3.is_true(v):
+            return True
+        if z3.is_false(v):
+            return False
+        return None
+
+    def x_Lit(self, e, env):
+        return z3.BoolVal(e.value) if isinstance(e.value, bool) else z3.IntVal(e.value)
+
+    def x_Name(self, e, env):
+        r = self.c.refs[e.id]
+        if r.kind == "var":
+            return env["$s"][r.index]
+        if r.kind == "local":
+            return env[e.name]
+        if r.kind == "const":
+            v = self.c.consts[r.name]
+            if r.name in self.c.models:
+                return z3.K(self.sorts.sort(self.c.models[r.name]), z3.BoolVal(True))
+            return z3.BoolVal(v) if isinstance(v, bool) else z3.IntVal(v)
+        if r.kind == "ctor":
+            return self.sorts.ctor(r.type, r.name)()
+        if r.kind == "typeset":
+            return z3.K(self.sorts.sort(r.type), z3.BoolVal(True))
+        if r.kind == "def":
+            return self.call_def(e, r.name, (), env)
+        raise Unsupported(e.id, f"symbolic checking does not support the name `{e.name}` here")
+
+    def x_Primed(self, e, env):
+        if env.get("$p") is None:
+            raise Unsupported(e.id, "a primed variable outside a step property")
+        return env["$p"][self.c.var_index(e.name)]
+
+    def x_Unary(self, e, env):
+        a = self.expr(e.arg, env)
+        return z3.Not(a) if e.op == "not" else -a
+
+    def x_Binary(self, e, env):
+        op = e.op
+        if op in ("and", "or", "implies"):
+            a, b = self.static_bool(e.left, env), self.static_bool(e.right, env)
+            if op == "and":
+                if a is False or b is False:
+                    return z3.BoolVal(False)
+                if a is True:
+                    return self.expr(e.right, env)
+                if b is True:
+                    return self.expr(e.left, env)
+                return z3.And(self.expr(e.left, env), self.expr(e.right, env))
+            if op == "or":
+                if a is True or b is True:
+                    return z3.BoolVal(True)
+                if a is False:
+                    return self.expr(e.right, env)
+                if b is False:
+                    return self.expr(e.left, env)
+                return z3.Or(self.expr(e.left, env), self.expr(e.right, env))
+            if a is False or b is True:
+                return z3.BoolVal(True)
+            if a is True:
+                return self.expr(e.right, env)
+            return z3.Implies(self.expr(e.left, env), self.expr(e.right, env))
+        if op in ("in", "notin"):
+            m = self.member(e.right, self.expr(e.left, env), env)
+            return m if op == "in" else z3.Not(m)
+        if op == "..":
+            lo, hi = self.expr(e.left, env), self.expr(e.right, env)
+            x = z3.Int(f"r!{next(self._fresh)}")
+            return z3.Lambda([x], z3.And(lo <= x, x <= hi))
+        a, b = self.expr(e.left, env), self.expr(e.right, env)
+        if op in _ARITH:
+            return _ARITH[op](a, b)
+        if op == "==":
+            return self.eq(self.type_of(e.left), a, b)
+        if op == "!=":
+            return z3.Not(self.eq(self.type_of(e.left), a, b))
+        if op == "iff":
+            return a == b
+        if op == "/":
+            return _floordiv(a, b)
+        if op == "%":
+            return a - b * _floordiv(a, b)
+        if op == "union":
+            return z3.SetUnion(a, b) if isinstance(self.type_of(e), SetT) else self._bag_union(e, a, b)
+        if op == "intersect":
+            return z3.SetIntersect(a, b)
+        if op == "diff":
+            return z3.SetDifference(a, b)
+        if op == "subseteq":
+            return self.subseteq(self.type_of(e.left), a, b)
+        if op == "++":
+            return z3.Concat(a, b)
+        raise Unsupported(e.id, f"symbolic checking does not support the operator `{op}`")
+
+    def _bag_union(self, e, a, b):
+        raise Unsupported(e.id, "symbolic checking does not support `union` of bags")
+
+    def member(self, set_expr: ir.Node, x, env):
+        """``x in S``, without building ``S`` when its form allows (a range, a literal, a
+        comprehension, the whole type)."""
+        st = self.type_of(set_expr)
+        if isinstance(set_expr, ir.Binary) and set_expr.op == "..":
+            return z3.And(self.expr(set_expr.left, env) <= x, x <= self.expr(set_expr.right, env))
+        if isinstance(set_expr, ir.Name) and self._whole_type(set_expr):
+            return z3.BoolVal(True)
+        if isinstance(set_expr, ir.SetLit):
+            return z3.Or([x == self.expr(el, env) for el in set_expr.elems]) if set_expr.elems else z3.BoolVal(False)
+        if isinstance(set_expr, ir.SetComp):
+            return self.comprehension_exists(set_expr, env, lambda env2: x == self.expr(set_expr.elem, env2))
+        if isinstance(st, BagT):
+            return z3.Select(self.expr(set_expr, env), x) > 0
+        if isinstance(st, SetT):
+            return z3.Select(self.expr(set_expr, env), x)
+        raise Unsupported(set_expr.id, f"symbolic checking does not support membership in a {st}")
+
+    def _whole_type(self, e: ir.Node) -> bool:
+        r = self.c.refs.get(e.id)
+        return r is not None and (r.kind == "typeset" or (r.kind == "const" and r.name in self.c.models))
+
+    def x_If(self, e, env):
+        c = self.static_bool(e.cond, env)
+        if c is not None:
+            return self.expr(e.then if c else e.else_, env)
+        return z3.If(self.expr(e.cond, env), self.expr(e.then, env), self.expr(e.else_, env))
+
+    def x_Let(self, e, env):
+        env = dict(env)
+        for name, value in e.bindings:
+            env[name] = self.expr(value, env)
+        return self.expr(e.body, env)
+
+    # quantifiers and comprehensions ------------------------------------------------
+
+    def bind(self, binders, env, body, combine):
+        """``combine`` (``z3.And`` for forall, ``z3.Or`` for exists) of ``body(env2)``
+        guarded by membership, over every binding of ``binders`` (left to right)."""
+        if not binders:
+            return body(env)
+        b, rest = binders[0], binders[1:]
+        et = self.elem_type(b.domain)
+        guard_and = combine is z3.And
+        values = self.domain_values(b.domain, et, env)
+        if values is not None:
+            parts = []
+            for v in values:
+                env2 = dict(env)
+                env2[b.name] = v
+                inner = self.bind(rest, env2, body, combine)
+                m = self.member(b.domain, v, env)
+                m = z3.simplify(m) if not z3.is_true(m) else m
+                if z3.is_false(m):
+                    continue
+                parts.append(inner if z3.is_true(m) else (z3.Implies(m, inner) if guard_and else z3.And(m, inner)))
+            return combine(parts) if parts else z3.BoolVal(guard_and)
+        x = self.fresh(f"q!{b.name}", et)
+        env2 = dict(env)
+        env2[b.name] = x
+        m = self.member(b.domain, x, env)
+        inner = self.bind(rest, env2, body, combine)
+        if guard_and:
+            return z3.ForAll([x], z3.Implies(m, inner))
+        return z3.Exists([x], z3.And(m, inner))
+
+    def elem_type(self, domain: ir.Node) -> Type:
+        t = self.type_of(domain)
+        if isinstance(t, (SetT, BagT)):
+            return t.elem
+        raise Unsupported(domain.id, f"symbolic checking cannot range over a {t}")
+
+    def domain_values(self, domain: ir.Node, et: Type, env) -> list | None:
+        """The candidate values (terms) of a binder, when they can be listed: a range with
+        constant bounds, or a finite element type; None for a z3 quantifier."""
+        if isinstance(domain, ir.Binary) and domain.op == "..":
+            lo = z3.simplify(self.expr(domain.left, env))
+            hi = z3.simplify(self.expr(domain.right, env))
+            if z3.is_int_value(lo) and z3.is_int_value(hi) and hi.as_long() - lo.as_long() < 4096:
+                return [z3.IntVal(i) for i in range(lo.as_long(), hi.as_long() + 1)]
+            return None
+        if self.sorts.finite(et):
+            return [self.sorts.encode(et, v) for v in self.sorts.values(et)]
+        return None
+
+    def x_Quant(self, e, env):
+        return self.bind(list(e.binders), env, lambda env2: self.expr(e.body, env2),
+                         z3.And if e.kind == "forall" else z3.Or)
+
+    def comprehension_exists(self, e, env, pred):
+        """Whether some binding of the comprehension ``e`` satisfies its condition and ``pred``."""
+        def body(env2):
+            c = self.expr(e.cond, env2) if e.cond is not None else z3.BoolVal(True)
+            return z3.And(c, pred(env2))
+        return self.bind(list(e.binders), env, body, z3.Or)
+
+    def x_SetLit(self, e, env):
+        t = self.type_of(e)
+        out = self.sorts.default(t)
+        for el in e.elems:
+            out = z3.Store(out, self.expr(el, env), True)
+        return out
+
+    def x_SetComp(self, e, env):
+        t = self.type_of(e)
+        b = e.binders[0]
+        if len(e.binders) == 1 and isinstance(e.elem, ir.Name) and e.elem.name == b.name:
+            # a filter: { x for x in S if p }
+            et = self.elem_type(b.domain)
+            values = self.domain_values(b.domain, et, env)
+            if values is not None:
+                out = self.sorts.default(t)
+                for v in values:
+                    env2 = dict(env)
+                    env2[b.name] = v
+                    c = z3.And(self.member(b.domain, v, env),
+                               self.expr(e.cond, env2) if e.cond is not None else z3.BoolVal(True))
+                    out = z3.Store(out, v, z3.simplify(c))
+                return out
+            x = self.fresh(f"c!{b.name}", et)
+            env2 = dict(env)
+            env2[b.name] = x
+            c = self.expr(e.cond, env2) if e.cond is not None else z3.BoolVal(True)
+            return z3.Lambda([x], z3.And(self.member(b.domain, x, env), c))
+        y = self.fresh("c!y", t.elem)
+        return z3.Lambda([y], self.comprehension_exists(e, env, lambda env2: y == self.expr(e.elem, env2)))
+
+    def x_FunComp(self, e, env):
+        t = self.type_of(e)
+        b = e.binders[0]
+        if isinstance(t, FunT):
+            if self.sorts.finite(t.dom):
+                out = self.sorts.default(t)
+                for v in self.sorts.values(t.dom):
+                    zv = self.sorts.encode(t.dom, v)
+                    env2 = dict(env)
+                    env2[b.name] = zv
+                    out = z3.Store(out, zv, self.expr(e.value, env2))
+                return out
+            x = self.fresh(f"f!{b.name}", t.dom)
+            env2 = dict(env)
+            env2[b.name] = x
+            return z3.Lambda([x], self.expr(e.value, env2))
+        # a map: { k: v for x in S if p } with the key the binder itself
+        if len(e.binders) != 1 or not (isinstance(e.key, ir.Name) and e.key.name == b.name):
+            raise Unsupported(e.id, "symbolic checking supports a map comprehension only as "
+                              "`{ x: value for x in S if cond }` (the key is the bound name)")
+        x = self.fresh(f"m!{b.name}", t.key)
+        env2 = dict(env)
+        env2[b.name] = x
+        c = self.expr(e.cond, env2) if e.cond is not None else z3.BoolVal(True)
+        inside = z3.And(self.member(b.domain, x, env), c)
+        return z3.Lambda([x], z3.If(inside, self.sorts.some(t.val, self.expr(e.value, env2)), self.sorts.none(t.val)))
+
+    def x_SeqLit(self, e, env):
+        t = self.type_of(e)
+        if not e.elems:
+            return self.sorts.default(t)
+        units = [z3.Unit(self.expr(el, env)) for el in e.elems]
+        return units[0] if len(units) == 1 else z3.Concat(*units)
+
+    def x_SeqComp(self, e, env):
+        """``[ elem for x in s if cond ]`` with one binder: over a sequence ``s`` (a fold
+        over it), over ``1..len(s)`` (a fold over ``s`` with the position), or over a range
+        with constant bounds (unrolled)."""
+        t = self.type_of(e)
+        if len(e.binders) != 1:
+            raise Unsupported(e.id, "symbolic checking supports a sequence comprehension with one binder only")
+        b = e.binders[0]
+        dt = self.type_of(b.domain)
+        empty = self.sorts.default(t)
+
+        def step(env2, acc):
+            unit = z3.Unit(self.expr(e.elem, env2))
+            if e.cond is None:
+                return z3.Concat(acc, unit)
+            return z3.If(self.expr(e.cond, env2), z3.Concat(acc, unit), acc)
+
+        if isinstance(dt, SeqT):
+            x = self.fresh(f"sc!{b.name}", dt.elem)
+            acc = z3.Const(f"acc!{next(self._fresh)}", self.sorts.sort(t))
+            env2 = dict(env)
+            env2[b.name] = x
+            return z3.SeqFoldLeft(z3.Lambda([acc, x], step(env2, acc)), empty, self.expr(b.domain, env))
+        d = b.domain
+        if isinstance(d, ir.Binary) and d.op == "..":
+            values = self.domain_values(d, IntT(), env)
+            if values is not None:
+                out = empty
+                for v in values:
+                    env2 = dict(env)
+                    env2[b.name] = v
+                    out = step(env2, out)
+                return out
+            lo = z3.simplify(self.expr(d.left, env))
+            hi = d.right
+            if (z3.is_int_value(lo) and isinstance(hi, ir.Call) and hi.func == "len" and len(hi.args) == 1):
+                over = self.expr(hi.args[0], env)
+                i = z3.Int(f"sc!{b.name}!{next(self._fresh)}")
+                acc = z3.Const(f"acc!{next(self._fresh)}", self.sorts.sort(t))
+                x = z3.Const(f"sc!x!{next(self._fresh)}", over.sort().basis())
+                env2 = dict(env)
+                env2[b.name] = i
+                return z3.SeqFoldLeftI(z3.Lambda([i, acc, x], step(env2, acc)), lo, empty, over)
+        raise Unsupported(e.id, "symbolic checking supports a sequence comprehension over a sequence, over "
+                          "`lo..len(s)`, or over a range with constant bounds")
+
+    def x_TupleLit(self, e, env):
+        return self.sorts.mk(self.type_of(e), [self.expr(x, env) for x in e.elems])
+
+    def x_RecordLit(self, e, env):
+        t = self.type_of(e)
+        given = dict(e.fields)
+        return self.sorts.mk(t, [self.expr(given[f], env) for f, _ in t.fields])
+
+    def x_RecordUpdate(self, e, env):
+        t = self.type_of(e)
+        base = self.expr(e.base, env)
+        given = dict(e.fields)
+        return self.sorts.mk(t, [self.expr(given[f], env) if f in given else self.sorts.field(t, i, base)
+                                 for i, (f, _) in enumerate(t.fields)])
+
+    def x_Index(self, e, env):
+        bt = self.type_of(e.base)
+        base = self.expr(e.base, env)
+        if isinstance(bt, TupleT):
+            k = z3.simplify(self.expr(e.key, env)).as_long()
+            return self.sorts.field(bt, k - 1, base)
+        key = self.expr(e.key, env)
+        if isinstance(bt, FunT):
+            return z3.Select(base, key)
+        if isinstance(bt, MapT):
+            return self.sorts.val(bt.val, z3.Select(base, key))
+        if isinstance(bt, SeqT):
+            return base[key - 1]
+        raise Unsupported(e.id, f"symbolic checking does not support indexing a {bt}")
+
+    def x_Field(self, e, env):
+        t = self.type_of(e.base)
+        return self.sorts.field(t, t.index(e.name), self.expr(e.base, env))
+
+    def x_Call(self, e, env):
+        r = self.c.refs[e.id]
+        if r.kind == "def":
+            return self.call_def(e, r.name, e.args, env)
+        if r.kind == "ctor":
+            return self.sorts.ctor(r.type, r.name)(*[self.expr(a, env) for a in e.args])
+        if r.kind == "builtin":
+            return self.builtin(e, r.name, env)
+        raise Unsupported(e.id, f"symbolic checking does not support calling `{e.func}`")
+
+    def call_def(self, e, name, args, env):
+        d = self.defs[name]
+        env2 = {k: v for k, v in env.items() if k.startswith("$")}
+        for p, a in zip(d.params, args):
+            env2[p.name] = self.expr(a, env)
+        return self.expr(d.body, env2)
+
+    def x_Temporal(self, e, env):
+        raise Unsupported(e.id, "temporal formulas are not checked symbolically (use `modelcheck check`)")
+
+    # built-ins ------------------------------------------------------------------
+
+    def builtin(self, e, name, env):
+        args = e.args
+        ats = [self.type_of(a) for a in args]
+        t = self.type_of(e)
+        if name == "size":
+            at = ats[0]
+            if isinstance(at, SeqT):
+                return z3.Length(self.expr(args[0], env))
+            if isinstance(at, (SetT, MapT, BagT)):
+                elem = at.key if isinstance(at, MapT) else at.elem
+                if isinstance(elem, ModelT) and elem.name in self.sorts.uninterpreted:
+                    raise Unsupported(e.id, f"`size` of a set of {elem.name} is arithmetic on the size of a "
+                                      f"model set: it leaves the decidable fragment of --for-all-sizes",
+                                      Code.NOT_DECIDABLE)
+                if not self.sorts.finite(elem):
+                    raise Unsupported(e.id, f"symbolic checking supports `size` only over a finite element "
+                                      f"type (this one is {elem})")
+                a = self.expr(args[0], env)
+                terms = []
+                for v in self.sorts.values(elem):
+                    x = z3.Select(a, self.sorts.encode(elem, v))
+                    if isinstance(at, SetT):
+                        terms.append(z3.If(x, 1, 0))
+                    elif isinstance(at, MapT):
+                        terms.append(z3.If(self.sorts.is_some(at.val, x), 1, 0))
+                    else:
+                        terms.append(x)
+                return z3.Sum(terms) if terms else z3.IntVal(0)
+        a = [self.expr(x, env) for x in args] if name not in ("size",) else None
+        if name in ("union", "intersect", "diff", "subseteq"):
+            if name == "subseteq":
+                return self.subseteq(ats[0], a[0], a[1])
+            return {"union": z3.SetUnion, "intersect": z3.SetIntersect, "diff": z3.SetDifference}[name](a[0], a[1])
+        if name == "isEmpty":
+            return self.eq(ats[0], a[0], self.sorts.default(ats[0]))
+        if name in ("min", "max"):
+            if len(a) == 2:
+                return z3.If(a[0] <= a[1], a[0], a[1]) if name == "min" else z3.If(a[0] >= a[1], a[0], a[1])
+            et = ats[0].elem
+            if not (isinstance(et, IntT) and et.bounded):
+                raise Unsupported(e.id, f"symbolic checking supports `{name}` of a set only over a `lo..hi` range")
+            order = range(et.lo, et.hi + 1) if name == "min" else range(et.hi, et.lo - 1, -1)
+            out = self.sorts.default(et)
+            for v in reversed(order):
+                out = z3.If(z3.Select(a[0], v), z3.IntVal(v), out)
+            return out
+        if name == "abs":
+            return z3.If(a[0] >= 0, a[0], -a[0])
+        if name == "keys":
+            mt = ats[0]
+            x = self.fresh("k", mt.key)
+            return z3.Lambda([x], self.sorts.is_some(mt.val, z3.Select(a[0], x)))
+        if name == "has":
+            mt = ats[0]
+            return self.sorts.is_some(mt.val, z3.Select(a[0], a[1]))
+        if name == "put":
+            bt = ats[0]
+            if isinstance(bt, FunT):
+                return z3.Store(a[0], a[1], a[2])
+            if isinstance(bt, MapT):
+                return z3.Store(a[0], a[1], self.sorts.some(bt.val, a[2]))
+            if isinstance(bt, SeqT):
+                s, i, x = a
+                return z3.Concat(z3.SubSeq(s, 0, i - 1), z3.Unit(x), z3.SubSeq(s, i, z3.Length(s) - i))
+        if name == "remove":
+            bt = ats[0]
+            if isinstance(bt, MapT):
+                return z3.Store(a[0], a[1], self.sorts.none(bt.val))
+            if isinstance(bt, BagT):
+                return z3.Store(a[0], a[1], z3.Select(a[0], a[1]) - 1)
+        if name == "map" or name == "bag":
+            return self.sorts.default(t)
+        if name == "len":
+            return z3.Length(a[0])
+        if name == "head":
+            return a[0][0]
+        if name == "last":
+            return a[0][z3.Length(a[0]) - 1]
+        if name == "tail":
+            return z3.SubSeq(a[0], 1, z3.Length(a[0]) - 1)
+        if name == "append":
+            return z3.Concat(a[0], z3.Unit(a[1]))
+        if name == "subseq":
+            return z3.SubSeq(a[0], a[1] - 1, a[2] - a[1] + 1)
+        if name == "elems":
+            bt = ats[0]
+            x = self.fresh("el", bt.elem)
+            if isinstance(bt, BagT):
+                return z3.Lambda([x], z3.Select(a[0], x) > 0)
+            return z3.Lambda([x], z3.Contains(a[0], z3.Unit(x)))
+        if name == "add":
+            return z3.Store(a[0], a[1], z3.Select(a[0], a[1]) + 1)
+        if name == "count":
+            return z3.Select(a[0], a[1])
+        if name == "powerset":
+            x = self.fresh("ps", ats[0])
+            return z3.Lambda([x], self.subseteq(ats[0], x, a[0]))
+        raise Unsupported(e.id, f"symbolic checking does not support the built-in `{name}`")
+
+    # ------------------------------------------------------------------ blocks
+
+    def init(self, post: list) -> Any:
+        """The formula of ``init``: every assignment path, the post-state equal to it."""
+        self._obligations = []
+        env = {"$s": None, "$p": None}
+        f = self.block(list(self.c.init.body.stmts), env, {}, [], lambda assigned: z3.And(
+            [self.eq(self.var_types[i], post[i], assigned[i]) for i in range(len(post))]), range_checks=False)
+        self._obligations = None
+        return f
+
+    def action(self, a: ir.ActionDecl, pre: list, post: list, tag: str) -> ActionEncoding:
+        """The transition formula of action ``a`` from ``pre`` to ``post``."""
+        self._obligations = []
+        params = []
+        env: dict = {"$s": pre, "$p": None}
+        guards = []
+        for b in a.params:
+            et = self.elem_type(b.domain)
+            x = z3.Const(f"{tag}!{a.name}!{b.name}", self.sorts.sort(et))
+            guards.append(self.member(b.domain, x, env))
+            env[b.name] = x
+            params.append((b.name, x, et))
+        n = len(pre)
+
+        def emit(assigned):
+            return z3.And([self.eq(self.var_types[i], post[i], assigned.get(i, pre[i])) for i in range(n)])
+
+        body = self.block(list(a.body.stmts), env, {}, list(guards), emit, range_checks=True)
+        obligations, self._obligations = self._obligations, None
+        return ActionEncoding(a.name, z3.And(guards + [body]), params, obligations)
+
+    def block(self, stmts: list, env: dict, assigned: dict, pc: list, emit, range_checks: bool):
+        for k, st in enumerate(stmts):
+            rest = stmts[k + 1:]
+            if isinstance(st, ir.Require):
+                c = self.expr(st.cond, env)
+                return z3.And(c, self.block(rest, env, assigned, pc + [c], emit, range_checks))
+            if isinstance(st, ir.LetStmt):
+                env = dict(env)
+                env[st.name] = self.expr(st.value, env)
+                continue
+            if isinstance(st, ir.Pick):
+                b = st.binder
+                x = self.fresh(f"pick!{b.name}", self.elem_type(b.domain))
+                m = self.member(b.domain, x, env)
+                env2 = dict(env)
+                env2[b.name] = x
+                return z3.And(m, self.block(rest, env2, assigned, pc + [m], emit, range_checks))
+            if isinstance(st, ir.Either):
+                return z3.Or([self.block(list(br.stmts) + rest, env, dict(assigned), pc, emit, range_checks)
+                              for br in st.branches])
+            if isinstance(st, ir.IfStmt):
+                c = self.static_bool(st.cond, env)
+                if c is not None:
+                    branch = st.then if c else st.else_
+                    return self.block(list(branch.stmts) + rest, env, assigned, pc, emit, range_checks)
+                c = self.expr(st.cond, env)
+                return z3.Or(
+                    z3.And(c, self.block(list(st.then.stmts) + rest, env, dict(assigned), pc + [c], emit, range_checks)),
+                    z3.And(z3.Not(c), self.block(list(st.else_.stmts) + rest, env, dict(assigned),
+                                                 pc + [z3.Not(c)], emit, range_checks)))
+            if isinstance(st, ir.Assign):
+                i = self.c.var_index(st.var)
+                v = self.expr(st.value, env)
+                if range_checks and self._obligations is not None:
+                    wf = self._wf(self.var_types[i], v, False)
+                    if wf:
+                        self._obligations.append(Obligation(
+                            "range", st.var, f"the value assigned to {st.var} is outside its type "
+                            f"{self.var_types[i]}", z3.And(pc + [z3.Not(z3.And(wf))]), st.id))
+                assigned = dict(assigned)
+                assigned[i] = v
+                continue
+            if isinstance(st, ir.Assert):
+                c = self.expr(st.cond, env)
+                if self._obligations is not None:
+                    sp = self.c.module.spans.get(st.id)
+                    name = f"Assertion@{sp.line}:{sp.col}" if sp else "Assertion"
+                    self._obligations.append(Obligation("assertion", name, st.message or "assertion failed",
+                                                        z3.And(pc + [z3.Not(c)]), st.id))
+                continue
+            raise Unsupported(st.id, f"symbolic checking does not support the statement {type(st).__name__}")
+        return emit(assigned)
+
+    # ------------------------------------------------------------------ properties
+
+    def predicate(self, body: ir.Node, s: list, p: list | None = None):
+        return self.expr(body, {"$s": s, "$p": p})
+
+    def step_reads(self, body: ir.Node) -> set[int]:
+        """The variables a step property reads (primed or not, through operators)."""
+        out: set[int] = set()
+        seen: set[str] = set()
+        stack = [body]
+        while stack:
+            n = stack.pop()
+            for m in ir.walk(n):
+                if isinstance(m, ir.Primed):
+                    out.add(self.c.var_index(m.name))
+                elif isinstance(m, (ir.Name, ir.Call)):
+                    r = self.c.refs.get(m.id)
+                    if r is None:
+                        continue
+                    if r.kind == "var":
+                        out.add(r.index)
+                    elif r.kind == "def" and r.name not in seen:
+                        seen.add(r.name)
+                        stack.append(self.defs[r.name].body)
+        return out
+
+
+def _floordiv(a, b):
+    # z3's integer division is Euclidean; the language's `/` is floor division
+    return z3.If(b > 0, a / b, (-a) / (-b))
+
+
+def _state_free(e: ir.Node, enc: Encoder, seen: set | None = None) -> bool:
+    """Whether ``e`` reads no state variable and no local name (through operators too)."""
+    seen = set() if seen is None else seen
+    for m in ir.walk(e):
+        if isinstance(m, ir.Primed):
+            return False
+        if isinstance(m, (ir.Name, ir.Call)):
+            r = enc.c.refs.get(m.id)
+            if r is None:
+                continue
+            if r.kind in ("var", "local"):
+                return False
+            if r.kind == "def" and r.name not in seen:
+                seen.add(r.name)
+                if not _state_free(enc.defs[r.name].body, enc, seen):
+                    return False
+        if isinstance(m, (ir.Quant, ir.SetComp, ir.SeqComp, ir.FunComp, ir.Let)):
+            return False
+    return True

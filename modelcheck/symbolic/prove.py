@@ -1,0 +1,414 @@
+"""Inductive invariants: ``modelcheck prove SPEC --invariant NAME``.
+
+``NAME`` (an invariant of the spec) is *inductive* when
+
+1. every initial state satisfies it (``init``),
+2. every action preserves it: from any state that satisfies it (and the variables' types,
+   and the state constraints), every step of the action reaches a state that satisfies it
+   again (one obligation per action), and
+3. it implies every other invariant of the spec, and every step from a state satisfying
+   it satisfies every step property.
+
+Then every reachable state satisfies it, and so every safety property: ``holds`` is a
+proof for the configuration (the constants bound). With ``k`` > 1 the obligations are
+k-induction's: no violation in the first k-1 steps from ``init``, and k consecutive
+states satisfying the invariant are followed by one that does too.
+
+With ``for_all_sizes`` (model-set names), those sets are uninterpreted sorts of any
+finite size: ``holds`` is then a proof for every size at once. This is complete only in
+the effectively propositional fragment (model values compared with ``==``, tested for
+membership, quantified over); anything else on such a set (``size``, an ordered
+iteration) is refused with MC501.
+
+A failed obligation comes with a *counterexample to induction*: a state satisfying the
+invariant and a step to one that does not, decoded into explicit states and checked
+against the explicit successor function (a CTI the explicit model cannot take is a
+disagreement between the backends, an internal error). Under ``for_all_sizes`` the CTI
+is rebuilt at the size z3 chose, with the spec's sets bound to that many values.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import z3
+
+from .. import ir
+from ..diagnostics import Code, Diagnostic, SpecError
+from ..result import Trace
+from ..types import SetT
+from ..values import show
+from .problem import Problem, Prop
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an obligation failed: the states (a trace: one state for ``init`` and
+    ``implies``, two for an action or a step property, k+1 under k-induction), the
+    conjuncts of the invariant false in the last state, and the values of their parts."""
+
+    trace: Trace
+    #: (conjunct text, instance text such as ``r=r2`` or "", [(sub-expression, value)])
+    conjuncts: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+    #: the spec the states belong to (under --for-all-sizes: bound to the size z3 chose)
+    spec: Any
+    #: the sizes of the uninterpreted model sets in the counterexample
+    sizes: dict = field(default_factory=dict)
+    #: for an action: its parameters as z3 chose them
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One proof obligation: ``kind`` is ``init``, ``base`` (k-induction's first steps),
+    ``action``, ``implies`` (another invariant) or ``step`` (a step property)."""
+
+    kind: str
+    name: str
+    verdict: str  # "holds" | "violated" | "unknown"
+    seconds: float
+    failure: Failure | None = None
+    reason: str = ""
+
+    @property
+    def title(self) -> str:
+        return {"init": "init establishes it", "base": f"no violation in the first {self.name} steps",
+                "action": f"{self.name} preserves it", "implies": f"it implies {self.name}",
+                "step": f"its steps satisfy {self.name}"}[self.kind]
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    invariant: str
+    cls: str
+    verdict: str  # "holds" | "violated" | "undetermined"
+    obligations: tuple[Obligation, ...]
+    seconds: float
+    k: int = 1
+    for_all_sizes: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return {"holds": 0, "violated": 1, "undetermined": 3}[self.verdict]
+
+
+def find_invariant(spec, name: str) -> ir.PropertyDecl:
+    """The invariant ``name``: an ``invariant`` of the spec, or a ``def`` without
+    parameters of type bool (an inductive invariant written for ``prove`` only, which
+    ``check`` does not check as a property of its own)."""
+    from ..types import BoolT
+
+    invs = [p for p in spec.checked.properties if p.kind == "invariant"]
+    for p in invs:
+        if p.name == name:
+            return p
+    for d in spec.checked.defs:
+        if d.name == name and not d.params and isinstance(spec.checked.types.get(d.body.id), BoolT):
+            return ir.PropertyDecl(d.id, "invariant", d.name, None, d.body, d.id)
+    names = ", ".join(p.name for p in invs) or "none"
+    other = [p for p in spec.checked.properties if p.name == name]
+    if other:
+        what = f"`{name}` is a {other[0].kind} property, not an invariant"
+    elif any(d.name == name for d in spec.checked.defs):
+        what = f"`{name}` is an operator with parameters or not of type bool, not an invariant"
+    else:
+        what = f"no invariant `{name}`"
+    raise SpecError([Diagnostic(Code.NOT_AN_INVARIANT, f"{what} in {spec.path} (its invariants: {names}; a "
+                                f"`def` without parameters of type bool may be named too)")])
+
+
+def check_decidable(spec, sets: tuple[str, ...]) -> None:
+    """Refuse a --for-all-sizes name that is not a model set of the spec."""
+    for s in sets:
+        if s not in spec.checked.models:
+            known = ", ".join(spec.checked.models) or "none"
+            raise SpecError([Diagnostic(Code.NOT_DECIDABLE, f"--for-all-sizes {s}: not a model-value set of "
+                                        f"{spec.path} (its model sets: {known})")])
+
+
+def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
+          time_limit: float | None = None) -> ProofResult:
+    started = time.monotonic()
+    decl = find_invariant(spec, invariant)
+    check_decidable(spec, for_all_sizes)
+    pb = Problem(spec, frozenset(for_all_sizes))
+    inv = Prop(decl)
+    obligations: list[Obligation] = []
+
+    def left() -> float | None:
+        return None if time_limit is None else time_limit - (time.monotonic() - started)
+
+    def run(kind: str, name: str, states: list, assertions: list, bad, action: str | None = None,
+            params=()) -> Obligation:
+        t0 = time.monotonic()
+        lim = left()
+        if lim is not None and lim <= 0:
+            return Obligation(kind, name, "unknown", 0.0, reason="time limit")
+        s = z3.Solver()
+        if lim is not None:
+            s.set("timeout", max(1, int(lim * 1000)))
+        s.add(assertions)
+        s.add(bad)
+        try:
+            r = s.check()
+        except z3.Z3Exception as e:  # z3 gave up inside a theory: not a verdict
+            return Obligation(kind, name, "unknown", time.monotonic() - t0, reason=f"z3 failed: {e}")
+        secs = time.monotonic() - t0
+        if r == z3.unsat:
+            return Obligation(kind, name, "holds", secs)
+        if r == z3.unknown:
+            return Obligation(kind, name, "unknown", secs, reason=s.reason_unknown())
+        failure = _failure(pb, s.model(), states, inv, kind, name, params, for_all_sizes,
+                           lambda p2: _rebuild(p2, kind, name, k, inv.name, action))
+        return Obligation(kind, name, "violated", time.monotonic() - t0, failure)
+
+    # 1. init (and, under k-induction, the first k-1 steps)
+    s0 = pb.state("s0")
+    if k == 1:
+        obligations.append(run("init", "init", [s0], [pb.init(s0)] + pb.within_constraints(s0),
+                               z3.Not(pb.holds(inv, s0))))
+    else:
+        path = [s0]
+        base = [pb.init(s0)] + pb.within_constraints(s0)
+        bad = [z3.Not(pb.holds(inv, s0))]
+        for i in range(1, k):
+            nxt = pb.state(f"s{i}")
+            base.append(z3.Or([pb.action(a, path[-1], nxt, f"b{i}").formula for a in pb.actions]))
+            base.extend(pb.within_constraints(nxt))
+            path.append(nxt)
+            bad.append(z3.Not(pb.holds(inv, nxt)))
+        obligations.append(run("base", str(k - 1), path, base, z3.Or(bad)))
+    # 2. every action preserves it
+    pre = [pb.state(f"p{i}") for i in range(k)]
+    hyp = []
+    for i, st in enumerate(pre):
+        hyp.extend(pb.enc.well_formed(st))
+        hyp.extend(pb.within_constraints(st))
+        hyp.append(pb.holds(inv, st))
+        if i > 0:
+            hyp.append(z3.Or([pb.action(a, pre[i - 1], st, f"h{i}").formula for a in pb.actions]))
+    post = pb.state("q")
+    for a in pb.actions:
+        enc = pb.action(a, pre[-1], post, "step")
+        obligations.append(run("action", a.name, pre + [post],
+                               hyp + [enc.formula] + pb.within_constraints(post) + pb.enc.well_formed(post),
+                               z3.Not(pb.holds(inv, post)), action=a.name, params=enc.params))
+    # 3. it implies the other invariants and the step properties
+    one = pre[-1]
+    base_hyp = pb.enc.well_formed(one) + pb.within_constraints(one) + [pb.holds(inv, one)]
+    for p in pb.invariants:
+        if p.name == inv.name:
+            continue
+        obligations.append(run("implies", p.name, [one], base_hyp, z3.Not(pb.holds(p, one))))
+    if pb.steps:
+        trans = z3.Or([pb.action(a, one, post, "sp").formula for a in pb.actions])
+        for p in pb.steps:
+            obligations.append(run("step", p.name, [one, post], base_hyp + [trans] + pb.within_constraints(post),
+                                   pb.step_violated(p, one, post)))
+    verdicts = {o.verdict for o in obligations}
+    verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
+    return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
+                       tuple(for_all_sizes))
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def _rebuild(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: str | None):
+    """The same obligation's formulas over ``pb`` (a finite rebinding of the spec):
+    (states, assertions, the violation, the action's parameters)."""
+    inv = Prop(find_invariant(pb.spec, inv_name))
+    if kind in ("init", "base"):
+        path = [pb.state("s0")]
+        base = [pb.init(path[0])] + pb.within_constraints(path[0])
+        for i in range(1, k):
+            nxt = pb.state(f"s{i}")
+            base.append(z3.Or([pb.action(a, path[-1], nxt, f"b{i}").formula for a in pb.actions]))
+            base.extend(pb.within_constraints(nxt))
+            path.append(nxt)
+        return path, base, z3.Or([z3.Not(pb.holds(inv, st)) for st in path]), ()
+    p = [pb.state(f"p{i}") for i in range(k)]
+    hyp = []
+    for i, st in enumerate(p):
+        hyp += pb.enc.well_formed(st) + pb.within_constraints(st) + [pb.holds(inv, st)]
+        if i > 0:
+            hyp.append(z3.Or([pb.action(a, p[i - 1], st, f"h{i}").formula for a in pb.actions]))
+    q = pb.state("q")
+    if kind == "action":
+        a = next(x for x in pb.actions if x.name == action)
+        enc = pb.action(a, p[-1], q, "step")
+        return (p + [q], hyp + [enc.formula] + pb.within_constraints(q) + pb.enc.well_formed(q),
+                z3.Not(pb.holds(inv, q)), enc.params)
+    one = p[-1]
+    base = pb.enc.well_formed(one) + pb.within_constraints(one) + [pb.holds(inv, one)]
+    if kind == "implies":
+        other = next(x for x in pb.invariants if x.name == name)
+        return [one], base, z3.Not(pb.holds(other, one)), ()
+    other = next(x for x in pb.steps if x.name == name)
+    trans = z3.Or([pb.action(a, one, q, "sp").formula for a in pb.actions])
+    return [one, q], base + [trans] + pb.within_constraints(q), pb.step_violated(other, one, q), ()
+
+
+def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, name: str, params,
+             for_all_sizes, rebuild) -> Failure:
+    sizes = {}
+    if for_all_sizes:
+        # rebuild the counterexample at the size z3 chose, with finite sets
+        for set_name in for_all_sizes:
+            u = m.get_universe(pb.enc.sorts.sort(pb.checked.models[set_name]))
+            sizes[set_name] = max(1, len(u) if u is not None else 1)
+        # the smallest size that has a counterexample (z3's own choice may be larger)
+        for size in range(1, max(sizes.values()) + 4):
+            bigger = {n: size for n in sizes}
+            pb2 = Problem(pb.spec.bind({**_const_values(pb.spec), **bigger}))
+            states2, assertions, bad, params2 = rebuild(pb2)
+            s = z3.Solver()
+            s.add(assertions)
+            s.add(bad)
+            if s.check() == z3.sat:
+                inv2 = Prop(find_invariant(pb2.spec, inv.name))
+                return replace(_failure(pb2, s.model(), states2, inv2, kind, name, params2, (), None), sizes=bigger)
+        raise RuntimeError(f"z3 found a counterexample with {sizes} that could not be rebuilt with finite sets")
+    decoded = [pb.decode(m, s) for s in states]
+    labels: list = [None]
+    model = pb.spec.model
+    shown_params = tuple((n, show(pb.enc.sorts.decode(t, x, m), t)) for n, x, t in params)
+    for i, (a, b) in enumerate(zip(decoded, decoded[1:])):
+        last = i == len(decoded) - 2 and kind == "action"
+        labels.append(pb.label_of(model, a, b, name if last else None, shown_params if last else ()))
+    trace = Trace(tuple(decoded), tuple(labels))
+    target = inv
+    if kind == "implies":
+        target = next(x for x in pb.invariants if x.name == name)
+    conj = _explain(pb, m, states[-1], target) if kind != "step" else ()
+    return Failure(trace, conj, pb.spec, sizes, shown_params)
+
+
+def _const_values(spec) -> dict:
+    """The spec's constants as :func:`modelcheck.api.load` takes them."""
+    out = {}
+    for name, v in spec.checked.consts.items():
+        if name in spec.checked.models:
+            out[name] = tuple(spec.checked.models[name].names)
+        else:
+            out[name] = v
+    return out
+
+
+def conjuncts(pb: Problem, body: ir.Node) -> list[ir.Node]:
+    """The top-level conjuncts of ``body``, looking through ``and`` and 0-ary operators."""
+    out = []
+    stack = [body]
+    while stack:
+        e = stack.pop(0)
+        if isinstance(e, ir.Binary) and e.op == "and":
+            stack[:0] = [e.left, e.right]
+            continue
+        r = pb.checked.refs.get(e.id) if isinstance(e, (ir.Name, ir.Call)) else None
+        if r is not None and r.kind == "def" and not getattr(e, "args", ()):
+            stack[:0] = [pb.enc.defs[r.name].body]
+            continue
+        out.append(e)
+    return out
+
+
+def source_text(pb: Problem, e: ir.Node) -> str:
+    sp = pb.checked.module.spans.get(e.id)
+    if sp is None:
+        return "?"
+    lines = pb.checked.module.source.splitlines()
+    if sp.line == sp.end_line:
+        text = lines[sp.line - 1][sp.col - 1: sp.end_col - 1]
+    else:
+        text = " ".join([lines[sp.line - 1][sp.col - 1:]] + [x.strip() for x in lines[sp.line: sp.end_line - 1]]
+                        + [lines[sp.end_line - 1][: sp.end_col - 1].strip()])
+    return " ".join(text.split())
+
+
+_CONNECTIVES = ("and", "or", "implies", "iff")
+
+
+def _explain(pb: Problem, m: z3.ModelRef, s: list, inv: Prop):
+    """The invariant's conjuncts false in ``s``: for each, its text, the part of it that
+    is false (through ``and``, ``implies``, ``not``, and the instance of a ``forall``
+    that fails or of an ``exists`` that holds under a ``not``), and the values of that
+    part's pieces."""
+    out = []
+    env = {"$s": s, "$p": None}
+
+    def value(e, env2) -> bool:
+        return z3.is_true(m.eval(pb.enc.expr(e, env2), model_completion=True))
+
+    for c in conjuncts(pb, inv.decl.body):
+        if value(c, env):
+            continue
+        body, env2, inst = c, env, []
+        want = False  # the value of `body` that makes the conjunct false
+        while True:
+            if isinstance(body, ir.Unary) and body.op == "not":
+                body, want = body.arg, not want
+                continue
+            if isinstance(body, ir.Binary) and body.op == ("or" if want else "and"):
+                body = body.left if value(body.left, env2) == want else body.right
+                continue
+            if isinstance(body, ir.Binary) and body.op == "implies" and not want:
+                body = body.right
+                continue
+            if isinstance(body, ir.Quant) and body.kind == ("exists" if want else "forall"):
+                found = _instance(pb, m, body, env2, want)
+                if found is None:
+                    break
+                env2, names = found
+                inst.append(names)
+                body = body.body
+                continue
+            break
+        parts = [(f"{source_text(pb, body)}", "true" if want else "false")] if body is not c else []
+        seen = {source_text(pb, body)}
+        for sub in ir.walk_exprs(body):
+            if isinstance(sub, (ir.Lit, ir.Quant, ir.SetComp, ir.FunComp, ir.SeqComp, ir.Let)):
+                continue
+            if isinstance(sub, ir.Unary) or (isinstance(sub, ir.Binary) and sub.op in _CONNECTIVES):
+                continue
+            r = pb.checked.refs.get(sub.id)
+            if r is not None and r.kind in ("const", "ctor", "typeset", "local"):
+                continue
+            text = source_text(pb, sub)
+            if text in seen or len(parts) >= 12:
+                continue
+            t = pb.checked.types.get(sub.id)
+            try:
+                shown = show(pb.enc.sorts.decode(t, pb.enc.expr(sub, env2), m), t)
+            except Exception:  # noqa: BLE001 - a part under a binder of its own is not shown
+                continue
+            seen.add(text)
+            parts.append((text, shown))
+        out.append((source_text(pb, c), ", ".join(inst), tuple(parts)))
+    return tuple(out)
+
+
+def _instance(pb: Problem, m: z3.ModelRef, q: ir.Quant, env: dict, want: bool):
+    """The binding of ``q``'s binders (finite domains only) under which its body is
+    ``want`` in ``m``: (the environment, ``"x=v, y=w"``), or None."""
+    import itertools
+
+    doms = []
+    for b in q.binders:
+        et = pb.enc.elem_type(b.domain)
+        if not pb.enc.sorts.finite(et):
+            return None
+        doms.append([(v, et) for v in pb.enc.sorts.values(et)])
+    for combo in itertools.product(*doms):
+        env2 = dict(env)
+        ok = True
+        for b, (v, et) in zip(q.binders, combo):
+            term = pb.enc.sorts.encode(et, v)
+            if not z3.is_true(m.eval(pb.enc.member(b.domain, term, env2), True)):
+                ok = False
+                break
+            env2[b.name] = term
+        if ok and z3.is_true(m.eval(pb.enc.expr(q.body, env2), True)) == want:
+            return env2, ", ".join(f"{b.name}={show(v, et)}" for b, (v, et) in zip(q.binders, combo))
+    return None
