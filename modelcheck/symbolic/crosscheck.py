@@ -73,9 +73,11 @@ def enumerate_states(pb: Problem, solver: z3.Solver, terms: list, limit: int) ->
 
 
 def cross_check(spec, max_states: int = 2000, transitions: int | None = 500, states: int = 40,
-                seed: int = 0) -> CrossCheck:
+                seed: int = 0, problem: Problem | None = None) -> CrossCheck:
+    """Compare ``spec``'s explicit model with its encoding (``problem``, by default
+    ``Problem(spec)``; a test passes a tampered one to see a disagreement reported)."""
     model = spec.model
-    pb = Problem(spec)
+    pb = problem or Problem(spec)
     rep = CrossCheck()
     order, edges = explore(model, max_states)
     rep.states = len(order)

@@ -1,0 +1,1 @@
+"""The symbolic backend (z3): encoding, bmc, prove, and agreement with the explicit checker."""
