@@ -26,6 +26,7 @@ bench: install
 	$(BIN)/python benchmarks/render.py
 	$(BIN)/python benchmarks/limits.py
 	$(BIN)/python benchmarks/zab_ref.py
+	$(BIN)/python benchmarks/symbolic.py
 
 install: $(VENV)/.installed
 

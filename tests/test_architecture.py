@@ -19,6 +19,7 @@ PARTS = [
                     "modelcheck.types", "modelcheck.ir", "modelcheck.itf", "modelcheck.symmetry"]),
     ("search", ["modelcheck.search"]),
     ("language", ["modelcheck.dsl"]),
+    ("symbolic", ["modelcheck.symbolic"]),
     ("renderers", ["modelcheck.render", "modelcheck.report", "modelcheck.itfout"]),
     ("trace tools", ["modelcheck.conform"]),
     ("api", ["modelcheck.api", "modelcheck"]),
@@ -32,6 +33,7 @@ FORBIDDEN = {
     ("renderers", "search"): "renderers read results and graphs; they never run a search",
     ("renderers", "language"): "renderers read results; the front end is not theirs",
     ("language", "search"): "the compiler builds a model; it does not search",
+    ("symbolic", "search"): "the symbolic backend reads the typed IR; it is not a client of the explicit search",
 }
 
 
