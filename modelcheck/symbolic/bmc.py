@@ -91,8 +91,18 @@ def bmc(spec, depth: int, time_limit: float | None = None,
     k = 0
     while True:
         sk = states[k]
-        # invariants in sk
-        for p in pb.invariants:
+        # invariants in sk: one query for all of them; only when it is satisfiable, one
+        # per invariant (in declaration order) to name the one that fails
+        candidates = pb.invariants
+        if len(candidates) > 1:
+            r = query(z3.Not(z3.And([pb.holds(p, sk) for p in candidates])))
+            if r is None or r == z3.unknown or r is _FAILED:
+                solver.pop()
+                return finish(Verdict.UNDETERMINED, _why(r, failures, solver), reached=k)
+            solver.pop()
+            if r == z3.unsat:
+                candidates = []
+        for p in candidates:
             r = query(z3.Not(pb.holds(p, sk)))
             if r is None or r == z3.unknown or r is _FAILED:
                 solver.pop()
@@ -103,6 +113,8 @@ def bmc(spec, depth: int, time_limit: float | None = None,
                 return finish(Verdict.VIOLATED, StopReason.VIOLATION,
                               [Violation(p.name, p.cls, PropertyKind.INVARIANT, trace)], reached=k + 1)
             solver.pop()
+        # no invariant fails in sk: a fact from now on, which helps the deeper queries
+        solver.add([pb.holds(p, sk) for p in pb.invariants])
         now = time.monotonic()
         per_depth.append(now - last)
         last = now
@@ -142,6 +154,7 @@ def bmc(spec, depth: int, time_limit: float | None = None,
                 return finish(Verdict.VIOLATED, StopReason.VIOLATION,
                               [Violation(p.name, p.cls, PropertyKind.STEP, trace)], reached=k + 2)
             solver.pop()
+        solver.add([z3.Not(pb.step_violated(p, sk, nxt)) for p in pb.steps])
         k += 1
 
 

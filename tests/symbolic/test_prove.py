@@ -154,3 +154,29 @@ def test_cli_prove_text_json_and_itf(capsys, tmp_path):
     assert files == sorted(f"Agreement-{o['kind']}-{o['name']}.itf.json" for o in bad)
     one = json.loads((tmp_path / "Agreement-action-RMChooseToAbort.itf.json").read_text())
     assert len(one["states"]) == 2 and one["#meta"]["kind"] == "induction"
+
+
+SIZES = """module Full
+models S = {a, b, c}
+var x: set[S]
+init { x = {} }
+action Add(s in S) { x' = x union {s} }
+invariant NotFull [typing]: x != S
+invariant Two [typing]: exists p, q in S: p != q
+"""
+
+
+def test_every_size_means_the_small_ones_too(tmp_path):
+    """A set of size 1 is a size: z3 finds the counterexamples that exist only there, and
+    they are rebuilt at the smallest size that has one."""
+    p = tmp_path / "full.mc"
+    p.write_text(SIZES)
+    spec = load(p)
+    r = prove(spec, "NotFull", for_all_sizes=("S",))
+    (o,) = [o for o in r.obligations if o.verdict == "violated" and o.kind == "action"]
+    assert o.failure.sizes == {"S": 1} and o.failure.trace.states == ((frozenset(),), (frozenset({0}),))
+    r = prove(spec, "Two", for_all_sizes=("S",))
+    init = r.obligations[0]
+    assert init.kind == "init" and init.verdict == "violated" and init.failure.sizes == {"S": 1}
+    # for the bound configuration (S has three values) Two holds initially
+    assert prove(spec, "Two").obligations[0].verdict == "holds"
