@@ -58,13 +58,14 @@ def bmc(spec, depth: int, time_limit: float | None = None,
         return time_limit - (time.monotonic() - started)
 
     def query(extra) -> z3.CheckSatResult | None:
+        """Push, add ``extra``, check (the caller pops); None when the time is up."""
+        solver.push()
+        solver.add(extra)
         left = remaining()
         if left is not None:
             if left <= 0:
                 return None
             solver.set("timeout", max(1, int(left * 1000)))
-        solver.push()
-        solver.add(extra)
         try:
             return solver.check()
         except z3.Z3Exception as e:  # z3 gave up inside a theory (it says why): not a verdict

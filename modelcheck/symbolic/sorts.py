@@ -40,6 +40,27 @@ _NAMES = itertools.count()
 ENUMERATE_LIMIT = 4096
 
 
+def erase(t: Type) -> Type:
+    """``t`` without integer ranges and sequence bounds (what decides its sort)."""
+    if isinstance(t, IntT):
+        return IntT()
+    if isinstance(t, SeqT):
+        return SeqT(erase(t.elem))
+    if isinstance(t, SetT):
+        return SetT(erase(t.elem))
+    if isinstance(t, BagT):
+        return BagT(erase(t.elem))
+    if isinstance(t, FunT):
+        return FunT(erase(t.dom), erase(t.cod))
+    if isinstance(t, MapT):
+        return MapT(erase(t.key), erase(t.val))
+    if isinstance(t, TupleT):
+        return TupleT(tuple(erase(e) for e in t.elems))
+    if isinstance(t, RecordT):
+        return RecordT(tuple((f, erase(ft)) for f, ft in t.fields))
+    return t
+
+
 class DecodeError(Exception):
     """A z3 model value that has no value of the language (an infinite set, say)."""
 
@@ -60,6 +81,10 @@ class Sorts:
     # ------------------------------------------------------------------ sorts
 
     def sort(self, t: Type):
+        """The sort of ``t``. Types that differ only in integer ranges or sequence bounds
+        share one sort: the language makes them compatible (a record literal
+        ``{ n: 0 }`` has type ``{ n: int }`` and is assigned to a ``{ n: 0..3 }``)."""
+        t = erase(t)
         s = self._sorts.get(t)
         if s is None:
             s = self._sorts[t] = self._make(t)
@@ -104,6 +129,7 @@ class Sorts:
 
     def option(self, t: Type):
         """The datatype ``none | some(T)`` (a map's value slot)."""
+        t = erase(t)
         s = self._options.get(t)
         if s is None:
             k = next(self._n)

@@ -8,7 +8,12 @@ import pytest
 from modelcheck.diagnostics import SpecError
 from modelcheck.symbolic.crosscheck import cross_check
 from modelcheck.symbolic.problem import Problem
-from tests.helpers import CRASH, DURABLE, TCOMMIT, TOB, TWOPHASE, ZAB, load_spec
+from tests.helpers import CRASH, DURABLE, ROOT, TCOMMIT, TOB, TWOPHASE, ZAB, load_spec
+
+#: the checker's golden spec that uses every construct of the language
+FEATURES = (ROOT / "tests" / "dsl" / "golden" / "ok_features.mc").as_posix()
+#: a record with a range field assigned a record literal (whose field is a plain int)
+WIDE = (ROOT / "tests" / "render" / "golden" / "wide.mc").as_posix()
 
 CASES = [
     pytest.param(TWOPHASE, None, {}, 288, id="twophase"),
@@ -16,13 +21,15 @@ CASES = [
     pytest.param(TCOMMIT, None, {}, 34, id="tcommit"),
     pytest.param(CRASH, None, {}, 480, id="crash"),
     pytest.param(CRASH, "recovery", {}, None, id="crash-recovery"),
+    pytest.param(FEATURES, None, {}, None, id="every-construct"),
+    pytest.param(WIDE, None, {}, 7, id="wide-records"),
 ]
 
 
 @pytest.mark.parametrize("path, config, consts, reachable", CASES)
 def test_backends_agree(path, config, consts, reachable):
     spec = load_spec(path, config=config, **consts)
-    rep = cross_check(spec, max_states=600, transitions=250, states=25)
+    rep = cross_check(spec, max_states=600, transitions=200, states=20)
     assert rep.ok, "\n".join(rep.problems)
     if reachable is not None:  # the whole graph was explored: the pinned count (TLC's for TwoPhase)
         assert rep.states == reachable
