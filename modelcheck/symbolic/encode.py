@@ -524,6 +524,14 @@ class Encoder:
                 return z3.Concat(acc, unit)
             return z3.If(self.expr(e.cond, env2), z3.Concat(acc, unit), acc)
 
+        removed = self._remove_at(e, env)
+        if removed is not None:
+            return removed
+        if isinstance(dt, SeqT) and e.cond is None:
+            x = self.fresh(f"sc!{b.name}", dt.elem)
+            env2 = dict(env)
+            env2[b.name] = x
+            return z3.SeqMap(z3.Lambda([x], self.expr(e.elem, env2)), self.expr(b.domain, env))
         if isinstance(dt, SeqT):
             x = self.fresh(f"sc!{b.name}", dt.elem)
             acc = z3.Const(f"acc!{next(self._fresh)}", self.sorts.sort(t))
@@ -552,6 +560,28 @@ class Encoder:
                 return z3.SeqFoldLeftI(z3.Lambda([i, acc, x], step(env2, acc)), lo, empty, over)
         raise Unsupported(e.id, "symbolic checking supports a sequence comprehension over a sequence, over "
                           "`lo..len(s)`, or over a range with constant bounds")
+
+    def _remove_at(self, e, env):
+        """``[ s[k] for k in 1..len(s) if k != i ]`` (remove the i-th element, TLA+'s
+        idiom) as two slices of ``s``: z3's folds are slow and, over symbolic lengths,
+        fail; slices are native. None for any other shape."""
+        b = e.binders[0]
+        d, c, el = b.domain, e.cond, e.elem
+        if not (isinstance(d, ir.Binary) and d.op == ".." and isinstance(d.left, ir.Lit) and d.left.value == 1
+                and isinstance(d.right, ir.Call) and d.right.func == "len" and len(d.right.args) == 1):
+            return None
+        seq = d.right.args[0]
+        if not (isinstance(el, ir.Index) and isinstance(el.key, ir.Name) and el.key.name == b.name
+                and _same(el.base, seq)):
+            return None
+        if not (isinstance(c, ir.Binary) and c.op == "!=" and isinstance(c.left, ir.Name) and c.left.name == b.name
+                and b.name not in {n.name for n in ir.walk(c.right) if isinstance(n, ir.Name)}):
+            return None
+        sv = self.expr(seq, env)
+        i = self.expr(c.right, env)
+        n = z3.Length(sv)
+        inside = z3.And(1 <= i, i <= n)
+        return z3.If(inside, z3.Concat(z3.SubSeq(sv, 0, i - 1), z3.SubSeq(sv, i, n - i)), sv)
 
     def x_TupleLit(self, e, env):
         return self.sorts.mk(self.type_of(e), [self.expr(x, env) for x in e.elems])
@@ -818,6 +848,19 @@ class Encoder:
                         seen.add(r.name)
                         stack.append(self.defs[r.name].body)
         return out
+
+
+def _same(a: ir.Node, b: ir.Node) -> bool:
+    """Whether two expressions are the same text (ids aside)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ir.Node):
+        from dataclasses import fields
+
+        return all(f.name == "id" or _same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
 
 
 def _floordiv(a, b):
