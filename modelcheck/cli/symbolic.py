@@ -114,10 +114,14 @@ def proof_to_dict(result, source: str) -> dict:
         entry = {"kind": o.kind, "name": o.name, "verdict": o.verdict, "seconds": round(o.seconds, 4)}
         if o.reason:
             entry["reason"] = o.reason
+        if o.detail:
+            entry["detail"] = o.detail
         if o.failure is not None:
             f = o.failure
             entry["sizes"] = f.sizes
             entry["params"] = dict(f.params)
+            if f.message:
+                entry["message"] = f.message
             entry["false_conjuncts"] = [{"conjunct": t, "instance": i, "values": dict(p)} for t, i, p in f.conjuncts]
             entry["trace"] = itf_object(f.spec.model, _cti_meta(result, o), f.trace, source)
         out["obligations"].append(entry)

@@ -54,6 +54,9 @@ def render_proof(result, head: str, paint=_plain) -> str:
             lines.append(paint(f"Counterexample to induction: {o.name} does not preserve {result.invariant}{sizes}:",
                                "head"))
             lines.append(f"  a state satisfying {result.invariant}, and a step of {o.name} to one that does not")
+        elif o.kind == "fails":
+            lines.append(paint(f"From a state satisfying {result.invariant}, {o.name.partition('#')[0]} fails{sizes}: "
+                               f"{f.message}", "head"))
         elif o.kind == "init":
             lines.append(paint(f"An initial state violates {result.invariant}{sizes}:", "head"))
         elif o.kind == "base":

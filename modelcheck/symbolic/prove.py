@@ -6,7 +6,9 @@
 2. every action preserves it: from any state that satisfies it (and the variables' types,
    and the state constraints), every step of the action reaches a state that satisfies it
    again (one obligation per action), and
-3. it implies every other invariant of the spec, and every step from a state satisfying
+3. no action fails from such a state (an assertion, a value leaving its ``lo..hi``
+   range: what the explicit checker reports as a violation or a runtime error), and
+4. it implies every other invariant of the spec, and every step from a state satisfying
    it satisfies every step property.
 
 Then every reachable state satisfies it, and so every safety property: ``holds`` is a
@@ -58,12 +60,15 @@ class Failure:
     sizes: dict = field(default_factory=dict)
     #: for an action: its parameters as z3 chose them
     params: tuple[tuple[str, str], ...] = ()
+    #: for a failing action (``fails``): the explicit checker's message for the failure
+    message: str = ""
 
 
 @dataclass(frozen=True)
 class Obligation:
     """One proof obligation: ``kind`` is ``init``, ``base`` (k-induction's first steps),
-    ``action``, ``implies`` (another invariant) or ``step`` (a step property)."""
+    ``action``, ``fails`` (an action's assertion or range), ``implies`` (another
+    invariant) or ``step`` (a step property)."""
 
     kind: str
     name: str
@@ -71,12 +76,15 @@ class Obligation:
     seconds: float
     failure: Failure | None = None
     reason: str = ""
+    #: for ``fails``: which assertion, or which variable's range
+    detail: str = ""
 
     @property
     def title(self) -> str:
         return {"init": "init establishes it", "base": f"no violation in the first {self.name} steps",
                 "action": f"{self.name} preserves it", "implies": f"it implies {self.name}",
-                "step": f"its steps satisfy {self.name}"}[self.kind]
+                "step": f"its steps satisfy {self.name}",
+                "fails": f"{self.name.partition('#')[0]}: {self.detail}"}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -195,6 +203,14 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
         obligations.append(run("action", a.name, pre + [post],
                                hyp + [enc.formula] + pb.within_constraints(post) + pb.enc.well_formed(post),
                                z3.Not(pb.holds(inv, post)), action=a.name, params=enc.params))
+        # an assertion, or a value leaving its range, is a violation too: no action may
+        # fail from a state satisfying the invariant
+        for i, ob in enumerate(enc.obligations):
+            o = run("fails", f"{a.name}#{i}", pre, hyp + [ob.formula], z3.BoolVal(True), action=a.name,
+                    params=enc.params)
+            detail = (f"{ob.name} holds" if ob.kind == "assertion" else
+                      f"{ob.name} stays in {pb.enc.var_types[pb.checked.var_index(ob.name)]}")
+            obligations.append(replace(o, detail=detail))
     # 3. it implies the other invariants and the step properties
     one = pre[-1]
     base_hyp = pb.enc.well_formed(one) + pb.within_constraints(one) + [pb.holds(inv, one)]
@@ -236,6 +252,11 @@ def _rebuild(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: s
         if i > 0:
             hyp.append(z3.Or([pb.action(a, p[i - 1], st, f"h{i}").formula for a in pb.actions]))
     q = pb.state("q")
+    if kind == "fails":
+        a = next(x for x in pb.actions if x.name == action)
+        enc = pb.action(a, p[-1], q, "step")
+        ob = enc.obligations[int(name.partition("#")[2])]
+        return p, hyp + [ob.formula], z3.BoolVal(True), enc.params
     if kind == "action":
         a = next(x for x in pb.actions if x.name == action)
         enc = pb.action(a, p[-1], q, "step")
@@ -279,11 +300,14 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
         last = i == len(decoded) - 2 and kind == "action"
         labels.append(pb.label_of(model, a, b, name if last else None, shown_params if last else ()))
     trace = Trace(tuple(decoded), tuple(labels))
+    message = ""
+    if kind == "fails":  # the explicit model must fail there too (else: a disagreement)
+        _, message = pb.failing_label(decoded[-1])
     target = inv
     if kind == "implies":
         target = next(x for x in pb.invariants if x.name == name)
-    conj = _explain(pb, m, states[-1], target) if kind != "step" else ()
-    return Failure(trace, conj, pb.spec, sizes, shown_params)
+    conj = _explain(pb, m, states[-1], target) if kind not in ("step", "fails") else ()
+    return Failure(trace, conj, pb.spec, sizes, shown_params, message)
 
 
 def _const_values(spec) -> dict:

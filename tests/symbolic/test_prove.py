@@ -180,3 +180,32 @@ def test_every_size_means_the_small_ones_too(tmp_path):
     assert init.kind == "init" and init.verdict == "violated" and init.failure.sizes == {"S": 1}
     # for the bound configuration (S has three values) Two holds initially
     assert prove(spec, "Two").obligations[0].verdict == "holds"
+
+
+ASSERTING = """module A
+var x: 0..3
+init { x = 0 }
+action Up { require x < 3  x' = x + 1 }
+action Check { assert x != 2: "x reached two"  x' = x }
+invariant Small [typing]: x <= 3
+"""
+
+
+def test_an_assertion_that_can_fail_is_not_proven(tmp_path):
+    """Assertions (and values leaving their ranges) are safety properties too: `prove`
+    never says holds while an action can fail from a state satisfying the invariant."""
+    p = tmp_path / "a.mc"
+    p.write_text(ASSERTING)
+    spec = load(p)
+    r = prove(spec, "Small")
+    assert r.verdict == "violated"
+    (o,) = [o for o in r.obligations if o.verdict == "violated"]
+    assert o.kind == "fails" and o.title == "Check: Assertion@5:16 holds"
+    assert o.failure.trace.states == ((2,),) and o.failure.message == "x reached two"
+    ranges = [o for o in r.obligations if o.kind == "fails" and "stays in 0..3" in o.title]
+    assert len(ranges) == 2 and all(o.verdict == "holds" for o in ranges)
+    p.write_text(ASSERTING.replace("require x < 3  ", ""))
+    r = prove(load(p), "Small")
+    (bad,) = [o for o in r.obligations if o.verdict == "violated" and "Up" in o.title]
+    assert bad.title == "Up: x stays in 0..3" and bad.failure.trace.states == ((3,),)
+    assert "MC300" in bad.failure.message
