@@ -148,12 +148,12 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     def left() -> float | None:
         return None if time_limit is None else time_limit - (time.monotonic() - started)
 
-    def run(kind: str, name: str, states: list, assertions: list, bad, action: str | None = None,
-            params=()) -> Obligation:
+    def run(kind: str, name: str, action: str | None = None) -> Obligation:
         t0 = time.monotonic()
         lim = left()
         if lim is not None and lim <= 0:
             return Obligation(kind, name, "unknown", 0.0, reason="time limit")
+        states, assertions, bad, params = _formulas(pb, kind, name, k, inv.name, action)
         s = z3.Solver()
         if lim is not None:
             s.set("timeout", max(1, int(lim * 1000)))
@@ -169,60 +169,26 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
         if r == z3.unknown:
             return Obligation(kind, name, "unknown", secs, reason=s.reason_unknown())
         failure = _failure(pb, s.model(), states, inv, kind, name, params, for_all_sizes,
-                           lambda p2: _rebuild(p2, kind, name, k, inv.name, action))
+                           lambda p2: _formulas(p2, kind, name, k, inv.name, action))
         return Obligation(kind, name, "violated", time.monotonic() - t0, failure)
 
-    # 1. init (and, under k-induction, the first k-1 steps)
-    s0 = pb.state("s0")
-    if k == 1:
-        obligations.append(run("init", "init", [s0], [pb.init(s0)] + pb.within_constraints(s0),
-                               z3.Not(pb.holds(inv, s0))))
-    else:
-        path = [s0]
-        base = [pb.init(s0)] + pb.within_constraints(s0)
-        bad = [z3.Not(pb.holds(inv, s0))]
-        for i in range(1, k):
-            nxt = pb.state(f"s{i}")
-            base.append(z3.Or([pb.action(a, path[-1], nxt, f"b{i}").formula for a in pb.actions]))
-            base.extend(pb.within_constraints(nxt))
-            path.append(nxt)
-            bad.append(z3.Not(pb.holds(inv, nxt)))
-        obligations.append(run("base", str(k - 1), path, base, z3.Or(bad)))
-    # 2. every action preserves it
-    pre = [pb.state(f"p{i}") for i in range(k)]
-    hyp = []
-    for i, st in enumerate(pre):
-        hyp.extend(pb.enc.well_formed(st))
-        hyp.extend(pb.within_constraints(st))
-        hyp.append(pb.holds(inv, st))
-        if i > 0:
-            hyp.append(z3.Or([pb.action(a, pre[i - 1], st, f"h{i}").formula for a in pb.actions]))
-    post = pb.state("q")
+    # 1. init (and, under k-induction, no violation in the first k-1 steps)
+    obligations.append(run("init", "init") if k == 1 else run("base", str(k - 1)))
+    # 2. every action preserves it; and an assertion, or a value leaving its range, is a
+    # violation too: no action may fail from a state satisfying the invariant
+    pre, post = pb.state("p0"), pb.state("q")
     for a in pb.actions:
-        enc = pb.action(a, pre[-1], post, "step")
-        obligations.append(run("action", a.name, pre + [post],
-                               hyp + [enc.formula] + pb.within_constraints(post) + pb.enc.well_formed(post),
-                               z3.Not(pb.holds(inv, post)), action=a.name, params=enc.params))
-        # an assertion, or a value leaving its range, is a violation too: no action may
-        # fail from a state satisfying the invariant
-        for i, ob in enumerate(enc.obligations):
-            o = run("fails", f"{a.name}#{i}", pre, hyp + [ob.formula], z3.BoolVal(True), action=a.name,
-                    params=enc.params)
+        obligations.append(run("action", a.name, a.name))
+        for i, ob in enumerate(pb.action(a, pre, post, "step").obligations):
             detail = (f"{ob.name} holds" if ob.kind == "assertion" else
                       f"{ob.name} stays in {pb.enc.var_types[pb.checked.var_index(ob.name)]}")
-            obligations.append(replace(o, detail=detail))
+            obligations.append(replace(run("fails", f"{a.name}#{i}", a.name), detail=detail))
     # 3. it implies the other invariants and the step properties
-    one = pre[-1]
-    base_hyp = pb.enc.well_formed(one) + pb.within_constraints(one) + [pb.holds(inv, one)]
     for p in pb.invariants:
-        if p.name == inv.name:
-            continue
-        obligations.append(run("implies", p.name, [one], base_hyp, z3.Not(pb.holds(p, one))))
-    if pb.steps:
-        trans = z3.Or([pb.action(a, one, post, "sp").formula for a in pb.actions])
-        for p in pb.steps:
-            obligations.append(run("step", p.name, [one, post], base_hyp + [trans] + pb.within_constraints(post),
-                                   pb.step_violated(p, one, post)))
+        if p.name != inv.name:
+            obligations.append(run("implies", p.name))
+    for p in pb.steps:
+        obligations.append(run("step", p.name))
     verdicts = {o.verdict for o in obligations}
     verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
     return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
@@ -232,9 +198,10 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
 # --------------------------------------------------------------------------- failures
 
 
-def _rebuild(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: str | None):
-    """The same obligation's formulas over ``pb`` (a finite rebinding of the spec):
-    (states, assertions, the violation, the action's parameters)."""
+def _formulas(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: str | None):
+    """One obligation as formulas over ``pb``: (the states, the assertions, the violation,
+    the action's parameters); satisfiable means the obligation fails. Also used to rebuild
+    a counterexample over a finite rebinding of the spec (``--for-all-sizes``)."""
     inv = Prop(find_invariant(pb.spec, inv_name))
     if kind in ("init", "base"):
         path = [pb.state("s0")]
