@@ -82,3 +82,14 @@ def test_what_is_not_translated_is_refused_with_a_located_error(path, code, line
     d = e.value.diagnostics[0]
     assert d.code == code and d.span.line == line
     assert "^^^" in e.value.render()
+
+
+@pytest.mark.slow
+def test_backends_agree_on_lamport_clocks_on_a_sample():
+    """clocks.mc (sequences of records holding sets of pairs of ints) translates; z3's
+    sequence theory is slow on it, so only a small sample is compared."""
+    from tests.helpers import CLOCKS
+
+    rep = cross_check(load_spec(CLOCKS), max_states=40, transitions=25, states=4)
+    assert rep.ok, "\n".join(rep.problems)
+    assert rep.transitions_checked == 25 and rep.states_enumerated == 4 and rep.successors_compared > 0
