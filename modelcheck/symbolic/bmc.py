@@ -15,7 +15,7 @@ looked at. Temporal properties and deadlocks are not checked (``modelcheck check
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import z3
@@ -30,12 +30,6 @@ class DepthReport:
 
     depth: int
     seconds: float
-
-
-@dataclass
-class BmcStats:
-    depth: int = 0
-    seconds_per_depth: list[float] = field(default_factory=list)
 
 
 def bmc(spec, depth: int, time_limit: float | None = None,

@@ -40,7 +40,6 @@ import z3
 from .. import ir
 from ..diagnostics import Code, Diagnostic, SpecError
 from ..result import Trace
-from ..types import SetT
 from ..values import show
 from .problem import Problem, Prop
 
