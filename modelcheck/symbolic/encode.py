@@ -290,22 +290,15 @@ class Encoder:
         op = e.op
         if op in ("and", "or", "implies"):
             a, b = self.static_bool(e.left, env), self.static_bool(e.right, env)
-            if op == "and":
-                if a is False or b is False:
-                    return z3.BoolVal(False)
-                if a is True:
+            if op in ("and", "or"):
+                decisive = op == "or"  # the constant that decides: false for and, true for or
+                if decisive in (a, b):
+                    return z3.BoolVal(decisive)
+                if a is not None:  # the other constant is the neutral one
                     return self.expr(e.right, env)
-                if b is True:
+                if b is not None:
                     return self.expr(e.left, env)
-                return z3.And(self.expr(e.left, env), self.expr(e.right, env))
-            if op == "or":
-                if a is True or b is True:
-                    return z3.BoolVal(True)
-                if a is False:
-                    return self.expr(e.right, env)
-                if b is False:
-                    return self.expr(e.left, env)
-                return z3.Or(self.expr(e.left, env), self.expr(e.right, env))
+                return (z3.Or if decisive else z3.And)(self.expr(e.left, env), self.expr(e.right, env))
             if a is False or b is True:
                 return z3.BoolVal(True)
             if a is True:
@@ -827,27 +820,6 @@ class Encoder:
 
     def predicate(self, body: ir.Node, s: list, p: list | None = None):
         return self.expr(body, {"$s": s, "$p": p})
-
-    def step_reads(self, body: ir.Node) -> set[int]:
-        """The variables a step property reads (primed or not, through operators)."""
-        out: set[int] = set()
-        seen: set[str] = set()
-        stack = [body]
-        while stack:
-            n = stack.pop()
-            for m in ir.walk(n):
-                if isinstance(m, ir.Primed):
-                    out.add(self.c.var_index(m.name))
-                elif isinstance(m, (ir.Name, ir.Call)):
-                    r = self.c.refs.get(m.id)
-                    if r is None:
-                        continue
-                    if r.kind == "var":
-                        out.add(r.index)
-                    elif r.kind == "def" and r.name not in seen:
-                        seen.add(r.name)
-                        stack.append(self.defs[r.name].body)
-        return out
 
 
 def _same(a: ir.Node, b: ir.Node) -> bool:

@@ -10,6 +10,7 @@ from modelcheck.cli import main
 from modelcheck.result import StopReason, Verdict
 from modelcheck.symbolic import bmc
 from tests.helpers import CRASH, TWOPHASE, load_spec
+from tests.symbolic.small_specs import ASSERTING, spec_of
 
 # (spec, config, consts, violated property, states in the shortest counterexample).
 # The lengths are TwoPhase's published shortest traces (TLC's BFS); each is also checked
@@ -58,14 +59,6 @@ def test_a_time_limit_stops_it_undetermined():
     assert r.verdict == Verdict.UNDETERMINED and r.stop_reason == StopReason.TIME_LIMIT
 
 
-ASSERTING = """module A
-var x: 0..3
-init { x = 0 }
-action Up { require x < 3  x' = x + 1 }
-action Check { assert x != 2: "x reached two"  x' = x }
-invariant Small [typing]: x <= 3
-"""
-
 OVERFLOW = """module O
 var x: 0..2
 init { x = 0 }
@@ -74,16 +67,8 @@ invariant Small [typing]: x <= 2
 """
 
 
-def _spec(tmp_path, text, name="s.mc"):
-    from modelcheck import load
-
-    p = tmp_path / name
-    p.write_text(text)
-    return load(p)
-
-
 def test_an_assertion_failure_is_found_with_the_failing_action(tmp_path):
-    spec = _spec(tmp_path, ASSERTING)
+    spec, _ = spec_of(tmp_path, ASSERTING)
     r = bmc(spec, 5)
     (v,) = r.violations
     assert v.kind == "assertion" and v.message == "x reached two"
@@ -94,7 +79,7 @@ def test_an_assertion_failure_is_found_with_the_failing_action(tmp_path):
 
 
 def test_a_value_outside_its_range_is_an_error_as_in_the_explicit_checker(tmp_path):
-    spec = _spec(tmp_path, OVERFLOW)
+    spec, _ = spec_of(tmp_path, OVERFLOW)
     r = bmc(spec, 5)
     assert r.verdict == Verdict.ERROR and r.exit_code == 2
     assert "MC300" in r.error and "x" in r.error

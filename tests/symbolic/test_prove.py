@@ -11,6 +11,7 @@ from modelcheck.cli import main
 from modelcheck.diagnostics import SpecError
 from modelcheck.symbolic import prove
 from tests.helpers import CRASH, TCOMMIT, TWOPHASE, load_spec
+from tests.symbolic.small_specs import ASSERTING, spec_of
 
 LIBRARY = [
     pytest.param(TWOPHASE, None, "Inductive", id="twophase"),
@@ -97,9 +98,7 @@ invariant NonNeg [typing]: x >= 0
 
 
 def test_k_induction_proves_what_plain_induction_cannot(tmp_path):
-    p = tmp_path / "swap.mc"
-    p.write_text(TWO_INDUCTIVE)
-    spec = load(p)
+    spec, _ = spec_of(tmp_path, TWO_INDUCTIVE)
     one = prove(spec, "NonNeg")
     assert one.verdict == "violated"
     (o,) = [o for o in one.obligations if o.verdict == "violated"]
@@ -169,9 +168,7 @@ invariant Two [typing]: exists p, q in S: p != q
 def test_every_size_means_the_small_ones_too(tmp_path):
     """A set of size 1 is a size: z3 finds the counterexamples that exist only there, and
     they are rebuilt at the smallest size that has one."""
-    p = tmp_path / "full.mc"
-    p.write_text(SIZES)
-    spec = load(p)
+    spec, _ = spec_of(tmp_path, SIZES)
     r = prove(spec, "NotFull", for_all_sizes=("S",))
     (o,) = [o for o in r.obligations if o.verdict == "violated" and o.kind == "action"]
     assert o.failure.sizes == {"S": 1} and o.failure.trace.states == ((frozenset(),), (frozenset({0}),))
@@ -182,21 +179,10 @@ def test_every_size_means_the_small_ones_too(tmp_path):
     assert prove(spec, "Two").obligations[0].verdict == "holds"
 
 
-ASSERTING = """module A
-var x: 0..3
-init { x = 0 }
-action Up { require x < 3  x' = x + 1 }
-action Check { assert x != 2: "x reached two"  x' = x }
-invariant Small [typing]: x <= 3
-"""
-
-
 def test_an_assertion_that_can_fail_is_not_proven(tmp_path):
     """Assertions (and values leaving their ranges) are safety properties too: `prove`
     never says holds while an action can fail from a state satisfying the invariant."""
-    p = tmp_path / "a.mc"
-    p.write_text(ASSERTING)
-    spec = load(p)
+    spec, p = spec_of(tmp_path, ASSERTING)
     r = prove(spec, "Small")
     assert r.verdict == "violated"
     (o,) = [o for o in r.obligations if o.verdict == "violated"]
