@@ -55,6 +55,8 @@ class Problem:
         self.constraints = [Prop(p) for p in props if p.kind == "constraint"]
         self.temporal = [Prop(p) for p in props if p.kind == "temporal"]
         self.actions = list(self.checked.actions)
+        #: formulas shared by several queries, encoded once (see prove._hypothesis)
+        self.cache: dict = {}
         # the variables each step property reads: the compiler's own count (through
         # operators), which the explicit search uses for the same [][P]_v rule
         n = len(self.checked.variables)

@@ -197,6 +197,24 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
 # --------------------------------------------------------------------------- failures
 
 
+def _hypothesis(pb: Problem, k: int, inv: Prop) -> tuple[list, list]:
+    """The k pre-states and what is assumed of them (types, constraints, the invariant,
+    linked by steps): the same for every obligation of a proof, so encoded once per
+    :class:`Problem` (it is the bulk of the encoding: at RM = 50 the invariant alone
+    unrolls to hundreds of conjuncts)."""
+    key = ("hypothesis", k, inv.name)
+    if key not in pb.cache:
+        p = [pb.state(f"p{i}") for i in range(k)]
+        hyp = []
+        for i, st in enumerate(p):
+            hyp += pb.enc.well_formed(st) + pb.within_constraints(st) + [pb.holds(inv, st)]
+            if i > 0:
+                hyp.append(z3.Or([pb.action(a, p[i - 1], st, f"h{i}").formula for a in pb.actions]))
+        pb.cache[key] = (p, hyp)
+    p, hyp = pb.cache[key]
+    return p, list(hyp)
+
+
 def _formulas(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: str | None):
     """One obligation as formulas over ``pb``: (the states, the assertions, the violation,
     the action's parameters); satisfiable means the obligation fails. Also used to rebuild
@@ -211,12 +229,7 @@ def _formulas(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: 
             base.extend(pb.within_constraints(nxt))
             path.append(nxt)
         return path, base, z3.Or([z3.Not(pb.holds(inv, st)) for st in path]), ()
-    p = [pb.state(f"p{i}") for i in range(k)]
-    hyp = []
-    for i, st in enumerate(p):
-        hyp += pb.enc.well_formed(st) + pb.within_constraints(st) + [pb.holds(inv, st)]
-        if i > 0:
-            hyp.append(z3.Or([pb.action(a, p[i - 1], st, f"h{i}").formula for a in pb.actions]))
+    p, hyp = _hypothesis(pb, k, inv)
     q = pb.state("q")
     if kind == "fails":
         a = next(x for x in pb.actions if x.name == action)
