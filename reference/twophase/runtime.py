@@ -61,6 +61,13 @@ CONNECT_TIMEOUT = 1.0
 MAX_PENDING = 64
 #: seconds an authenticated client connection may stay silent before it is closed
 IDLE_TIMEOUT = 600.0
+#: a refused connection's close: its error line is followed by end-of-file, then what the
+#: peer already sent is read and dropped (at most LINGER_BYTES, for at most LINGER
+#: seconds) before the socket closes. Closing with unread input makes the kernel send a
+#: reset, and a reset makes the peer's kernel throw away the error line it had not yet
+#: read (a forged prepare followed by a commit lost its "not authenticated" that way).
+LINGER = 0.5
+LINGER_BYTES = 1 << 18
 #: the exit status of a process that stopped because it could not write (EX_IOERR)
 EXIT_WRITE_FAILED = 74
 
@@ -517,6 +524,7 @@ class Node:
                     str(e) if isinstance(e, auth.AuthError) else "the first line is not JSON"
                 self.refused(f"a connection: {why}")
                 writer.write(b'{"error": "not authenticated"}\n')
+                await _linger(reader, writer)
                 return
             finally:
                 self.pending.pop(writer, None)
@@ -657,3 +665,22 @@ def serve(machine, directory: str, **kw) -> int:
     except OSError as e:              # starting: a file that cannot be opened or written
         logging.getLogger(machine.name).error("cannot start: %s", e)
         return EXIT_WRITE_FAILED
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Close a refused connection without a reset (see LINGER): end-of-file after what
+    was written, then drop the peer's input until its end-of-file, LINGER seconds or
+    LINGER_BYTES, whichever comes first."""
+    try:
+        await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+        loop = asyncio.get_running_loop()
+        end, dropped = loop.time() + LINGER, 0
+        while dropped < LINGER_BYTES and (left := end - loop.time()) > 0:
+            chunk = await asyncio.wait_for(reader.read(1 << 16), left)
+            if not chunk:
+                break
+            dropped += len(chunk)
+    except (OSError, asyncio.TimeoutError):
+        pass

@@ -117,6 +117,7 @@ def test_ephemeral_nodes_go_with_their_session(clients, root):
     a, b = clients(), clients()
     a.create(root, b"")
     p = a.create(f"{root}/e", b"", ephemeral=True)
+    b.sync(root)                            # a and b may be on different servers
     assert b.exists(p).ephemeralOwner == a.client_id[0]
     gone = threading.Event()
     b.exists(p, watch=lambda ev: gone.set() if ev.type == EventType.DELETED else None)
@@ -158,6 +159,10 @@ def test_watches_are_one_shot_with_real_event_types(clients, root):
     assert wait_for(lambda: len(events) == 3)
     other.set(root, b"again")                       # one-shot: no second data event
     other.delete(f"{root}/c")
+    # zk and other may be on different servers: without the sync, zk's server may not have
+    # applied the delete yet, its exists finds the node and leaves a data watch that the
+    # delete then fires (DELETED): ZooKeeper's own semantics, and CI once met it
+    zk.sync(root)
     zk.exists(f"{root}/c", watch=events.append)
     other.create(f"{root}/c", b"")
     assert wait_for(lambda: len(events) == 4)
@@ -194,4 +199,5 @@ def test_oversize_data_is_refused(clients, root):
     with pytest.raises(Exception):
         zk.set(root, big)
     zk2 = clients()
+    zk2.sync(root)                          # zk2 may be on another server
     assert zk2.get(root)[1].dataLength == 1_000_000
