@@ -44,6 +44,7 @@ class Code(StrEnum):
     UNUSED_VARIABLE = "MC250"
     BAD_SYMMETRY = "MC260"
     BAD_CONSTANT = "MC270"
+    BAD_OPTION = "MC271"
     TEMPORAL_MISPLACED = "MC280"
     TEMPORAL_UNSUPPORTED = "MC281"
     CLAUSE_REPEATED = "MC290"
@@ -77,8 +78,9 @@ TITLES: dict[Code, str] = {
     Code.RECURSION: "recursion between operators or constants",
     Code.PROPERTY_CLASS: "unknown or missing property class",
     Code.UNUSED_VARIABLE: "a variable no action reads or assigns (warning)",
-    Code.BAD_SYMMETRY: "symmetry on something that is not a model-value set",
+    Code.BAD_SYMMETRY: "symmetry on something that is not a model-value set, or a symmetric value named",
     Code.BAD_CONSTANT: "a constant bound to a value that does not fit, or an unknown config",
+    Code.BAD_OPTION: "an unknown spec option, or a value that does not fit it",
     Code.TEMPORAL_MISPLACED: "a temporal operator out of place",
     Code.TEMPORAL_UNSUPPORTED: "a temporal formula of a shape the checker does not decide",
     Code.CLAUSE_REPEATED: "a sequence-chart clause repeated on one action",

@@ -165,7 +165,8 @@ class Binder(Node):
 
 @dataclass(frozen=True, slots=True)
 class Quant(Node):
-    """``forall`` / ``exists`` over one or more binders (nested, left to right)."""
+    """``forall`` / ``exists`` over one or more binders (nested, left to right), or
+    ``choose`` (one binder: the first value of its domain for which the body holds)."""
 
     id: int
     kind: str
@@ -504,9 +505,17 @@ class ConfigDecl(Node):
     bindings: tuple[ConfigBinding, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class OptionsDecl(Node):
+    """``options { deadlock = false }``: how the spec is checked by default."""
+
+    id: int
+    bindings: tuple[ConfigBinding, ...]
+
+
 Decl = (
     ModelsDecl | SymmetryDecl | ConstDecl | EnumDecl | TypeDecl | VarDecl | DefDecl | InitDecl
-    | ActionDecl | PropertyDecl | FairnessDecl | ConfigDecl
+    | ActionDecl | PropertyDecl | FairnessDecl | ConfigDecl | OptionsDecl
 )
 
 

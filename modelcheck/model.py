@@ -230,6 +230,15 @@ def fairness(model: Model) -> tuple[Fairness, ...]:
     return tuple(model.fairness) if isinstance(model, HasTemporal) else ()
 
 
+def checks_deadlock(model: Model, asked: bool | None = None) -> bool:
+    """Whether a search reports states without successors: ``asked`` when the run says
+    (--deadlock / --no-deadlock), else the model's own default (a spec's ``options {
+    deadlock = false }``; an optional ``check_deadlock`` attribute), else yes."""
+    if asked is not None:
+        return asked
+    return bool(getattr(model, "check_deadlock", True))
+
+
 @runtime_checkable
 class HasVarTypes(Protocol):
     """The declared type of every variable, in state order (values print by their type)."""

@@ -243,12 +243,22 @@ def add_progress_options(p: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------ search options
 
+def add_deadlock_options(p, what: str = "do not report deadlocks (states without successors)") -> None:
+    """--deadlock / --no-deadlock, ``args.deadlock`` True / False / None: None leaves it to
+    the spec (`options { deadlock = false }`; reported by default)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--no-deadlock", dest="deadlock", action="store_const", const=False, default=None,
+                   help=what + "; the default is the spec's `options { deadlock = ... }`, else to report them")
+    g.add_argument("--deadlock", dest="deadlock", action="store_const", const=True,
+                   help="report deadlocks even when the spec's options say not to")
+
+
 def add_search_options(p: argparse.ArgumentParser) -> None:
     """The options of an exhaustive search (``check``, ``report``), constants included."""
     add_const_options(p)
     p.add_argument("--dfs", action="store_true", help="depth-first search (default: breadth-first)")
     p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
-    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    add_deadlock_options(p)
     p.add_argument("--max-states", type=count(1), metavar="N",
                    help="stop after N distinct states (verdict undetermined)")
     p.add_argument("--max-depth", type=count(1), metavar="N",
@@ -269,7 +279,7 @@ def search_options(args, progress=None) -> Options:
     return Options(
         strategy="dfs" if args.dfs else "bfs",
         symmetry=not args.no_symmetry,
-        check_deadlock=not args.no_deadlock,
+        check_deadlock=args.deadlock,
         max_states=args.max_states,
         max_depth=args.max_depth,
         time_limit=args.time_limit,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import UsageError, add_const_options, load_spec, parse_consts
+from .common import UsageError, add_const_options, add_deadlock_options, load_spec, parse_consts
 
 EXIT_REFUSED = 2
 
@@ -45,7 +45,7 @@ def add_parser(sub) -> None:
                    help="which files to write (default both)")
     g.add_argument("--force", action="store_true", help="overwrite existing output files")
     g.add_argument("--no-check", action="store_true", help="do not check the spec (no highlighted path)")
-    g.add_argument("--no-deadlock", action="store_true", help="as for check: deadlocks are not counterexamples")
+    add_deadlock_options(g, "as for check: deadlocks are not counterexamples")
     g.add_argument("--no-temporal", action="store_true", help="as for check: do not check temporal properties")
     g.set_defaults(func=run)
 
@@ -84,7 +84,7 @@ def run(args) -> int:
     found = ""
     code = 0
     if not args.no_check:
-        result = explore(model, Options(symmetry=False, check_deadlock=not args.no_deadlock,
+        result = explore(model, Options(symmetry=False, check_deadlock=args.deadlock,
                                         check_temporal=not args.no_temporal, max_states=args.max_states))
         code = result.exit_code
         v = next((v for v in result.violations if v.trace.states), None)

@@ -11,7 +11,8 @@ Depends on :mod:`.common` and :mod:`modelcheck.conform`.
 
 from __future__ import annotations
 
-from .common import EXIT_OK, add_conform_arguments, load_spec, print_json, title, trace_input_error
+from ..model import checks_deadlock
+from .common import EXIT_OK, add_conform_arguments, add_deadlock_options, load_spec, print_json, title, trace_input_error
 
 EXIT_ILLEGAL = 1
 
@@ -20,7 +21,7 @@ def add_parser(sub) -> None:
     r = sub.add_parser("replay", help="replay an ITF trace: is each step a legal transition, which properties fail")
     add_conform_arguments(r)
     r.add_argument("trace", help="an ITF trace (.itf.json), or the output of `modelcheck check --json`")
-    r.add_argument("--no-deadlock", action="store_true", help="do not report a last state without successors")
+    add_deadlock_options(r, "do not report a last state without successors")
     r.set_defaults(func=run)
 
 
@@ -31,7 +32,7 @@ def run(args) -> int:
 
     spec = load_spec(args)
     try:
-        results = replay_file(spec.model, args.trace, deadlock=not args.no_deadlock)
+        results = replay_file(spec.model, args.trace, deadlock=checks_deadlock(spec.model, args.deadlock))
     except TraceError as e:
         return trace_input_error(e, args)
     if args.json:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import (TextOut, add_const_options, add_itf_options, add_progress_options, count, seconds, check_itf_target, end_progress,
+from .common import (TextOut, add_const_options, add_deadlock_options, add_itf_options, add_progress_options, count, seconds, check_itf_target, end_progress,
                      load_spec, parse_consts, print_json, simulation_progress_printer, title, wants_progress,
                      write_itf)
 
@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
                    help="at most D states per walk, the initial state included (default 100)")
     r.add_argument("--seed", type=int, default=0, metavar="S",
                    help="random seed (default 0): the same seed gives the same walks")
-    r.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    add_deadlock_options(r)
     r.add_argument("--continue", dest="keep_going", action="store_true",
                    help="keep walking after a violation, to find the first violation of every property")
     r.add_argument("--time-limit", type=seconds, metavar="SECONDS",
@@ -56,7 +56,7 @@ def run(args) -> int:
     spec = load_spec(args, consts)
     progress = simulation_progress_printer(sys.stderr) if wants_progress(args) else None
     result = simulate(spec.model, Options(strategy=Strategy.SIMULATE, traces=args.traces, max_depth=args.depth,
-                                          seed=args.seed, check_deadlock=not args.no_deadlock,
+                                          seed=args.seed, check_deadlock=args.deadlock,
                                           stop_at_first=not args.keep_going, time_limit=args.time_limit, started=args.started,
                                           max_memory_mb=args.max_memory,
                                           shrink=not args.no_shrink, progress=progress))

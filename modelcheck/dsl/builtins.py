@@ -93,6 +93,17 @@ def _powerset(s):
     )
 
 
+def _funset(n, values):
+    """``[S -> T]`` with S a whole indexable type of ``n`` values: every tuple."""
+    return frozenset(itertools.product(sort_values(values), repeat=n))
+
+
+def _mapset(keys, values):
+    """``[S -> T]`` for any other S: every map with exactly the keys S."""
+    ks, vs = sort_values(keys), sort_values(values)
+    return frozenset(FMap(zip(ks, c)) for c in itertools.product(vs, repeat=len(ks)))
+
+
 def _bigunion(ss):
     return frozenset().union(*ss)
 
@@ -226,6 +237,30 @@ def _g_setop(g: GenArgs) -> str:
 def _t_powerset(x: TypeArgs) -> Type:
     s = x.as_set(0)
     return SetT(s) if s is not None else x.bad(0, "a set")
+
+
+#: the built-in behind the syntax `[S -> T]` (parse.py); no spec can call it by name
+FUN_SET = "[S -> T]"
+
+
+def _t_funset(x: TypeArgs) -> Type:
+    """``[S -> T]``: a set of total functions ``S -> T`` when S is a whole indexable type
+    (a model set, an enumeration, `bool`, a constant range: as `{ x: e for x in S }`
+    builds), otherwise a set of maps whose keys are exactly S."""
+    s, t = x.as_set(0), x.as_set(1)
+    if s is None:
+        return x.bad(0, "a set (the domain)")
+    if t is None:
+        return x.bad(1, "a set (the values)")
+    dom = x.c.domain_type(x.args[0])
+    return SetT(FunT(dom, t.elem)) if dom is not None else SetT(MapT(s.elem, t.elem))
+
+
+def _g_funset(g: GenArgs) -> str:
+    t = g.compiler.type_of(g.e)
+    if isinstance(t.elem, FunT):
+        return f"_funset({len(domain_values(t.elem.dom))}, {g.a[1]})"
+    return f"_mapset({g.a[0]}, {g.a[1]})"
 
 
 def _t_bigunion(x: TypeArgs) -> Type:
@@ -409,6 +444,7 @@ TABLE: dict[str, Builtin] = {b.name: b for b in (
     _b("diff", (2,), _t_setop, _g_setop),
     _b("subseteq", (2,), _t_setop, _g_setop),
     _b("powerset", (1,), _t_powerset, lambda g: f"_powerset({g.a[0]})", _powerset),
+    _b(FUN_SET, (2,), _t_funset, _g_funset, _funset, _mapset),
     _b("bigunion", (1,), _t_bigunion, lambda g: f"_bigunion({g.a[0]})", _bigunion),
     _b("min", (1, 2), _t_minmax, _g_minmax),
     _b("max", (1, 2), _t_minmax, _g_minmax),
@@ -438,4 +474,4 @@ ARITIES: dict[str, tuple[int, ...]] = {n: b.arities for n, b in TABLE.items()}
 #: the runtime helpers of every built-in, by name (merged into the compiler's RUNTIME)
 RUNTIME: dict[str, Callable] = {f.__name__: f for b in TABLE.values() for f in b.helpers}
 
-__all__ = ["Builtin", "TypeArgs", "GenArgs", "TABLE", "ARITIES", "RUNTIME"]
+__all__ = ["FUN_SET", "Builtin", "TypeArgs", "GenArgs", "TABLE", "ARITIES", "RUNTIME"]

@@ -129,6 +129,7 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
             self.check_property(p)
         self.check_fairness()
         self.check_symmetry()
+        self.option_values = self.spec_options()
         self.check_unresolved()
         self.check_unused()
         if self.errors:
@@ -163,6 +164,7 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
             fairness=tuple(self.fair_items),
             config=self.config_name,
             warnings=tuple(self.warnings),
+            check_deadlock=self.option_values["deadlock"],
         )
 
     # ------------------------------------------------------------------ declarations
@@ -237,6 +239,39 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
                     self.configs[d.name] = d
             elif isinstance(d, ir.SymmetryDecl):
                 self.symmetry.append(d)
+            elif isinstance(d, ir.OptionsDecl):
+                self.options.append(d)
+
+    #: the options a spec may set, with their default values
+    OPTIONS = {"deadlock": True}
+
+    def spec_options(self) -> dict:
+        """The values of `options { ... }` (one block at most; known names, bool values)."""
+        out = dict(self.OPTIONS)
+        out_set: set[str] = set()
+        for i, d in enumerate(self.options):
+            if i:
+                prev = self.span(self.options[0])
+                self.error(Code.DUPLICATE, "a spec has one `options` block"
+                           + (f" (the first is on line {prev.line})" if prev else ""), self.head_span(d, 7),
+                           hint="merge the two blocks")
+            seen: set[str] = set()
+            for b in d.bindings:
+                if b.name not in self.OPTIONS:
+                    known = ", ".join(f"`{k}`" for k in self.OPTIONS)
+                    self.error(Code.BAD_OPTION, f"unknown option `{b.name}`"
+                               + (self.did_you_mean(b.name, self.OPTIONS) or f"; the options are {known}"),
+                               self.span(b))
+                elif b.name in seen or (i and b.name in out_set):
+                    self.error(Code.DUPLICATE, f"option `{b.name}` is set twice", self.span(b))
+                elif not isinstance(b.value, bool):
+                    self.error(Code.BAD_OPTION, f"option `{b.name}` is `true` or `false`", self.span(b),
+                               hint=f"`options {{ {b.name} = false }}`")
+                else:
+                    out[b.name] = b.value
+                seen.add(b.name)
+                out_set.add(b.name)
+        return out
 
     def is_declared(self, d) -> bool:
         """Whether ``d`` is the declaration its name resolves to (not a rejected duplicate)."""

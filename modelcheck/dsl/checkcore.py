@@ -113,6 +113,7 @@ class CheckerCore:
         self.actions: dict[str, ir.ActionDecl] = {}
         self.props: list[ir.PropertyDecl] = []
         self.configs: dict[str, ir.ConfigDecl] = {}
+        self.options: list[ir.OptionsDecl] = []
         self.inits: list[ir.InitDecl] = []
         self.fair_items: list[ir.FairnessItem] = []
         self.symmetry: list[ir.SymmetryDecl] = []

@@ -28,6 +28,8 @@ class Ref:
     * ``"typeset"``: a type name used as the set of all its values (a plain enum,
       ``bool``); ``type`` is that type.
     * ``"builtin"``: a built-in operator of ``docs/language.md``; ``name``.
+    * ``"modelvalue"``: one model value named in an expression (``r1``); ``index`` its
+      position in its set, ``type`` the set's ModelT.
     """
 
     kind: str
@@ -61,6 +63,9 @@ class Checked:
     fairness: tuple[ir.FairnessItem, ...]
     #: names of the configuration applied (or None)
     config: str | None = None
+    #: the spec's `options { ... }`: whether a state without successors is reported
+    #: (TLC's CHECK_DEADLOCK; a run's --deadlock / --no-deadlock overrides it)
+    check_deadlock: bool = True
     #: non-fatal diagnostics (warnings)
     warnings: tuple = field(default=())
 

@@ -114,6 +114,18 @@ def _sorted(dom):
     return sort_values(dom)
 
 
+class _NoChoice(LookupError):
+    pass
+
+
+def _choose(candidates):
+    """``choose``: the first candidate (the domain in the order values print, filtered
+    by the condition); none is an error, as TLC's CHOOSE over no witness."""
+    for x in candidates:
+        return x
+    raise _NoChoice("choose: no element of the set satisfies the condition")
+
+
 def _div(a, b):
     if b == 0:
         raise ZeroDivisionError("division by zero")
@@ -151,6 +163,7 @@ RUNTIME = {
     "_nth": _nth,
     "_lookup": _lookup,
     "_sorted": _sorted,
+    "_choose": _choose,
     "_div": _div,
     "_mod": _mod,
     "_interval": _interval,
@@ -354,6 +367,8 @@ class Compiler:
             return repr(r.name)
         if r.kind == "typeset":
             return self.const(frozenset(domain_values(r.type)))
+        if r.kind == "modelvalue":
+            return repr(r.index)
         if r.kind == "def":
             return self.call_def(e, r.name, (), env)
         raise AssertionError(f"unexpected name {e.name} ({r.kind})")
@@ -493,6 +508,13 @@ class Compiler:
         return envs
 
     def x_Quant(self, e, env):
+        if e.kind == "choose":
+            (b,) = e.binders
+            env2 = dict(env)
+            py = env2[b.name] = env["$ctx"].fresh(b.name)
+            dom = self.x(b.domain, env)
+            dom = _interval_range(dom) or f"_sorted({dom})"
+            return self.wrap(e, f"_choose({py} for {py} in {dom} if {self.x(e.body, env2)})")
         envs = self.unrolled(e.binders, env)
         if envs is not None:
             parts = [self.x(e.body, en) for en in envs]
@@ -1097,6 +1119,8 @@ class CompiledModel:
         self.variables = tuple(n for n, _ in checked.variables)
         self.var_types = tuple(t for _, t in checked.variables)
         self.action_names = tuple(a.name for a in checked.actions)
+        #: the spec's `options { deadlock = ... }` (model.checks_deadlock reads it)
+        self.check_deadlock = checked.check_deadlock
         self.signature = SpecSignature(
             tuple(ActionSignature(a.name, tuple(p.name for p in a.params)) for a in checked.actions),
             tuple((n, m.names) for n, m in checked.models.items()),

@@ -351,6 +351,41 @@ class InferencePhase:
     def value_names(self, ctx: Ctx) -> list[str]:
         return list(ctx.locals) + list(self.globals) + ["bool"]
 
+    def model_value(self, e: ir.Name) -> Type | None:
+        """A name that is one value of a model-value set (``r1``, as TLA+ names a model
+        value): its ModelT, or ERR after an error, or None if no set has it. Naming a
+        value of a symmetric set is refused: a search that treats r1 and r2 as the same
+        would merge states the spec tells apart."""
+        n = e.name
+        owners = [m for m in self.models.values() if n in m.names]
+        if not owners:
+            return None
+        if len(owners) > 1:
+            sets = " and ".join(f"`{m.name}`" for m in owners)
+            self.refs[e.id] = Ref("local", n)
+            self.error(Code.UNKNOWN_NAME, f"`{n}` is a value of both {sets}: it cannot be named", e,
+                       hint="give the sets' values different names")
+            return ERR
+        m = owners[0]
+        self.refs[e.id] = Ref("modelvalue", n, m.names.index(n), type=m)
+        if any(s.name == m.name for s in self.symmetry):
+            self.error(Code.BAD_SYMMETRY, f"`{n}` names one value of `{m.name}`, which is declared symmetric: "
+                       "a symmetric set's values must be interchangeable", e,
+                       hint=f"remove `symmetry {m.name}`, or use `choose x in {m.name}: ...` or a quantifier "
+                            "instead of a named value")
+            return ERR
+        return m
+
+    def model_value_hint(self, n: str) -> str:
+        """For an unknown name that the spec's `models` declaration has but the run's
+        configuration does not: say so."""
+        for name, g in self.globals.items():
+            if g.kind == "models" and n in g.decl.values and name in self.models:
+                now = ", ".join(self.models[name].names)
+                return (f"; `{n}` is declared in `{name}`, but this configuration has {name} = {{{now}}} "
+                        f"(give the values by name, `{name} = {{...}}`, to keep `{n}`)")
+        return ""
+
     def infer_name(self, e: ir.Name, ctx: Ctx) -> Type:
         n = e.name
         if n in ctx.locals:
@@ -370,8 +405,12 @@ class InferencePhase:
                 self.refs[e.id] = Ref("builtin", n)
                 self.error(Code.ARITY, f"`{n}` is a built-in operator: call it, as in `{n}(...)`", e)
                 return ERR
+            mv = self.model_value(e)
+            if mv is not None:
+                return mv
             self.refs[e.id] = Ref("local", n)  # unresolved; reported below
-            self.error(Code.UNKNOWN_NAME, f"unknown name `{n}`" + self.did_you_mean(n, self.value_names(ctx)), e)
+            self.error(Code.UNKNOWN_NAME, f"unknown name `{n}`" + self.did_you_mean(n, self.value_names(ctx))
+                       + self.model_value_hint(n), e)
             return ERR
         k = g.kind
         if k == "var":
@@ -507,7 +546,7 @@ class InferencePhase:
         if isinstance(e, ir.Quant):
             inner = self.bind_binders(e.binders, ctx)
             self.check_bool(e.body, inner, f"the body of `{e.kind}`")
-            return BOOL
+            return self.types[e.binders[0].id] if e.kind == "choose" else BOOL
         if isinstance(e, ir.SetLit):
             if not e.elems:
                 return SetT(self.fresh(e))

@@ -21,6 +21,7 @@ from lark.lexer import PatternStr
 
 from .. import ir
 from ..diagnostics import Code, Diagnostic, SpecError
+from .builtins import FUN_SET
 
 __all__ = ["parse", "KEYWORDS"]
 
@@ -30,7 +31,7 @@ KEYWORDS = frozenset(
     """module models symmetry const enum type var def init action require pick either or
     if then else let in notin forall exists and or not implies iff union intersect diff subseteq
     invariant step constraint temporal fairness weak strong config assert true false for
-    eventually always reachable""".split()
+    eventually always reachable choose""".split()
 )
 _NAME_OK = frozenset({"init"})
 #: Keywords that are also built-in operators: as a name they are allowed right before `(`.
@@ -80,7 +81,7 @@ def _run(text: str, start: str):
 
 _DECL_KEYWORDS = (
     "module models symmetry const enum type var def init action invariant step constraint "
-    "temporal fairness config"
+    "temporal fairness config options"
 ).split()
 _DECL_START = re.compile(r"^(?:" + "|".join(_DECL_KEYWORDS) + r")\b", re.M)
 
@@ -257,7 +258,7 @@ _KEYWORD_TERMINAL = {v: n for n, v in _LITERAL.items() if v in KEYWORDS}
 assert _KEYWORD_TERMINAL.keys() == KEYWORDS, KEYWORDS - _KEYWORD_TERMINAL.keys()
 _REGEX_NAMES = {"NAME": "a name", "INT": "an integer", "STRING": "a string", "$END": "end of file"}
 
-_EXPR_START = {"true", "false", "(", "[", "{", "-", "not", "if", "let", "forall", "exists",
+_EXPR_START = {"true", "false", "(", "[", "{", "-", "not", "if", "let", "forall", "exists", "choose",
                "eventually", "always", "reachable", "NAME", "INT"}
 _OPERATORS = {"implies", "iff", "~>", "or", "and", "==", "!=", "<", "<=", ">", ">=", "subseteq",
               "in", "notin", "union", "diff", "++", "intersect", "..", "+", "-", "*", "/", "%",
@@ -332,7 +333,7 @@ def _diagnostic(err: UnexpectedInput, file: str) -> Diagnostic:
             what = f"unexpected {_describe_token(tok)}"
             keys = {_key(t) for t in expected}
             v = str(tok)
-            if v in ("forall", "exists", "if", "let") and {"NAME", "("} <= keys:
+            if v in ("forall", "exists", "choose", "if", "let") and {"NAME", "("} <= keys:
                 hint = f"`{v}` extends as far as possible: put it in parentheses here, as in `({v} ...)`"
             elif v == "=" and "==" in keys:
                 hint = "use `==` to compare; `=` only assigns (`x' = e`) and binds (`let x = e`)"
@@ -538,6 +539,9 @@ class _Builder(Transformer):
     def config_decl(self, meta, ch):
         return ir.ConfigDecl(self._id(meta), self._name(ch[0]), tuple(ch[1:]))
 
+    def options_decl(self, meta, ch):
+        return ir.OptionsDecl(self._id(meta), tuple(ch[1:]))
+
     def config_binding(self, meta, ch):
         return ir.ConfigBinding(self._id(meta), self._name(ch[0]), ch[1])
 
@@ -648,6 +652,13 @@ class _Builder(Transformer):
     def quant(self, meta, ch):
         return ir.Quant(self._id(meta), str(ch[0]), tuple(ch[1]), ch[2])
 
+    def choose(self, meta, ch):
+        # `choose x in S: P` is a Quant of kind "choose" with one binder: the binder's
+        # scope and checks are the quantifiers'; its value is the first x (in the order
+        # values print) for which P holds
+        _, name, domain, body = ch
+        return ir.Quant(self._id(meta), "choose", (ir.Binder(self._id(name), self._name(name), domain),), body)
+
     def binders(self, meta, ch):
         return _Binders(b for group in ch for b in group)
 
@@ -724,6 +735,11 @@ class _Builder(Transformer):
     def set_comp(self, meta, ch):
         binders, cond = ch[1]
         return ir.SetComp(self._id(meta), ch[0], binders, cond)
+
+    def fun_set(self, meta, ch):
+        # `[S -> T]`, the set of functions from S to T: a built-in (dsl/builtins.py) whose
+        # name no spec can write, so it is only reached through this syntax
+        return ir.Call(self._id(meta), FUN_SET, (ch[0], ch[1]), False)
 
     def seq_comp(self, meta, ch):
         binders, cond = ch[1]

@@ -54,7 +54,8 @@ class Options:
 
     strategy: Strategy = Strategy.BFS
     symmetry: bool = True  # use the model's canonicalizer when it has one
-    check_deadlock: bool = True
+    #: report states without successors; None: as the model says (model.checks_deadlock)
+    check_deadlock: bool | None = None
     max_states: int | None = None
     max_depth: int | None = None
     time_limit: float | None = None

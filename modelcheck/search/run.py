@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from typing import Callable
 
-from ..model import ActionAssertionFailed, Model, State, StepProperty, temporal_properties
+from ..model import ActionAssertionFailed, Model, State, StepProperty, checks_deadlock, temporal_properties
 from ..result import (
     ActionCoverage,
     CheckResult,
@@ -63,6 +64,8 @@ class Run:
 
     def __init__(self, model: Model, opts: Options):
         self.model = model
+        if opts.check_deadlock is None:     # as the model (the spec's options) says
+            opts = replace(opts, check_deadlock=checks_deadlock(model))
         self.opts = opts
         all_temporal = temporal_properties(model)
         self.temporal = all_temporal if opts.check_temporal else ()

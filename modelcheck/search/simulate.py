@@ -96,8 +96,8 @@ class Simulation:
 
     def __init__(self, model: Model, opts: Options):
         self.model = model
-        self.opts = opts
         run = self.run_ = Run(model, opts)
+        self.opts = opts = run.opts         # check_deadlock resolved against the model
         if run.skipped_temporal:
             run.notes = ["temporal properties are not checked by simulation"]
         #: hashes of the states visited (the distinct-state count is an estimate)

@@ -273,9 +273,13 @@ class Encoder:
             return self.sorts.ctor(r.type, r.name)()
         if r.kind == "typeset":
             return z3.K(self.sorts.sort(r.type), z3.BoolVal(True))
+        if r.kind == "modelvalue" and r.type.name not in self.sorts.uninterpreted:
+            return self.sorts.encode(r.type, r.index)
         if r.kind == "def":
             return self.call_def(e, r.name, (), env)
-        raise Unsupported(e.id, f"symbolic checking does not support the name `{e.name}` here")
+        raise Unsupported(e.id, f"symbolic checking does not support the name `{e.name}` here"
+                          + (" (a named model value, with the size of its set left open)" if r.kind == "modelvalue"
+                             else ""))
 
     def x_Primed(self, e, env):
         if env.get("$p") is None:
