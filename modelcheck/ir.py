@@ -109,10 +109,19 @@ class Name(Node):
 
 @dataclass(frozen=True, slots=True)
 class Primed(Node):
-    """``x'``."""
+    """``x'``: a state variable in the next state, or a 0-ary def evaluated there."""
 
     id: int
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prime(Node):
+    """``f(a, b)'``: a call of a def evaluated in the next state (every variable it reads,
+    its arguments' included, primed: TLA+'s prime of an expression)."""
+
+    id: int
+    expr: "Expr"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +292,7 @@ class Temporal(Node):
 
 
 Expr = (
-    Lit | Name | Primed | Unary | Binary | If | Let | Quant | SetLit | SeqLit | TupleLit | RecordLit
+    Lit | Name | Primed | Prime | Unary | Binary | If | Let | Quant | SetLit | SeqLit | TupleLit | RecordLit
     | RecordUpdate | SetComp | SeqComp | FunComp | Call | Index | Field | Temporal
 )
 
@@ -532,7 +541,7 @@ class Module(Node):
 # --------------------------------------------------------------------------- traversal
 
 #: The expression node classes (what :func:`walk_exprs` yields).
-EXPRESSIONS = (Lit, Name, Primed, Unary, Binary, If, Let, Quant, SetLit, SeqLit, TupleLit,
+EXPRESSIONS = (Lit, Name, Primed, Prime, Unary, Binary, If, Let, Quant, SetLit, SeqLit, TupleLit,
                RecordLit, RecordUpdate, SetComp, SeqComp, FunComp, Call, Index, Field, Temporal)
 
 

@@ -105,6 +105,55 @@ def sort_values(vs) -> list:
     return vs
 
 
+def misfit(v: Any, t: Type, subject: str) -> str | None:
+    """What part of ``v`` breaks the bounds of ``t`` (integer ranges, sequence lengths:
+    what an assignment checks), as a phrase about ``subject`` (the variable's name, say),
+    in print order: ``aState[r2].mbal is 2, outside 0..1``, ``argument 2 of the element
+    P1a(r1, 0) of msgs is 0, outside 1..2``. None when it fits."""
+    if isinstance(t, IntT):
+        return None if not t.bounded or t.lo <= v <= t.hi else f"{subject} is {v}, outside {t.lo}..{t.hi}"
+    if isinstance(t, SeqT):
+        if t.max_len is not None and len(v) > t.max_len:
+            return f"{subject} has {len(v)} elements, more than {t.max_len}"
+        return _first(misfit(x, t.elem, f"{subject}[{i}]") for i, x in enumerate(v, 1))
+    if isinstance(t, (SetT, BagT)):
+        if isinstance(t.elem, IntT):
+            return _first(f"{subject} has the element {x}, outside {t.elem.lo}..{t.elem.hi}"
+                          for x in sort_values(v) if misfit(x, t.elem, "") is not None)
+        return _first(misfit(x, t.elem, f"the element {show(x, t.elem)} of {subject}") for x in sort_values(v))
+    if isinstance(t, FunT):
+        return _first(misfit(x, t.cod, f"{subject}[{show(k, t.dom)}]") for k, x in zip(domain_values(t.dom), v))
+    if isinstance(t, MapT):
+        return _first(misfit(v[k], t.val, f"{subject}[{show(k, t.key)}]") for k in sort_values(v))
+    if isinstance(t, TupleT):
+        return _first(misfit(x, et, f"{subject}[{i}]") for i, (x, et) in enumerate(zip(v, t.elems), 1))
+    if isinstance(t, RecordT):
+        return _first(misfit(x, ft, f"{subject}.{f}") for x, (f, ft) in zip(v, t.fields))
+    if isinstance(t, EnumT) and not isinstance(v, str):
+        c = t.constructor(v[0])
+        label = subject if subject.startswith("the element ") else f"{subject} ({show(v, t)})"
+        return _first(misfit(x, at, f"argument {i} of {label}") for i, (x, at) in enumerate(zip(v[1:], c.args), 1))
+    return None
+
+
+def misfit_message(value, t, var: str) -> str:
+    """An assignment's value that breaks its variable's bounds, in spec syntax, naming the
+    smallest part that does not fit (:func:`misfit`)."""
+    try:
+        shown, why = show(value, t), misfit(value, t, var)
+    except Exception:  # noqa: BLE001 - a value of an unexpected shape: say so plainly
+        return f"variable {var} would be {value!r}, which does not fit its type {t.show()}"
+    if len(shown) > 200:
+        shown = shown[:200] + " ..."
+    if why is None or why.startswith(f"{var} is "):
+        return f"variable {var} would be {shown}, outside its type {t.show()}"
+    return f"variable {var} would be {shown}, which does not fit its type {t.show()}: {why}"
+
+
+def _first(phrases) -> str | None:
+    return next((p for p in phrases if p is not None), None)
+
+
 def show(v: Any, t: Type) -> str:
     """Print a value of type ``t`` the way a spec writes it, in a stable order."""
     if isinstance(t, BoolT):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..diagnostics import Code
-from ..types import BOOL, INT, BagT, FunT, IntT, MapT, SeqT, SetT, TVar, Type, domain_values
+from ..types import BOOL, INT, BagT, FunT, IntT, MapT, ModelT, SeqT, SetT, TVar, Type, domain_values
 from ..values import FMap, sort_values
 
 # ----------------------------------------------------------------------------- runtime helpers
@@ -102,6 +102,18 @@ def _mapset(keys, values):
     """``[S -> T]`` for any other S: every map with exactly the keys S."""
     ks, vs = sort_values(keys), sort_values(values)
     return frozenset(FMap(zip(ks, c)) for c in itertools.product(vs, repeat=len(ks)))
+
+
+def _setmin(s):
+    if not s:
+        raise ValueError("min of the empty set")
+    return min(s)
+
+
+def _setmax(s):
+    if not s:
+        raise ValueError("max of the empty set")
+    return max(s)
 
 
 def _bigunion(ss):
@@ -279,7 +291,19 @@ def _t_minmax(x: TypeArgs) -> Type:
     if len(x.args) == 1:
         s = x.as_set(0)
         if s is None:
-            return x.bad(0, "a set of int")
+            return x.bad(0, "a set of int or of model values")
+        el = x.c.resolve(s.elem)
+        if isinstance(el, ModelT):
+            # model values are ordered as declared (as they print, and as choose takes them);
+            # a symmetric set's values are interchangeable: no first one
+            if any(d.name == el.name for d in x.c.symmetry):
+                x.c.error(Code.BAD_SYMMETRY, f"`{x.n}` of a set of {el.name}, which is declared symmetric: its values "
+                          "have no order", x.args[0],
+                          hint=f"use `choose v in S: true` for some value, or remove `symmetry {el.name}`")
+                return x.c.error_type
+            return el
+        if not isinstance(el, (IntT, TVar)):
+            return x.bad(0, "a set of int or of model values")
         x.want(0, SetT(INT), "a set of int")
         return INT
     for i in range(2):
@@ -289,7 +313,7 @@ def _t_minmax(x: TypeArgs) -> Type:
 
 def _g_minmax(g: GenArgs) -> str:
     if len(g.a) == 1:
-        return g.w(f"{g.name}({g.a[0]})")
+        return g.w(f"_set{g.name}({g.a[0]})")
     return f"{g.name}({g.a[0]}, {g.a[1]})"
 
 
@@ -446,8 +470,8 @@ TABLE: dict[str, Builtin] = {b.name: b for b in (
     _b("powerset", (1,), _t_powerset, lambda g: f"_powerset({g.a[0]})", _powerset),
     _b(FUN_SET, (2,), _t_funset, _g_funset, _funset, _mapset),
     _b("bigunion", (1,), _t_bigunion, lambda g: f"_bigunion({g.a[0]})", _bigunion),
-    _b("min", (1, 2), _t_minmax, _g_minmax),
-    _b("max", (1, 2), _t_minmax, _g_minmax),
+    _b("min", (1, 2), _t_minmax, _g_minmax, _setmin),
+    _b("max", (1, 2), _t_minmax, _g_minmax, _setmax),
     _b("abs", (1,), _t_abs, lambda g: f"abs({g.a[0]})"),
     _b("isEmpty", (1,), _t_is_empty, lambda g: f"(not {g.a[0]})"),
     _b("keys", (1,), _t_keys_values, _g_keys),

@@ -187,7 +187,10 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
             if name in self.globals:
                 prev = self.span(self.globals[name].decl)
                 where = f" (line {prev.line})" if prev else ""
-                self.error(Code.DUPLICATE, f"`{name}` is already declared{where}", self.name_span(node, name))
+                ctor = "ctor" in (g.kind, self.globals[name].kind)
+                self.error(Code.DUPLICATE, f"`{name}` is already declared{where}", self.name_span(node, name),
+                           hint="constructor names are global, like every top-level name (two enums cannot "
+                                "share one): rename one of them" if ctor else None)
                 return
             self.globals[name] = g
 

@@ -134,6 +134,8 @@ class CheckerCore:
         self._def_stack: list[str] = []
         self.def_params: dict[str, list[Type]] = {}
         self.read_vars: set[str] = set()
+        #: ids of the bodies of `let ... in body` (an error there may be a misplaced `in`)
+        self.let_bodies: set[int] = set()
         self.action_assigned: set[str] = set()
         #: (action, clause, type) of every `sends` / `receives` message, for MC292
         self._messages: list = []

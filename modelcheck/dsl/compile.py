@@ -66,7 +66,7 @@ from ..types import (
     Type,
     domain_values,
 )
-from ..values import EMPTY_FMAP, FMap, show, sort_values
+from ..values import EMPTY_FMAP, FMap, misfit_message, show, sort_values
 from .builtins import RUNTIME as BUILTIN_RUNTIME
 from .builtins import TABLE as BUILTIN_TABLE
 from .builtins import GenArgs
@@ -258,7 +258,7 @@ class Compiler:
         bound: set[str] = set()
         used: set[str] = set()
         for n in walk(e):
-            if isinstance(n, (ir.Primed, ir.Temporal)):
+            if isinstance(n, (ir.Primed, ir.Prime, ir.Temporal)):
                 return False
             if isinstance(n, ir.Binder):
                 bound.add(n.name)
@@ -314,7 +314,7 @@ class Compiler:
         out: set[int] = set()
         for n in walk(e):
             if isinstance(n, (ir.Name, ir.Primed)):
-                if isinstance(n, ir.Primed):
+                if isinstance(n, ir.Primed) and n.name in self.var_index:
                     out.add(self.var_index[n.name])
                     continue
                 r = self.ref(n)
@@ -374,7 +374,14 @@ class Compiler:
         raise AssertionError(f"unexpected name {e.name} ({r.kind})")
 
     def x_Primed(self, e, env):
+        r = self.ref(e)
+        if r is not None and r.kind == "def":       # a 0-ary def in the next state
+            return self.call_def(e, r.name, (), {**env, "$vars": env["$primed"]})
         return env["$primed"][self.var_index[e.name]]
+
+    def x_Prime(self, e, env):
+        # every variable the call reads (its arguments' too) from the next state
+        return self.x(e.expr, {**env, "$vars": env["$primed"]})
 
     def x_Unary(self, e, env):
         a = self.x(e.arg, env)
@@ -1378,7 +1385,7 @@ class CompiledModel:
         cause = getattr(err, "cause", None) or err
         if isinstance(cause, _RangeError):
             i, value, node_id = cause.args[0]
-            msg = f"value {repr(value)} does not fit the type {self.var_types[i]} of variable {self.variables[i]}"
+            msg = misfit_message(value, self.var_types[i], self.variables[i])
         else:
             msg = str(cause) or type(cause).__name__
             if isinstance(cause, KeyError):

@@ -217,8 +217,8 @@ class ConstantsPhase:
             self.types.setdefault(sub.id, ERR)
 
     def _const(self, e, code, what):
-        def fail(msg, node):
-            self.error(code, msg, node)
+        def fail(msg, node, hint=None):
+            self.error(code, msg, node, hint=hint)
             self._mark_const_types(e)
             raise Abort
 
@@ -285,8 +285,13 @@ class ConstantsPhase:
                 fail(f"`if` branches have different types: {at.show()} and {bt.show()}", e)
             self.types[e.id] = at
             return at, av if cv else bv
+        setlike = isinstance(e, (ir.SetLit, ir.SetComp, ir.SeqLit, ir.TupleLit, ir.RecordLit, ir.FunComp)) or (
+            isinstance(e, ir.Call) and e.func in ("powerset", "union", "bigunion"))
+        name = what.split("`")[1] if what.count("`") >= 2 else "X"
         fail(f"{what} must be a constant expression (literals, constants, arithmetic, "
-             "comparisons, `and`/`or`/`not`, `if`)", e)
+             "comparisons, `and`/`or`/`not`, `if`)", e,
+             hint=f"a `const` is an int or a bool (what --const can override); for a set, a quorum system "
+                  f"say, write a def: `def {name} = ...`" if setlike else None)
 
     def try_const(self, e) -> Any:
         """The value of ``e`` if it is a constant int expression (no diagnostics), else None."""

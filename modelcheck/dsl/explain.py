@@ -36,7 +36,7 @@ from .. import ir
 from ..diagnostics import caret_snippet
 from ..ir import children, walk
 from ..types import BagT, FunT, SeqT, SetT, Type, domain_values
-from ..values import show, sort_values
+from ..values import misfit_message, show, sort_values
 
 MAX_VALUES = 12  # sub-expression values shown per guard
 _WITH_ELEM = (SetT, SeqT, BagT)  # the types with an element type
@@ -329,8 +329,7 @@ class Explainer:
                     t = self.model.var_types[i]
                     raise _Abort(Failure("error", self.locate(st), ((st.var + "'", _safe_show(v, t)),),
                                          self._picks(picks),
-                                         message=f"value {_safe_show(v, t)} does not fit the type {t} of "
-                                                 f"variable {st.var} (MC300)"))
+                                         message=f"{misfit_message(v, t, st.var)} (MC300)"))
                 assigned = {**assigned, i: v}
                 continue
             if isinstance(st, ir.Assert):

@@ -514,6 +514,8 @@ class InferencePhase:
             return BOOL if isinstance(e.value, bool) else INT
         if isinstance(e, ir.Name):
             return self.infer_name(e, ctx)
+        if isinstance(e, ir.Prime):
+            return self.infer_prime(e, ctx)
         if isinstance(e, ir.Primed):
             return self.infer_primed(e, ctx)
         if isinstance(e, ir.Unary):
@@ -538,6 +540,7 @@ class InferencePhase:
                 return ERR
             return u
         if isinstance(e, ir.Let):
+            self.let_bodies.add(e.body.id)
             inner = ctx
             for name, val in e.bindings:
                 t = self.infer(val, inner)
@@ -582,7 +585,15 @@ class InferencePhase:
             if isinstance(bt, ErrT):
                 return ERR
             if not isinstance(bt, RecordT):
-                self.error(Code.TYPE_MISMATCH, f"`.{e.name}` needs a record, found {self.show(bt)}", e)
+                hint = None
+                if isinstance(bt, EnumT) and any(c.args for c in bt.constructors):
+                    c = next(c for c in bt.constructors if c.args)
+                    xs = ", ".join(f"x{i}" for i in range(1, len(c.args) + 1))
+                    doms = ", ".join(f"x{i} in {a.show()}" for i, a in enumerate(c.args, 1))
+                    hint = (f"a constructor's arguments are positional, not fields: name them where you choose the "
+                            f"value, as in `exists {doms}: {c.name}({xs}) in S and ...` (or `pick` each), or make "
+                            f"the value a record (`{{ kind: ..., {e.name}: ... }}`)")
+                self.error(Code.TYPE_MISMATCH, f"`.{e.name}` needs a record, found {self.show(bt)}", e, hint=hint)
                 self._poison(bt)
                 return ERR
             for n, ft in bt.fields:
@@ -602,8 +613,31 @@ class InferencePhase:
             return BOOL
         raise AssertionError(f"unknown expression {type(e).__name__}")  # pragma: no cover
 
+    def infer_prime(self, e: ir.Prime, ctx: Ctx) -> Type:
+        """``f(a)'``: the call's type; only a def can be primed, where primes are allowed."""
+        t = self.infer(e.expr, ctx)
+        r = self.refs.get(e.expr.id)
+        if r is not None and r.kind != "def" and not isinstance(self.resolve(t), ErrT):
+            what = {"builtin": "a built-in operator", "ctor": "a constructor"}.get(r.kind, "not a def")
+            self.error(Code.PRIME_NOT_ALLOWED, f"only a state variable or a def can be primed: `{e.expr.func}` is "
+                       f"{what}", e, hint=f"prime its arguments instead: `{e.expr.func}(x')`")
+            return ERR
+        if not ctx.primes:
+            self.error(Code.PRIME_NOT_ALLOWED, f"`{e.expr.func}(...)'` {ctx.prime_msg}", e)
+        return t
+
     def infer_primed(self, e: ir.Primed, ctx: Ctx) -> Type:
         g = self.globals.get(e.name)
+        if g is not None and g.kind == "def" and e.name not in ctx.locals:
+            # `c'` for a 0-ary def: the def evaluated in the next state
+            self.refs[e.id] = Ref("def", e.name)
+            if g.decl.params:
+                self.error(Code.ARITY, f"`{e.name}` takes {plural(len(g.decl.params), 'argument')}; prime the call: "
+                           f"`{e.name}(...)'`", e)
+                return ERR
+            if not ctx.primes:
+                self.error(Code.PRIME_NOT_ALLOWED, f"`{e.name}'` {ctx.prime_msg}", e)
+            return self.def_type(e.name, e)
         if g is None or g.kind != "var":
             if g is None and e.name not in ctx.locals:
                 cands = [n for n, gg in self.globals.items() if gg.kind == "var"]
@@ -725,8 +759,12 @@ class InferencePhase:
                     self._poison(lt)
                     self._poison(r)
             elif not isinstance(r, ErrT):
+                hint = "for a map, use `m.has(k)`" if isinstance(r, MapT) else None
+                if hint is None and e.id in self.let_bodies:
+                    hint = ("a `let` binding's value ends at the first `in`, so this `in` is the body of the let; "
+                            "to bind a membership test, parenthesise it: `let x = (a in S) in ...`")
                 self.error(Code.TYPE_MISMATCH, f"`{op}` needs a set or a bag on the right, found {self.show(r)}",
-                           e.right, hint="for a map, use `m.has(k)`" if isinstance(r, MapT) else None)
+                           e.right, hint=hint)
                 self._poison(lt)
                 self._poison(r)
             return BOOL

@@ -337,6 +337,10 @@ def _diagnostic(err: UnexpectedInput, file: str) -> Diagnostic:
                 hint = f"`{v}` extends as far as possible: put it in parentheses here, as in `({v} ...)`"
             elif v == "=" and "==" in keys:
                 hint = "use `==` to compare; `=` only assigns (`x' = e`) and binds (`let x = e`)"
+            elif v in ("[", ".") and keys and keys <= {"'", "="}:
+                hint = ("an assignment sets a whole variable: `f' = f.put(k, v)` for one key, "
+                        "`f' = f.put(i, f[i].put(j, v))` a level deeper, `r' = { ...r, field: v }` for a record "
+                        "field (and `f' = f.put(i, { ...f[i], field: v })` for both)")
         exp = _describe_expected(expected)
         msg = f"{what}; {exp}" if exp else what
         return Diagnostic(Code.SYNTAX, msg, span, hint=hint)
@@ -706,6 +710,10 @@ class _Builder(Transformer):
 
     def primed(self, meta, ch):
         return ir.Primed(self._id(meta), self._name(ch[0]))
+
+    def primed_call(self, meta, ch):
+        args = tuple(ch[1]) if len(ch) == 3 else ()
+        return ir.Prime(self._id(meta), ir.Call(self._id(meta), str(ch[0]), args, False))
 
     def call(self, meta, ch):
         args = tuple(ch[1]) if len(ch) == 2 else ()

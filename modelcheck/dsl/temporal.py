@@ -44,7 +44,7 @@ class Unsupported(Exception):
 
 
 def _temporal_free(e: ir.Node) -> bool:
-    return not any(isinstance(n, (ir.Temporal, ir.Primed)) for n in ir.walk(e))
+    return not any(isinstance(n, (ir.Temporal, ir.Primed, ir.Prime)) for n in ir.walk(e))
 
 
 def _is(e, op):

@@ -284,7 +284,15 @@ class Encoder:
     def x_Primed(self, e, env):
         if env.get("$p") is None:
             raise Unsupported(e.id, "a primed variable outside a step property")
+        r = self.c.refs.get(e.id)
+        if r is not None and r.kind == "def":       # a 0-ary def in the next state
+            return self.call_def(e, r.name, (), {**env, "$s": env["$p"]})
         return env["$p"][self.c.var_index(e.name)]
+
+    def x_Prime(self, e, env):
+        if env.get("$p") is None:
+            raise Unsupported(e.id, "a primed expression outside a step property")
+        return self.expr(e.expr, {**env, "$s": env["$p"]})
 
     def x_Unary(self, e, env):
         a = self.expr(e.arg, env)
@@ -675,6 +683,13 @@ class Encoder:
             if len(a) == 2:
                 return z3.If(a[0] <= a[1], a[0], a[1]) if name == "min" else z3.If(a[0] >= a[1], a[0], a[1])
             et = ats[0].elem
+            if isinstance(et, ModelT) and et.name not in self.sorts.uninterpreted:
+                # model values in declaration order, as the explicit-state checker orders them
+                order = range(len(et.names)) if name == "min" else range(len(et.names) - 1, -1, -1)
+                out = self.sorts.default(et)
+                for v in reversed(order):
+                    out = z3.If(z3.Select(a[0], self.sorts.encode(et, v)), self.sorts.encode(et, v), out)
+                return out
             if not (isinstance(et, IntT) and et.bounded):
                 raise Unsupported(e.id, f"symbolic checking supports `{name}` of a set only over a `lo..hi` range")
             order = range(et.lo, et.hi + 1) if name == "min" else range(et.hi, et.lo - 1, -1)
@@ -848,7 +863,7 @@ def _state_free(e: ir.Node, enc: Encoder, seen: set | None = None) -> bool:
     """Whether ``e`` reads no state variable and no local name (through operators too)."""
     seen = set() if seen is None else seen
     for m in ir.walk(e):
-        if isinstance(m, ir.Primed):
+        if isinstance(m, (ir.Primed, ir.Prime)):
             return False
         if isinstance(m, (ir.Name, ir.Call)):
             r = enc.c.refs.get(m.id)

@@ -76,10 +76,10 @@ def test_a_runtime_error_in_init_is_mc300_with_its_location(capsys, tmp_path, co
     spec.write_text(INIT_OUT_OF_RANGE)
     code, out, _ = run(capsys, command, spec)
     assert code == 2 and "verdict: error" in out
-    assert f"MC300 runtime error in init: value 5 does not fit the type 0..3 of variable x\n  at {spec}:3:8\n" in out
+    assert f"MC300 runtime error in init: variable x would be 5, outside its type 0..3\n  at {spec}:3:8\n" in out
     assert "    3 | init { x = 5 }\n      |        ^^^^^" in out
     assert "(0, 5, 5)" not in out and "enabled" not in out
     import json
 
     report = json.loads(run(capsys, "check", spec, "--json")[1])
-    assert report["error"].startswith("MC300 runtime error in init: value 5 does not fit")
+    assert report["error"].startswith("MC300 runtime error in init: variable x would be 5, outside its type 0..3")

@@ -229,3 +229,119 @@ def test_options_is_still_a_name():
     r = check(spec("module T\nvar options: 0..1\ninit { options = 0 }\naction A { require options == 0; options' = 1 }\n"
                    "options { deadlock = false }\n"))
     assert (r.verdict, r.distinct_states) == (Verdict.HOLDS, 2)
+
+
+# ------------------------------------------------------------------ min / max of model values
+
+def test_min_and_max_of_model_values_follow_declaration_order():
+    assert value_of("module T\nmodels P = {c, a, b}\nvar out: P\ninit { out = min({a, b}) }\n") == "a"
+    assert value_of("module T\nmodels P = {c, a, b}\nvar out: P\ninit { out = max(P) }\n") == "b"
+    errs = codes("module T\nmodels P = {c, a, b}\nsymmetry P\nvar out: P\ninit { out = min(P) }\n")
+    assert errs[0][0] == "MC260" and "declared symmetric: its values have no order" in errs[0][1]
+
+
+def test_min_of_an_empty_set_is_a_runtime_error_in_spec_words():
+    r = check(spec("module T\nvar s: set[0..3]\ninit { s = {} }\ninvariant I [typing]: min(s) >= 0\n"))
+    assert r.verdict is Verdict.ERROR and "min of the empty set" in r.error
+
+
+# ------------------------------------------------------------------ primed definitions
+
+PRIMED = """module T
+models RM = {r1, r2}
+var votes: RM -> 0..2
+init { votes = { r: 0 for r in RM } }
+action Up(r in RM) { require votes[r] < 2; votes' = votes.put(r, votes[r] + 1) }
+action Reset { require votes[r1] == 2 and votes[r2] == 2; votes' = { r: 0 for r in RM } }
+def v(a: RM) = votes[a]
+def total = votes[r1] + votes[r2]
+step Grows [integrity]: forall a in RM: v(a)' >= v(a)
+step TotalGrows [integrity]: total' >= total
+"""
+
+
+def test_a_def_can_be_primed_in_a_step_property():
+    s = spec(PRIMED)
+    # without Reset, both hold: every step adds one vote
+    no_reset = PRIMED.replace("action Reset { require votes[r1] == 2 and votes[r2] == 2; votes' = { r: 0 for r in RM } }\n",
+                              "options { deadlock = false }\n")
+    r = check(spec(no_reset))
+    assert (r.verdict, r.distinct_states) == (Verdict.HOLDS, 9), r
+    r = check(s)
+    # 9 states; the first violation is Reset from the all-2 state, reached after 4 steps
+    assert r.verdict is Verdict.VIOLATED and r.violations[0].property in ("Grows", "TotalGrows")
+    assert len(r.violations[0].trace.states) == 6
+
+
+def test_a_primed_def_where_primes_are_not_allowed():
+    errs = codes(PRIMED + "invariant I [typing]: total' >= 0\n")
+    assert errs[0][0] == "MC220" and "`total'` cannot appear in an invariant" in errs[0][1]
+    errs = codes(PRIMED + "step S [integrity]: size(keys(votes))' >= 0\n")
+    assert errs[0][0] == "MC220" and "`size` is a built-in operator" in errs[0][1]
+    errs = codes(PRIMED + "step S [integrity]: v' >= 0\n")
+    assert errs[0][0] == "MC202" and "prime the call: `v(...)'`" in errs[0][1]
+
+
+# ------------------------------------------------------------------ what a porting user meets first
+
+BASE = """module E
+models RM = {r1, r2}
+enum Msg = P1a(RM, 1..2) | Stop
+var votes: RM -> 0..2
+var msgs: set[Msg]
+init { votes = { r: 0 for r in RM }; msgs = {} }
+action A(r in RM) { votes' = votes.put(r, 1); msgs' = msgs }
+"""
+
+
+def hint_of(extra: str):
+    with pytest.raises(SpecError) as ei:
+        spec(BASE + extra)
+    d = ei.value.diagnostics[0]
+    return d.code, d.message, d.hint or ""
+
+
+def test_a_nested_assignment_says_how_to_write_it():
+    code, msg, hint = hint_of("action B(r in RM) { votes[r]' = 2 }\n")
+    assert code == "MC100" and "unexpected `[`" in msg and "`f' = f.put(i, f[i].put(j, v))`" in hint
+
+
+def test_a_field_of_a_constructor_value_says_how_to_take_it_apart():
+    code, msg, hint = hint_of("invariant I [typing]: forall m in msgs: m.bal > 0\n")
+    assert code == "MC210" and "`exists x1 in RM, x2 in 1..2: P1a(x1, x2) in S and ...`" in hint
+
+
+def test_a_set_constant_suggests_a_def():
+    code, msg, hint = hint_of("const Q = {{1, 2}, {2, 3}}\n")
+    assert code == "MC210" and "write a def: `def Q = ...`" in hint
+
+
+def test_a_let_that_swallowed_an_in_says_to_parenthesise():
+    code, msg, hint = hint_of("invariant I [typing]: let b = r1 in {r1} in b\n")
+    assert code == "MC210" and "`let x = (a in S) in ...`" in hint
+
+
+def test_a_duplicate_constructor_says_names_are_global():
+    code, msg, hint = hint_of("enum Other = Stop | Go\n")
+    assert code == "MC101" and "constructor names are global" in hint
+
+
+def test_a_failed_min_does_not_cascade():
+    with pytest.raises(SpecError) as ei:
+        spec(BASE + "action C { let m = min(msgs)\n votes' = votes.put(m, 2); msgs' = msgs }\n")
+    assert [d.code for d in ei.value.diagnostics] == ["MC210"]      # nothing about put's key
+
+
+@pytest.mark.parametrize("assign,why", [
+    # the issue's two examples: a constructor argument out of range in a set, and one
+    # field of a record inside a function
+    ("msgs' = msgs union {P1a(r, 0)}",
+     "variable msgs would be {P1a(r1, 0)}, which does not fit its type set[Msg]: "
+     "argument 2 of the element P1a(r1, 0) of msgs is 0, outside 1..2"),
+    ("votes' = votes.put(r, 3)",
+     "variable votes would be { r1: 3, r2: 0 }, which does not fit its type RM -> 0..2: votes[r1] is 3, outside 0..2"),
+])
+def test_a_value_that_does_not_fit_is_shown_in_spec_syntax(assign, why):
+    other = "votes' = votes" if assign.startswith("msgs") else "msgs' = msgs"
+    r = check(spec(BASE + f"action B(r in RM) {{ {assign}; {other} }}\n"))
+    assert r.verdict is Verdict.ERROR and why in r.error, r.error
