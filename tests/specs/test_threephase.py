@@ -251,3 +251,28 @@ def test_tm_must_wait_for_every_ack():
     committed = [i for i, s in enumerate(final["rmState"]) if s == "committed"]
     assert committed and set(committed) <= final["rmDown"]
     assert variant(old, "require true", MaxCrashes=1)[1].verdict is Verdict.HOLDS
+
+
+# -------------------------------------------------------------- the suite's worker processes
+
+def test_suite_workers_render_the_counterexample(tmp_path):
+    """`modelcheck suite -j 2` checks each run in a worker process and renders its
+    counterexample in the parent, from a fresh load of the spec. A state-dependent
+    parameter domain (`Terminate(g in groups)`) numbers its labels during the search,
+    so the parent would not know the worker's labels (IndexError); the spec's
+    `Terminate(g in powerset(RM))` with `require g in groups` keeps every label static."""
+    from modelcheck.suite import check_runs, read_manifest, summary
+
+    manifest = tmp_path / "suite.toml"
+    manifest.write_text(f'[[run]]\nspec = "{THREEPHASE}"\ndeadlock = false\n'
+                        f'[[run]]\nspec = "{THREEPHASE}"\nconfig = "timeouts"\ndeadlock = false\n'
+                        f'expect = "violated"\n')
+    runs = read_manifest(manifest)
+    outcomes = check_runs(runs, [{}, {}], jobs=2)
+    assert [o.verdict for o in outcomes] == ["holds", "violated"]
+    records = summary(outcomes)["runs"]
+    trace = records[1]["violations"][0]["trace"]
+    assert len(trace["states"]) == 9
+    last = trace["states"][-1]
+    assert (last["mbt::actionTaken"], last["mbt::nondetPicks"]) == ("Terminate", {"g": {"#set": ["r2"]}})
+    assert dict(last["rmState"]["#map"]) == {"r1": "committed", "r2": "aborted", "r3": "prepared"}
