@@ -7,7 +7,8 @@ Where the figures come from (not only pasted from the checker's output):
 - Orbits under symmetry: the reachable states grouped into orbits by a permutation of
   RM written here by hand (as tests/specs/test_specs.py does for TwoPhase).
 - Counterexample lengths: argued by hand next to each test (a lower bound from what
-  the violating state needs, and the trace shown reaching it).
+  the violating state needs, and the trace shown reaching it); the timeouts one (9
+  states) also by bounded model checking with z3 (none in 7 steps, one in 8).
 - Depth 15 of the perfect-FD configuration: the deepest states have every RM committed
   through the normal protocol (so the TM is up: with a perfect detector Terminate needs
   it down) and two RMs crashed after committing. Committing r needs Yes(r),
@@ -182,6 +183,19 @@ def test_timeouts_violate_agreement(timeouts, timeouts_result):
     assert final["rmDown"] == frozenset() and final["tmState"] == "tmPreCommitted"
     groups = [dict(params(timeouts, lab))["g"] for lab in v.trace.labels[-2:]]
     assert groups == ["{r1}", "{r2}"]
+
+
+def test_timeouts_shortest_counterexample_by_bmc(timeouts):
+    """The length cross-checked by the z3 encoding (a search that shares nothing with
+    BFS but the compiled spec): no behaviour of up to 7 steps violates a property, one of
+    8 steps (9 states) violates Agreement."""
+    from modelcheck.symbolic import bmc
+
+    assert bmc(timeouts, 7).verdict is Verdict.UNDETERMINED
+    r = bmc(timeouts, 8)
+    (v,) = r.violations
+    assert (r.verdict, v.property, len(v.trace)) == (Verdict.VIOLATED, "Agreement", 9)
+    replay(timeouts, v.trace)
 
 
 def test_timeouts_figures_at_the_stop(timeouts, timeouts_result):
