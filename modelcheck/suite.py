@@ -172,11 +172,15 @@ def check_run(run: dict, consts: Mapping[str, Any]) -> RunOutcome:
 def _check_result(run: dict, consts: Mapping[str, Any]) -> tuple[CheckResult | None, int]:
     """In a worker process (a fresh one per run): the run's result (picklable plain
     data), or ``None`` when the spec does not load (the parent loads it again to get its
-    diagnostics), and the process's peak resident memory in bytes."""
+    diagnostics), the process's peak resident memory in bytes, and the labels the
+    search numbered (``CompiledModel.dynamic_labels``)."""
     import resource
 
-    result = check_run(run, consts).result
-    return result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    outcome = check_run(run, consts)
+    # labels numbered during the search (state-dependent parameter sets) travel with the
+    # result: the parent, loading the spec afresh, numbers them the same way
+    labels = getattr(outcome.spec.model, "dynamic_labels", list)() if outcome.spec is not None else []
+    return outcome.result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, labels  # Linux: KiB
 
 
 def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
@@ -227,7 +231,7 @@ def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
                     i = pending.pop(f)
-                    result, peak = f.result()
+                    result, peak, labels = f.result()
                     r = runs[i]
                     label, expect = run_label(r), r.get("expect", "holds")
                     try:
@@ -235,6 +239,8 @@ def check_runs(runs: list[dict], consts: list[Mapping[str, Any]], jobs: int = 1,
                     except SpecError as e:
                         outcome = RunOutcome(r, label, expect, error=e)
                     else:
+                        if labels:
+                            spec.model.adopt_dynamic_labels(labels)
                         outcome = RunOutcome(r, label, expect, spec, result, peak_memory=peak) \
                             if result is not None else check_run(r, consts[i])
                     outcomes[i] = outcome

@@ -1230,6 +1230,21 @@ class CompiledModel:
             self._infos.append(self._compiler.action_info(a, values))
         return lab
 
+    def dynamic_labels(self) -> list:
+        """The labels numbered during a search (actions whose parameters range over a
+        state-dependent set), as their keys in label order: picklable, for another
+        process that loads the same spec to read this one's traces
+        (:meth:`adopt_dynamic_labels`)."""
+        return [k for k, _ in sorted(self._labels.items(), key=lambda kv: kv[1])]
+
+    def adopt_dynamic_labels(self, keys: list) -> None:
+        """Number ``keys`` (another process's :meth:`dynamic_labels` of the same spec) as
+        that process did, so that its traces' labels mean the same here. Call it on a
+        model that has not searched yet."""
+        for i, key in enumerate(keys):
+            if self._dynamic_label(*key) != self._static_count + i:
+                raise RuntimeError("adopt_dynamic_labels: this model numbered labels of its own first")
+
     # ------------------------------------------------------------------ Model protocol
 
     def initial_states(self):

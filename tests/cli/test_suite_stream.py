@@ -78,3 +78,30 @@ def test_parallel_runs_give_the_same_results(manifest, tmp_path, capsys):
 def test_jobs_must_be_positive(manifest, tmp_path, capsys):
     code, _, err = run(capsys, "suite", manifest, "--report", tmp_path, "--jobs", "0")
     assert code == 2 and "--jobs must be at least 1" in err
+
+
+DYNAMIC = """module Dyn
+var s: set[0..3]
+init { s = {0} }
+action Add(x in s) { require x < 3; s' = s union {x + 1} }
+invariant Small [typing]: 3 notin s
+"""
+
+
+def test_parallel_runs_carry_labels_numbered_during_the_search(tmp_path, capsys):
+    # Add's parameter ranges over a state-dependent set: its labels are numbered as the
+    # search meets them, in the worker. The parent, which draws the counterexample, loaded
+    # the spec afresh: it once failed with an internal IndexError in describe().
+    (tmp_path / "dyn.mc").write_text(DYNAMIC)
+    m = tmp_path / "m.toml"
+    m.write_text('[[run]]\nspec = "dyn.mc"\nexpect = "violated"\n'
+                 '[[run]]\nspec = "dyn.mc"\nexpect = "violated"\ndeadlock = false\n')
+    assert main(["suite", str(m), "--report", str(tmp_path / "one"), "--jobs", "1"]) == 0
+    assert main(["suite", str(m), "--report", str(tmp_path / "two"), "--jobs", "2"]) == 0
+    one, two = (json.loads((tmp_path / d / "summary.json").read_text())["runs"] for d in ("one", "two"))
+    steps = [[(st["mbt::actionTaken"], st["mbt::nondetPicks"]) for st in r["violations"][0]["trace"]["states"]]
+             for r in two]
+    # s = {0} -> Add(x=0) -> {0, 1} -> Add(x=1) -> {0, 1, 2} -> Add(x=2) -> 3 in s
+    want = [("init", {}), ("Add", {"x": 0}), ("Add", {"x": 1}), ("Add", {"x": 2})]
+    assert steps == [want, want]
+    assert [r["violations"] for r in one] == [r["violations"] for r in two]
