@@ -272,9 +272,8 @@ def test_tm_must_wait_for_every_ack():
 def test_suite_workers_render_the_counterexample(tmp_path):
     """`modelcheck suite -j 2` checks each run in a worker process and renders its
     counterexample in the parent, from a fresh load of the spec. A state-dependent
-    parameter domain (`Terminate(g in groups)`) numbers its labels during the search,
-    so the parent would not know the worker's labels (IndexError); the spec's
-    `Terminate(g in powerset(RM))` with `require g in groups` keeps every label static."""
+    parameter domain (`Terminate(g in groups)`) numbers its labels during the search;
+    the worker sends them with its result (the parent once died of an IndexError)."""
     from modelcheck.suite import check_runs, read_manifest, summary
 
     manifest = tmp_path / "suite.toml"
