@@ -280,6 +280,9 @@ class ActionSignature:
 
     name: str
     params: tuple[str, ...] = ()
+    #: the names its ``pick`` statements bind: a trace may record them beside the
+    #: parameters (ITF ``mbt::nondetPicks``, as counterexamples are written)
+    picks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,16 @@ def _first(phrases) -> str | None:
     return next((p for p in phrases if p is not None), None)
 
 
+def display_sorted(vs, t: Type) -> list:
+    """``vs`` (values of type ``t``) in the order a printed set lists them: as
+    :func:`sort_values`, except that a sum type's values follow the declaration order
+    of their constructors (`{Prepared(r1), Commit}` for `Prepared(RM) | Commit | Abort`)."""
+    if isinstance(t, EnumT):
+        idx = {c.name: i for i, c in enumerate(t.constructors)}
+        return sorted(vs, key=lambda v: (idx.get(v if isinstance(v, str) else v[0], -1), vkey(v)))
+    return sort_values(vs)
+
+
 def show(v: Any, t: Type) -> str:
     """Print a value of type ``t`` the way a spec writes it, in a stable order."""
     if isinstance(t, BoolT):
@@ -172,7 +182,7 @@ def show(v: Any, t: Type) -> str:
     if isinstance(t, RecordT):
         return "{ " + ", ".join(f"{f}: {show(a, ft)}" for a, (f, ft) in zip(v, t.fields)) + " }"
     if isinstance(t, SetT):
-        return "{" + ", ".join(show(x, t.elem) for x in sort_values(v)) + "}"
+        return "{" + ", ".join(show(x, t.elem) for x in display_sorted(v, t.elem)) + "}"
     if isinstance(t, SeqT):
         return "[" + ", ".join(show(x, t.elem) for x in v) + "]"
     if isinstance(t, FunT):
@@ -181,12 +191,12 @@ def show(v: Any, t: Type) -> str:
     if isinstance(t, MapT):
         if not v:
             return "map()"
-        return "map(" + ", ".join(f"{show(k, t.key)} -> {show(v[k], t.val)}" for k in sort_values(v)) + ")"
+        return "map(" + ", ".join(f"{show(k, t.key)} -> {show(v[k], t.val)}" for k in display_sorted(v, t.key)) + ")"
     if isinstance(t, BagT):
         if not v:
             return "bag()"
         parts = []
-        for k in sort_values(v):
+        for k in display_sorted(v, t.elem):
             parts.extend([show(k, t.elem)] * v[k])
         return "bag(" + ", ".join(parts) + ")"
     raise TypeError(f"cannot show a value of type {t}")

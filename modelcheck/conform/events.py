@@ -188,7 +188,10 @@ class Decoder:
             raise ValueError(f"`{what}` must be an object mapping parameter names to ITF values")
         names, types = self.param_names[ai], self.param_types[ai]
         known = []
+        picks = self.signature.actions[ai].picks
         for k, j in raw.items():
+            if k not in names and k in picks:
+                continue                    # a choice inside the action, not a parameter
             if k not in names:
                 action = self.signature.actions[ai].name
                 have = ", ".join(names) if names else "none"

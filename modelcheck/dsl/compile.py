@@ -1129,7 +1129,9 @@ class CompiledModel:
         #: the spec's `options { deadlock = ... }` (model.checks_deadlock reads it)
         self.check_deadlock = checked.check_deadlock
         self.signature = SpecSignature(
-            tuple(ActionSignature(a.name, tuple(p.name for p in a.params)) for a in checked.actions),
+            tuple(ActionSignature(a.name, tuple(p.name for p in a.params),
+                                  tuple(dict.fromkeys(n.binder.name for n in walk(a.body) if isinstance(n, ir.Pick))))
+                  for a in checked.actions),
             tuple((n, m.names) for n, m in checked.models.items()),
         )
         self.spans = checked.module.spans
@@ -1292,6 +1294,26 @@ class CompiledModel:
         from .explain import Explainer
 
         return Explainer(self)
+
+    def step_choices(self, state, label: int, nxt) -> tuple:
+        """The ``pick`` values and ``either`` branches the step ``state --label--> nxt``
+        took, as ``(name, shown, value, type)`` (the type None for a branch): what a
+        counterexample shows beside the action's parameters. Worked out after the
+        search by running the action again with the explainer (nothing is recorded in
+        the hot loop); ``()`` when the action chooses nothing or no path fits."""
+        info = self._infos[label]
+        ai = self.action_names.index(info.action)
+        if not any(isinstance(n, (ir.Pick, ir.Either)) for n in walk(self.checked.actions[ai].body)):
+            return ()
+        ex = self.__dict__.get("_choice_explainer")
+        if ex is None:
+            ex = self._choice_explainer = self.explainer()
+        canon = self.canonicalizer()
+        same = (lambda a, b: canon(a) == canon(b)) if canon is not None else None
+        try:
+            return ex.step_choices(state, ai, info.values, nxt, same) or ()
+        except Exception:  # noqa: BLE001 - a display aid: a spec error here is reported elsewhere
+            return ()
 
     def static_instances(self) -> int:
         """Labels ``0 .. n-1`` are every instance of the actions whose parameter domains

@@ -30,7 +30,7 @@ model's diagnostic functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .. import ir
 from ..diagnostics import caret_snippet
@@ -315,8 +315,8 @@ class Explainer:
                     self._exec(rest, s, {**env, st.binder.name: v}, assigned, picks + ((st.binder, v),), out)
                 return
             if isinstance(st, ir.Either):
-                for br in st.branches:
-                    self._exec(list(br.stmts) + rest, s, env, dict(assigned), picks, out)
+                for k, br in enumerate(st.branches, 1):
+                    self._exec(list(br.stmts) + rest, s, env, dict(assigned), picks + ((st, k),), out)
                 return
             if isinstance(st, ir.IfStmt):
                 branch = st.then if self.sev(st.cond, s, env) else st.else_
@@ -344,10 +344,36 @@ class Explainer:
     def _picks(self, picks: tuple) -> tuple[tuple[str, str], ...]:
         out = []
         for b, v in picks:
+            if isinstance(b, ir.Either):        # which branch of an `either` the path took
+                out.append((self.either_name(b), f"branch {v}"))
+                continue
             t = self.types.get(b.domain.id)
             elem = t.elem if isinstance(t, _WITH_ELEM) else None
             out.append((b.name, show(v, elem) if elem is not None else repr(v)))
         return tuple(out)
+
+    def either_name(self, e: ir.Either) -> str:
+        sp = self.model.spans.get(e.id)
+        return f"either (line {sp.line})" if sp is not None else "either"
+
+    def step_choices(self, state: tuple, ai: int, vals: tuple, nxt: tuple,
+                     same: Callable[[tuple, tuple], bool] | None = None) -> tuple | None:
+        """The choices inside action ``ai`` (``pick`` values, ``either`` branches) on the
+        first execution path from ``state`` to ``nxt`` (``same`` compares states: a
+        symmetric trace's states are representatives), as ``(name, shown, value,
+        type)``; None when no path gets there."""
+        for o in self.run(state, ai, vals, detail=False):
+            if o.fired and (o.state == nxt or (same is not None and same(o.state, nxt))):
+                out = []
+                for b, v in o.picks:
+                    if isinstance(b, ir.Either):
+                        out.append((self.either_name(b), f"branch {v}", v, None))
+                    else:
+                        t = self.types.get(b.domain.id)
+                        elem = t.elem if isinstance(t, _WITH_ELEM) else None
+                        out.append((b.name, show(v, elem) if elem is not None else repr(v), v, elem))
+                return tuple(out)
+        return None
 
     # ------------------------------------------------------------------ guard failures
 

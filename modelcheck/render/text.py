@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from ..model import HasVarTypes
 from ..result import CheckResult, Trace, Violation
-from ..types import FunT, MapT, RecordT, domain_values
-from ..values import show, sort_values
+from ..types import FunT, MapT, RecordT, SetT, domain_values
+from ..values import display_sorted, show, sort_values
 
 #: a change line wider than this is broken up entry by entry (functions, maps, records)
 WIDE = 120
@@ -58,6 +58,12 @@ def _diff(path: str, a, b, t, paint) -> list[str]:
                 if x != y:
                     out += _diff(f"{path}.{f}", x, y, ft, paint)
             return out
+        if isinstance(t, SetT):
+            # what was added and removed, not the whole set twice
+            for sign, xs, style in (("+", b - a, "new"), ("-", a - b, "old")):
+                for x in display_sorted(xs, t.elem):
+                    out.append(f"{INDENT}{paint(path, 'var')}: {paint(f'{sign} {show(x, t.elem)}', style)}")
+            return out
     return [f"{INDENT}{paint(path, 'var')}: {paint(sa, 'old')} {paint('->', 'arrow')} {paint(sb, 'new')}"]
 
 
@@ -75,6 +81,18 @@ def step_changes(model, prev, state) -> list[str]:
     return out
 
 
+def _choices(model, prev, label, state, paint) -> str:
+    """`` with m = P2a(1, v1), either (line 40) branch 2``: what the step chose inside its
+    action (a compiled spec's ``step_choices``), or ``""``."""
+    fn = getattr(model, "step_choices", None)
+    if fn is None or prev is None:
+        return ""
+    got = fn(prev, label, state)
+    if not got:
+        return ""
+    return paint(" with " + ", ".join(f"{n} = {s}" if t is not None else f"{n} {s}" for n, s, _, t in got), "dim")
+
+
 def render_trace(model, trace: Trace, full: bool = False, paint=_plain, first: str = "initial state") -> str:
     """A trace, state by state (changes only, unless ``full``); ``first`` names the first
     state (a counterexample to induction starts from "a state satisfying Inv")."""
@@ -87,7 +105,8 @@ def render_trace(model, trace: Trace, full: bool = False, paint=_plain, first: s
         if label is None:
             lines.append(f"  {num} {paint(first if i == 0 else 'initial state', 'init')}{marker}")
         else:
-            lines.append(f"  {num} {paint(model.describe(label).show(), 'action')}{marker}")
+            lines.append(f"  {num} {paint(model.describe(label).show(), 'action')}"
+                         f"{_choices(model, prev, label, state, paint)}{marker}")
         for k, name in enumerate(model.variables):
             if prev is None or full:
                 lines.append(f"{INDENT}{paint(name, 'var')} = {model.show_value(k, state[k])}")
@@ -108,6 +127,7 @@ def render_trace(model, trace: Trace, full: bool = False, paint=_plain, first: s
         else:
             lines.append(f"  {paint(f'{len(trace.states) + 1}.', 'step')} "
                          f"{paint(model.describe(trace.loop_label).show(), 'action')}"
+                         f"{_choices(model, trace.states[-1], trace.loop_label, trace.states[trace.loop], paint)}"
                          + paint(f" goes back to state {trace.loop + 1}; the cycle {trace.loop + 1}.."
                                  f"{len(trace.states)} repeats forever", "loop"))
     return "\n".join(lines)

@@ -27,8 +27,8 @@ def test_golden_twophase_counterexample():
     # tests/render/golden/twophase_commit_on_any.txt, read and argued line by line:
     # with BugCommitOnAny the TM commits on one Prepared message, so the shortest path
     # to a Validity violation is r1 prepares (rmState, msgs change), the TM receives it
-    # (only tmPrepared changes), commits (tmState, msgs: Commit sorts before Prepared, as
-    # constructors sort by name) and r1 commits while r2, r3 never prepared: 5 states.
+    # (only tmPrepared changes), commits (tmState, msgs: Commit prints after Prepared, as
+    # the constructors are declared) and r1 commits while r2, r3 never prepared: 5 states.
     # The initial state is printed whole, in declaration order; later steps print only
     # the variables that changed, old -> new.
     spec, v = first_violation(TWOPHASE, BugCommitOnAny=True)
