@@ -482,12 +482,15 @@ class PropertyDecl(Node):
 
 @dataclass(frozen=True, slots=True)
 class FairnessItem(Node):
-    """``weak A`` / ``strong A(*)``: ``per_instance`` is True for ``A(*)``."""
+    """``weak A`` / ``strong A(*)``: ``per_instance`` is True for ``A(*)``. A group
+    ``weak (A(p) or B(p))`` has ``members`` ((action, key parameter names), ...) and its
+    text as ``action``; it is per instance when the members name keys."""
 
     id: int
     strength: str
     action: str
     per_instance: bool
+    members: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,9 +118,31 @@ class Fairness:
     strength: FairnessStrength
     action: str
     per_instance: bool = False
+    #: a group (``weak (A(p) or B(p))``, TLA+'s WF over a disjunction): ``(action, key
+    #: parameter positions)`` per member; ``action`` is then the group's text. Its steps
+    #: are every member's; with keys, one condition per value of the keys
+    #: (``\A p: WF(A(p) \/ B(p))``), without, one for the whole group
+    group: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def show(self) -> str:
+        if self.group:
+            return f"{self.strength} {self.action}"
         return f"{self.strength} {self.action}{'(*)' if self.per_instance else ''}"
+
+    def members(self) -> tuple[tuple[str, tuple[int, ...] | None], ...]:
+        """``(action, key positions)`` for each action the condition covers; positions
+        None: every parameter (``A(*)``), ``()``: none (one condition for all instances)."""
+        if self.group:
+            return self.group
+        return ((self.action, None if self.per_instance else ()),)
+
+    def key(self, action: str, values: tuple) -> tuple | None:
+        """The instance of this condition a step of ``action`` with parameter ``values``
+        belongs to (None: the condition does not cover the action)."""
+        for name, pos in self.members():
+            if name == action:
+                return values if pos is None else tuple(values[i] for i in pos)
+        return None
 
 
 @dataclass(frozen=True, slots=True)

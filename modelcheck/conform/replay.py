@@ -28,6 +28,7 @@ from typing import Any
 
 from ..model import FairnessStrength, fairness, temporal_properties
 from ..types import FunT, domain_values
+from ..values import show
 from .events import Behaviour, Event, TraceError, Problem, read_itf
 from .validate import BehaviourResult, Divergence, Validator, ConformanceVerdict
 
@@ -219,27 +220,42 @@ def _unfair(v: Validator, cycle: list[tuple], steps: list[tuple[tuple, tuple]]):
     """The fairness conditions the lasso breaks."""
     model = v.model
     names = {a.name: i for i, a in enumerate(v.actions)}
+    fns: dict[int, object] = {}
+
+    def enabled(s, ai, vals):
+        return any(t != s for t in v._guarded(fns[ai], s, vals))
+
+    def taken(ai, vals):
+        return any(s != t and t in v._guarded(fns[ai], s, vals) for s, t in steps)
+
     for f in fairness(model):
-        ai = names.get(f.action)
-        if ai is None:
-            continue
-        fn = model.action_function(ai)
-
-        def enabled(s, vals):
-            return any(t != s for t in v._guarded(fn, s, vals))
-
-        def taken(vals):
-            return any(s != t and t in v._guarded(fn, s, vals) for s, t in steps)
-
-        inst_sets = {vals for s in cycle for vals in v.instances(s, ai, ())}
-        groups = [[vals] for vals in sorted(inst_sets, key=repr)] if f.per_instance else [sorted(inst_sets, key=repr)]
-        for g in groups:
-            if not g:
+        # the condition's instances met on the cycle, grouped by the condition's key
+        # (one group for a condition over all instances)
+        groups: dict[tuple, list] = {}
+        for name, _ in f.members():
+            ai = names.get(name)
+            if ai is None:
                 continue
-            on = [any(enabled(s, vals) for vals in g) for s in cycle]
+            fns.setdefault(ai, model.action_function(ai))
+            for vals in sorted({vals for s in cycle for vals in v.instances(s, ai, ())}, key=repr):
+                k = f.key(name, vals) if f.per_instance else ()
+                groups.setdefault(k, []).append((ai, vals))
+        for k in sorted(groups, key=repr):
+            g = groups[k]
+            on = [any(enabled(s, ai, vals) for ai, vals in g) for s in cycle]
             need = all(on) if f.strength == FairnessStrength.WEAK else any(on)
-            if need and not any(taken(vals) for vals in g):
-                what = v.explainer.show_instance(ai, g[0]) if f.per_instance else f.action
+            if need and not any(taken(ai, vals) for ai, vals in g):
+                if f.per_instance and not f.group:
+                    what = v.explainer.show_instance(g[0][0], g[0][1])
+                elif f.per_instance:
+                    ai0, _ = g[0]
+                    a = v.actions[ai0]
+                    pos = dict(f.group)[a.name]
+                    types = model.param_types(a.name)
+                    what = f"{f.action} for " + ", ".join(
+                        f"{a.params[i]}={show(x, types[i])}" for i, x in zip(pos, k))
+                else:
+                    what = f.action
                 how = "on every state of the cycle" if f.strength == FairnessStrength.WEAK else "on the cycle"
                 yield f"{f.show()}: {what} is enabled {how} but never taken"
 

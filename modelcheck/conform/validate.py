@@ -450,15 +450,20 @@ class Validator:
         out = []
         names = {a.name: i for i, a in enumerate(self.actions)}
         for f in fairness(self.model):
-            ai = names.get(f.action)
-            if ai is None:
-                continue
-            fn = self.model.action_function(ai)
-            for vals in self.instances(s, ai, ()):
-                if any(t != s for t in self._guarded(fn, s, vals)):
-                    out.append(f"{self.explainer.show_instance(ai, vals)} ({f.show()})")
-                    if not f.per_instance:
-                        break
+            found = False
+            for name, _ in f.members():
+                ai = names.get(name)
+                if ai is None:
+                    continue
+                fn = self.model.action_function(ai)
+                for vals in self.instances(s, ai, ()):
+                    if any(t != s for t in self._guarded(fn, s, vals)):
+                        out.append(f"{self.explainer.show_instance(ai, vals)} ({f.show()})")
+                        found = True
+                        if not f.per_instance:
+                            break
+                if found and not f.per_instance:
+                    break
         return tuple(out)
 
     def _liveness_parts(self):

@@ -1159,7 +1159,8 @@ class CompiledModel:
             if p.kind == "constraint"
         )
         self.temporal_properties = self._temporal_properties(fast)
-        self.fairness = tuple(Fairness(FairnessStrength(f.strength), f.action, f.per_instance) for f in checked.fairness)
+        self.fairness = tuple(Fairness(FairnessStrength(f.strength), f.action, f.per_instance,
+                                       self._fair_group(f)) for f in checked.fairness)
         self._canon = None
         self._canon_built = False
 
@@ -1231,6 +1232,15 @@ class CompiledModel:
             lab = self._labels[key] = len(self._infos)
             self._infos.append(self._compiler.action_info(a, values))
         return lab
+
+    def _fair_group(self, f) -> tuple:
+        """A fairness group's members as (action, positions of its key parameters)."""
+        out = []
+        for name, keys in f.members:
+            a = next(a for a in self.checked.actions if a.name == name)
+            names = [p.name for p in a.params]
+            out.append((name, tuple(names.index(k) for k in keys)))
+        return tuple(out)
 
     def dynamic_labels(self) -> list:
         """The labels numbered during a search (actions whose parameters range over a

@@ -534,6 +534,15 @@ class _Builder(Transformer):
     def fair_item(self, meta, ch):
         return ir.FairnessItem(self._id(meta), str(ch[0]), self._name(ch[1]), len(ch) == 3)
 
+    def fair_group(self, meta, ch):
+        # `weak (A(p) or B(p))`: TLA+'s \A p: WF(A(p) \/ B(p)); members as (action, keys)
+        members = tuple(m for m in ch[1:] if isinstance(m, tuple))
+        text = "(" + " or ".join(a + (f"({', '.join(k)})" if k else "") for a, k in members) + ")"
+        return ir.FairnessItem(self._id(meta), str(ch[0]), text, any(k for _, k in members), members)
+
+    def fair_member(self, meta, ch):
+        return (self._name(ch[0]), tuple(self._name(t) for t in ch[1]) if len(ch) > 1 else ())
+
     def fair_strength(self, meta, ch):
         return ch[0]
 

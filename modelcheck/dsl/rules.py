@@ -229,8 +229,51 @@ class RulesPhase:
 
     # ------------------------------------------------------------------ fairness, symmetry
 
+    def check_group_fairness(self, f) -> None:
+        """``weak (A(p) or B(q))``: the members are actions, named at most once, the keys
+        are parameters of each, every member names as many keys, of the same types."""
+        sp = self.span(f)
+        seen: set[str] = set()
+        key_types = None
+        counts = {len(k) for _, k in f.members}
+        if len(counts) > 1:
+            self.error(Code.TYPE_MISMATCH, f"the members of `{f.strength} {f.action}` name different numbers of "
+                       "parameters: the group's instance is the value of the parameters each names, so every "
+                       "member names as many (or none)", sp)
+            return
+        for name, keys in f.members:
+            a = self.actions.get(name)
+            if a is None:
+                self.error(Code.UNKNOWN_NAME, f"unknown action `{name}` in `{f.strength} {f.action}`"
+                           + self.did_you_mean(name, self.actions), sp)
+                continue
+            if name in seen:
+                self.error(Code.DUPLICATE, f"`{name}` is named twice in `{f.strength} {f.action}`", sp)
+            seen.add(name)
+            params = {p.name: p for p in a.params}
+            ts = []
+            for k in keys:
+                p = params.get(k)
+                if p is None:
+                    have = ", ".join(f"`{n}`" for n in params) or "none"
+                    self.error(Code.UNKNOWN_NAME, f"`{k}` is not a parameter of `{name}` (its parameters: {have})",
+                               sp)
+                    return
+                t = self.types.get(p.domain.id)
+                ts.append(self.resolve(t.elem) if t is not None and hasattr(t, "elem") else None)
+            if key_types is None:
+                key_types = ts
+            elif ts != key_types:
+                shown = ", ".join(t.show() if t is not None else "?" for t in ts)
+                want = ", ".join(t.show() if t is not None else "?" for t in key_types)
+                self.error(Code.TYPE_MISMATCH, f"in `{f.strength} {f.action}`, `{name}`'s keys are ({shown}), the "
+                           f"first member's ({want}): an instance of the group is one value of the keys", sp)
+
     def check_fairness(self) -> None:
         for f in self.fair_items:
+            if f.members:
+                self.check_group_fairness(f)
+                continue
             a = self.actions.get(f.action)
             sp = self.name_span(f, f.action)
             if a is None:

@@ -100,14 +100,22 @@ class Units:
             info = self.model.describe(label)
             found = []
             for k, f in enumerate(self.fairness):
-                if f.action != info.action:
+                inst = f.key(info.action, info.values)
+                if inst is None:
                     continue
-                key = (k, info.values) if f.per_instance else (k,)
+                key = (k, inst) if f.per_instance else (k,)
                 u = self.ids.get(key)
                 if u is None:
                     u = self.ids[key] = len(self.strong)
                     self.strong.append(f.strength == "strong")
-                    self.names.append(f"{f.strength} {info.show() if f.per_instance else f.action}")
+                    if not f.per_instance:
+                        name = f"{f.strength} {f.action}"
+                    elif not f.group:
+                        name = f"{f.strength} {info.show()}"
+                    else:                   # a group's instance: its keys' values
+                        pos = dict(f.group)[info.action]
+                        name = f"{f.show()} for " + ", ".join(f"{info.params[i][0]}={info.params[i][1]}" for i in pos)
+                    self.names.append(name)
                 found.append(u)
             us = self._of_label[label] = tuple(found)
         return us

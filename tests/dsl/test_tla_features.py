@@ -345,3 +345,60 @@ def test_a_value_that_does_not_fit_is_shown_in_spec_syntax(assign, why):
     other = "votes' = votes" if assign.startswith("msgs") else "msgs' = msgs"
     r = check(spec(BASE + f"action B(r in RM) {{ {assign}; {other} }}\n"))
     assert r.verdict is Verdict.ERROR and why in r.error, r.error
+
+
+# ------------------------------------------------------------------ fairness on a group of actions
+
+TOGGLE = """module FG
+models P = {p1, p2}
+var turn: P -> bool
+var done: P -> bool
+init { turn = { p: false for p in P }; done = { p: false for p in P } }
+action Flip(p in P) { turn' = turn.put(p, not turn[p]) }
+action A(p in P) { require turn[p] and not done[p]; done' = done.put(p, true) }
+action B(p in P) { require not turn[p] and not done[p]; done' = done.put(p, true) }
+temporal Done [termination]: eventually (forall p in P: done[p])
+options { deadlock = false }
+"""
+
+
+def test_fairness_of_a_group_is_fairness_of_the_disjunction():
+    # A(p) and B(p) take turns being enabled as Flip(p) toggles: neither is enabled
+    # continuously, so weak fairness of each allows flipping forever (TLA+'s WF(A) /\\
+    # WF(B) is weaker than WF(A \\/ B)); their disjunction is enabled until p is done
+    separate = check(spec(TOGGLE + "fairness weak A(*), weak B(*)\n"))
+    assert separate.verdict is Verdict.VIOLATED
+    assert check(spec(TOGGLE + "fairness weak (A(p) or B(p))\n")).verdict is Verdict.HOLDS
+    assert check(spec(TOGGLE + "fairness weak (A or B)\n")).verdict is Verdict.HOLDS
+    # 2 x 2 x 2 x 2 (turn and done per process) = 16 states either way
+    assert separate.distinct_states == 16
+
+
+def test_replay_names_the_group_a_lasso_breaks(tmp_path, capsys):
+    from modelcheck.itf import trace_to_itf
+    import json
+    s = spec(TOGGLE + "fairness weak A(*), weak B(*)\n")
+    lasso = check(s).violations[0].trace
+    (tmp_path / "g.mc").write_text(TOGGLE + "fairness weak (A(p) or B(p))\n")
+    (tmp_path / "l.itf.json").write_text(json.dumps(trace_to_itf(s.model, lasso)))
+    _, out, _ = run(capsys, "replay", tmp_path / "g.mc", tmp_path / "l.itf.json")
+    assert "the lasso is NOT fair" in out
+    assert "weak (A(p) or B(p)): (A(p) or B(p)) for p=p" in out and "is enabled on every state of the cycle" in out
+
+
+@pytest.mark.parametrize("decl,code,words", [
+    ("fairness weak (A(p) or C(p))", "MC201", "unknown action `C` in `weak (A(p) or C(p))`"),
+    ("fairness weak (A(p) or B(q))", "MC201", "`q` is not a parameter of `B` (its parameters: `p`)"),
+    ("fairness weak (A(p) or B)", "MC210", "name different numbers of parameters"),
+    ("fairness weak (A(p) or A(p))", "MC101", "`A` is named twice"),
+])
+def test_bad_fairness_groups(decl, code, words):
+    errs = codes(TOGGLE + decl + "\n")
+    assert (errs[0][0], words in errs[0][1]) == (code, True), errs
+
+
+def test_group_keys_must_have_one_type():
+    text = TOGGLE.replace("models P = {p1, p2}", "models P = {p1, p2}\nmodels Q = {q1}") + \
+        "action C(q in Q) { require false; done' = done }\nfairness weak (A(p) or C(q))\n"
+    errs = codes(text)
+    assert errs[0][0] == "MC210" and "`C`'s keys are (Q), the first member's (P)" in errs[0][1]
