@@ -337,10 +337,8 @@ def _diagnostic(err: UnexpectedInput, file: str) -> Diagnostic:
                 hint = f"`{v}` extends as far as possible: put it in parentheses here, as in `({v} ...)`"
             elif v == "=" and "==" in keys:
                 hint = "use `==` to compare; `=` only assigns (`x' = e`) and binds (`let x = e`)"
-            elif v in ("[", ".") and keys and keys <= {"'", "="}:
-                hint = ("an assignment sets a whole variable: `f' = f.put(k, v)` for one key, "
-                        "`f' = f.put(i, f[i].put(j, v))` a level deeper, `r' = { ...r, field: v }` for a record "
-                        "field (and `f' = f.put(i, { ...f[i], field: v })` for both)")
+            elif v == "=" and "'" in keys and "[" in keys:
+                hint = "a part of a variable is assigned in an action, primed: `f[k]' = e`, `r.field' = e`"
         exp = _describe_expected(expected)
         msg = f"{what}; {exp}" if exp else what
         return Diagnostic(Code.SYNTAX, msg, span, hint=hint)
@@ -611,6 +609,29 @@ class _Builder(Transformer):
     def assign(self, meta, ch):
         primed = len(ch) == 3
         return ir.Assign(self._id(meta), self._name(ch[0]), ch[-1], primed)
+
+    def acc_index(self, meta, ch):
+        return ("index", ch[0])
+
+    def acc_field(self, meta, ch):
+        return ("field", self._name(ch[0]))
+
+    def nested_assign(self, meta, ch):
+        """``x[k].f' = e`` is ``x' = x.put(k, { ...x[k], f: e })``: TLA+'s ``x' = [x EXCEPT
+        ![k].f = e]``, one level of put / record update per accessor."""
+        var, accs, value = self._name(ch[0]), ch[1:-2], ch[-1]
+
+        def build(base, rest):
+            if not rest:
+                return value
+            kind, what = rest[0]
+            if kind == "index":
+                inner = ir.Index(self._id(meta), base, what)
+                return ir.Call(self._id(meta), "put", (base, what, build(inner, rest[1:])), True)
+            inner = ir.Field(self._id(meta), base, what)
+            return ir.RecordUpdate(self._id(meta), base, ((what, build(inner, rest[1:])),))
+
+        return ir.Assign(self._id(meta), var, build(ir.Name(self._id(meta), var), accs), True)
 
     def assert_stmt(self, meta, ch):
         msg = None

@@ -301,9 +301,32 @@ def hint_of(extra: str):
     return d.code, d.message, d.hint or ""
 
 
-def test_a_nested_assignment_says_how_to_write_it():
-    code, msg, hint = hint_of("action B(r in RM) { votes[r]' = 2 }\n")
-    assert code == "MC100" and "unexpected `[`" in msg and "`f' = f.put(i, f[i].put(j, v))`" in hint
+def test_a_nested_assignment_updates_one_part():
+    text = """module NA
+models A = {a1, a2}
+var aState: A -> A -> { mbal: 0..2, bal: 0..2 }
+var m: map[A, seq[0..3]]
+init { aState = { i: { j: { mbal: 0, bal: 0 } for j in A } for i in A }; m = { a: [0, 0] for a in A if true } }
+action Up(i in A, j in A) {
+  require aState[i][j].mbal < 2
+  aState[i][j].mbal' = aState[i][j].mbal + 1
+  m[i][2]' = 3
+}
+invariant BalUntouched [typing]: forall i, j in A: aState[i][j].bal == 0
+options { deadlock = false }
+"""
+    r = check(spec(text))
+    # mbal of each of the 4 (i, j) pairs takes 0..2 independently: 3^4 = 81 states;
+    # m[i][2] is 3 exactly when some Up(i, _) ran, so m adds none; bal never changes
+    assert (r.verdict, r.distinct_states) == (Verdict.HOLDS, 81)
+    m = spec(text).model
+    (s0,) = m.initial_states()
+    after = dict(m.successors(s0))
+    shown = sorted(m.show_value(0, s[0]) for s in after.values())
+    assert shown[0] == ("{ a1: { a1: { mbal: 0, bal: 0 }, a2: { mbal: 0, bal: 0 } }, "
+                        "a2: { a1: { mbal: 0, bal: 0 }, a2: { mbal: 1, bal: 0 } } }")
+    code, msg, hint = hint_of("action B(r in RM) { votes[r] = 2 }\n")
+    assert code == "MC100" and "`f[k]' = e`" in hint
 
 
 def test_a_field_of_a_constructor_value_says_how_to_take_it_apart():
