@@ -80,6 +80,7 @@ def load(
     is refused with an MC270 error: parsing command-line text is the command line's job."""
     from .dsl.check import check as check_module
     from .dsl.compile import compile_spec
+    from .dsl.modules import resolve
     from .dsl.parse import parse
 
     path = str(path)
@@ -101,7 +102,7 @@ def load(
             raise SpecError([Diagnostic(Code.SPEC_UNREADABLE,
                                         f"cannot read {path}: {e.strerror or e}")]) from None
     text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some editors write
-    module = parse(text, path)
+    module = resolve(parse(text, path))
     try:
         checked = check_module(module, consts=consts, config=config)
         return Spec(path, checked, compile_spec(checked))

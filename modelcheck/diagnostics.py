@@ -43,6 +43,7 @@ class Code(StrEnum):
     PROPERTY_CLASS = "MC240"
     UNUSED_VARIABLE = "MC250"
     BAD_SYMMETRY = "MC260"
+    BAD_INCLUDE = "MC110"
     BAD_CONSTANT = "MC270"
     BAD_OPTION = "MC271"
     TEMPORAL_MISPLACED = "MC280"
@@ -80,6 +81,7 @@ TITLES: dict[Code, str] = {
     Code.UNUSED_VARIABLE: "a variable no action reads or assigns (warning)",
     Code.BAD_SYMMETRY: "symmetry on something that is not a model-value set, or a symmetric value named",
     Code.BAD_CONSTANT: "a constant bound to a value that does not fit, or an unknown config",
+    Code.BAD_INCLUDE: "an import or extends that cannot be followed (missing file, a cycle)",
     Code.BAD_OPTION: "an unknown spec option, or a value that does not fit it",
     Code.TEMPORAL_MISPLACED: "a temporal operator out of place",
     Code.TEMPORAL_UNSUPPORTED: "a temporal formula of a shape the checker does not decide",
@@ -104,8 +106,12 @@ class Diagnostic:
     severity: str = "error"  # "error" | "warning"
     hint: str | None = None
 
-    def render(self, source: str | None = None) -> str:
-        """``file:line:col: CODE message``, then the source line and a caret under the span."""
+    def render(self, source=None) -> str:
+        """``file:line:col: CODE message``, then the source line and a caret under the span.
+        ``source`` is the spec's text, or a mapping of file name to text (a spec that
+        imports others)."""
+        if isinstance(source, dict):
+            source = source.get(self.span.file) if self.span is not None else None
         head = f"{self.code} {self.message}" if self.severity == "error" else f"{self.code} warning: {self.message}"
         if self.span is None:
             out = head
@@ -136,7 +142,7 @@ def caret_snippet(source: str, span: Span) -> str:
 class SpecError(Exception):
     """One or more error diagnostics; ``source`` is the spec text, for carets."""
 
-    def __init__(self, diagnostics: list[Diagnostic], source: str | None = None):
+    def __init__(self, diagnostics: list[Diagnostic], source=None):
         self.diagnostics = list(diagnostics)
         self.source = source
         super().__init__(self.render())

@@ -525,9 +525,20 @@ class OptionsDecl(Node):
     bindings: tuple[ConfigBinding, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class IncludeDecl(Node):
+    """``import "f.mc"`` (``kind`` "import": f's models, constants, enums, types and defs)
+    or ``extends "f.mc"`` (``kind`` "extends": every declaration of f). The path is
+    relative to the including file. dsl/modules.py resolves them before checking."""
+
+    id: int
+    kind: str
+    path: str
+
+
 Decl = (
     ModelsDecl | SymmetryDecl | ConstDecl | EnumDecl | TypeDecl | VarDecl | DefDecl | InitDecl
-    | ActionDecl | PropertyDecl | FairnessDecl | ConfigDecl | OptionsDecl
+    | ActionDecl | PropertyDecl | FairnessDecl | ConfigDecl | OptionsDecl | IncludeDecl
 )
 
 
@@ -539,6 +550,22 @@ class Module(Node):
     source: str = field(repr=False, default="")
     file: str = ""
     spans: dict = field(repr=False, compare=False, hash=False, default_factory=dict)
+    #: the text of every file the module's declarations come from (``import`` /
+    #: ``extends``), by file name: read spans through :func:`source_of`
+    sources: dict = field(repr=False, compare=False, hash=False, default_factory=dict)
+
+
+def source_of(module: "Module", file: str | None) -> str:
+    """The text of ``file``, one of the files ``module``'s spans name."""
+    if file is not None and file != module.file:
+        return module.sources.get(file, "")
+    return module.source
+
+
+def all_sources(module: "Module"):
+    """What a :class:`~modelcheck.diagnostics.SpecError` needs for carets: the module's
+    text, or every file's by name when it includes others."""
+    return {module.file: module.source, **module.sources} if module.sources else module.source
 
 
 # --------------------------------------------------------------------------- traversal

@@ -69,7 +69,7 @@ def check(module: ir.Module, consts: Mapping[str, Any] | None = None,
         return c.run()
     except RecursionError:
         c.error(Code.SYNTAX, "the spec is nested too deeply to check", None)
-        raise SpecError(c.sorted_errors(), source=module.source) from None
+        raise SpecError(c.sorted_errors(), source=ir.all_sources(module)) from None
 
 
 def check_expression(module: ir.Module, expr: ir.Node, spans: dict, source: str,
@@ -133,7 +133,7 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
         self.check_unresolved()
         self.check_unused()
         if self.errors:
-            raise SpecError(self.sorted_errors(), source=self.m.source)
+            raise SpecError(self.sorted_errors(), source=ir.all_sources(self.m))
         return self.result()
 
     def result(self) -> Checked:
@@ -171,8 +171,7 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
 
     def collect(self) -> None:
         def dup(node, name, prev_node, what):
-            prev = self.span(prev_node)
-            where = f" (line {prev.line})" if prev else ""
+            where = self.where_declared(prev_node, node)
             self.error(Code.DUPLICATE, f"{what} `{name}` is already declared{where}", self.name_span(node, name))
 
         def add_global(name, g: Global, node):
@@ -185,8 +184,7 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
                            self.name_span(node, name))
                 return
             if name in self.globals:
-                prev = self.span(self.globals[name].decl)
-                where = f" (line {prev.line})" if prev else ""
+                where = self.where_declared(self.globals[name].decl, node)
                 ctor = "ctor" in (g.kind, self.globals[name].kind)
                 self.error(Code.DUPLICATE, f"`{name}` is already declared{where}", self.name_span(node, name),
                            hint="constructor names are global, like every top-level name (two enums cannot "
@@ -275,6 +273,16 @@ class _Checker(CheckerCore, ConstantsPhase, InferencePhase, RulesPhase):
                 seen.add(b.name)
                 out_set.add(b.name)
         return out
+
+    def where_declared(self, prev_node, node) -> str:
+        """`` (line 3)``, or `` (common.mc, line 3)`` when the two are in different files."""
+        prev, here = self.span(prev_node), self.span(node)
+        if prev is None:
+            return ""
+        if here is not None and here.file != prev.file:
+            import os
+            return f" ({os.path.basename(prev.file)}, line {prev.line})"
+        return f" (line {prev.line})"
 
     def is_declared(self, d) -> bool:
         """Whether ``d`` is the declaration its name resolves to (not a rejected duplicate)."""

@@ -157,15 +157,20 @@ class CheckerCore:
             return (0, 0, 0) if s is None else (1, s.line, s.col)
         return sorted(self.errors, key=key)
 
+    @staticmethod
+    def _starts_of(src: str) -> list[int]:
+        return [0] + [i + 1 for i, ch in enumerate(src) if ch == "\n"]
+
     def name_span(self, node: ir.Node, name: str) -> ir.Span | None:
         """The span of ``name`` inside the first line of ``node`` (a declaration's name)."""
         sp = self.span(node)
         if sp is None:
             return None
-        src = self.m.source
-        if sp.line - 1 >= len(self._line_starts):
+        src = ir.source_of(self.m, sp.file)
+        starts = self._line_starts if src is self.m.source else self._starts_of(src)
+        if sp.line - 1 >= len(starts):
             return sp
-        start = self._line_starts[sp.line - 1] + sp.col - 1
+        start = starts[sp.line - 1] + sp.col - 1
         end = src.find("\n", start)
         end = len(src) if end < 0 else end
         # skip the leading keyword, then find the name as a whole word

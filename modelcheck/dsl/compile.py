@@ -1441,7 +1441,8 @@ class CompiledModel:
         diagnostic = Diagnostic(Code.RUNTIME, f"runtime error in {where}: {msg}", span)
         out = f"{diagnostic.code} {diagnostic.message}"
         if span is not None:
-            out += f"\n  at {span.file}:{span.line}:{span.col}\n" + caret_snippet(self.source_text, span)
+            out += f"\n  at {span.file}:{span.line}:{span.col}\n" + \
+                caret_snippet(ir.source_of(self.checked.module, span.file), span)
         if state is not None:
             out += "\n  in state:\n" + self.show_state(state)
         return diagnostic, out

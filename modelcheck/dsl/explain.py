@@ -473,7 +473,8 @@ class Explainer:
         sp = self.spans.get(n.id)
         if sp is None:
             return ""
-        lines = self._lines
+        lines = self._lines if sp.file == self.checked.module.file else \
+            ir.source_of(self.checked.module, sp.file).splitlines()
         if sp.line == sp.end_line:
             return lines[sp.line - 1][sp.col - 1: sp.end_col - 1]
         parts = [lines[sp.line - 1][sp.col - 1:]] + lines[sp.line: sp.end_line - 1] + [lines[sp.end_line - 1][: sp.end_col - 1]]
@@ -483,7 +484,8 @@ class Explainer:
         sp = self.spans.get(n.id)
         if sp is None:
             return None
-        return Located(self.text(n), sp.file, sp.line, sp.col, caret_snippet(self.source, sp))
+        return Located(self.text(n), sp.file, sp.line, sp.col,
+                       caret_snippet(ir.source_of(self.checked.module, sp.file), sp))
 
     def _show(self, v: Any, t: Type | None) -> str:
         return _safe_show(v, t)

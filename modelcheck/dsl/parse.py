@@ -81,7 +81,7 @@ def _run(text: str, start: str):
 
 _DECL_KEYWORDS = (
     "module models symmetry const enum type var def init action invariant step constraint "
-    "temporal fairness config options"
+    "temporal fairness config options import extends"
 ).split()
 _DECL_START = re.compile(r"^(?:" + "|".join(_DECL_KEYWORDS) + r")\b", re.M)
 
@@ -91,12 +91,14 @@ _MAX_SYNTAX_ERRORS = 20
 # --------------------------------------------------------------------------- entry point
 
 
-def parse(text: str, file: str = "<spec>") -> ir.Module:
-    """Parse a spec into an :class:`ir.Module`; raise :class:`SpecError` (MC100) on syntax errors."""
+def parse(text: str, file: str = "<spec>", first_id: int = 0) -> ir.Module:
+    """Parse a spec into an :class:`ir.Module`; raise :class:`SpecError` (MC100) on syntax
+    errors. Node ids start at ``first_id`` (an included file's must not collide)."""
     tree, diags = _parse_tree(text, file)
     if diags:
         raise SpecError(diags, source=text)
     builder = _Builder(file, text)
+    builder._next = first_id
     try:
         module = builder.transform(tree)
     except VisitError as e:  # pragma: no cover - a bug in the builder, surfaced clearly
@@ -549,6 +551,9 @@ class _Builder(Transformer):
 
     def config_decl(self, meta, ch):
         return ir.ConfigDecl(self._id(meta), self._name(ch[0]), tuple(ch[1:]))
+
+    def include_decl(self, meta, ch):
+        return ir.IncludeDecl(self._id(meta), str(ch[0]), _unquote(str(ch[1])))
 
     def options_decl(self, meta, ch):
         return ir.OptionsDecl(self._id(meta), tuple(ch[1:]))

@@ -53,7 +53,7 @@ class Unsupported(Exception):
 def spec_error(checked: Checked, u: Unsupported) -> SpecError:
     module = checked.module
     span = module.spans.get(u.node_id) if u.node_id is not None else None
-    return SpecError([Diagnostic(u.code, u.message, span)], source=module.source)
+    return SpecError([Diagnostic(u.code, u.message, span)], source=ir.all_sources(module))
 
 
 @dataclass

@@ -321,7 +321,7 @@ def source_text(pb: Problem, e: ir.Node) -> str:
     sp = pb.checked.module.spans.get(e.id)
     if sp is None:
         return "?"
-    lines = pb.checked.module.source.splitlines()
+    lines = ir.source_of(pb.checked.module, sp.file).splitlines()
     if sp.line == sp.end_line:
         text = lines[sp.line - 1][sp.col - 1: sp.end_col - 1]
     else:
