@@ -133,7 +133,7 @@ def test_refinement_as_a_step_property_over_a_mapping():
     r = check(load("ref.mc", text=REFINES))
     assert (r.verdict, r.distinct_states) == (Verdict.HOLDS, 9)
     # a step that un-votes is not an abstract step: found after Bump(a1), Reset(a1)
-    bad = REFINES.replace("// the abstract", "action Reset(a in A) { ballots' = ballots.put(a, 0) }\\n// the abstract")
+    bad = REFINES.replace("// the abstract", "action Reset(a in A) { ballots' = ballots.put(a, 0) }\n// the abstract")
     r = check(load("ref.mc", text=bad))
     assert r.verdict is Verdict.VIOLATED and r.violations[0].property == "Refines"
     assert len(r.violations[0].trace.states) == 3
