@@ -116,6 +116,30 @@ class Primed(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class CtorTest(Node):
+    """Whether ``expr`` (a sum type's value) was built with constructor ``ctor``: made by
+    the parser for a pattern ``pick C(x, y) in S`` (never written in a spec); ``arity``
+    is the number of names the pattern gives, checked against the constructor's."""
+
+    id: int
+    expr: "Expr"
+    ctor: str
+    arity: int
+
+
+@dataclass(frozen=True, slots=True)
+class CtorArg(Node):
+    """Argument ``index`` (from 1) of ``expr``, a value built with ``ctor``: what a
+    pattern's name is bound to (made by the parser, as :class:`CtorTest`)."""
+
+    id: int
+    expr: "Expr"
+    ctor: str
+    index: int
+    arity: int
+
+
+@dataclass(frozen=True, slots=True)
 class Prime(Node):
     """``f(a, b)'``: a call of a def evaluated in the next state (every variable it reads,
     its arguments' included, primed: TLA+'s prime of an expression)."""
@@ -292,7 +316,7 @@ class Temporal(Node):
 
 
 Expr = (
-    Lit | Name | Primed | Prime | Unary | Binary | If | Let | Quant | SetLit | SeqLit | TupleLit | RecordLit
+    Lit | Name | Primed | Prime | CtorTest | CtorArg | Unary | Binary | If | Let | Quant | SetLit | SeqLit | TupleLit | RecordLit
     | RecordUpdate | SetComp | SeqComp | FunComp | Call | Index | Field | Temporal
 )
 
@@ -571,7 +595,7 @@ def all_sources(module: "Module"):
 # --------------------------------------------------------------------------- traversal
 
 #: The expression node classes (what :func:`walk_exprs` yields).
-EXPRESSIONS = (Lit, Name, Primed, Prime, Unary, Binary, If, Let, Quant, SetLit, SeqLit, TupleLit,
+EXPRESSIONS = (Lit, Name, Primed, Prime, CtorTest, CtorArg, Unary, Binary, If, Let, Quant, SetLit, SeqLit, TupleLit,
                RecordLit, RecordUpdate, SetComp, SeqComp, FunComp, Call, Index, Field, Temporal)
 
 

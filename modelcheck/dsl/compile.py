@@ -181,6 +181,8 @@ class _Ctx:
 
     def fresh(self, base: str) -> str:
         self.n += 1
+        if not base.isidentifier():     # a pattern's binder, named `C(x, y)`
+            base = "".join(ch if ch.isalnum() else "_" for ch in base)
         return f"_{base}{self.n}"
 
 
@@ -378,6 +380,17 @@ class Compiler:
         if r is not None and r.kind == "def":       # a 0-ary def in the next state
             return self.call_def(e, r.name, (), {**env, "$vars": env["$primed"]})
         return env["$primed"][self.var_index[e.name]]
+
+    def x_CtorTest(self, e, env):
+        v = self.x(e.expr, env)
+        t = self.type_of(e.expr)
+        c = t.constructor(e.ctor)
+        if not c.args:      # a nullary constructor's value is its name
+            return f"({v} == {e.ctor!r})"
+        return f"(type({v}) is tuple and {v}[0] == {e.ctor!r})"
+
+    def x_CtorArg(self, e, env):
+        return f"{self.x(e.expr, env)}[{e.index}]"
 
     def x_Prime(self, e, env):
         # every variable the call reads (its arguments' too) from the next state

@@ -516,6 +516,8 @@ class InferencePhase:
             return self.infer_name(e, ctx)
         if isinstance(e, ir.Prime):
             return self.infer_prime(e, ctx)
+        if isinstance(e, (ir.CtorTest, ir.CtorArg)):
+            return self.infer_pattern(e, ctx)
         if isinstance(e, ir.Primed):
             return self.infer_primed(e, ctx)
         if isinstance(e, ir.Unary):
@@ -589,10 +591,10 @@ class InferencePhase:
                 if isinstance(bt, EnumT) and any(c.args for c in bt.constructors):
                     c = next(c for c in bt.constructors if c.args)
                     xs = ", ".join(f"x{i}" for i in range(1, len(c.args) + 1))
-                    doms = ", ".join(f"x{i} in {a.show()}" for i, a in enumerate(c.args, 1))
-                    hint = (f"a constructor's arguments are positional, not fields: name them where you choose the "
-                            f"value, as in `exists {doms}: {c.name}({xs}) in S and ...` (or `pick` each), or make "
-                            f"the value a record (`{{ kind: ..., {e.name}: ... }}`)")
+                    hint = (f"a constructor's arguments are positional, not fields: name them with a pattern where "
+                            f"you choose the value, as in `pick {c.name}({xs}) in S` or `exists {c.name}({xs}) in S: "
+                            f"...` (`_` for an argument you do not need), or make the value a record "
+                            f"(`{{ kind: ..., {e.name}: ... }}`)")
                 self.error(Code.TYPE_MISMATCH, f"`.{e.name}` needs a record, found {self.show(bt)}", e, hint=hint)
                 self._poison(bt)
                 return ERR
@@ -612,6 +614,36 @@ class InferencePhase:
                 self.check_bool(a, ctx, f"`{word}`")
             return BOOL
         raise AssertionError(f"unknown expression {type(e).__name__}")  # pragma: no cover
+
+    def infer_pattern(self, e, ctx: Ctx) -> Type:
+        """A pattern's test (``CtorTest``: bool) or one of its names (``CtorArg``: the
+        constructor's argument type); the value must be of the constructor's enum, and
+        the pattern must name as many arguments as the constructor has."""
+        t = self.resolve(self.infer(e.expr, ctx))
+        if isinstance(t, ErrT):
+            return ERR
+        g = self.globals.get(e.ctor)
+        if g is None or g.kind != "ctor":
+            if isinstance(e, ir.CtorTest):
+                cands = [k for k, gg in self.globals.items() if gg.kind == "ctor"]
+                self.error(Code.UNKNOWN_NAME, f"unknown constructor `{e.ctor}` in a pattern"
+                           + self.did_you_mean(e.ctor, cands), e)
+            return ERR
+        et = self.enums.get(g.enum)
+        if et is None:
+            return ERR
+        if self.unify(t, et) is None:
+            if isinstance(e, ir.CtorTest):
+                self.error(Code.TYPE_MISMATCH, f"the pattern `{e.ctor}(...)` takes apart values of {et.show()}, "
+                           f"but the set's elements are {self.show(t)}", e)
+            return ERR
+        c = et.constructor(e.ctor)
+        if len(c.args) != e.arity:
+            if isinstance(e, ir.CtorTest):
+                self.error(Code.ARITY, f"constructor `{e.ctor}` has {plural(len(c.args), 'argument')}; the pattern "
+                           f"names {e.arity}", e, hint="name each argument, or `_` for one you do not need")
+            return ERR
+        return BOOL if isinstance(e, ir.CtorTest) else c.args[e.index - 1]
 
     def infer_prime(self, e: ir.Prime, ctx: Ctx) -> Type:
         """``f(a)'``: the call's type; only a def can be primed, where primes are allowed."""

@@ -373,6 +373,19 @@ class _Args(tuple):
     pass
 
 
+class _Stmts(tuple):
+    """Several statements made from one (a pattern pick: the pick, then its lets)."""
+
+
+class _Pattern:
+    """``C(x, y) in S`` in a binder list: desugared by the construct that holds it."""
+
+    __slots__ = ("ctor", "names", "domain", "where")
+
+    def __init__(self, ctor, names, domain, where):
+        self.ctor, self.names, self.domain, self.where = ctor, names, domain, where
+
+
 class _CompTail(tuple):
     pass
 
@@ -511,7 +524,10 @@ class _Builder(Transformer):
         return _Clauses((ir.ActionClause(self._id(ch[0]), "restarts"),))
 
     def action_params(self, meta, ch):
-        return ch[0] if ch else _Binders()
+        if not ch:
+            return _Binders()
+        binders, _ = self._binders_and_lets(ch[0], "an action's parameters")
+        return _Binders(binders)
 
     def property_decl(self, meta, ch):
         kind, name = ch[0], ch[1]
@@ -579,7 +595,7 @@ class _Builder(Transformer):
     # -- statements
 
     def block(self, meta, ch):
-        return ir.Block(self._id(meta), tuple(ch))
+        return ir.Block(self._id(meta), tuple(x for c in ch for x in (c if isinstance(c, _Stmts) else (c,))))
 
     def require(self, meta, ch):
         return ir.Require(self._id(meta), ch[0])
@@ -689,7 +705,8 @@ class _Builder(Transformer):
         return (self._name(ch[0]), ch[1])
 
     def quant(self, meta, ch):
-        return ir.Quant(self._id(meta), str(ch[0]), tuple(ch[1]), ch[2])
+        binders, lets = self._binders_and_lets(ch[1], None)
+        return ir.Quant(self._id(meta), str(ch[0]), binders, self._let(meta, lets, ch[2]))
 
     def choose(self, meta, ch):
         # `choose x in S: P` is a Quant of kind "choose" with one binder: the binder's
@@ -700,6 +717,55 @@ class _Builder(Transformer):
 
     def binders(self, meta, ch):
         return _Binders(b for group in ch for b in group)
+
+    def pattern_binder(self, meta, ch):
+        return [_Pattern(self._name(ch[0]), tuple(self._name(t) for t in ch[1]), ch[2], meta)]
+
+    def _desugar_pattern(self, p: _Pattern) -> tuple[ir.Binder, tuple]:
+        """``C(x, y) in S``: a binder named ``C(x, y)`` (no spec can write such a name)
+        over the elements of S built with C, and the bindings ``x``, ``y`` of its
+        arguments (``_`` binds nothing). Later binders' domains cannot use x, y."""
+        n = len(p.names)
+        name = f"{p.ctor}({', '.join(p.names)})"
+        inner = ir.Name(self._id(p.where), name)
+        only = ir.SetComp(self._id(p.where), inner, (ir.Binder(self._id(p.where), name, p.domain),),
+                          ir.CtorTest(self._id(p.where), ir.Name(self._id(p.where), name), p.ctor, n))
+        seen: set[str] = set()
+        lets = []
+        for i, x in enumerate(p.names, 1):
+            if x == "_":
+                continue
+            if x in seen:
+                self.errors.append(Diagnostic(Code.DUPLICATE, f"`{x}` is named twice in the pattern `{name}`",
+                                              self._span_of(p.where)))
+            seen.add(x)
+            lets.append((x, ir.CtorArg(self._id(p.where), ir.Name(self._id(p.where), name), p.ctor, i, n)))
+        return ir.Binder(self._id(p.where), name, only), tuple(lets)
+
+    def _binders_and_lets(self, binders, where: str):
+        """Binders with their patterns desugared, and the bindings the patterns make;
+        ``where`` names the construct when it does not take patterns (None: it does)."""
+        out, lets = [], ()
+        for b in binders:
+            if isinstance(b, _Pattern):
+                if where is not None:
+                    self.errors.append(Diagnostic(
+                        Code.SYNTAX, f"a constructor pattern (`{b.ctor}(...) in S`) is not supported in {where}; "
+                        "it is in `pick`, `forall` / `exists` and set comprehensions", self._span_of(b.where)))
+                    b = ir.Binder(self._id(b.where), b.ctor, b.domain)
+                else:
+                    b, more = self._desugar_pattern(b)
+                    lets += more
+            out.append(b)
+        return tuple(out), lets
+
+    def _let(self, meta, lets, body):
+        return ir.Let(self._id(meta), lets, body) if lets and body is not None else body
+
+    def pick_pattern(self, meta, ch):
+        binder, lets = self._desugar_pattern(_Pattern(self._name(ch[0]), tuple(self._name(t) for t in ch[1]),
+                                                      ch[2], meta))
+        return _Stmts((ir.Pick(self._id(meta), binder),) + tuple(ir.LetStmt(self._id(meta), x, v) for x, v in lets))
 
     def binder_group(self, meta, ch):
         domain = ch[-1]
@@ -777,7 +843,8 @@ class _Builder(Transformer):
 
     def set_comp(self, meta, ch):
         binders, cond = ch[1]
-        return ir.SetComp(self._id(meta), ch[0], binders, cond)
+        binders, lets = self._binders_and_lets(binders, None)
+        return ir.SetComp(self._id(meta), self._let(meta, lets, ch[0]), binders, self._let(meta, lets, cond))
 
     def fun_set(self, meta, ch):
         # `[S -> T]`, the set of functions from S to T: a built-in (dsl/builtins.py) whose
@@ -786,10 +853,12 @@ class _Builder(Transformer):
 
     def seq_comp(self, meta, ch):
         binders, cond = ch[1]
+        binders, _ = self._binders_and_lets(binders, "a sequence comprehension")
         return ir.SeqComp(self._id(meta), ch[0], binders, cond)
 
     def fun_comp(self, meta, ch):
         binders, cond = ch[2]
+        binders, _ = self._binders_and_lets(binders, "a function comprehension")
         return ir.FunComp(self._id(meta), ch[0], ch[1], binders, cond)
 
     def comp_tail(self, meta, ch):

@@ -289,6 +289,14 @@ class Encoder:
             return self.call_def(e, r.name, (), {**env, "$s": env["$p"]})
         return env["$p"][self.c.var_index(e.name)]
 
+    def x_CtorTest(self, e, env):
+        return self.sorts.recognizer(self.type_of(e.expr), e.ctor)(self.expr(e.expr, env))
+
+    def x_CtorArg(self, e, env):
+        t = self.type_of(e.expr)
+        i = next(k for k, c in enumerate(t.constructors) if c.name == e.ctor)
+        return self.sorts.sort(t).accessor(i, e.index - 1)(self.expr(e.expr, env))
+
     def x_Prime(self, e, env):
         if env.get("$p") is None:
             raise Unsupported(e.id, "a primed expression outside a step property")
