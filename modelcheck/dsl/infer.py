@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from .. import ir
-from ..diagnostics import Code
+from ..diagnostics import Code, Diagnostic
 from ..types import (
     BOOL,
     INT,
@@ -551,7 +551,16 @@ class InferencePhase:
         if isinstance(e, ir.Quant):
             inner = self.bind_binders(e.binders, ctx)
             self.check_bool(e.body, inner, f"the body of `{e.kind}`")
-            return self.types[e.binders[0].id] if e.kind == "choose" else BOOL
+            if e.kind != "choose":
+                return BOOL
+            t = self.resolve(self.types[e.binders[0].id])
+            if isinstance(t, ModelT) and any(s.name == t.name for s in self.symmetry):
+                self.warnings.append(Diagnostic(
+                    Code.BAD_SYMMETRY, f"`choose` over the symmetric set {t.name}: symmetry reduction treats its "
+                    "values as interchangeable, which holds only if the condition has exactly one witness in every "
+                    "state (else the choice depends on value order: check with --no-symmetry)", self.span(e),
+                    severity="warning"))
+            return t
         if isinstance(e, ir.SetLit):
             if not e.elems:
                 return SetT(self.fresh(e))

@@ -481,3 +481,10 @@ def test_bad_patterns(inv, code, words):
 def test_patterns_where_they_are_not_supported():
     errs = codes(PATTERNS + "action C(M1a(b) in msgs) { seen' = seen }\n")
     assert errs[0][0] == "MC100" and "not supported in an action's parameters" in errs[0][1]
+
+
+def test_choose_over_a_symmetric_set_warns():
+    s = spec("module T\nmodels P = {a, b}\nsymmetry P\nvar x: P\ninit { x = choose p in P: true }\n"
+             "action A { x' = x }\noptions { deadlock = false }\n")
+    (w,) = [w for w in s.checked.warnings if w.code == "MC260"]
+    assert w.severity == "warning" and "exactly one witness" in w.message
