@@ -417,6 +417,8 @@ class CtorDecl(Node):
     id: int
     name: str
     args: tuple[TypeExpr, ...]
+    #: the arguments' names (None for an unnamed one): `m.bal` reads a named argument
+    fields: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)

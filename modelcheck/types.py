@@ -76,6 +76,12 @@ class ModelT(Type):
 class Constructor:
     name: str
     args: tuple[Type, ...] = ()
+    #: the arguments' names, None for an unnamed one (``()``: none named)
+    fields: tuple = ()
+
+    def field_index(self, name: str) -> int | None:
+        """The position (from 0) of the argument named ``name``, or None."""
+        return self.fields.index(name) if name in self.fields else None
 
 
 @dataclass(frozen=True, slots=True)

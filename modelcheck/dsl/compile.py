@@ -126,6 +126,15 @@ def _choose(candidates):
     raise _NoChoice("choose: no element of the set satisfies the condition")
 
 
+def _cfield(v, where, name):
+    """Argument ``name`` of the constructor value ``v``: ``where`` maps the constructors
+    that name it to its position in the value tuple."""
+    i = where.get(v if isinstance(v, str) else v[0])
+    if i is None:
+        raise LookupError(f"{v if isinstance(v, str) else v[0]} has no argument named {name}")
+    return v[i]
+
+
 def _div(a, b):
     if b == 0:
         raise ZeroDivisionError("division by zero")
@@ -164,6 +173,7 @@ RUNTIME = {
     "_lookup": _lookup,
     "_sorted": _sorted,
     "_choose": _choose,
+    "_cfield": _cfield,
     "_div": _div,
     "_mod": _mod,
     "_interval": _interval,
@@ -664,6 +674,9 @@ class Compiler:
 
     def x_Field(self, e, env):
         t = self.type_of(e.base)
+        if isinstance(t, EnumT):        # a named constructor argument: by the value's constructor
+            where = {c.name: c.field_index(e.name) + 1 for c in t.constructors if e.name in c.fields}
+            return self.wrap(e, f"_cfield({self.x(e.base, env)}, {self.const(where, 'FLD')}, {e.name!r})")
         return f"{self.x(e.base, env)}[{t.index(e.name)}]"
 
     def x_Call(self, e, env):
@@ -1402,11 +1415,23 @@ class CompiledModel:
         err: BaseException | None = None
         self._ctx[:] = [None, None, {}]
         if state is None:
+            where, bad = "init", None
             try:
-                ns["_init"]()
+                inits = ns["_init"]()
             except BaseException as e:  # noqa: BLE001 - we are explaining any failure
+                err, inits = e, ()
+            # init ran: the error is in a property (or constraint) of an initial state
+            try:
+                for s in inits:
+                    bad = s
+                    for k, p in enumerate(self.checked.properties):
+                        if p.kind in ("invariant", "constraint"):
+                            where = f"{p.kind} {p.name}"
+                            ns[f"_p{k}"](s)
+                where, bad = "init", None
+            except BaseException as e:  # noqa: BLE001
                 err = e
-            diagnostic, text = self._format(err if err is not None else exc, "init", None)
+            diagnostic, text = self._format(err if err is not None else exc, where, bad)
             return SpecRuntimeError(text, diagnostic=diagnostic)
         try:
             succs = ns["_succ"](state)

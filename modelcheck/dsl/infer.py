@@ -303,7 +303,10 @@ class InferencePhase:
         for c in decl.ctors:
             args = tuple(self.resolve_type(a) for a in c.args)
             bad |= any(isinstance(a, ErrT) for a in args)
-            ctors.append(Constructor(c.name, args))
+            named = [f for f in c.fields if f is not None]
+            for f in {f for f in named if named.count(f) > 1}:
+                self.error(Code.DUPLICATE, f"constructor `{c.name}` names two arguments `{f}`", c)
+            ctors.append(Constructor(c.name, args, c.fields))
         self._enum_busy.discard(name)
         t = EnumT(name, tuple(ctors))
         if name in self.enums:  # resolved meanwhile (through an error path)
@@ -595,6 +598,8 @@ class InferencePhase:
             bt = self.resolve(self.infer(e.base, ctx))
             if isinstance(bt, ErrT):
                 return ERR
+            if isinstance(bt, EnumT) and any(e.name in c.fields for c in bt.constructors):
+                return self.infer_ctor_field(e, bt)
             if not isinstance(bt, RecordT):
                 hint = None
                 if isinstance(bt, EnumT) and any(c.args for c in bt.constructors):
@@ -623,6 +628,21 @@ class InferencePhase:
                 self.check_bool(a, ctx, f"`{word}`")
             return BOOL
         raise AssertionError(f"unknown expression {type(e).__name__}")  # pragma: no cover
+
+    def infer_ctor_field(self, e: ir.Field, bt: EnumT) -> Type:
+        """``m.bal`` on a sum type's value: the argument named ``bal`` of whichever
+        constructor built m (a runtime error, MC300, for one without it). Every
+        constructor naming it must give it one type."""
+        having = [c for c in bt.constructors if e.name in c.fields]
+        t = having[0].args[having[0].field_index(e.name)]
+        for c in having[1:]:
+            u = c.args[c.field_index(e.name)]
+            if self.unify(t, u) is None:
+                self.error(Code.TYPE_MISMATCH, f"`.{e.name}` has two types in {bt.name}: {self.show(t)} in "
+                           f"`{having[0].name}`, {self.show(u)} in `{c.name}`", e,
+                           hint="give the two arguments different names")
+                return ERR
+        return t
 
     def infer_pattern(self, e, ctx: Ctx) -> Type:
         """A pattern's test (``CtorTest``: bool) or one of its names (``CtorArg``: the

@@ -477,7 +477,13 @@ class _Builder(Transformer):
         return ir.EnumDecl(self._id(meta), self._name(ch[0]), tuple(ch[1:]))
 
     def ctor(self, meta, ch):
-        return ir.CtorDecl(self._id(meta), self._name(ch[0]), tuple(ch[1:]))
+        args = ch[1:]
+        names = tuple(n for n, _ in args)
+        return ir.CtorDecl(self._id(meta), self._name(ch[0]), tuple(t for _, t in args),
+                           names if any(n is not None for n in names) else ())
+
+    def ctor_arg(self, meta, ch):
+        return (self._name(ch[0]), ch[1]) if len(ch) == 2 else (None, ch[0])
 
     def type_decl(self, meta, ch):
         return ir.TypeDecl(self._id(meta), self._name(ch[0]), ch[1])

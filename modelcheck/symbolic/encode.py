@@ -123,6 +123,15 @@ class Encoder:
         not an obligation of an assignment)."""
         if isinstance(t, IntT) and t.bounded:
             return [term >= t.lo, term <= t.hi]
+        if isinstance(t, EnumT):
+            # a constructor's bounded arguments: the sort erases their bounds
+            s = self.sorts.sort(t)
+            out = []
+            for ci, c in enumerate(t.constructors):
+                parts = [x for j, at in enumerate(c.args) for x in self._wf(at, s.accessor(ci, j)(term), canonical)]
+                if parts:
+                    out.append(z3.Implies(s.recognizer(ci)(term), z3.And(parts)))
+            return out
         if isinstance(t, (TupleT, RecordT)):
             parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
             return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical)]
@@ -628,6 +637,21 @@ class Encoder:
 
     def x_Field(self, e, env):
         t = self.type_of(e.base)
+        if isinstance(t, EnumT):
+            # a named constructor argument: by the value's constructor; only when every
+            # constructor has it (the explicit checker's error for one without it has no
+            # term here)
+            if not all(e.name in c.fields for c in t.constructors):
+                raise Unsupported(e.id, f"symbolic checking reads `.{e.name}` only when every constructor of "
+                                        f"{t.name} names it")
+            v = self.expr(e.base, env)
+            s = self.sorts.sort(t)
+            out = None
+            for i in reversed(range(len(t.constructors))):
+                c = t.constructors[i]
+                acc = s.accessor(i, c.field_index(e.name))(v)
+                out = acc if out is None else z3.If(s.recognizer(i)(v), acc, out)
+            return out
         return self.sorts.field(t, t.index(e.name), self.expr(e.base, env))
 
     def x_Call(self, e, env):
@@ -779,6 +803,7 @@ class Encoder:
             et = self.elem_type(b.domain)
             x = z3.Const(f"{tag}!{a.name}!{b.name}", self.sorts.sort(et))
             guards.append(self.member(b.domain, x, env))
+            guards.extend(self._wf(et, x, False))     # as for a pick (see block)
             env[b.name] = x
             params.append((b.name, x, et))
         n = len(pre)
@@ -802,8 +827,11 @@ class Encoder:
                 continue
             if isinstance(st, ir.Pick):
                 b = st.binder
-                x = self.fresh(f"pick!{b.name}", self.elem_type(b.domain))
-                m = self.member(b.domain, x, env)
+                et = self.elem_type(b.domain)
+                x = self.fresh(f"pick!{b.name}", et)
+                # a value of the element type: the sort is wider (erased bounds), and a set's
+                # entries outside the type are unconstrained (states compare in-type keys)
+                m = z3.And([self.member(b.domain, x, env)] + self._wf(et, x, False))
                 env2 = dict(env)
                 env2[b.name] = x
                 return z3.And(m, self.block(rest, env2, assigned, pc + [m], emit, range_checks))

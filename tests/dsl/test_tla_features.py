@@ -488,3 +488,61 @@ def test_choose_over_a_symmetric_set_warns():
              "action A { x' = x }\noptions { deadlock = false }\n")
     (w,) = [w for w in s.checked.warnings if w.code == "MC260"]
     assert w.severity == "warning" and "exactly one witness" in w.message
+
+
+# ------------------------------------------------------------------ named constructor arguments
+
+FIELDS = """module Fld
+models A = {a1, a2}
+enum Msg = M1a(bal: 0..1) | M1b(acc: A, bal: 0..1, mbal: -1..1) | Stop
+var msgs: set[Msg]
+var got: set[0..1]
+init { msgs = {M1a(0), M1b(a1, 1, -1)}; got = {} }
+action Recv {
+  pick m in msgs
+  require m != Stop
+  got' = got union {m.bal}
+}
+action Halt { require size(got) == 2; msgs' = msgs union {Stop} }
+invariant Bals [typing]: forall m in msgs: m == Stop or m.bal <= 1
+options { deadlock = false }
+"""
+
+
+def test_a_named_argument_is_read_as_a_field():
+    r = check(spec(FIELDS))
+    # got grows by the bal of M1a(0) or M1b(a1, 1, -1): {}, {0}, {1}, {0, 1}, then Halt
+    # adds Stop once got is full: 4 + 1 = 5 states
+    assert (r.verdict, r.distinct_states) == (Verdict.HOLDS, 5)
+
+
+def test_a_field_the_constructor_lacks_is_a_located_runtime_error():
+    r = check(spec(FIELDS + "invariant Acc [typing]: forall m in msgs: m.acc == a1\n"))
+    assert r.verdict is Verdict.ERROR
+    assert "MC300 runtime error in invariant Acc: M1a has no argument named acc" in r.error
+    assert "t.mc:15:43" in r.error
+
+
+def test_fields_with_two_types_and_repeated_names_are_errors():
+    errs = codes(FIELDS.replace("M1a(bal: 0..1)", "M1a(bal: bool)").replace("M1a(0)", "M1a(false)"))
+    assert errs[0][0] == "MC210" and "`.bal` has two types in Msg: bool in `M1a`, 0..1 in `M1b`" in errs[0][1]
+    errs = codes(FIELDS.replace("M1a(bal: 0..1)", "M1a(bal: 0..1, bal: 0..1)"))
+    assert errs[0][0] == "MC101" and "constructor `M1a` names two arguments `bal`" in errs[0][1]
+
+
+def test_fields_in_symbolic_checks():
+    from modelcheck.symbolic.bmc import bmc
+    every = FIELDS.replace("| Stop", "").replace("require m != Stop\n", "").replace(
+        "action Halt { require size(got) == 2; msgs' = msgs union {Stop} }\n", "").replace("m == Stop or ", "")
+    r = bmc(spec(every + "invariant One [typing]: size(got) <= 1\n"), depth=3)
+    assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 3
+    # a field that some constructor lacks is refused, not guessed
+    with pytest.raises(SpecError) as ei:
+        bmc(spec(FIELDS), depth=1)
+    assert ei.value.diagnostics[0].code == "MC500"
+
+
+def test_a_runtime_error_in_an_invariant_of_an_initial_state_is_located():
+    r = check(spec("module D\nvar x: 0..1\ninit { x = 0 }\naction A { x' = 1 - x }\n"
+                   "invariant I [typing]: 1 / (x - x) == 0\n"))
+    assert "MC300 runtime error in invariant I: division by zero" in r.error and "t.mc:5:23" in r.error
