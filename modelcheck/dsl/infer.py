@@ -790,6 +790,14 @@ class InferencePhase:
                 self._poison(rt)
             return SetT(INT) if op == ".." else INT
         if op in ("<", "<=", ">", ">="):
+            la, ra = self.resolve(lt), self.resolve(rt)
+            if isinstance(la, ModelT) and isinstance(ra, ModelT) and la.name == ra.name:
+                # model values in declaration order (as printed, as min / max take them);
+                # a symmetric set's values are interchangeable: no order
+                if any(s.name == la.name for s in self.symmetry):
+                    self.error(Code.BAD_SYMMETRY, f"`{op}` on values of {la.name}, which is declared symmetric: "
+                               "its values have no order", e, hint=f"remove `symmetry {la.name}` to order them")
+                return BOOL
             if self.want_int(e.left, lt, op, compares=True):
                 self.want_int(e.right, rt, op, compares=True)
             else:
@@ -865,7 +873,8 @@ class InferencePhase:
         verb = "compares integers" if compares else "needs int operands"
         hint = None
         if isinstance(r, ModelT):
-            hint = "model values are not numbers: they can only be compared with `==` / `!=`"
+            hint = ("model values are not numbers: `<` orders two values of one set (in declaration order), "
+                    "nothing else does")
         self.error(Code.TYPE_MISMATCH, f"`{op}` {verb}, found {self.show(r)}", node, hint=hint)
         self._poison(r)
         return False

@@ -37,6 +37,8 @@ from .. import ir
 from ..diagnostics import Code, Diagnostic, SpecError
 from ..dsl.checked import Checked
 from ..types import BagT, BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type
+from ..values import sort_values
+from ..dsl.builtins import FUN_SET
 from .sorts import Sorts
 
 
@@ -298,6 +300,15 @@ class Encoder:
             return self.call_def(e, r.name, (), {**env, "$s": env["$p"]})
         return env["$p"][self.c.var_index(e.name)]
 
+    def model_ordinal(self, t: ModelT, term, e):
+        """A model value's position in its declaration, as an integer term (ordering)."""
+        if t.name in self.sorts.uninterpreted:
+            raise Unsupported(e.id, f"ordering values of {t.name} needs its size (not with --for-all-sizes)")
+        out = z3.IntVal(len(t.names) - 1)
+        for i in reversed(range(len(t.names) - 1)):
+            out = z3.If(term == self.sorts.encode(t, i), z3.IntVal(i), out)
+        return out
+
     def x_CtorTest(self, e, env):
         return self.sorts.recognizer(self.type_of(e.expr), e.ctor)(self.expr(e.expr, env))
 
@@ -341,6 +352,8 @@ class Encoder:
             x = z3.Int(f"r!{next(self._fresh)}")
             return z3.Lambda([x], z3.And(lo <= x, x <= hi))
         a, b = self.expr(e.left, env), self.expr(e.right, env)
+        if op in ("<", "<=", ">", ">=") and isinstance(self.type_of(e.left), ModelT):
+            a, b = self.model_ordinal(self.type_of(e.left), a, e), self.model_ordinal(self.type_of(e.left), b, e)
         if op in _ARITH:
             return _ARITH[op](a, b)
         if op == "==":
@@ -380,11 +393,31 @@ class Encoder:
             return z3.Or([x == self.expr(el, env) for el in set_expr.elems]) if set_expr.elems else z3.BoolVal(False)
         if isinstance(set_expr, ir.SetComp):
             return self.comprehension_exists(set_expr, env, lambda env2: x == self.expr(set_expr.elem, env2))
+        if isinstance(set_expr, ir.Call) and set_expr.func == FUN_SET:
+            return self.in_function_set(set_expr, x, env)
         if isinstance(st, BagT):
             return z3.Select(self.expr(set_expr, env), x) > 0
         if isinstance(st, SetT):
             return z3.Select(self.expr(set_expr, env), x)
         raise Unsupported(set_expr.id, f"symbolic checking does not support membership in a {st}")
+
+    def in_function_set(self, e: ir.Call, f, env):
+        """``f in [S -> T]``: a total function whose every value is in T (S the whole
+        domain type), or a map with exactly the keys S and its values in T."""
+        dom, cod = e.args
+        ft = self.type_of(e).elem
+        keys = self.domain_values(dom, self.elem_type(dom), env)
+        if keys is None:
+            raise Unsupported(e.id, "symbolic checking supports `[S -> T]` only over a finite S")
+        if isinstance(ft, FunT):
+            return z3.And([self.member(cod, z3.Select(f, k), env) for k in keys])
+        parts = []
+        for k in keys:
+            cell = z3.Select(f, k)
+            inside = self.member(dom, k, env)
+            parts.append(self.sorts.is_some(ft.val, cell) == inside)
+            parts.append(z3.Implies(inside, self.member(cod, self.sorts.val(ft.val, cell), env)))
+        return z3.And(parts)
 
     def _whole_type(self, e: ir.Node) -> bool:
         r = self.c.refs.get(e.id)
@@ -454,8 +487,33 @@ class Encoder:
         return None
 
     def x_Quant(self, e, env):
+        if e.kind == "choose":
+            return self.choose(e, env)
         return self.bind(list(e.binders), env, lambda env2: self.expr(e.body, env2),
                          z3.And if e.kind == "forall" else z3.Or)
+
+    def choose(self, e, env):
+        """``choose x in S: P``: the first value, in the explicit checker's order, that is
+        in S and satisfies P (an if-then-else chain over the element type's values). No
+        witness is a runtime error for the explicit checker; here, as for the other
+        runtime errors, the term is then some value (docs/symbolic.md)."""
+        (b,) = e.binders
+        et = self.elem_type(b.domain)
+        if self.sorts.finite(et):
+            terms = [self.sorts.encode(et, v) for v in sort_values(self.sorts.values(et))]
+        elif isinstance(b.domain, ir.Binary) and b.domain.op == "..":
+            terms = self.domain_values(b.domain, et, env)        # ascending, as the explicit order
+        else:
+            terms = None
+        if terms is None:
+            raise Unsupported(e.id, f"symbolic checking supports `choose` over a finite type or a constant range "
+                                    f"only ({et.show()})")
+        out = self.fresh("choose!none", et)
+        for term in reversed(terms):
+            env2 = dict(env)
+            env2[b.name] = term
+            out = z3.If(z3.And(self.member(b.domain, term, env), self.expr(e.body, env2)), term, out)
+        return out
 
     def comprehension_exists(self, e, env, pred):
         """Whether some binding of the comprehension ``e`` satisfies its condition and ``pred``."""

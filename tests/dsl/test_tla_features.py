@@ -546,3 +546,46 @@ def test_a_runtime_error_in_an_invariant_of_an_initial_state_is_located():
     r = check(spec("module D\nvar x: 0..1\ninit { x = 0 }\naction A { x' = 1 - x }\n"
                    "invariant I [typing]: 1 / (x - x) == 0\n"))
     assert "MC300 runtime error in invariant I: division by zero" in r.error and "t.mc:5:23" in r.error
+
+
+# ------------------------------------------------------------------ ordering model values
+
+ORDER = """module Ord
+models P = {c, a, b}
+var x: P
+init { x = c }
+action Up { require x < b; x' = choose y in P: y > x }
+invariant NotB [typing]: x <= a
+options { deadlock = false }
+"""
+
+
+def test_model_values_are_ordered_as_declared():
+    # c < a < b (declaration order, not by name): c -> a -> b, NotB fails in 3 states
+    r = check(spec(ORDER))
+    assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 3
+    errs = codes("module T\nmodels P = {c, a}\nsymmetry P\nvar x: P\ninit { x = choose y in P: true }\n"
+                 "invariant I [typing]: forall y in P: x <= y\n")
+    assert any(c == "MC260" and "`<=` on values of P, which is declared symmetric" in m for c, m in errs), errs
+
+
+def test_choose_and_ordering_in_symbolic_checks():
+    from modelcheck.symbolic.bmc import bmc
+    r = bmc(spec(ORDER), depth=3)
+    assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 3
+    ints = spec("module T\nvar n: 0..3\ninit { n = 0 }\naction A { require n < 3; n' = choose k in 0..3: k > n }\n"
+                "invariant Small [typing]: n < 2\noptions { deadlock = false }\n")
+    r = bmc(ints, depth=3)
+    assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 3
+
+
+def test_function_sets_in_symbolic_checks():
+    from modelcheck.symbolic.bmc import bmc
+    text = VOTES.replace("invariant Sizes [typing]: size([P -> {yes, no}]) == 8\n", "")
+    r = bmc(spec(text + "invariant NoYes [typing]: forall p in P: votes[p] == no\n"), depth=1)
+    assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 1
+    # the map set [s -> bool]: Sub gives m exactly the keys s (two of them)
+    r = bmc(spec(text + "invariant NoPair [typing]: size(keys(m)) != 2\n"), depth=2)
+    assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 2
+    m = r.violations[0].trace.states[-1][1]
+    assert len(m) == 2
