@@ -14,6 +14,7 @@ from tests.helpers import CRASH, DURABLE, ROOT, TCOMMIT, TOB, TWOPHASE, ZAB, loa
 FEATURES = (ROOT / "tests" / "dsl" / "golden" / "ok_features.mc").as_posix()
 #: a record with a range field assigned a record literal (whose field is a plain int)
 WIDE = (ROOT / "tests" / "render" / "golden" / "wide.mc").as_posix()
+TLA_FEATURES = (ROOT / "tests" / "symbolic" / "tla_features.mc").as_posix()
 
 CASES = [
     pytest.param(TWOPHASE, None, {}, 288, id="twophase"),
@@ -23,6 +24,10 @@ CASES = [
     pytest.param(CRASH, "recovery", {}, None, id="crash-recovery"),
     pytest.param(FEATURES, None, {}, None, id="every-construct"),
     pytest.param(WIDE, None, {}, 7, id="wide-records"),
+    # every construct issue 17 added (function sets, choose, named and ordered model
+    # values, patterns, constructor fields, nested updates, primed defs): z3 must find the
+    # same initial states (8 vote functions) and the same successors
+    pytest.param(TLA_FEATURES, None, {}, None, id="tla-features"),
 ]
 
 
