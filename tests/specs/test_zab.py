@@ -56,6 +56,10 @@ def test_two_servers_counts_and_orbits():
     assert holds(sym)
     assert (sym.distinct_states, sym.depth) == (len(orbits), plain.depth)
     assert (plain.distinct_states, plain.depth, sym.distinct_states) == (1451, 24, 726)
+    # generated states, TLC's way (docs/language.md, "Generated states"): with the ghost
+    # log as without it (the ghost adds no state here: 1,451 either way), 1,723, the
+    # transcription's figure (test_matches_handwritten_transcription); 864 with symmetry
+    assert (plain.generated_states, sym.generated_states) == (1723, 864)
 
 
 def transcription(n, **bounds):
@@ -88,6 +92,8 @@ def test_default_configuration():
     r = run(zab())
     assert holds(r)
     assert (r.distinct_states, r.depth) == (49364, 36)
+    # generated with symmetry: a regression pin (no independent figure exists for orbits)
+    assert r.generated_states == 88954
 
 
 # ----------------------------------------------------------------- seeded bugs
