@@ -140,6 +140,16 @@ class CtorArg(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Match(Node):
+    """``match m { C1(a, b) => e1, C2 => e2, _ => e3 }``: ``arms`` are ``(constructor,
+    argument names, body)``, constructor None for ``_``; the first arm that fits is taken."""
+
+    id: int
+    subject: "Expr"
+    arms: tuple
+
+
+@dataclass(frozen=True, slots=True)
 class Prime(Node):
     """``f(a, b)'``: a call of a def evaluated in the next state (every variable it reads,
     its arguments' included, primed: TLA+'s prime of an expression)."""
@@ -316,7 +326,7 @@ class Temporal(Node):
 
 
 Expr = (
-    Lit | Name | Primed | Prime | CtorTest | CtorArg | Unary | Binary | If | Let | Quant | SetLit | SeqLit | TupleLit | RecordLit
+    Lit | Name | Primed | Prime | CtorTest | CtorArg | Match | Unary | Binary | If | Let | Quant | SetLit | SeqLit | TupleLit | RecordLit
     | RecordUpdate | SetComp | SeqComp | FunComp | Call | Index | Field | Temporal
 )
 
@@ -597,7 +607,7 @@ def all_sources(module: "Module"):
 # --------------------------------------------------------------------------- traversal
 
 #: The expression node classes (what :func:`walk_exprs` yields).
-EXPRESSIONS = (Lit, Name, Primed, Prime, CtorTest, CtorArg, Unary, Binary, If, Let, Quant, SetLit, SeqLit, TupleLit,
+EXPRESSIONS = (Lit, Name, Primed, Prime, CtorTest, CtorArg, Match, Unary, Binary, If, Let, Quant, SetLit, SeqLit, TupleLit,
                RecordLit, RecordUpdate, SetComp, SeqComp, FunComp, Call, Index, Field, Temporal)
 
 

@@ -391,6 +391,24 @@ class Compiler:
             return self.call_def(e, r.name, (), {**env, "$vars": env["$primed"]})
         return env["$primed"][self.var_index[e.name]]
 
+    def x_Match(self, e, env):
+        t = self.type_of(e.subject)
+        m = env["$ctx"].fresh("m")
+        out = None
+        for ctor, names, body in reversed(e.arms):
+            env2 = dict(env)
+            for i, n in enumerate(names, 1):
+                if n != "_":
+                    env2[n] = f"{m}[{i}]"
+            b = self.x(body, env2)
+            if out is None:             # the last arm: `_`, or the one constructor left
+                out = b
+                continue
+            c = t.constructor(ctor)
+            test = f"({m} == {ctor!r})" if not c.args else f"(type({m}) is tuple and {m}[0] == {ctor!r})"
+            out = f"({b} if {test} else {out})"
+        return f"(lambda {m}: {out})({self.x(e.subject, env)})"
+
     def x_CtorTest(self, e, env):
         v = self.x(e.expr, env)
         t = self.type_of(e.expr)

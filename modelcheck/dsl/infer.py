@@ -521,6 +521,8 @@ class InferencePhase:
             return self.infer_prime(e, ctx)
         if isinstance(e, (ir.CtorTest, ir.CtorArg)):
             return self.infer_pattern(e, ctx)
+        if isinstance(e, ir.Match):
+            return self.infer_match(e, ctx)
         if isinstance(e, ir.Primed):
             return self.infer_primed(e, ctx)
         if isinstance(e, ir.Unary):
@@ -643,6 +645,56 @@ class InferencePhase:
                            hint="give the two arguments different names")
                 return ERR
         return t
+
+    def infer_match(self, e: ir.Match, ctx: Ctx) -> Type:
+        """``match m { C(a, b) => e, _ => f }``: m of a sum type; each arm a constructor of
+        it with as many names as arguments (``_`` for one not needed), at most once;
+        every constructor covered unless a last ``_`` arm; the bodies of one type."""
+        t = self.resolve(self.infer(e.subject, ctx))
+        if isinstance(t, ErrT):
+            for _, _, body in e.arms:
+                self._poison(self.infer(body, ctx))
+            return ERR
+        if not isinstance(t, EnumT):
+            self.error(Code.TYPE_MISMATCH, f"`match` takes apart a value of a sum type (an enum), found "
+                       f"{self.show(t)}", e.subject)
+            return ERR
+        seen: set[str] = set()
+        result = None
+        for k, (ctor, names, body) in enumerate(e.arms):
+            inner = ctx
+            if ctor is None:
+                if k != len(e.arms) - 1:
+                    self.error(Code.TYPE_MISMATCH, "`_ =>` must be the last arm of a `match`: the arms after it "
+                               "are never taken", e)
+            else:
+                c = next((c for c in t.constructors if c.name == ctor), None)
+                if c is None:
+                    self.error(Code.UNKNOWN_NAME, f"`{ctor}` is not a constructor of {t.name}"
+                               + self.did_you_mean(ctor, [c.name for c in t.constructors]), e)
+                    continue
+                if ctor in seen:
+                    self.error(Code.DUPLICATE, f"`{ctor}` has two arms in this `match`", e)
+                seen.add(ctor)
+                if len(names) != len(c.args):
+                    self.error(Code.ARITY, f"constructor `{ctor}` has {plural(len(c.args), 'argument')}; the arm "
+                               f"names {len(names)}", e, hint="name each argument, or `_` for one you do not need")
+                    continue
+                for n, at in zip(names, c.args):
+                    if n != "_":
+                        inner = self.bind_local(inner, n, at, e)
+            bt = self.infer(body, inner)
+            if result is None:
+                result = bt
+            elif self.unify(result, bt) is None:
+                self.error(Code.TYPE_MISMATCH, f"the arms of this `match` have different types: "
+                           f"{self.show(result)} and {self.show(bt)}", body)
+                return ERR
+        missing = [c.name for c in t.constructors if c.name not in seen]
+        if missing and not any(ctor is None for ctor, _, _ in e.arms):
+            self.error(Code.TYPE_MISMATCH, f"this `match` does not cover {', '.join(f'`{m}`' for m in missing)}",
+                       e, hint="add an arm for each, or a last `_ => ...`")
+        return result if result is not None else ERR
 
     def infer_pattern(self, e, ctx: Ctx) -> Type:
         """A pattern's test (``CtorTest``: bool) or one of its names (``CtorArg``: the

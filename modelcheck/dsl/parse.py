@@ -31,7 +31,7 @@ KEYWORDS = frozenset(
     """module models symmetry const enum type var def init action require pick either or
     if then else let in notin forall exists and or not implies iff union intersect diff subseteq
     invariant step constraint temporal fairness weak strong config assert true false for
-    eventually always reachable choose""".split()
+    eventually always reachable choose match""".split()
 )
 _NAME_OK = frozenset({"init"})
 #: Keywords that are also built-in operators: as a name they are allowed right before `(`.
@@ -851,6 +851,20 @@ class _Builder(Transformer):
         binders, cond = ch[1]
         binders, lets = self._binders_and_lets(binders, None)
         return ir.SetComp(self._id(meta), self._let(meta, lets, ch[0]), binders, self._let(meta, lets, cond))
+
+    def match_arm(self, meta, ch):
+        names = tuple(self._name(t) for t in ch[1]) if len(ch) == 3 else None
+        return (self._name(ch[0]), names, ch[-1], meta)
+
+    def match_expr(self, meta, ch):
+        subject, arms = ch[1], ch[2:]
+        out = []
+        for name, names, body, where in arms:
+            if name == "_" and names is None:
+                out.append((None, (), body))
+            else:
+                out.append((name, names or (), body))
+        return ir.Match(self._id(meta), subject, tuple(out))
 
     def fun_set(self, meta, ch):
         # `[S -> T]`, the set of functions from S to T: a built-in (dsl/builtins.py) whose

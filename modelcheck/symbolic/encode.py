@@ -309,6 +309,21 @@ class Encoder:
             out = z3.If(term == self.sorts.encode(t, i), z3.IntVal(i), out)
         return out
 
+    def x_Match(self, e, env):
+        t = self.type_of(e.subject)
+        v = self.expr(e.subject, env)
+        s = self.sorts.sort(t)
+        out = None
+        for ctor, names, body in reversed(e.arms):
+            env2 = dict(env)
+            ci = next((i for i, c in enumerate(t.constructors) if c.name == ctor), None)
+            for j, n in enumerate(names):
+                if n != "_":
+                    env2[n] = s.accessor(ci, j)(v)
+            b = self.expr(body, env2)
+            out = b if out is None else z3.If(s.recognizer(ci)(v), b, out)
+        return out
+
     def x_CtorTest(self, e, env):
         return self.sorts.recognizer(self.type_of(e.expr), e.ctor)(self.expr(e.expr, env))
 

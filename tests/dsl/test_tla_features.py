@@ -589,3 +589,46 @@ def test_function_sets_in_symbolic_checks():
     assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 2
     m = r.violations[0].trace.states[-1][1]
     assert len(m) == 2
+
+
+# ------------------------------------------------------------------ match
+
+MATCH = """module Mt
+models A = {a1, a2}
+enum Msg = Ask(A, 0..2) | Tell(A, bool) | Stop
+var msgs: set[Msg]
+var score: 0..9
+init { msgs = {Ask(a1, 2), Tell(a2, true), Stop}; score = 0 }
+action Take {
+  pick m in msgs
+  score' = score + match m { Ask(_, b) => b, Tell(a, ok) => (if ok and a == a2 then 3 else 1), Stop => 0 }
+  msgs' = msgs diff {m}
+}
+invariant Small [typing]: score <= 4
+options { deadlock = false }
+"""
+
+
+def test_match_takes_the_arm_of_the_value_s_constructor():
+    # Ask(a1, 2) scores 2, Tell(a2, true) 3, Stop 0: taking the first two breaks Small
+    r = check(spec(MATCH))
+    assert r.verdict is Verdict.VIOLATED and len(r.violations[0].trace.states) == 3
+    # every order of taking the three: 2^3 = 8 subsets of msgs left, each with one score
+    assert check(spec(MATCH), stop_at_first=False).distinct_states == 8
+    from modelcheck.symbolic.bmc import bmc
+    b = bmc(spec(MATCH), depth=2)
+    assert b.verdict is Verdict.VIOLATED and len(b.violations[0].trace.states) == 3
+
+
+@pytest.mark.parametrize("arms,code,words", [
+    ("Ask(a, b) => b, Tell(_, _) => 1", "MC210", "this `match` does not cover `Stop`"),
+    ("Ask(a) => 1, _ => 0", "MC202", "constructor `Ask` has 2 arguments; the arm names 1"),
+    ("_ => 1, Stop => 0", "MC210", "`_ =>` must be the last arm"),
+    ("Ask(_, b) => b, _ => false", "MC210", "the arms of this `match` have different types"),
+    ("Ask(_, b) => b, Ask(_, c) => c, _ => 0", "MC101", "`Ask` has two arms in this `match`"),
+    ("Ask(_, b) => b, Tel(_, _) => 1, _ => 0", "MC201", "`Tel` is not a constructor of Msg; did you mean `Tell`?"),
+])
+def test_bad_matches(arms, code, words):
+    errs = codes(MATCH.replace("match m { Ask(_, b) => b, Tell(a, ok) => (if ok and a == a2 then 3 else 1), Stop => 0 }",
+                               f"match m {{ {arms} }}"))
+    assert (errs[0][0], words in errs[0][1]) == (code, True), errs
