@@ -25,7 +25,7 @@ CASES = [
     pytest.param(FEATURES, None, {}, None, id="every-construct"),
     pytest.param(WIDE, None, {}, 7, id="wide-records"),
     # every construct issue 17 added (function sets, choose, named and ordered model
-    # values, patterns, constructor fields, nested updates, primed defs): z3 must find the
+    # values, patterns, match, constructor fields, nested updates, primed defs): z3 must find the
     # same initial states (8 vote functions) and the same successors
     pytest.param(TLA_FEATURES, None, {}, None, id="tla-features"),
 ]
