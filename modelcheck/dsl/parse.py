@@ -260,7 +260,7 @@ _KEYWORD_TERMINAL = {v: n for n, v in _LITERAL.items() if v in KEYWORDS}
 assert _KEYWORD_TERMINAL.keys() == KEYWORDS, KEYWORDS - _KEYWORD_TERMINAL.keys()
 _REGEX_NAMES = {"NAME": "a name", "INT": "an integer", "STRING": "a string", "$END": "end of file"}
 
-_EXPR_START = {"true", "false", "(", "[", "{", "-", "not", "if", "let", "forall", "exists", "choose",
+_EXPR_START = {"true", "false", "(", "[", "{", "-", "not", "if", "let", "forall", "exists", "choose", "match",
                "eventually", "always", "reachable", "NAME", "INT"}
 _OPERATORS = {"implies", "iff", "~>", "or", "and", "==", "!=", "<", "<=", ">", ">=", "subseteq",
               "in", "notin", "union", "diff", "++", "intersect", "..", "+", "-", "*", "/", "%",

@@ -289,7 +289,7 @@ def test_const_expressions():
     # MC210: types
     ("invariant I [typing]: x == a", "MC210", "`==` compares int with S"),
     ("invariant I [typing]: x", "MC210", "invariant `I`: expected bool, found int"),
-    ("invariant I [typing]: exists r in RM: r < r", "MC210", "`<` compares integers, found RM"),
+    ("invariant I [typing]: exists r in RM: r < 3", "MC210", "`<` compares integers, found RM"),
     ("invariant I [typing]: exists r in RM: r + 1 > 0", "MC210", "`+` needs int operands, found RM"),
     ("action A { x' = s }", "MC210", "cannot assign a set[RM] to `x` of type int"),
     ("action A { require x }", "MC210", "`require` condition: expected bool, found int"),
