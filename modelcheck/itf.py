@@ -135,11 +135,12 @@ def trace_to_itf(model, trace, *, source: str = "", description: str = "") -> di
             info = model.describe(label)
             obj["mbt::actionTaken"] = info.action
             obj["mbt::nondetPicks"] = {n: encode(v, t) for (n, _), v, t in zip(info.params, info.values, _param_types(model, info))}
-            # the values its `pick`s chose (Quint's nondet picks), after the parameters
+            # the values its `pick`s chose (Quint's nondet picks) and the `either` branches
+            # it took (``"either (line 9)": 2``), after the parameters
             fn = getattr(model, "step_choices", None)
             for n, _, v, t in (fn(trace.states[i - 1], label, s) if fn is not None and i > 0 else ()):
-                if t is not None and n not in obj["mbt::nondetPicks"]:
-                    obj["mbt::nondetPicks"][n] = encode(v, t)
+                if n not in obj["mbt::nondetPicks"]:
+                    obj["mbt::nondetPicks"][n] = encode(v, t) if t is not None else v
         states.append(obj)
     out: dict[str, Any] = {
         "#meta": {"format": "ITF", "format-description": "Informal Trace Format (Apalache ADR-015)",

@@ -190,7 +190,7 @@ class Decoder:
         known = []
         picks = self.signature.actions[ai].picks
         for k, j in raw.items():
-            if k not in names and k in picks:
+            if k not in names and (k in picks or k.startswith("either (line ")):
                 continue                    # a choice inside the action, not a parameter
             if k not in names:
                 action = self.signature.actions[ai].name

@@ -47,7 +47,7 @@ def test_itf_records_the_picks_and_reads_them_back(tmp_path, capsys):
     spec, trace = counterexample(PICKS)
     itf = trace_to_itf(spec.model, trace)
     assert [s["mbt::nondetPicks"] for s in itf["states"]] == [
-        {}, {"m": {"tag": "P1", "value": {"#tup": ["a2", 2]}}}]
+        {}, {"m": {"tag": "P1", "value": {"#tup": ["a2", 2]}}, "either (line 9)": 1}]
     # and a trace with picks is a legal behaviour when replayed
     from tests.helpers import run
     (tmp_path / "pk.mc").write_text(PICKS)
