@@ -102,6 +102,39 @@ def reachable(model) -> list:
     return list(seen)
 
 
+
+def bfs_depth(model) -> int:
+    """States on the longest shortest path from an initial state (the initial state
+    counted), by a plain level-by-level walk, apart from modelcheck.search (no state
+    constraints: for specs without them)."""
+    level = set(model.initial_states())
+    seen, depth = set(level), 0
+    while level:
+        depth += 1
+        nxt = set()
+        for s in level:
+            for _, t in model.successors(s):
+                if t not in seen:
+                    seen.add(t)
+                    nxt.add(t)
+        level = nxt
+    return depth
+
+
+def named(spec, state) -> dict:
+    """A state as {variable: value}."""
+    return dict(zip(spec.model.variables, state))
+
+
+def replay(spec, trace) -> None:
+    """Assert that ``trace`` is a real behaviour of ``spec``: an initial state, then
+    steps each of which the model takes with its label."""
+    m = spec.model
+    assert trace.states[0] in m.initial_states()
+    for s, label, t in zip(trace.states, trace.labels[1:], trace.states[1:]):
+        assert (label, t) in m.successors(s)
+
+
 def run(capsys, *argv, main=None):
     """Run a command line in-process: ``(exit code, stdout, stderr)``. Each argument is
     passed through ``str`` (paths welcome); argparse's own exits (usage errors,

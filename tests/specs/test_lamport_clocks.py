@@ -18,7 +18,7 @@ import pytest
 
 from modelcheck import Verdict, check
 from modelcheck.result import StopReason
-from tests.helpers import CLOCKS, TOB, load_spec
+from tests.helpers import CLOCKS, TOB, load_spec, replay
 from tests.models.handwritten_lamport import clocks, tob
 
 
@@ -28,14 +28,6 @@ def clocks_spec(config=None, **bugs):
 
 def tob_spec(config=None, **bugs):
     return load_spec(TOB, config, **{k: True for k, v in bugs.items() if v})
-
-
-def replay(spec, trace):
-    """The trace is a real behaviour of the spec."""
-    m = spec.model
-    assert trace.states[0] in m.initial_states()
-    for s, label, t in zip(trace.states, trace.labels[1:], trace.states[1:]):
-        assert (label, t) in m.successors(s)
 
 
 # ============================================================== Lamport clocks

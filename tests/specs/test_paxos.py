@@ -26,7 +26,7 @@ import pytest
 
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
-from tests.helpers import SPECS, load_spec
+from tests.helpers import SPECS, load_spec, replay
 
 PAXOS = (SPECS / "consensus" / "paxos.mc").as_posix()
 
@@ -43,14 +43,6 @@ def run(spec, **kw):
 def result(config=None, symmetry=True, temporal=True, **consts):
     """The check of a configuration, run once per module and shared by the tests."""
     return run(paxos(config, **consts), symmetry=symmetry, check_temporal=temporal)
-
-
-def replay(spec, trace):
-    """The trace is a real behaviour of the spec."""
-    m = spec.model
-    assert trace.states[0] in m.initial_states()
-    for s, label, t in zip(trace.states, trace.labels[1:], trace.states[1:]):
-        assert (label, t) in m.successors(s)
 
 
 # ====================================================== an independent transcription

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
-from tests.helpers import SPECS, load_spec, reachable
+from tests.helpers import SPECS, bfs_depth, load_spec, named, reachable
 
 import pytest
 
@@ -42,25 +42,6 @@ def default_result(default):
 @pytest.fixture(scope="module")
 def prevote_result(prevote):
     return check(prevote)
-
-
-def bfs_depth(model):
-    level = set(model.initial_states())
-    seen, depth = set(level), 0
-    while level:
-        depth += 1
-        nxt = set()
-        for s in level:
-            for _, t in model.successors(s):
-                if t not in seen:
-                    seen.add(t)
-                    nxt.add(t)
-        level = nxt
-    return depth
-
-
-def named(spec, state):
-    return dict(zip(spec.model.variables, state))
 
 
 def actions(spec, labels):

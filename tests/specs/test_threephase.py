@@ -23,7 +23,7 @@ import pytest
 
 from modelcheck import Verdict, check, load
 from modelcheck.result import StopReason
-from tests.helpers import SPECS, load_spec, reachable
+from tests.helpers import SPECS, bfs_depth, load_spec, named, reachable, replay
 
 THREEPHASE = (SPECS / "threephase" / "threephase.mc").as_posix()
 
@@ -46,35 +46,6 @@ def perfect_result(perfect):
 @pytest.fixture(scope="module")
 def timeouts_result(timeouts):
     return check(timeouts, check_deadlock=False)
-
-
-def bfs_depth(model):
-    """States on the longest shortest path from an initial state (the initial state
-    counted), by a plain level-by-level BFS."""
-    level = set(model.initial_states())
-    seen, depth = set(level), 0
-    while level:
-        depth += 1
-        nxt = set()
-        for s in level:
-            for _, t in model.successors(s):
-                if t not in seen:
-                    seen.add(t)
-                    nxt.add(t)
-        level = nxt
-    return depth
-
-
-def named(spec, state):
-    return dict(zip(spec.model.variables, state))
-
-
-def replay(spec, trace):
-    """The trace is a real behaviour of the spec."""
-    m = spec.model
-    assert trace.states[0] in m.initial_states()
-    for s, label, t in zip(trace.states, trace.labels[1:], trace.states[1:]):
-        assert (label, t) in m.successors(s)
 
 
 def params(spec, label):
