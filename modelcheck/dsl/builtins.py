@@ -296,7 +296,7 @@ def _t_minmax(x: TypeArgs) -> Type:
         if isinstance(el, ModelT):
             # model values are ordered as declared (as they print, and as choose takes them);
             # a symmetric set's values are interchangeable: no first one
-            if any(d.name == el.name for d in x.c.symmetry):
+            if x.c.is_symmetric(el.name):
                 x.c.error(Code.BAD_SYMMETRY, f"`{x.n}` of a set of {el.name}, which is declared symmetric: its values "
                           "have no order", x.args[0],
                           hint=f"use `choose v in S: true` for some value, or remove `symmetry {el.name}`")

@@ -157,6 +157,10 @@ class CheckerCore:
             return (0, 0, 0) if s is None else (1, s.line, s.col)
         return sorted(self.errors, key=key)
 
+    def is_symmetric(self, models_name: str) -> bool:
+        """Whether the model-value set ``models_name`` is declared ``symmetry``."""
+        return any(s.name == models_name for s in self.symmetry)
+
     @staticmethod
     def _starts_of(src: str) -> list[int]:
         return [0] + [i + 1 for i, ch in enumerate(src) if ch == "\n"]

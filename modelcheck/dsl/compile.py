@@ -126,6 +126,14 @@ def _choose(candidates):
     raise _NoChoice("choose: no element of the set satisfies the condition")
 
 
+def _ctor_test(t, ctor: str, v: str) -> str:
+    """Python source: whether the value ``v`` (source, evaluated once or a name) of the
+    sum type ``t`` was built with ``ctor``. A nullary constructor's value is its name."""
+    if not t.constructor(ctor).args:
+        return f"({v} == {ctor!r})"
+    return f"(type({v}) is tuple and {v}[0] == {ctor!r})"
+
+
 def _cfield(v, where, name):
     """Argument ``name`` of the constructor value ``v``: ``where`` maps the constructors
     that name it to its position in the value tuple."""
@@ -404,18 +412,11 @@ class Compiler:
             if out is None:             # the last arm: `_`, or the one constructor left
                 out = b
                 continue
-            c = t.constructor(ctor)
-            test = f"({m} == {ctor!r})" if not c.args else f"(type({m}) is tuple and {m}[0] == {ctor!r})"
-            out = f"({b} if {test} else {out})"
+            out = f"({b} if {_ctor_test(t, ctor, m)} else {out})"
         return f"(lambda {m}: {out})({self.x(e.subject, env)})"
 
     def x_CtorTest(self, e, env):
-        v = self.x(e.expr, env)
-        t = self.type_of(e.expr)
-        c = t.constructor(e.ctor)
-        if not c.args:      # a nullary constructor's value is its name
-            return f"({v} == {e.ctor!r})"
-        return f"(type({v}) is tuple and {v}[0] == {e.ctor!r})"
+        return _ctor_test(self.type_of(e.expr), e.ctor, self.x(e.expr, env))
 
     def x_CtorArg(self, e, env):
         return f"{self.x(e.expr, env)}[{e.index}]"

@@ -341,16 +341,22 @@ class Explainer:
         nxt = tuple(assigned.get(i, s[i]) for i in range(len(s)))
         out.append(Outcome(nxt, None, picks))
 
-    def _picks(self, picks: tuple) -> tuple[tuple[str, str], ...]:
+    def _choices(self, picks: tuple) -> tuple:
+        """A path's choices as ``(name, shown, value, type)``: each ``pick`` binder with
+        its value (the type None when unknown), each ``either`` with the branch it took
+        (the type None)."""
         out = []
         for b, v in picks:
             if isinstance(b, ir.Either):        # which branch of an `either` the path took
-                out.append((self.either_name(b), f"branch {v}"))
+                out.append((self.either_name(b), f"branch {v}", v, None))
                 continue
             t = self.types.get(b.domain.id)
             elem = t.elem if isinstance(t, _WITH_ELEM) else None
-            out.append((b.name, show(v, elem) if elem is not None else repr(v)))
+            out.append((b.name, show(v, elem) if elem is not None else repr(v), v, elem))
         return tuple(out)
+
+    def _picks(self, picks: tuple) -> tuple[tuple[str, str], ...]:
+        return tuple((n, shown) for n, shown, _, _ in self._choices(picks))
 
     def either_name(self, e: ir.Either) -> str:
         sp = self.model.spans.get(e.id)
@@ -361,18 +367,10 @@ class Explainer:
         """The choices inside action ``ai`` (``pick`` values, ``either`` branches) on the
         first execution path from ``state`` to ``nxt`` (``same`` compares states: a
         symmetric trace's states are representatives), as ``(name, shown, value,
-        type)``; None when no path gets there."""
+        type)`` (:meth:`_choices`); None when no path gets there."""
         for o in self.run(state, ai, vals, detail=False):
             if o.fired and (o.state == nxt or (same is not None and same(o.state, nxt))):
-                out = []
-                for b, v in o.picks:
-                    if isinstance(b, ir.Either):
-                        out.append((self.either_name(b), f"branch {v}", v, None))
-                    else:
-                        t = self.types.get(b.domain.id)
-                        elem = t.elem if isinstance(t, _WITH_ELEM) else None
-                        out.append((b.name, show(v, elem) if elem is not None else repr(v), v, elem))
-                return tuple(out)
+                return self._choices(o.picks)
         return None
 
     # ------------------------------------------------------------------ guard failures

@@ -371,7 +371,7 @@ class InferencePhase:
             return ERR
         m = owners[0]
         self.refs[e.id] = Ref("modelvalue", n, m.names.index(n), type=m)
-        if any(s.name == m.name for s in self.symmetry):
+        if self.is_symmetric(m.name):
             self.error(Code.BAD_SYMMETRY, f"`{n}` names one value of `{m.name}`, which is declared symmetric: "
                        "a symmetric set's values must be interchangeable", e,
                        hint=f"remove `symmetry {m.name}`, or use `choose x in {m.name}: ...` or a quantifier "
@@ -559,7 +559,7 @@ class InferencePhase:
             if e.kind != "choose":
                 return BOOL
             t = self.resolve(self.types[e.binders[0].id])
-            if isinstance(t, ModelT) and any(s.name == t.name for s in self.symmetry):
+            if isinstance(t, ModelT) and self.is_symmetric(t.name):
                 self.warnings.append(Diagnostic(
                     Code.BAD_SYMMETRY, f"`choose` over the symmetric set {t.name}: symmetry reduction treats its "
                     "values as interchangeable, which holds only if the condition has exactly one witness in every "
@@ -846,7 +846,7 @@ class InferencePhase:
             if isinstance(la, ModelT) and isinstance(ra, ModelT) and la.name == ra.name:
                 # model values in declaration order (as printed, as min / max take them);
                 # a symmetric set's values are interchangeable: no order
-                if any(s.name == la.name for s in self.symmetry):
+                if self.is_symmetric(la.name):
                     self.error(Code.BAD_SYMMETRY, f"`{op}` on values of {la.name}, which is declared symmetric: "
                                "its values have no order", e, hint=f"remove `symmetry {la.name}` to order them")
                 return BOOL

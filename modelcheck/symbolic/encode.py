@@ -312,25 +312,21 @@ class Encoder:
     def x_Match(self, e, env):
         t = self.type_of(e.subject)
         v = self.expr(e.subject, env)
-        s = self.sorts.sort(t)
         out = None
         for ctor, names, body in reversed(e.arms):
             env2 = dict(env)
-            ci = next((i for i, c in enumerate(t.constructors) if c.name == ctor), None)
             for j, n in enumerate(names):
                 if n != "_":
-                    env2[n] = s.accessor(ci, j)(v)
+                    env2[n] = self.sorts.accessor(t, ctor, j)(v)
             b = self.expr(body, env2)
-            out = b if out is None else z3.If(s.recognizer(ci)(v), b, out)
+            out = b if out is None else z3.If(self.sorts.recognizer(t, ctor)(v), b, out)
         return out
 
     def x_CtorTest(self, e, env):
         return self.sorts.recognizer(self.type_of(e.expr), e.ctor)(self.expr(e.expr, env))
 
     def x_CtorArg(self, e, env):
-        t = self.type_of(e.expr)
-        i = next(k for k, c in enumerate(t.constructors) if c.name == e.ctor)
-        return self.sorts.sort(t).accessor(i, e.index - 1)(self.expr(e.expr, env))
+        return self.sorts.accessor(self.type_of(e.expr), e.ctor, e.index - 1)(self.expr(e.expr, env))
 
     def x_Prime(self, e, env):
         if env.get("$p") is None:

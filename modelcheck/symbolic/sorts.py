@@ -151,19 +151,22 @@ class Sorts:
     def val(self, t: Type, v):
         return self.option(t).accessor(1, 0)(v)
 
-    def ctor(self, t: EnumT, name: str):
-        s = self.sort(t)
+    @staticmethod
+    def _ctor_index(t: EnumT, name: str) -> int:
         for i, c in enumerate(t.constructors):
             if c.name == name:
-                return s.constructor(i)
+                return i
         raise KeyError(name)
 
+    def ctor(self, t: EnumT, name: str):
+        return self.sort(t).constructor(self._ctor_index(t, name))
+
     def recognizer(self, t: EnumT, name: str):
-        s = self.sort(t)
-        for i, c in enumerate(t.constructors):
-            if c.name == name:
-                return s.recognizer(i)
-        raise KeyError(name)
+        return self.sort(t).recognizer(self._ctor_index(t, name))
+
+    def accessor(self, t: EnumT, name: str, j: int):
+        """Argument ``j`` (from 0) of constructor ``name``'s values."""
+        return self.sort(t).accessor(self._ctor_index(t, name), j)
 
     def field(self, t: TupleT | RecordT, i: int, term):
         return self.sort(t).accessor(0, i)(term)
