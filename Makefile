@@ -5,16 +5,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: check test test-fast bench install browser zookeeper traces architecture clean
+.PHONY: check test test-fast bench install cc browser zookeeper traces architecture clean
 
-check: install
+check: install cc
 	$(BIN)/modelcheck suite specs/suite.toml --report reports
 
 # the suite runs on every core (pytest-xdist; work stealing balances the long exhaustive runs)
-test: install browser zookeeper
+test: install cc browser zookeeper
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
-test-fast: install
+test-fast: install cc
 	$(BIN)/python -m pytest -q -n auto -m "not slow"
 
 bench: install
@@ -38,6 +38,11 @@ traces: install
 architecture: install
 	$(BIN)/python -c "from modelcheck.render.svg import dot_to_svg; import pathlib; \
 	pathlib.Path('docs/architecture.svg').write_text(dot_to_svg(pathlib.Path('docs/architecture.dot').read_text()))"
+
+# a C compiler (Debian's gcc) for the C backend, modelcheck.native (docs/native.md):
+# apt-get as root when missing; elsewhere install one or set MODELCHECK_SKIP_CC=1
+cc:
+	bash scripts/install-cc.sh
 
 # Debian's chromium for tests/render/test_browser.py: apt-get as root when missing
 # (CI); elsewhere install it yourself or set MODELCHECK_SKIP_BROWSER=1 (docs/rendering.md)

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 from .diagnostics import Code, Diagnostic, SpecError
 from .dsl.checked import Checked
-from .search import Options, Strategy, explore
+from .native import explore
+from .search import Options, Strategy
 from .search import simulate as search_simulate
 from .model import Model
 from .result import CheckResult

@@ -53,6 +53,7 @@ class Code(StrEnum):
     MESSAGE_NEVER_SENT = "MC292"
     RUNTIME = "MC300"
     SYMBOLIC_UNSUPPORTED = "MC500"
+    NATIVE_UNSUPPORTED = "MC600"
     NOT_DECIDABLE = "MC501"
     NOT_AN_INVARIANT = "MC502"
     TRACE_UNREADABLE = "MC400"
@@ -90,6 +91,7 @@ TITLES: dict[Code, str] = {
     Code.MESSAGE_NEVER_SENT: "a received message type that nothing sends",
     Code.RUNTIME: "runtime error in the spec",
     Code.SYMBOLIC_UNSUPPORTED: "a construct symbolic checking does not support",
+    Code.NATIVE_UNSUPPORTED: "a construct the C backend does not compile (--backend c)",
     Code.NOT_DECIDABLE: "a construct outside the decidable fragment of --for-all-sizes",
     Code.NOT_AN_INVARIANT: "prove names something that is not an invariant of the spec",
     Code.TRACE_UNREADABLE: "the trace cannot be read",

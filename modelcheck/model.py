@@ -197,6 +197,27 @@ class ActionAssertionFailed(Exception):
         self.message = message
 
 
+class BackendUnsupported(Exception):
+    """A model the requested backend cannot run: ``message`` says what is missing,
+    ``located`` is the full report (``file:line:col``, the line and a caret, MC600)
+    when a construct of the spec is the reason."""
+
+    def __init__(self, message: str, located: str | None = None):
+        super().__init__(located or message)
+        self.message = message
+        self.located = located
+
+
+class BackendFallback(Exception):
+    """Raised by a native backend's strategy when it cannot finish a run that the
+    Python backend can (a runtime error in the spec, to be reported with its source
+    location; memory): the caller repeats the run on Python. ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Model(Protocol):
     """What the search needs to know about a specification."""
 

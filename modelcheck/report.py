@@ -28,6 +28,7 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         "seconds": round(result.seconds, 4),
         "strategy": result.strategy,
         "symmetry": result.symmetry,
+        "backend": result.backend,
         "properties": [
             {"property": p.name, "class": p.cls, "kind": p.kind, "verdict": p.verdict.value}
             for p in result.properties
@@ -41,6 +42,8 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         "exhaustive": result.exhaustive,
         "warnings": list(result.warnings),
     }
+    if result.backend_note:
+        out["backend_note"] = result.backend_note
     if result.error:
         out["error"] = result.error
     for v in result.violations:

@@ -208,6 +208,10 @@ class CheckResult:
     extra: dict = field(default_factory=dict)
     #: set by a random simulation (``strategy == "simulate"``), None for a search
     simulation: SimulationStats | None = None
+    #: which backend searched: "python" or "c" (``--backend``); ``backend_note`` says
+    #: why ``auto`` (or a failed C run) used Python
+    backend: str = "python"
+    backend_note: str = ""
 
     @property
     def exit_code(self) -> int:

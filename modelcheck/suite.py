@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .diagnostics import SpecError
-from .search import Options, explore
+from .native import explore
+from .search import Options
 from .report import result_to_dict
 from .result import CheckResult
 

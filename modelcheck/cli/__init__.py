@@ -23,6 +23,7 @@ import sys
 import time
 
 from ..diagnostics import Code, SpecError
+from ..model import BackendUnsupported
 from ..result import EXIT_CODES, Verdict
 from . import check, graph, replay, report, simulate, source, suite, symbolic, trace
 from .common import EXIT_USAGE, ArgParser, LimitWhileLoading, UsageError, print_json
@@ -90,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"modelcheck: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BackendUnsupported as e:    # --backend c on a spec (or options) it does not support
+        print(e.located or f"modelcheck: error: {e.message}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print_json({"verdict": "error", "file": getattr(args, "spec", ""), "message": e.located or e.message})
+        return EXIT_CODES[Verdict.ERROR]
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..search import explore
+    from ..native import explore
     from ..render.text import render_coverage, render_summary, render_violation, render_witness
     from ..report import result_to_dict
 

@@ -257,6 +257,7 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
     """The options of an exhaustive search (``check``, ``report``), constants included."""
     add_const_options(p)
     p.add_argument("--dfs", action="store_true", help="depth-first search (default: breadth-first)")
+    add_backend_option(p)
     p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
     add_deadlock_options(p)
     p.add_argument("--max-states", type=count(1), metavar="N",
@@ -274,9 +275,17 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
                    help="keep searching after a violation, to find the first violation of every property")
 
 
+def add_backend_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=("auto", "c", "python"), default="auto",
+                   help="auto (default): compiled C when the spec and the options allow it, else Python; "
+                        "c: C or an error (MC600) saying what it does not support; python: the reference "
+                        "(docs/native.md)")
+
+
 def search_options(args, progress=None) -> Options:
     """The search :class:`Options` the options of :func:`add_search_options` ask for."""
     return Options(
+        backend=args.backend,
         strategy="dfs" if args.dfs else "bfs",
         symmetry=not args.no_symmetry,
         check_deadlock=args.deadlock,

@@ -34,7 +34,8 @@ def report_label(config: str | None, consts: list[str]) -> str:
 
 
 def run(args) -> int:
-    from ..search import excerpts_for, explore
+    from ..native import explore
+    from ..search import excerpts_for
     from ..render.html import ReportRun, render_report
 
     out = Path(args.out or Path(args.spec).stem + "-report.html")

@@ -182,7 +182,7 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
     lines.append(
         f"  {result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
-        f"{', symmetry' if result.symmetry else ''})"
+        f"{', symmetry' if result.symmetry else ''}{', C backend' if result.backend == 'c' else ''})"
     )
     if result.stop_reason.value == "interrupted":
         lines.append("  search interrupted (Ctrl-C): not exhaustive, nothing proven")

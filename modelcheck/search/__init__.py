@@ -36,7 +36,8 @@ __all__ = [
 def explore(model: Model, opts: Options | None = None) -> CheckResult:
     """Search the state space of ``model`` exhaustively (breadth- or depth-first, as
     ``opts.strategy`` says; a simulation when it says ``simulate``) and return a frozen
-    result."""
+    result. This is the Python backend, whatever ``opts.backend`` says:
+    :func:`modelcheck.native.explore` is the entry that chooses."""
     from .bfs import bfs
     from .dfs import dfs
 

@@ -53,6 +53,9 @@ class Options:
     apply to simulation."""
 
     strategy: Strategy = Strategy.BFS
+    #: "python" (the reference), "c" (compiled C, modelcheck.native; an error when the
+    #: spec uses what it does not compile) or "auto" (C when it can, else Python)
+    backend: str = "python"
     symmetry: bool = True  # use the model's canonicalizer when it has one
     #: report states without successors; None: as the model says (model.checks_deadlock)
     check_deadlock: bool | None = None

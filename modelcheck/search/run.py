@@ -29,7 +29,7 @@ import time
 from dataclasses import replace
 from typing import Callable
 
-from ..model import ActionAssertionFailed, Model, State, StepProperty, checks_deadlock, temporal_properties
+from ..model import ActionAssertionFailed, BackendFallback, Model, State, StepProperty, checks_deadlock, temporal_properties
 from ..result import (
     ActionCoverage,
     CheckResult,
@@ -263,6 +263,8 @@ class Run:
                 self.stop_reason = StopReason.TIME_LIMIT if isinstance(h, TimeUp) else StopReason.MAX_MEMORY
             except KeyboardInterrupt:  # Ctrl-C: stop, and report what was found so far (undetermined)
                 self.stop_reason = StopReason.INTERRUPTED
+            except BackendFallback:    # a native backend gives up: the caller reruns on Python
+                raise
             except Exception as exc:  # a runtime error in the spec: explain it, off the hot path
                 self.fail(exc, self.seen)
             if self.temporal and self.error is None and self.stop_reason is StopReason.EXHAUSTED and not self.partial:

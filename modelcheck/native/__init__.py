@@ -1,0 +1,75 @@
+"""The C backend: a spec's typed IR compiled to C, built with the system compiler and
+searched breadth-first in C (docs/native.md).
+
+* :mod:`.layout`: every value a 64-bit word (ordinals, bit masks, packed functions);
+* :mod:`.emit`: the IR translated to C, construct by construct as the Python compiler;
+* ``runtime.c``: the search (store, hash table, queue, the check pipeline);
+* :mod:`.build`: gcc, the build cache, ctypes;
+* :mod:`.engine`: the C search driven through :class:`modelcheck.search.Run`.
+
+:func:`explore` is the one entry the faces call: it runs the backend ``Options.backend``
+asks for (``python``, ``c`` or ``auto``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..model import BackendFallback, BackendUnsupported, Model
+from ..result import CheckResult
+from ..search import Options, Run, Strategy
+from ..search import explore as explore_python
+
+BACKENDS = ("auto", "c", "python")
+
+
+def explore(model: Model, opts: Options | None = None) -> CheckResult:
+    """Search ``model`` with the backend ``opts.backend`` names."""
+    opts = opts or Options()
+    if opts.backend == "python" or opts.strategy is Strategy.SIMULATE:
+        return explore_python(model, replace(opts, backend="python"))
+    return _explore_native(model, opts)
+
+
+def engine_or_reason(model: Model, opts: Options):
+    """``(engine, None)`` when the C backend can run ``model`` with ``opts``, else
+    ``(None, why)``; raises nothing but :class:`BackendUnsupported` is kept as the reason
+    (its ``located`` text points into the spec)."""
+    from ..dsl.compile import CompiledModel
+    from .engine import engine_for
+
+    if opts.strategy is not Strategy.BFS:
+        return None, BackendUnsupported("the C backend searches breadth-first only")
+    if not isinstance(model, CompiledModel):
+        return None, BackendUnsupported("the C backend runs models compiled from a spec")
+    try:
+        engine = engine_for(model)
+    except BackendUnsupported as u:
+        return None, u
+    why = engine.refuses(opts)
+    if why is not None:
+        return None, BackendUnsupported(why)
+    return engine, None
+
+
+def _explore_native(model: Model, opts: Options) -> CheckResult:
+    """``--backend c`` / ``auto``: the compiled search when the model and the options
+    allow it. ``c`` raises :class:`BackendUnsupported` when they do not; ``auto`` runs
+    Python and says why in ``backend_note``. A run the C search cannot finish (a runtime
+    error in the spec, which the Python backend locates and reports) is repeated on
+    Python."""
+    python = replace(opts, backend="python")
+    engine, why = engine_or_reason(model, opts)
+    if engine is None:
+        if opts.backend == "c":
+            raise why
+        return replace(explore_python(model, python), backend_note=why.message)
+    run = Run(model, opts)
+    try:
+        result = run.execute(engine.strategy)
+    except BackendFallback as f:
+        return replace(explore_python(model, python),
+                       backend_note=f"the C search stopped ({f.reason}); the run was repeated on Python")
+    finally:
+        engine.release(run)
+    return replace(result, backend="c")

@@ -1,0 +1,132 @@
+"""Compiling the generated C and loading it (ctypes, from the standard library).
+
+The shared library is cached by the SHA-256 of the generated source, the compiler's
+version and the flags, in ``$MODELCHECK_CACHE`` (default ``$XDG_CACHE_HOME/modelcheck``,
+else ``~/.cache/modelcheck``) under ``native/``: a second run of the same spec starts at
+once. The compiler is ``$CC`` or the first of ``cc``, ``gcc``, ``clang`` on the PATH
+(``make install`` installs Debian's gcc when none is there: scripts/install-cc.sh).
+A library is written under a temporary name and renamed into place, so two processes
+building the same spec at once do not see a half-written file.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from .layout import Unsupported
+
+FLAGS = ("-O2", "-shared", "-fPIC", "-std=gnu11", "-w")
+RUNTIME = (Path(__file__).with_name("runtime.c")).read_text()
+
+
+class CompilerMissing(Unsupported):
+    """No C compiler on this machine."""
+
+
+@lru_cache(maxsize=1)
+def compiler() -> tuple[str, str] | None:
+    """(path, version line) of the C compiler, or None."""
+    names = [os.environ["CC"]] if os.environ.get("CC") else ["cc", "gcc", "clang"]
+    for name in names:
+        path = shutil.which(name)
+        if path is None:
+            continue
+        try:
+            out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if out.returncode == 0:
+            return path, (out.stdout.splitlines() or ["?"])[0]
+    return None
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("MODELCHECK_CACHE")
+    if base:
+        return Path(base) / "native"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg or Path.home() / ".cache") / "modelcheck" / "native"
+
+
+class Built:
+    """A loaded library and the facts about its build."""
+
+    def __init__(self, lib: ctypes.CDLL, path: Path, cached: bool, seconds: float):
+        self.lib = lib
+        self.path = path
+        self.cached = cached
+        self.seconds = seconds
+
+
+_loaded: dict[str, ctypes.CDLL] = {}
+
+
+def build(source: str) -> Built:
+    """Compile ``source`` (or find it in the cache) and load it."""
+    import time
+
+    cc = compiler()
+    if cc is None:
+        raise CompilerMissing("no C compiler found (cc, gcc or clang; `make install` installs gcc)")
+    key = hashlib.sha256("\0".join((source, cc[1], " ".join(FLAGS))).encode()).hexdigest()[:32]
+    d = cache_dir()
+    lib_path = d / f"mc_{key}.so"
+    t0 = time.monotonic()
+    cached = lib_path.exists()
+    if not cached:
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=d) as tmp:
+            c_path = Path(tmp) / "model.c"
+            c_path.write_text(source)
+            out_path = Path(tmp) / "model.so"
+            proc = subprocess.run([cc[0], *FLAGS, "-o", str(out_path), str(c_path)],
+                                  capture_output=True, text=True, timeout=600)
+            if proc.returncode != 0:
+                # our generator's fault, never the user's: keep the source for the report
+                keep = d / f"mc_{key}.failed.c"
+                keep.write_text(source)
+                raise RuntimeError(f"the C compiler failed on the generated code (kept in {keep}):\n"
+                                   f"{proc.stderr[-4000:]}")
+            os.replace(out_path, lib_path)
+    lib = _loaded.get(str(lib_path))
+    if lib is None:
+        lib = ctypes.CDLL(str(lib_path))
+        _declare(lib)
+        _loaded[str(lib_path)] = lib
+    return Built(lib, lib_path, cached, time.monotonic() - t0)
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    P, I64, I = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
+    VP = ctypes.POINTER(ctypes.c_int64)
+    sigs = {
+        "mc_new": (P, [I64, I64, I]),
+        "mc_free": (None, [P]),
+        "mc_nvars": (I, []),
+        "mc_nlabels": (I, []),
+        "mc_add_initial": (I, [P, VP]),
+        "mc_find": (I64, [P, VP]),
+        "mc_get": (None, [P, I64, VP]),
+        "mc_parent": (I64, [P, I64]),
+        "mc_count": (I64, [P]),
+        "mc_generated": (I64, [P]),
+        "mc_depth": (I64, [P]),
+        "mc_queue": (I64, [P]),
+        "mc_max_frontier": (I64, [P]),
+        "mc_info": (VP, [P]),
+        "mc_next": (VP, [P]),
+        "mc_coverage": (None, [P, VP, VP]),
+        "mc_mark_violated": (None, [P, I]),
+        "mc_run": (I, [P, I64]),
+    }
+    for name, (res, args) in sigs.items():
+        f = getattr(lib, name)
+        f.restype = res
+        f.argtypes = args

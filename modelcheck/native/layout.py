@@ -1,0 +1,284 @@
+"""How the C backend lays out values: every value of a supported type is one 64-bit
+word (``int64_t`` in C, a Python ``int`` here), so a state is one word per variable.
+
+| type                                  | word                                            |
+|---------------------------------------|-------------------------------------------------|
+| ``int`` (bounded or not)              | the integer itself                              |
+| ``bool``, model value, enum, tuple,   | the value's *ordinal*: its position among all   |
+| record (a "scalar": finitely many     | values of its type in the checker's value order |
+| values, fewer than 2^62)              | (:func:`modelcheck.values.vkey`)                |
+| ``set[S]``, S a scalar of <= 64 values| a bit mask: bit k set when ordinal k is in it   |
+| ``K -> V``, K indexable, V a scalar   | packed fields, one per key (in the key's        |
+| or such a set, fitting in 64 bits     | ``domain_values`` order), each holding V's       |
+|                                       | ordinal (or its bit mask)                       |
+
+Because ordinals follow the value order, iterating a set's bits visits its elements in
+the order the Python backend's ``_sorted`` does, and a record's or a constructor's
+ordinal is a mixed-radix number (first field most significant). Every other type (maps,
+sequences, bags, sets of more than 64 values, nested functions) is not supported yet:
+:func:`codec` raises :class:`Unsupported` and ``--backend auto`` runs Python instead.
+
+Depends on :mod:`modelcheck.types` and :mod:`modelcheck.model` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..model import BackendUnsupported
+from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, domain_values, is_indexable
+
+#: the largest number of values a scalar type may have (its ordinals fit a word with room)
+MAX_CARD = 1 << 62
+
+
+class Unsupported(BackendUnsupported):
+    """A construct or type the C backend does not compile (yet); ``node_id`` locates it."""
+
+    def __init__(self, message: str, node_id: int | None = None, located: str | None = None):
+        super().__init__(message, located)
+        self.node_id = node_id
+
+
+@dataclass(frozen=True)
+class Ctor:
+    """One constructor's block of ordinals in a sum type: ``base`` .. ``base + size``;
+    argument k's ordinal is ``(o - base) // strides[k] % cards[k]``."""
+
+    name: str
+    base: int
+    size: int
+    args: tuple  # argument codecs
+    strides: tuple
+
+
+class Codec:
+    """How values of one type are words. ``kind`` is ``"int"``, ``"scalar"``, ``"set"``
+    or ``"fun"``."""
+
+    kind = "?"
+    card = 0
+
+    def encode(self, v) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def decode(self, w: int):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class IntCodec(Codec):
+    kind = "int"
+
+    def __init__(self, t: IntT):
+        self.t = t
+        self.lo = t.lo
+        self.hi = t.hi
+        self.bounded = t.bounded
+        self.card = (t.hi - t.lo + 1) if t.bounded else 0
+
+    def encode(self, v):
+        return int(v)
+
+    def decode(self, w):
+        return int(w)
+
+
+class ScalarCodec(Codec):
+    """bool, model values, enums, tuples and records of scalars (bounded ints too, as
+    fields: :meth:`ordinal_of` and :meth:`code_of` convert)."""
+
+    kind = "scalar"
+
+    def __init__(self, t: Type):
+        self.t = t
+        self.ctors: tuple[Ctor, ...] = ()
+        self.fields: tuple = ()          # tuple/record: field codecs
+        self.strides: tuple = ()
+        if isinstance(t, BoolT):
+            self.card = 2
+        elif isinstance(t, ModelT):
+            self.card = len(t.names)
+        elif isinstance(t, EnumT):
+            # the value order: nullary constructors (names) by name, then the others by
+            # (arity, name) (values.vkey orders str before tuple, tuples by length first)
+            order = sorted(t.constructors, key=lambda c: (1 if c.args else 0, len(c.args), c.name))
+            ctors = []
+            base = 0
+            for c in order:
+                args = tuple(field_codec(a) for a in c.args)
+                strides, size = _radix([a.card for a in args])
+                ctors.append(Ctor(c.name, base, size, args, strides))
+                base += size
+                if base > MAX_CARD:
+                    raise Unsupported(f"the type {t.show()} has too many values for the C backend")
+            self.ctors = tuple(ctors)
+            self.card = base
+        elif isinstance(t, (TupleT, RecordT)):
+            ets = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            self.fields = tuple(field_codec(e) for e in ets)
+            self.strides, self.card = _radix([f.card for f in self.fields])
+            if self.card > MAX_CARD:
+                raise Unsupported(f"the type {t.show()} has too many values for the C backend")
+        else:  # pragma: no cover - codec() decides
+            raise Unsupported(f"{t.show()}")
+
+    def ctor(self, name: str) -> Ctor:
+        for c in self.ctors:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def encode(self, v) -> int:
+        t = self.t
+        if isinstance(t, BoolT):
+            return int(v)
+        if isinstance(t, ModelT):
+            return v
+        if isinstance(t, EnumT):
+            if isinstance(v, str):
+                return self.ctor(v).base
+            c = self.ctor(v[0])
+            return c.base + sum(a.ordinal_of(x) * s for a, x, s in zip(c.args, v[1:], c.strides))
+        return sum(f.ordinal_of(x) * s for f, x, s in zip(self.fields, v, self.strides))
+
+    def decode(self, w: int):
+        t = self.t
+        if isinstance(t, BoolT):
+            return bool(w)
+        if isinstance(t, ModelT):
+            return int(w)
+        if isinstance(t, EnumT):
+            for c in self.ctors:
+                if c.base <= w < c.base + c.size:
+                    if not c.args:
+                        return c.name
+                    o = w - c.base
+                    return (c.name,) + tuple(a.value_of(o // s % a.card) for a, s in zip(c.args, c.strides))
+            raise ValueError(f"{w} is no value of {t.show()}")
+        return tuple(f.value_of(w // s % f.card) for f, s in zip(self.fields, self.strides))
+
+    # a scalar's word is its ordinal
+    def ordinal_of(self, v) -> int:
+        return self.encode(v)
+
+    def value_of(self, o: int):
+        return self.decode(o)
+
+
+class FieldInt(IntCodec):
+    """A bounded integer inside a record, a constructor, a set or a function: stored
+    as its ordinal ``v - lo``."""
+
+    def ordinal_of(self, v) -> int:
+        return v - self.lo
+
+    def value_of(self, o: int):
+        return o + self.lo
+
+
+class SetCodec(Codec):
+    kind = "set"
+
+    def __init__(self, t: SetT):
+        self.t = t
+        self.elem = field_codec(t.elem)
+        if self.elem.card > 64:
+            raise Unsupported(f"the type {t.show()} has more than 64 possible elements "
+                              f"(the C backend keeps a set in one 64-bit word)")
+        self.card = 1 << self.elem.card if self.elem.card < 62 else MAX_CARD + 1
+        self.width = self.elem.card
+
+    def encode(self, v) -> int:
+        w = 0
+        for x in v:
+            w |= 1 << self.elem.ordinal_of(x)
+        return _signed(w)
+
+    def decode(self, w):
+        w &= (1 << 64) - 1
+        return frozenset(self.elem.value_of(k) for k in range(self.elem.card) if w >> k & 1)
+
+
+class FunCodec(Codec):
+    kind = "fun"
+
+    def __init__(self, t: FunT):
+        self.t = t
+        if not is_indexable(t.dom):
+            raise Unsupported(f"{t.show()}: the C backend needs a finite key type")
+        self.keys = domain_values(t.dom)
+        self.val = codec(t.cod)
+        if isinstance(self.val, IntCodec):
+            if not self.val.bounded:
+                raise Unsupported(f"{t.show()}: the C backend packs a function's values, which need bounds")
+            self.val = FieldInt(t.cod)
+        if isinstance(self.val, FunCodec):
+            raise Unsupported(f"{t.show()}: functions of functions are not supported by the C backend yet")
+        self.width = self.val.width if isinstance(self.val, SetCodec) else max(1, (self.val.card - 1).bit_length())
+        if self.width * len(self.keys) > 64:
+            raise Unsupported(f"{t.show()} needs {self.width * len(self.keys)} bits; the C backend keeps a "
+                              f"function in one 64-bit word")
+        self.card = MAX_CARD + 1
+        self.mask = (1 << self.width) - 1
+
+    def slot(self, x) -> int:
+        """What one field holds for the value ``x``."""
+        return self.val.encode(x) & self.mask if isinstance(self.val, SetCodec) else self.val.ordinal_of(x)
+
+    def unslot(self, f: int):
+        return self.val.decode(f) if isinstance(self.val, SetCodec) else self.val.value_of(f)
+
+    def encode(self, v) -> int:
+        w = 0
+        for k, x in enumerate(v):
+            w |= self.slot(x) << (k * self.width)
+        return _signed(w)
+
+    def decode(self, w):
+        w &= (1 << 64) - 1
+        return tuple(self.unslot(w >> (k * self.width) & self.mask) for k in range(len(self.keys)))
+
+
+def _radix(cards: list[int]) -> tuple[tuple[int, ...], int]:
+    """Mixed-radix strides, the first position most significant, and the product."""
+    strides = [1] * len(cards)
+    for k in range(len(cards) - 2, -1, -1):
+        strides[k] = strides[k + 1] * cards[k + 1]
+    total = 1
+    for c in cards:
+        total *= c
+    return tuple(strides), total
+
+
+def _signed(w: int) -> int:
+    return w - (1 << 64) if w >> 63 else w
+
+
+@lru_cache(maxsize=None)
+def codec(t: Type) -> Codec:
+    """The codec of a value of type ``t`` where it stands alone (a variable, a local)."""
+    if isinstance(t, IntT):
+        return IntCodec(t)
+    if isinstance(t, (BoolT, ModelT, EnumT, TupleT, RecordT)):
+        return ScalarCodec(t)
+    if isinstance(t, SetT):
+        return SetCodec(t)
+    if isinstance(t, FunT):
+        return FunCodec(t)
+    raise Unsupported(f"values of type {t.show()} are not supported by the C backend yet")
+
+
+@lru_cache(maxsize=None)
+def field_codec(t: Type) -> Codec:
+    """The codec of a value of type ``t`` inside another (a field, an element, an
+    argument): a scalar with an ordinal (a bounded integer as ``v - lo``)."""
+    if isinstance(t, IntT):
+        if not t.bounded:
+            raise Unsupported(f"an unbounded int inside a {'' if True else ''}compound value is not supported "
+                              f"by the C backend (give it bounds, lo..hi)")
+        return FieldInt(t)
+    c = codec(t)
+    if c.kind != "scalar":
+        raise Unsupported(f"values of type {t.show()} inside other values are not supported by the C backend yet")
+    return c
