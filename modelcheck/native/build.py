@@ -107,7 +107,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     P, I64, I = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
     VP = ctypes.POINTER(ctypes.c_int64)
     sigs = {
-        "mc_new": (P, [I64, I64, I]),
+        "mc_new": (P, [I64, I64, I, I]),
         "mc_free": (None, [P]),
         "mc_nvars": (I, []),
         "mc_nlabels": (I, []),
@@ -125,6 +125,10 @@ def _declare(lib: ctypes.CDLL) -> None:
         "mc_coverage": (None, [P, VP, VP]),
         "mc_mark_violated": (None, [P, I]),
         "mc_run": (I, [P, I64]),
+        "mc_canon_state": (None, [VP]),
+        "mc_record": (None, [P]),
+        "mc_graph": (VP, [P, ctypes.POINTER(VP), ctypes.POINTER(VP), VP]),
+        "mc_arena": (VP, [P]),
     }
     for name, (res, args) in sigs.items():
         f = getattr(lib, name)

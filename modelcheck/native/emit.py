@@ -731,12 +731,26 @@ class Emitter:
         return "\n".join(out), len(groups["invariant"]), len(groups["step"]), len(groups["constraint"])
 
     def source(self, runtime: str) -> str:
-        """The whole C translation unit."""
+        """The whole C translation unit. Symmetry reduction (:mod:`.canon`) is compiled
+        in when the spec declares it and its layout allows; otherwise ``canon_refused``
+        says why (the engine then refuses runs that ask for symmetry)."""
         succ, nlabels = self.gen_succ()
         preds, ninv, nstep, ncons = self.gen_preds()
+        canon = "static void mc_canon(R *r, V *s) { (void)r; (void)s; }"
+        self.canon_refused: str | None = None
+        self.has_canon = False
+        if self.c.symmetric:
+            from .canon import PRELUDE as CANON_PRELUDE, CanonGen
+
+            try:
+                canon = CANON_PRELUDE + CanonGen(self, tuple(self.c.models[n] for n in self.c.symmetric)).source()
+                self.has_canon = True
+            except Unsupported as u:
+                self.canon_refused = u.message
         head = [f"#define NVARS {len(self.var_types)}", f"#define NLABELS {max(1, nlabels)}",
-                f"#define NINV {ninv}", f"#define NSTEP {nstep}", f"#define NCONS {ncons}", runtime, PRELUDE]
-        return "\n".join(head + self.tables + [preds, succ]) + "\n"
+                f"#define NINV {ninv}", f"#define NSTEP {nstep}", f"#define NCONS {ncons}",
+                f"#define NCANON {1 if self.has_canon else 0}", runtime, PRELUDE]
+        return "\n".join(head + self.tables + [canon, preds, succ]) + "\n"
 
 
 PRELUDE = r"""

@@ -21,12 +21,13 @@ from __future__ import annotations
 import ctypes
 import time
 import weakref
+from array import array
 from typing import Any, Iterator
 
 from ..model import ActionAssertionFailed, BackendFallback, State, temporal_properties
 from ..result import PropertyKind, StopReason
 from ..search.run import Run, Stop
-from ..search.store import Store
+from ..search.store import StateGraph, Store
 from .build import build
 from .emit import Emitter
 from .layout import Unsupported
@@ -48,6 +49,9 @@ class Engine:
 
         self.source = emitter.source(RUNTIME)
         self.codecs = emitter.var_codecs
+        #: why runs with symmetry are refused (None: symmetry reduction compiled in, or none declared)
+        self.canon_refused = emitter.canon_refused
+        self.has_canon = emitter.has_canon
         built = build(self.source)
         self.lib = built.lib
         self.build_seconds = built.seconds
@@ -59,6 +63,8 @@ class Engine:
         if self.nlabels < model._static_count:  # pragma: no cover - the emitter's label table
             raise Unsupported("the C label table does not match the model's")
         self._arr = ctypes.c_int64 * max(1, self.nvars)
+        #: word -> value, per variable, memoised: states share values (one object each)
+        self.decoders = [_memo(c.decode) for c in self.codecs]
 
     # ------------------------------------------------------------------ values
 
@@ -70,14 +76,20 @@ class Engine:
         return self._arr(*ws)
 
     def decode(self, buf) -> State:
-        return tuple(c.decode(buf[i]) for i, c in enumerate(self.codecs))
+        return tuple(self.decoders[i](buf[i]) for i in range(self.nvars))
 
     def refuses(self, opts) -> str | None:
         """Why this engine cannot run with ``opts`` (None: it can)."""
         if opts.symmetry and self.model.canonicalizer() is not None and not (
-                opts.check_temporal and temporal_properties(self.model)):
-            return "the C backend has no symmetry reduction yet (run with --no-symmetry to use it)"
+                opts.check_temporal and temporal_properties(self.model)) and not self.has_canon:
+            return f"the C backend cannot reduce this spec's symmetry: {self.canon_refused} (--no-symmetry runs it)"
         return None
+
+    def canon(self, s: State) -> State:
+        """The C representative of the orbit of ``s`` (the search stores these)."""
+        buf = self.encode(s)
+        self.lib.mc_canon_state(buf)
+        return self.decode(buf)
 
     def strategy(self, run: Run) -> None:
         """The search, as a strategy for :meth:`Run.execute` (breadth-first)."""
@@ -89,6 +101,20 @@ class Engine:
         if isinstance(seen, _Seen) and seen.h:
             self.lib.mc_free(seen.h)
             seen.h = None
+
+
+def _memo(decode, limit: int = 1 << 18):
+    cache: dict[int, Any] = {}
+
+    def get(w):
+        v = cache.get(w)
+        if v is None:
+            v = decode(w)
+            if len(cache) < limit:
+                cache[w] = v
+        return v
+
+    return get
 
 
 class _Seen:
@@ -136,7 +162,39 @@ class _NativeStore(Store):
     __slots__ = ()
 
     def states(self) -> list[State]:
-        return list(self.parent)
+        """Every stored state, decoded, in discovery order (read from the arena at once)."""
+        seen: _Seen = self.parent  # type: ignore[assignment]
+        n, nv = len(seen), seen.e.nvars
+        if n == 0:
+            return []
+        words = memoryview(ctypes.string_at(seen.lib.mc_arena(seen.h), n * nv * 8)).cast("q")
+        dec = seen.e.decoders
+        if nv == 1:
+            d0 = dec[0]
+            return [(d0(w),) for w in words]
+        cols = [list(map(d, words[k::nv])) for k, d in enumerate(dec)]
+        return list(zip(*cols))
+
+
+class _Recorder:
+    """The state graph the C search recorded, in :class:`GraphRecorder`'s place."""
+
+    def __init__(self, seen: _Seen):
+        self.seen = seen
+
+    def graph(self, states: list, initial) -> StateGraph | None:
+        lib, h = self.seen.lib, self.seen.h
+        to_p, lab_p, n = ctypes.POINTER(ctypes.c_int64)(), ctypes.POINTER(ctypes.c_int64)(), ctypes.c_int64()
+        start_p = lib.mc_graph(h, ctypes.byref(to_p), ctypes.byref(lab_p), ctypes.byref(n))
+        if not start_p:
+            return None
+        start, to, lab = array("l"), array("l"), array("l")
+        start.frombytes(ctypes.string_at(start_p, (len(states) + 1) * 8))
+        if n.value:
+            to.frombytes(ctypes.string_at(to_p, n.value * 8))
+            lab.frombytes(ctypes.string_at(lab_p, n.value * 8))
+        init = tuple(sorted({i for i in (self.seen.index(s) for s in initial) if i >= 0}))
+        return StateGraph(states, init, start, to, lab, self_loops=False)
 
 
 class _NativeSearch:
@@ -149,10 +207,13 @@ class _NativeSearch:
     def go(self) -> None:
         run, lib, e = self.run, self.lib, self.e
         if run.canon is not None:
-            raise Unsupported("symmetry reduction")  # the caller checks first; a guard
+            if not e.has_canon:  # pragma: no cover - Engine.refuses said so first
+                raise Unsupported("symmetry reduction")
+            run.canon = e.canon   # the C representatives: initial states and trace replay use them too
         opts = run.opts
         h = lib.mc_new(-1 if opts.max_states is None else opts.max_states,
-                       -1 if opts.max_depth is None else opts.max_depth, 1 if opts.check_deadlock else 0)
+                       -1 if opts.max_depth is None else opts.max_depth, 1 if opts.check_deadlock else 0,
+                       1 if run.canon is not None else 0)
         if not h:
             raise MemoryError("the C backend could not allocate its tables")
         self.h = h
@@ -163,6 +224,9 @@ class _NativeSearch:
         run.seen = seen  # type: ignore[assignment]
         for name in run.violated:     # (none yet; kept for symmetry with --continue)
             self._mark(name)
+        if run.temporal:
+            lib.mc_record(h)     # the graph for the liveness checker, recorded as the search runs
+            run.recorder = _Recorder(seen)  # type: ignore[assignment]
         try:
             frontier = run.initial()
             run.depth = 1 if frontier else 0

@@ -29,7 +29,7 @@ typedef struct {
     int64_t *table; uint64_t tmask;              /* index + 1, 0 = empty */
     /* the queue: states [head, count) are to be expanded; a level ends at level_end */
     int64_t head, level_end, depth, max_frontier, generated;
-    int64_t max_states, max_depth; int check_deadlock;
+    int64_t max_states, max_depth; int check_deadlock, use_canon;
     /* the successors of the state being expanded */
     V *out; int32_t *olab; int64_t nout, ocap, pos;
     int expanding;                               /* 1 while out[pos..nout) remain */
@@ -41,6 +41,10 @@ typedef struct {
     /* a runtime error */
     jmp_buf jb; int err, err_node, phase, assert_failed;
     int finishing, resumed, started;
+    /* the state graph, for liveness: row i (the transitions of state i, self-loops left
+     * out) is rto/rlab[rstart[i] .. rstart[i + 1]]; rec_broken when a row is missing */
+    int record, rec_broken;
+    int64_t *rto, *rlab, nrec, reccap, *rstart, rscap;
 } R;
 
 static void mc_fail(R *r, int kind, int node) { r->err = kind; r->err_node = node; longjmp(r->jb, 1); }
@@ -49,6 +53,7 @@ static void mc_succ(R *r, const V *s);
 static int mc_inv(R *r, int k, const V *s);
 static int mc_step(R *r, int k, const V *s, const V *t);
 static int mc_cons(R *r, int k, const V *s);
+static void mc_canon(R *r, V *s);
 
 static inline uint64_t mc_hash(const V *s) {
     uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -123,7 +128,30 @@ static int64_t mc_store(R *r, const V *s, uint64_t slot, int64_t parent) {
 
 /* ------------------------------------------------------------------ the interface */
 
-R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock) {
+static void mc_rec(R *r, int64_t to, int64_t lab) {
+    if (r->nrec == r->reccap) {
+        int64_t nc = r->reccap ? r->reccap * 2 : 4096;
+        int64_t *a = realloc(r->rto, sizeof(int64_t) * nc), *b = a ? realloc(r->rlab, sizeof(int64_t) * nc) : 0;
+        if (a) r->rto = a;
+        if (!a || !b) mc_fail(r, 99, -1);
+        r->rlab = b; r->reccap = nc;
+    }
+    r->rto[r->nrec] = to; r->rlab[r->nrec] = lab; r->nrec++;
+}
+
+static void mc_rec_row(R *r, int64_t si) {     /* the row of state si is complete */
+    if (si + 2 > r->rscap) {
+        int64_t nc = r->rscap ? r->rscap * 2 : 4096;
+        while (nc < si + 2) nc *= 2;
+        int64_t *a = realloc(r->rstart, sizeof(int64_t) * nc);
+        if (!a) mc_fail(r, 99, -1);
+        r->rstart = a; r->rscap = nc;
+    }
+    r->rstart[0] = 0;
+    r->rstart[si + 1] = r->nrec;
+}
+
+R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock, int use_canon) {
     R *r = calloc(1, sizeof(R));
     if (!r) return 0;
     r->cap = 1024;
@@ -133,12 +161,14 @@ R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock) {
     r->table = calloc(r->tmask + 1, sizeof(int64_t));
     if (!r->arena || !r->parent || !r->table) return 0;
     r->max_states = max_states; r->max_depth = max_depth; r->check_deadlock = check_deadlock;
+    r->use_canon = use_canon;
     return r;
 }
 
 void mc_free(R *r) {
     if (!r) return;
-    free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab); free(r);
+    free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab);
+    free(r->rto); free(r->rlab); free(r->rstart); free(r);
 }
 
 int mc_nvars(void) { return NVARS; }
@@ -167,6 +197,15 @@ void mc_coverage(R *r, int64_t *gen, int64_t *nw) {
     memcpy(gen, r->gen_cov, sizeof(int64_t) * NLABELS); memcpy(nw, r->new_cov, sizeof(int64_t) * NLABELS);
 }
 void mc_mark_violated(R *r, int k) { r->violated[k] = 1; }
+void mc_canon_state(V *s) { mc_canon(0, s); }
+void mc_record(R *r) { r->record = 1; }
+/* the graph's arrays (rows for the first *rows states), or null when a row is missing */
+int64_t *mc_graph(R *r, int64_t **to, int64_t **lab, int64_t *nrec) {
+    *to = r->rto; *lab = r->rlab; *nrec = r->nrec;
+    if (r->rec_broken) return 0;
+    return r->rstart;
+}
+V *mc_arena(R *r) { return r->arena; }
 
 /* evaluate the invariants of a stored initial state: the index of the first violated one, -1 none, -2 an error */
 int mc_check_state(R *r, const V *s) {
@@ -204,8 +243,13 @@ int mc_run(R *r, int64_t budget) {
                         }
                     }
                 }
+                if (NCANON && r->use_canon) mc_canon(r, (V *)t);     /* the orbit's representative, in place */
                 uint64_t slot;
-                if (mc_lookup(r, t, &slot) >= 0) continue;
+                int64_t old = mc_lookup(r, t, &slot);
+                if (old >= 0) {
+                    if (r->record && old != si) mc_rec(r, old, lab);
+                    continue;
+                }
                 if (NCONS) {
                     r->phase = PH_CONS;
                     int ok = 1;
@@ -215,6 +259,7 @@ int mc_run(R *r, int64_t budget) {
                 int64_t ti = mc_store(r, t, slot, si);
                 if (ti < 0) { r->pos--; r->resumed = 1; return ST_NOMEM; }
                 r->new_cov[lab]++;
+                if (r->record) mc_rec(r, ti, lab);
                 if (NINV) {
                     r->phase = PH_INV;
                     const V *tt = r->arena + NVARS * ti;
@@ -230,6 +275,7 @@ int mc_run(R *r, int64_t budget) {
             }
             r->expanding = 0;
             r->finishing = 1;
+            if (r->record) mc_rec_row(r, si);
         }
         if (r->finishing) {                          /* a state's expansion is over */
             r->finishing = 0;
@@ -251,11 +297,13 @@ int mc_run(R *r, int64_t budget) {
         mc_succ(r, r->arena + NVARS * si);
         r->finishing = 1;
         if (r->assert_failed) {
+            r->rec_broken = 1;
             r->info[1] = si;
             r->nout = 0;
             return ST_ASSERT;          /* the caller records it; the state counts as expanded */
         }
         if (r->nout == 0) {
+            if (r->record) mc_rec_row(r, si);
             if (r->check_deadlock && !r->violated[NINV + NSTEP]) {
                 r->violated[NINV + NSTEP] = 1;
                 r->info[1] = si;

@@ -1,0 +1,215 @@
+"""Symmetry reduction in C: ``mc_canon(r, s)`` turns a state (in place) into the
+representative of its orbit, for states whose *atoms* mention at most one symmetric
+value each (the "unary atoms" case of :mod:`modelcheck.symmetry`, which argues its
+exactness: TwoPhase, tcommit and most specs that declare symmetry).
+
+For each symmetric set, every value ``u`` gets a *signature*: per variable, what the
+state says about ``u`` with ``u`` itself forgotten (``rmState[u]``; whether ``u`` is in
+``tmPrepared``; which of the messages naming ``u``, with ``u`` replaced by a marker, are
+in ``msgs``). Values are sorted by signature and renamed by rank; values with equal
+signatures are interchangeable (the transposition fixes the state), so the image is the
+same whichever order ties take: one representative per orbit, exactly. It need not be
+the representative the Python canonicaliser picks, so the distinct states (orbits),
+generated states and depth agree with the Python backend while the states printed in a
+counterexample may be other members of the same orbits (each trace is a real behaviour,
+replayed by the Python model).
+
+The layout of each variable (:mod:`.layout`) decides the C code; a type this module
+does not handle (an atom naming two symmetric values: ``RM -> set[RM]``, a message
+``Ack(a, b)`` between two symmetric values) raises :class:`~.layout.Unsupported`.
+"""
+
+from __future__ import annotations
+
+from ..types import EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, mentions
+from .layout import Codec, FunCodec, ScalarCodec, SetCodec, Unsupported
+
+#: the most values of a scalar type whose ordinals get owner/mark tables
+MAX_TABLE = 1 << 16
+
+
+def _values_in(v, t: Type, g: ModelT, out: list) -> None:
+    """The values of ``g`` a Python value ``v`` of type ``t`` mentions (in order)."""
+    if isinstance(t, ModelT):
+        if t.name == g.name:
+            out.append(v)
+        return
+    if isinstance(t, EnumT):
+        if isinstance(v, str):
+            return
+        c = t.constructor(v[0])
+        for a, x in zip(c.args, v[1:]):
+            _values_in(x, a, g, out)
+        return
+    if isinstance(t, (TupleT, RecordT)):
+        ets = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+        for a, x in zip(ets, v):
+            _values_in(x, a, g, out)
+        return
+    if mentions(t, g):  # pragma: no cover - scalars only reach here
+        raise Unsupported(f"symmetry over {t.show()}")
+
+
+def _subst(v, t: Type, g: ModelT, new: int):
+    """``v`` with its (one) value of ``g`` replaced by ``new``."""
+    if isinstance(t, ModelT):
+        return new if t.name == g.name else v
+    if isinstance(t, EnumT):
+        if isinstance(v, str):
+            return v
+        c = t.constructor(v[0])
+        return (v[0],) + tuple(_subst(x, a, g, new) for a, x in zip(c.args, v[1:]))
+    if isinstance(t, (TupleT, RecordT)):
+        ets = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+        return tuple(_subst(x, a, g, new) for a, x in zip(ets, v))
+    return v
+
+
+class _Scalar:
+    """Owner and mark tables of a scalar type: ``owner[o]`` is the value of ``g`` the
+    value with ordinal ``o`` names (-1 none), ``mark[o]`` the class of ``o`` with that
+    value forgotten (0..marks-1), ``with_[m][u]`` the ordinal of class ``m`` naming ``u``."""
+
+    def __init__(self, c: ScalarCodec, g: ModelT):
+        if c.card > MAX_TABLE:
+            raise Unsupported(f"symmetry over {c.t.show()}, which has {c.card:,} values (the C backend "
+                              f"tabulates at most {MAX_TABLE:,})")
+        n = len(g.names)
+        self.owner = []
+        self.mark = []
+        marks: dict[int, int] = {}
+        with_: list[list[int]] = []
+        for o in range(c.card):
+            v = c.value_of(o)
+            vs: list = []
+            _values_in(v, c.t, g, vs)
+            if len(vs) > 1:
+                raise Unsupported(f"symmetry over {c.t.show()}: a value names two members of {g.name} "
+                                  f"(the C backend reduces symmetry when each part of a state names one)")
+            if not vs:
+                self.owner.append(-1)
+                self.mark.append(0)
+                continue
+            key = c.ordinal_of(_subst(v, c.t, g, 0))
+            if key not in marks:
+                marks[key] = len(marks)
+                with_.append([c.ordinal_of(_subst(v, c.t, g, u)) for u in range(n)])
+            self.owner.append(vs[0])
+            self.mark.append(marks[key])
+        self.marks = len(marks)
+        self.with_ = with_
+
+
+class CanonGen:
+    """The C source of ``mc_canon`` for the symmetric sets of a spec."""
+
+    def __init__(self, emitter, groups: tuple[ModelT, ...]):
+        self.e = emitter
+        self.groups = groups
+
+    def table(self, values) -> str:
+        return self.e.table(list(values))
+
+    def source(self) -> str:
+        out = ["static void mc_canon(R *r, V *s) {", "  (void)r;"]
+        for gi, g in enumerate(self.groups):
+            out.extend(self.group(gi, g))
+        out.append("}")
+        return "\n".join(out)
+
+    def group(self, gi: int, g: ModelT) -> list[str]:
+        n = len(g.names)
+        if n > 16:
+            raise Unsupported(f"symmetry over {g.name} with {n} values (the C backend sorts at most 16)")
+        sig: list[str] = []      # C statements adding components: sig[u][c] for u = U
+        apply: list[str] = []    # C statements permuting the state with pi[]
+        nc = 0
+        for i, (t, c) in enumerate(zip(self.e.var_types, self.e.var_codecs)):
+            if not mentions(t, g):
+                continue
+            parts, perm = self.var(i, t, c, g)
+            for p in parts:
+                sig.append(f"sig[U][{nc}] = {p};")
+                nc += 1
+            apply.append(perm)
+        if nc == 0:
+            return []
+        lines = [f"  {{ /* symmetric set {g.name} */",
+                 f"    uint64_t sig[{n}][{nc}]; int idx[{n}], pi[{n}];",
+                 f"    for (int U = 0; U < {n}; U++) {{ idx[U] = U;"]
+        lines += ["      " + x for x in sig]
+        lines += ["    }",
+                  f"    for (int a = 1; a < {n}; a++) {{ int x = idx[a], b = a - 1;",
+                  f"      while (b >= 0 && mc_siglt(sig[x], sig[idx[b]], {nc})) {{ idx[b + 1] = idx[b]; b--; }}",
+                  "      idx[b + 1] = x; }",
+                  f"    int same = 1; for (int k = 0; k < {n}; k++) {{ pi[idx[k]] = k; if (idx[k] != k) same = 0; }}",
+                  "    if (!same) {"]
+        lines += ["      " + x for x in apply]
+        lines += ["    }", "  }"]
+        return lines
+
+    def var(self, i: int, t: Type, c: Codec, g: ModelT) -> tuple[list[str], str]:
+        """Signature components of U and the permuting statement for variable ``i``."""
+        s = f"s[{i}]"
+        n = len(g.names)
+        if isinstance(t, ModelT):
+            return [f"(uint64_t)({s} == U)"], f"{s} = pi[{s}];"
+        if isinstance(c, ScalarCodec):
+            sc = _Scalar(c, g)
+            own, mark = self.table(sc.owner), self.table(sc.mark)
+            w = self.table([x for row in sc.with_ for x in row])
+            return ([f"({own}[{s}] == U ? (uint64_t){mark}[{s}] + 1 : 0)"],
+                    f"if ({own}[{s}] >= 0) {s} = {w}[{mark}[{s}] * {n} + pi[{own}[{s}]]];")
+        if isinstance(c, SetCodec):
+            et = t.elem
+            if isinstance(et, ModelT):
+                return ([f"(((uint64_t){s} >> U) & 1)"],
+                        f"{{ uint64_t m = (uint64_t){s}, o = 0; for (int u = 0; u < {n}; u++) "
+                        f"if (m >> u & 1) o |= 1ull << pi[u]; {s} = (V)o; }}")
+            sc = _Scalar(c.elem, g)
+            if sc.marks > 64:
+                raise Unsupported(f"symmetry over {t.show()} (more than 64 kinds of element)")
+            own, mark = self.table(sc.owner), self.table(sc.mark)
+            w = self.table([x for row in sc.with_ for x in row])
+            comp = (f"({{ uint64_t q = 0; for (int m = 0; m < {sc.marks}; m++) "
+                    f"if (((uint64_t){s} >> {w}[m * {n} + U]) & 1) q |= 1ull << m; q; }})")
+            perm = (f"{{ uint64_t m = (uint64_t){s}, o = 0; while (m) {{ int k = __builtin_ctzll(m); m &= m - 1; "
+                    f"o |= 1ull << ({own}[k] >= 0 ? {w}[{mark}[k] * {n} + pi[{own}[k]]] : k); }} {s} = (V)o; }}")
+            return [comp], perm
+        if isinstance(c, FunCodec):
+            wd, mask = c.width, c.mask
+            dom, cod = t.dom, t.cod
+            slot = f"(((uint64_t){s} >> (({{k}}) * {wd})) & {mask}ull)"
+            if isinstance(dom, ModelT) and dom.name == g.name:
+                if mentions(cod, g):
+                    raise Unsupported(f"symmetry over {t.show()}: an entry names two members of {g.name}")
+                comp = slot.replace("{k}", "U")
+                perm = (f"{{ uint64_t f = (uint64_t){s}, o = 0; for (int u = 0; u < {n}; u++) "
+                        f"o |= ((f >> (u * {wd})) & {mask}ull) << (pi[u] * {wd}); {s} = (V)o; }}")
+                return [comp], perm
+            if mentions(dom, g):  # pragma: no cover - indexable types
+                raise Unsupported(f"symmetry over {t.show()}")
+            keys = len(c.keys)
+            if isinstance(cod, ModelT):
+                comp = (f"({{ uint64_t q = 0; for (int k = 0; k < {keys}; k++) "
+                        f"if ({slot.replace('{k}', 'k')} == (uint64_t)U) q |= 1ull << k; q; }})")
+                perm = (f"{{ uint64_t f = (uint64_t){s}, o = 0; for (int k = 0; k < {keys}; k++) "
+                        f"o |= (uint64_t)pi[(f >> (k * {wd})) & {mask}ull] << (k * {wd}); {s} = (V)o; }}")
+                return [comp], perm
+            if isinstance(cod, SetT) and isinstance(cod.elem, ModelT):
+                comp = (f"({{ uint64_t q = 0; for (int k = 0; k < {keys}; k++) "
+                        f"if (({slot.replace('{k}', 'k')} >> U) & 1) q |= 1ull << k; q; }})")
+                perm = (f"{{ uint64_t f = (uint64_t){s}, o = 0; for (int k = 0; k < {keys}; k++) {{ "
+                        f"uint64_t m = (f >> (k * {wd})) & {mask}ull, p = 0; for (int u = 0; u < {n}; u++) "
+                        f"if (m >> u & 1) p |= 1ull << pi[u]; o |= p << (k * {wd}); }} {s} = (V)o; }}")
+                return [comp], perm
+            raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
+        raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
+
+
+PRELUDE = r"""
+static inline int mc_siglt(const uint64_t *a, const uint64_t *b, int n) {
+    for (int i = 0; i < n; i++) if (a[i] != b[i]) return a[i] < b[i];
+    return 0;
+}
+"""
