@@ -107,14 +107,42 @@ class Emitter:
             return f"{self.table(pos)}[{key_src}]"
         raise Unsupported(f"a function over {dom.show()}", node)
 
-    def same(self, t: Type, node: ir.Node) -> None:
-        """Refuse a compound value of one type used where another is expected: the two
-        may lay their bounded integers out differently (``set[0..3]`` and ``set[1..3]``)."""
+    def x_as(self, node: ir.Node, env: dict, t: Type) -> str:
+        """``node`` translated, in the layout of type ``t``: a value of a type that
+        differs only in integer bounds (``S -> int`` where ``S -> 0..2`` is expected) is
+        converted field by field, each checked to fit (else a runtime error: the run goes
+        to Python, whose semantics decide)."""
+        src = self.x(node, env)
         u = self.type_of(node)
-        if t == u or (isinstance(t, IntT) and isinstance(u, IntT)):
-            return
+        return self.convert(u, t, src, node.id)
+
+    def convert(self, u: Type, t: Type, src: str, node: int) -> str:
+        if u == t or (isinstance(t, IntT) and isinstance(u, IntT)):
+            return src
+        try:
+            cu, ct = codec(u), codec(t)
+        except Unsupported as x:
+            raise Unsupported(x.message, node) from None
+        v = self.fresh("cv")
+        if isinstance(cu, SetCodec) and isinstance(ct, SetCodec):
+            m, k, acc = self.fresh("m"), self.fresh("k"), self.fresh("acc")
+            val = self.from_ord(cu.elem, k)
+            return (f"({{ V {acc} = 0; for (uint64_t {m} = (uint64_t)({src}); {m}; {m} &= {m} - 1) {{ "
+                    f"int {k} = __builtin_ctzll({m}); {acc} |= {self.set_bit(ct, val, node)}; }} {acc}; }})")
+        if isinstance(cu, FunCodec) and isinstance(ct, FunCodec) and cu.keys == ct.keys:
+            parts = []
+            for pos in range(len(ct.keys)):
+                val = self.convert(u.cod, t.cod, self.get_slot(cu, v, str(pos)), node)
+                parts.append(self.put_slot(ct, pos, val, node))
+            return f"({{ V {v} = {src}; ({' | '.join(parts)}); }})"
+        if isinstance(cu, ScalarCodec) and isinstance(ct, ScalarCodec) and cu.fields and ct.fields and \
+                len(cu.fields) == len(ct.fields):
+            uts = u.elems if isinstance(u, TupleT) else [ft for _, ft in u.fields]
+            tts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            srcs = [self.convert(a, b, self.field(cu, v, k), node) for k, (a, b) in enumerate(zip(uts, tts))]
+            return f"({{ V {v} = {src}; {self.compose(ct, srcs, node)}; }})"
         raise Unsupported(f"a value of type {u.show()} used as a {t.show()} (the C backend lays the two out "
-                          f"differently)", node.id)
+                          f"differently)", node)
 
     # ------------------------------------------------------------------ expressions
 
@@ -199,10 +227,11 @@ class Emitter:
         if op == "..":
             raise Unsupported("a range a..b as a value (the C backend iterates ranges and tests membership)",
                               e.id)
-        if op in ("==", "!=", "iff", "union", "intersect", "diff", "subseteq"):
-            self.same(self.type_of(e.left), e.right)
         a = self.x(e.left, env)
-        b = self.x(e.right, env)
+        if op in ("==", "!=", "iff", "union", "intersect", "diff", "subseteq"):
+            b = self.x_as(e.right, env, self.type_of(e.left))
+        else:
+            b = self.x(e.right, env)
         if op == "and":
             return f"({a} && {b})"
         if op == "or":
@@ -261,7 +290,8 @@ class Emitter:
         c = self.py.static_bool(e.cond)
         if c is not None:
             return self.x(e.then if c else e.else_, env)
-        return f"({self.x(e.cond, env)} ? {self.x(e.then, env)} : {self.x(e.else_, env)})"
+        t = self.type_of(e)
+        return f"({self.x(e.cond, env)} ? {self.x_as(e.then, env, t)} : {self.x_as(e.else_, env, t)})"
 
     def x_Let(self, e, env):
         env2 = dict(env)
@@ -379,7 +409,7 @@ class Emitter:
         for pos, k in enumerate(fc.keys):
             env2 = dict(env)
             env2[b.name] = _c_int(kc.encode(k))
-            parts.append(self.put_slot(fc, pos, self.x(e.value, env2), e.id))
+            parts.append(self.put_slot(fc, pos, self.x_as(e.value, env2, fc.t.cod), e.id))
         return "(" + " | ".join(parts) + ")"
 
     def slot_of(self, fc: FunCodec, val_src: str, node: int) -> str:
@@ -413,7 +443,7 @@ class Emitter:
         ets = sc.t.elems if isinstance(sc.t, TupleT) else [ft for _, ft in sc.t.fields]
         for k, (f, s, stride) in enumerate(zip(sc.fields, srcs, sc.strides)):
             if nodes is not None and nodes[k] is not None:
-                self.same(ets[k], nodes[k])
+                s = self.convert(self.type_of(nodes[k]), ets[k], s, node)
             o = self.to_ord(f, s, node) if isinstance(f, FieldInt) else s
             parts.append(f"(({o}) * {stride}ll)")
         return "(" + " + ".join(parts) + ")"
@@ -433,10 +463,9 @@ class Emitter:
         sc = self.codec_of(e)
         given = dict(e.fields)
         b = self.fresh("rec")
-        self.same(t, e.base)
         srcs = [self.x(given[f], env) if f in given else self.field(sc, b, i) for i, (f, _) in enumerate(t.fields)]
         nodes = [given.get(f) for f, _ in t.fields]
-        return f"({{ V {b} = {self.x(e.base, env)}; {self.compose(sc, srcs, e.id, nodes)}; }})"
+        return f"({{ V {b} = {self.x_as(e.base, env, t)}; {self.compose(sc, srcs, e.id, nodes)}; }})"
 
     def x_Index(self, e, env):
         bt = self.type_of(e.base)
@@ -515,8 +544,7 @@ class Emitter:
             parts = [str(c.base)]
             ctor_t = self.type_of(e).constructor(r.name)
             for a, arg, stride, at in zip(c.args, e.args, c.strides, ctor_t.args):
-                self.same(at, arg)
-                src = self.x(arg, env)
+                src = self.x_as(arg, env, at)
                 o = self.to_ord(a, src, e.id) if isinstance(a, FieldInt) else src
                 parts.append(f"(({o}) * {stride}ll)")
             return "(" + " + ".join(parts) + ")"
@@ -528,10 +556,8 @@ class Emitter:
         decls = []
         for p, a in zip(d.params, args):
             pt = self.param_type(d, p.name)
-            if pt is not None:
-                self.same(pt, a)
             c = self.fresh(p.name)
-            decls.append(f"V {c} = {self.x(a, env)};")
+            decls.append(f"V {c} = {self.x(a, env) if pt is None else self.x_as(a, env, pt)};")
             env2[p.name] = c
         body = self.x(d.body, env2)
         if not decls:
@@ -564,8 +590,7 @@ class Emitter:
                 self.codec_of(a[0])
                 return f"((V)__builtin_popcountll((uint64_t){self.x(a[0], env)}))"
         if name in ("union", "intersect", "diff", "subseteq"):
-            self.same(self.type_of(a[0]), a[1])
-            x, y = self.x(a[0], env), self.x(a[1], env)
+            x, y = self.x(a[0], env), self.x_as(a[1], env, self.type_of(a[0]))
             return {"union": f"({x} | {y})", "intersect": f"({x} & {y})", "diff": f"({x} & ~{y})",
                     "subseteq": f"(({x} & ~{y}) == 0)"}[name]
         if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT):
@@ -590,7 +615,7 @@ class Emitter:
             pos = self.key_pos(fc.t.dom, self.x(a[1], env), a[1], e.id)
             return (f"({{ V {f} = {self.x(a[0], env)}; V {p} = {pos}; "
                     f"(V)(((uint64_t){f} & ~({fc.mask}ull << ({p} * {fc.width}))) | "
-                    f"(uint64_t){self.put_slot(fc, p, self.x(a[2], env), e.id)}); }})")
+                    f"(uint64_t){self.put_slot(fc, p, self.x_as(a[2], env, fc.t.cod), e.id)}); }})")
         raise Unsupported(f"the built-in `{name if name != FUN_SET else '[S -> T]'}` on "
                           f"{', '.join(self.type_of(x).show() for x in a)}", e.id)
 
@@ -650,8 +675,7 @@ class Emitter:
             if isinstance(st, ir.Assign):
                 i = self.var_index[st.var]
                 c = self.fresh("n")
-                self.same(self.var_types[i], st.value)
-                out.append(f"V {c} = {self.x(st.value, env)};")
+                out.append(f"V {c} = {self.x_as(st.value, env, self.var_types[i])};")
                 vc = self.var_codecs[i]
                 if isinstance(vc, IntCodec) and vc.bounded and not self.py.within(st.value, vc.t, {}):
                     out.append(f"if ({c} < {vc.lo} || {c} > {vc.hi}) mc_fail(r, {ERR_RANGE}, {st.id});")

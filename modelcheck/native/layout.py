@@ -210,9 +210,16 @@ class FunCodec(Codec):
         self.keys = domain_values(t.dom)
         self.val = codec(t.cod)
         if isinstance(self.val, IntCodec):
-            if not self.val.bounded:
-                raise Unsupported(f"{t.show()}: the C backend packs a function's values, which need bounds")
-            self.val = FieldInt(t.cod)
+            if self.val.bounded:
+                self.val = FieldInt(t.cod)
+            else:
+                # an unbounded int as a signed field of 64/keys bits (at most 32): a value
+                # beyond it is a runtime error of the C search, and the run goes to Python
+                bits = min(32, 64 // max(1, len(self.keys)))
+                if bits < 8:
+                    raise Unsupported(f"{t.show()}: {len(self.keys)} unbounded integers do not fit the C "
+                                      f"backend's one word per variable (give the values bounds, lo..hi)")
+                self.val = FieldInt(IntT(-(1 << (bits - 1)), (1 << (bits - 1)) - 1))
         if isinstance(self.val, FunCodec):
             raise Unsupported(f"{t.show()}: functions of functions are not supported by the C backend yet")
         self.width = self.val.width if isinstance(self.val, SetCodec) else max(1, (self.val.card - 1).bit_length())
@@ -274,10 +281,10 @@ def field_codec(t: Type) -> Codec:
     """The codec of a value of type ``t`` inside another (a field, an element, an
     argument): a scalar with an ordinal (a bounded integer as ``v - lo``)."""
     if isinstance(t, IntT):
-        if not t.bounded:
-            raise Unsupported(f"an unbounded int inside a {'' if True else ''}compound value is not supported "
-                              f"by the C backend (give it bounds, lo..hi)")
-        return FieldInt(t)
+        # an unbounded int inside a record, a constructor or a set element: a signed
+        # 16-bit field (a value beyond it is a runtime error of the C search, and the run
+        # goes to Python); a set of them is refused (more than 64 possible elements)
+        return FieldInt(t if t.bounded else IntT(-(1 << 15), (1 << 15) - 1))
     c = codec(t)
     if c.kind != "scalar":
         raise Unsupported(f"values of type {t.show()} inside other values are not supported by the C backend yet")
