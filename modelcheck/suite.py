@@ -40,7 +40,7 @@ from .search import Options
 from .report import result_to_dict
 from .result import CheckResult
 
-RUN_KEYS = {"spec", "consts", "config", "symmetry", "deadlock", "temporal", "strategy", "expect", "slow"}
+RUN_KEYS = {"spec", "consts", "config", "symmetry", "deadlock", "temporal", "strategy", "expect", "slow", "backend"}
 VERDICTS = {"holds", "violated", "deadlock", "undetermined", "error"}
 
 
@@ -69,6 +69,8 @@ def read_manifest(manifest: str | Path) -> list[dict]:
             raise ManifestError(f"{mpath}: run {i}: expect must be one of {', '.join(sorted(VERDICTS))}")
         if run.get("strategy", "bfs") not in ("bfs", "dfs"):
             raise ManifestError(f"{mpath}: run {i}: strategy must be bfs or dfs")
+        if run.get("backend", "auto") not in ("auto", "c", "python"):
+            raise ManifestError(f"{mpath}: run {i}: backend must be auto, c or python")
         run["_spec_path"] = mpath.parent / run["spec"]
     return runs
 
@@ -80,6 +82,8 @@ def run_options(run: dict) -> Options:
         check_deadlock=run.get("deadlock"),        # absent: as the spec's options say
         check_temporal=run.get("temporal", True),
         strategy=run.get("strategy", "bfs"),
+        # auto: the C backend where it compiles the spec (identical results), else Python
+        backend=run.get("backend", "auto"),
     )
 
 

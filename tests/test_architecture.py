@@ -20,6 +20,7 @@ PARTS = [
     ("search", ["modelcheck.search"]),
     ("language", ["modelcheck.dsl"]),
     ("symbolic", ["modelcheck.symbolic"]),
+    ("native", ["modelcheck.native"]),
     ("renderers", ["modelcheck.render", "modelcheck.report", "modelcheck.itfout"]),
     ("trace tools", ["modelcheck.conform"]),
     ("api", ["modelcheck.api", "modelcheck"]),

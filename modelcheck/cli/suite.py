@@ -27,6 +27,9 @@ def add_parser(sub) -> None:
     s.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help="check N runs at a time, each in its own process (default: the number of cores; "
                         "1 runs them one after another in this process)")
+    s.add_argument("--backend", choices=("auto", "c", "python"), default=None,
+                   help="the backend of every run (default: each run's `backend`, else auto: C where it "
+                        "compiles the spec, else Python)")
     s.set_defaults(func=run)
 
 
@@ -75,6 +78,9 @@ def run(args) -> int:
     except ManifestError as e:
         print(f"modelcheck: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    if args.backend is not None:
+        for r in runs:
+            r["backend"] = args.backend
     chosen = [(r, c) for r, c in zip(runs, consts) if not (args.quick and r.get("slow"))]
     runs, consts = [r for r, _ in chosen], [c for _, c in chosen]
     names = [f"{r['spec']} [{run_label(r)}]" for r in runs]
