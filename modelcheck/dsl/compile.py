@@ -1269,6 +1269,12 @@ class CompiledModel:
                     out.append(TemporalProperty(p.name, PropertyClass(p.cls), part.kind, p1, q1, desc))
         return tuple(out)
 
+    def dynamic_label(self, action_index: int, values: tuple) -> int:
+        """The label of an instance of an action whose parameters range over a
+        state-dependent set, numbered now if it is new (the C backend numbers them in
+        the order its search first generates them, as the Python search does)."""
+        return self._dynamic_label(action_index, values)
+
     def _dynamic_label(self, action_index: int, values: tuple) -> int:
         key = (action_index, values)
         lab = self._labels.get(key)

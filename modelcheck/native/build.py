@@ -127,6 +127,9 @@ def _declare(lib: ctypes.CDLL) -> None:
         "mc_run": (I, [P, I64]),
         "mc_canon_state": (None, [VP]),
         "mc_record": (None, [P]),
+        "mc_ndyn": (I64, [P]),
+        "mc_dyn": (I, [P, I64, VP]),
+        "mc_nlabels_now": (I64, [P]),
         "mc_graph": (VP, [P, ctypes.POINTER(VP), ctypes.POINTER(VP), VP]),
         "mc_arena": (VP, [P]),
     }

@@ -24,7 +24,8 @@ from ..dsl.builtins import FUN_SET
 from ..dsl.checked import Checked
 from ..dsl.compile import Compiler, _conjuncts  # noqa: F401 - the Python compiler's static knowledge
 from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, domain_values
-from .layout import Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, Unsupported, codec, field_codec
+from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported, codec,
+                     field_codec)
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
 ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE = 1, 2, 3, 4, 5, 6
@@ -79,12 +80,16 @@ class Emitter:
         checked to be one of the type's values."""
         if isinstance(c, FieldInt):
             return f"CHK(({src}) - ({c.lo}), {c.card}, {node})"
+        if isinstance(c, SetField):
+            return f"{self.table(c.ranks)}[CHK({src}, {c.card}, {node})]"
         return src
 
     def from_ord(self, c: Codec, src: str) -> str:
         """The standalone word of the value with ordinal ``src``."""
         if isinstance(c, FieldInt):
             return f"(({src}) + ({c.lo}))"
+        if isinstance(c, SetField):
+            return f"{self.table(c.masks)}[{src}]"
         return f"((V)({src}))"
 
     def key_pos(self, dom: Type, key_src: str, key_node: ir.Node | None, node: int) -> str:
@@ -283,6 +288,8 @@ class Emitter:
         ordsrc = self.x(elem, env)
         if isinstance(sc.elem, FieldInt):
             ordsrc = f"(({ordsrc}) - ({sc.elem.lo}))"
+        elif isinstance(sc.elem, SetField):
+            ordsrc = self.to_ord(sc.elem, ordsrc, node)
         return (f"({{ V {o} = {ordsrc}; ({o} >= 0 && {o} < {sc.elem.card} && "
                 f"(((uint64_t){self.x(dom, env)} >> {o}) & 1)); }})")
 
@@ -373,7 +380,7 @@ class Emitter:
         return f"({{ V {res} = {start}; {loops} {done}: ; {res}; }})"
 
     def set_bit(self, sc: SetCodec, elem_src: str, node: int) -> str:
-        o = self.to_ord(sc.elem, elem_src, node) if isinstance(sc.elem, FieldInt) else \
+        o = self.to_ord(sc.elem, elem_src, node) if isinstance(sc.elem, (FieldInt, SetField)) else \
             f"CHK({elem_src}, {sc.elem.card}, {node})"
         return f"((V)((uint64_t)1 << {o}))"
 
@@ -444,7 +451,7 @@ class Emitter:
         for k, (f, s, stride) in enumerate(zip(sc.fields, srcs, sc.strides)):
             if nodes is not None and nodes[k] is not None:
                 s = self.convert(self.type_of(nodes[k]), ets[k], s, node)
-            o = self.to_ord(f, s, node) if isinstance(f, FieldInt) else s
+            o = self.to_ord(f, s, node)
             parts.append(f"(({o}) * {stride}ll)")
         return "(" + " + ".join(parts) + ")"
 
@@ -545,7 +552,7 @@ class Emitter:
             ctor_t = self.type_of(e).constructor(r.name)
             for a, arg, stride, at in zip(c.args, e.args, c.strides, ctor_t.args):
                 src = self.x_as(arg, env, at)
-                o = self.to_ord(a, src, e.id) if isinstance(a, FieldInt) else src
+                o = self.to_ord(a, src, e.id)
                 parts.append(f"(({o}) * {stride}ll)")
             return "(" + " + ".join(parts) + ")"
         return self.builtin(e, r.name, env)
@@ -609,6 +616,13 @@ class Emitter:
                 k = f"__builtin_ctzll({m})" if name == "min" else f"(63 - __builtin_clzll({m}))"
                 return (f"({{ uint64_t {m} = (uint64_t){self.x(a[0], env)}; if (!{m}) mc_fail(r, {ERR_EMPTY}, "
                         f"{e.id}); {self.from_ord(sc.elem, k)}; }})")
+        if name == "powerset":
+            rc = self.codec_of(e)
+            if isinstance(rc, SetCodec) and isinstance(rc.elem, SetField):
+                s, m, acc = self.fresh("s"), self.fresh("m"), self.fresh("acc")
+                rank = self.table(rc.elem.ranks)
+                return (f"({{ uint64_t {s} = (uint64_t){self.x_as(a[0], env, rc.elem.t)}, {m} = 0; V {acc} = 0; "
+                        f"do {{ {acc} |= (V)(1ull << {rank}[{m}]); {m} = ({m} - {s}) & {s}; }} while ({m}); {acc}; }})")
         if name == "put" and isinstance(self.type_of(a[0]), FunT):
             fc = self.codec_of(a[0])
             f, p = self.fresh("f"), self.fresh("p")
@@ -695,10 +709,14 @@ class Emitter:
         out = ["static void mc_succ(R *r, const V *s) {"]
         vs = [f"s[{i}]" for i in range(nvars)]
         base = 0
+        self.dynamic: dict[int, tuple] = {}   # action index -> the codecs of its parameters
         for ai, a in enumerate(self.c.actions):
             static = [self.py.static_domain(p.domain) for p in a.params]
             if any(d is None for d in static):
-                raise Unsupported(f"action {a.name} has a parameter whose values depend on the state", a.id)
+                out.append(f"/* action {a.name} (labels numbered as first generated) */")
+                self.dynamic[ai] = tuple(self._elem_codec(p.domain) for p in a.params)
+                self.dynamic_action(ai, a, vs, nvars, out)
+                continue
             strides = [1] * len(static)
             for k in range(len(static) - 2, -1, -1):
                 strides[k] = strides[k + 1] * len(static[k + 1])
@@ -723,6 +741,25 @@ class Emitter:
             base += n
         out.append("}")
         return "\n".join(out), base
+
+    def dynamic_action(self, ai: int, a, vs: list, nvars: int, out: list) -> None:
+        """An action with a state-dependent parameter domain: its parameters are picks
+        like any other, and its label is numbered at run time (``mc_dyn_label``), in the
+        order the Python backend numbers it (``CompiledModel._dynamic_label``)."""
+        picks = [ir.Pick(p.id, p) for p in a.params]
+        body = self.py.schedule(picks + list(a.body.stmts), set())
+        env: dict[str, Any] = {"$vars": vs, "$primed": None}
+        names = [p.name for p in a.params]
+
+        def emit(env2, assigned, lines):
+            args = ", ".join(env2[n] for n in names) or "0"
+            o = self.fresh("o")
+            lines.append(f"{{ V *{o} = mc_push(r, mc_dyn_label(r, {ai}, {len(names)}, (V[]){{{args}}}));")
+            for i in range(nvars):
+                lines.append(f"{o}[{i}] = {assigned.get(i, vs[i])};")
+            lines.append("}")
+
+        self.block(body, env, {}, out, emit)
 
     def gen_preds(self) -> tuple[str, int, int, int]:
         nvars = len(self.var_types)
@@ -771,7 +808,8 @@ class Emitter:
                 self.has_canon = True
             except Unsupported as u:
                 self.canon_refused = u.message
-        head = [f"#define NVARS {len(self.var_types)}", f"#define NLABELS {max(1, nlabels)}",
+        maxp = max([len(a.params) for a in self.c.actions] + [1])
+        head = [f"#define NVARS {len(self.var_types)}", f"#define NLABELS {nlabels}", f"#define MAXP {maxp}",
                 f"#define NINV {ninv}", f"#define NSTEP {nstep}", f"#define NCONS {ncons}",
                 f"#define NCANON {1 if self.has_canon else 0}", runtime, PRELUDE]
         return "\n".join(head + self.tables + [canon, preds, succ]) + "\n"

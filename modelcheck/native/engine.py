@@ -52,6 +52,9 @@ class Engine:
         #: why runs with symmetry are refused (None: symmetry reduction compiled in, or none declared)
         self.canon_refused = emitter.canon_refused
         self.has_canon = emitter.has_canon
+        #: action index -> its parameters' codecs, for actions labelled at run time
+        self.dynamic = emitter.dynamic
+        self.maxp = max([len(a.params) for a in model.checked.actions] + [1])
         built = build(self.source)
         self.lib = built.lib
         self.build_seconds = built.seconds
@@ -60,7 +63,7 @@ class Engine:
         self.nlabels = self.lib.mc_nlabels()
         self.invariants = [p for p in model.invariants]
         self.steps = [p for p in model.step_properties]
-        if self.nlabels < model._static_count:  # pragma: no cover - the emitter's label table
+        if self.nlabels != model._static_count:  # pragma: no cover - the emitter's label table
             raise Unsupported("the C label table does not match the model's")
         self._arr = ctypes.c_int64 * max(1, self.nvars)
         #: word -> value, per variable, memoised: states share values (one object each)
@@ -179,8 +182,9 @@ class _NativeStore(Store):
 class _Recorder:
     """The state graph the C search recorded, in :class:`GraphRecorder`'s place."""
 
-    def __init__(self, seen: _Seen):
+    def __init__(self, seen: _Seen, search: "_NativeSearch"):
         self.seen = seen
+        self.search = search
 
     def graph(self, states: list, initial) -> StateGraph | None:
         lib, h = self.seen.lib, self.seen.h
@@ -193,6 +197,9 @@ class _Recorder:
         if n.value:
             to.frombytes(ctypes.string_at(to_p, n.value * 8))
             lab.frombytes(ctypes.string_at(lab_p, n.value * 8))
+        cmap = self.search.cmap
+        if len(cmap) > self.search.e.nlabels:         # dynamic labels: the model's numbers
+            lab = array("l", [cmap[x] for x in lab])
         init = tuple(sorted({i for i in (self.seen.index(s) for s in initial) if i >= 0}))
         return StateGraph(states, init, start, to, lab, self_loops=False)
 
@@ -203,6 +210,8 @@ class _NativeSearch:
         self.run = run
         self.lib = engine.lib
         self.g0 = 0
+        #: C label -> the model's label (the static ones are the same numbers)
+        self.cmap: list[int] = list(range(engine.nlabels))
 
     def go(self) -> None:
         run, lib, e = self.run, self.lib, self.e
@@ -226,7 +235,7 @@ class _NativeSearch:
             self._mark(name)
         if run.temporal:
             lib.mc_record(h)     # the graph for the liveness checker, recorded as the search runs
-            run.recorder = _Recorder(seen)  # type: ignore[assignment]
+            run.recorder = _Recorder(seen, self)  # type: ignore[assignment]
         try:
             frontier = run.initial()
             run.depth = 1 if frontier else 0
@@ -242,19 +251,33 @@ class _NativeSearch:
             if p.name == name:
                 self.lib.mc_mark_violated(self.h, len(self.e.invariants) + k)
 
+    def labels(self) -> None:
+        """Number, in the model, the dynamic labels the C search numbered since the
+        last call, in its order (before anything else may number one: a trace replay)."""
+        lib, h, e = self.lib, self.h, self.e
+        n = lib.mc_ndyn(h)
+        args = (ctypes.c_int64 * e.maxp)()
+        for k in range(len(self.cmap) - e.nlabels, n):
+            ai = lib.mc_dyn(h, k, args)
+            codecs = e.dynamic[ai]
+            values = tuple(c.decode(args[i]) for i, c in enumerate(codecs))
+            self.cmap.append(self.run.model.dynamic_label(ai, values))
+
     def sync(self) -> None:
         """Copy the counters into the run (its result reads them)."""
         run, lib, h = self.run, self.lib, self.h
+        self.labels()
         run.generated = self.g0 + lib.mc_generated(h)
-        n = self.e.nlabels
+        n = len(self.cmap)
+        cmap = self.cmap
         gen = (ctypes.c_int64 * n)()
         new = (ctypes.c_int64 * n)()
         lib.mc_coverage(h, gen, new)
         for k in range(n):
             if gen[k]:
-                run.gen_cov[k] = gen[k]
+                run.gen_cov[cmap[k]] = gen[k]
             if new[k]:
-                run.new_cov[k] = new[k]
+                run.new_cov[cmap[k]] = new[k]
         if lib.mc_count(h) > 0:
             run.depth = lib.mc_depth(h)
         run.max_frontier = max(run.max_frontier, lib.mc_max_frontier(h))
@@ -275,7 +298,7 @@ class _NativeSearch:
                 run.depth = lib.mc_depth(h)
                 run.tick(lib.mc_queue(h))
                 continue
-            self.sync()
+            self.sync()      # labels first: a trace replay below may number labels too
             if st == ST_EXHAUSTED:
                 return
             if st == ST_MAX_STATES:
@@ -298,7 +321,7 @@ class _NativeSearch:
                 p = self.e.steps[info[0]]
                 s = seen.state(info[1])
                 t = self.e.decode(lib.mc_next(h))
-                run.record(p.name, p.cls, PropertyKind.STEP, s, step=(p.check, int(info[2]), t))
+                run.record(p.name, p.cls, PropertyKind.STEP, s, step=(p.check, self.cmap[int(info[2])], t))
             elif st == ST_ASSERT:
                 s = seen.state(info[1])
                 try:

@@ -247,6 +247,43 @@ class FunCodec(Codec):
         return tuple(self.unslot(w >> (k * self.width) & self.mask) for k in range(len(self.keys)))
 
 
+class SetField(Codec):
+    """A set of a small type inside another value (an element of a set of sets, a
+    record's field): its ordinal is its rank in the value order (:func:`vkey`: by size,
+    then by sorted elements), through tables ``rank[mask]`` and ``mask[rank]``; as a
+    standalone value it is the bit mask of :class:`SetCodec`."""
+
+    kind = "scalar"
+    MAX_ELEMS = 12
+
+    def __init__(self, t: SetT):
+        self.t = t
+        self.set = SetCodec(t)
+        n = self.set.elem.card
+        if n > self.MAX_ELEMS:
+            raise Unsupported(f"a set of {t.show()} ({n} possible elements) inside another value (the C backend "
+                              f"numbers such sets when they have at most {self.MAX_ELEMS} possible elements)")
+        masks = list(range(1 << n))
+        masks.sort(key=lambda m: (bin(m).count("1"), [k for k in range(n) if m >> k & 1]))
+        self.masks = masks                      # rank -> mask
+        self.ranks = [0] * len(masks)           # mask -> rank
+        for r, m in enumerate(masks):
+            self.ranks[m] = r
+        self.card = len(masks)
+
+    def ordinal_of(self, v) -> int:
+        return self.ranks[self.set.encode(v)]
+
+    def value_of(self, o: int):
+        return self.set.decode(self.masks[o])
+
+    def encode(self, v) -> int:
+        return self.ordinal_of(v)
+
+    def decode(self, w: int):
+        return self.value_of(w)
+
+
 def _radix(cards: list[int]) -> tuple[tuple[int, ...], int]:
     """Mixed-radix strides, the first position most significant, and the product."""
     strides = [1] * len(cards)
@@ -285,6 +322,8 @@ def field_codec(t: Type) -> Codec:
         # 16-bit field (a value beyond it is a runtime error of the C search, and the run
         # goes to Python); a set of them is refused (more than 64 possible elements)
         return FieldInt(t if t.bounded else IntT(-(1 << 15), (1 << 15) - 1))
+    if isinstance(t, SetT):
+        return SetField(t)
     c = codec(t)
     if c.kind != "scalar":
         raise Unsupported(f"values of type {t.show()} inside other values are not supported by the C backend yet")

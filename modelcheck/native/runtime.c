@@ -33,7 +33,10 @@ typedef struct {
     /* the successors of the state being expanded */
     V *out; int32_t *olab; int64_t nout, ocap, pos;
     int expanding;                               /* 1 while out[pos..nout) remain */
-    int64_t gen_cov[NLABELS + 1], new_cov[NLABELS + 1];
+    int64_t *gen_cov, *new_cov, covcap;          /* per label: static ones, then dynamic ones */
+    /* labels of actions whose parameters range over a state-dependent set: numbered
+     * NLABELS + k in the order first generated, k indexing dyn (action, arguments) */
+    V *dyn; int64_t ndyn, dyncap; int64_t *dtab; uint64_t dmask;
     char violated[NINV + NSTEP + 1];    /* the last: deadlock */
     /* what the last status was about */
     int64_t info[8];
@@ -64,6 +67,78 @@ static inline uint64_t mc_hash(const V *s) {
     }
     return h ^ (h >> 29);
 }
+
+#ifndef MAXP
+#define MAXP 1
+#endif
+#define DYNW (MAXP + 1)
+
+static int mc_cov_grow(R *r, int64_t need) {
+    if (need <= r->covcap) return 1;
+    int64_t nc = r->covcap ? r->covcap : 64;
+    while (nc < need) nc *= 2;
+    int64_t *g = realloc(r->gen_cov, sizeof(int64_t) * nc), *n = g ? realloc(r->new_cov, sizeof(int64_t) * nc) : 0;
+    if (g) r->gen_cov = g;
+    if (!g || !n) return 0;
+    r->new_cov = n;
+    memset(r->gen_cov + r->covcap, 0, sizeof(int64_t) * (nc - r->covcap));
+    memset(r->new_cov + r->covcap, 0, sizeof(int64_t) * (nc - r->covcap));
+    r->covcap = nc;
+    return 1;
+}
+
+/* the label of a dynamic action instance: (ai, args[0..n)) numbered in first-seen order */
+static int mc_dyn_label(R *r, int ai, int n, const V *args) {
+    V key[DYNW];
+    memset(key, 0, sizeof key);
+    key[0] = ai;
+    for (int i = 0; i < n; i++) key[i + 1] = args[i];
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < DYNW; i++) { h ^= (uint64_t)key[i]; h *= 0xff51afd7ed558ccdull; h ^= h >> 29; }
+    if (!r->dtab) {
+        r->dmask = 255;
+        r->dtab = calloc(r->dmask + 1, sizeof(int64_t));
+        if (!r->dtab) mc_fail(r, 99, -1);
+    }
+    uint64_t i = h & r->dmask;
+    for (;; i = (i + 1) & r->dmask) {
+        int64_t e = r->dtab[i];
+        if (!e) break;
+        if (memcmp(r->dyn + DYNW * (e - 1), key, sizeof key) == 0) return (int)(NLABELS + e - 1);
+    }
+    if (r->ndyn == r->dyncap) {
+        int64_t nc = r->dyncap ? r->dyncap * 2 : 64;
+        V *d = realloc(r->dyn, sizeof(V) * DYNW * nc);
+        if (!d) mc_fail(r, 99, -1);
+        r->dyn = d; r->dyncap = nc;
+    }
+    if (!mc_cov_grow(r, NLABELS + r->ndyn + 1)) mc_fail(r, 99, -1);
+    memcpy(r->dyn + DYNW * r->ndyn, key, sizeof key);
+    r->dtab[i] = ++r->ndyn;
+    if ((uint64_t)r->ndyn * 2 > r->dmask) {            /* grow the table */
+        uint64_t m = r->dmask * 2 + 1;
+        int64_t *t = calloc(m + 1, sizeof(int64_t));
+        if (!t) mc_fail(r, 99, -1);
+        for (int64_t k = 0; k < r->ndyn; k++) {
+            const V *kk = r->dyn + DYNW * k;
+            uint64_t hh = 0x9E3779B97F4A7C15ull;
+            for (int j = 0; j < DYNW; j++) { hh ^= (uint64_t)kk[j]; hh *= 0xff51afd7ed558ccdull; hh ^= hh >> 29; }
+            uint64_t s = hh & m;
+            while (t[s]) s = (s + 1) & m;
+            t[s] = k + 1;
+        }
+        free(r->dtab); r->dtab = t; r->dmask = m;
+    }
+    return (int)(NLABELS + r->ndyn - 1);
+}
+
+int64_t mc_ndyn(R *r) { return r->ndyn; }
+/* dynamic label k: its action index, and its arguments into args (MAXP words) */
+int mc_dyn(R *r, int64_t k, V *args) {
+    memcpy(args, r->dyn + DYNW * k + 1, sizeof(V) * MAXP);
+    return (int)r->dyn[DYNW * k];
+}
+int64_t mc_nlabels_now(R *r) { return NLABELS + r->ndyn; }
 
 static V *mc_push(R *r, int lab) {
     if (r->nout == r->ocap) {
@@ -160,6 +235,7 @@ R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock, int use_can
     r->tmask = 4095;
     r->table = calloc(r->tmask + 1, sizeof(int64_t));
     if (!r->arena || !r->parent || !r->table) return 0;
+    if (!mc_cov_grow(r, NLABELS + 1)) return 0;
     r->max_states = max_states; r->max_depth = max_depth; r->check_deadlock = check_deadlock;
     r->use_canon = use_canon;
     return r;
@@ -168,7 +244,8 @@ R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock, int use_can
 void mc_free(R *r) {
     if (!r) return;
     free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab);
-    free(r->rto); free(r->rlab); free(r->rstart); free(r);
+    free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
+    free(r);
 }
 
 int mc_nvars(void) { return NVARS; }
@@ -194,7 +271,8 @@ int64_t mc_max_frontier(R *r) { return r->max_frontier; }
 int64_t *mc_info(R *r) { return r->info; }
 V *mc_next(R *r) { return r->next; }
 void mc_coverage(R *r, int64_t *gen, int64_t *nw) {
-    memcpy(gen, r->gen_cov, sizeof(int64_t) * NLABELS); memcpy(nw, r->new_cov, sizeof(int64_t) * NLABELS);
+    memcpy(gen, r->gen_cov, sizeof(int64_t) * (NLABELS + r->ndyn));
+    memcpy(nw, r->new_cov, sizeof(int64_t) * (NLABELS + r->ndyn));
 }
 void mc_mark_violated(R *r, int k) { r->violated[k] = 1; }
 void mc_canon_state(V *s) { mc_canon(0, s); }
