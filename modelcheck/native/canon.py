@@ -26,6 +26,26 @@ from .layout import Codec, FunCodec, ScalarCodec, SetCodec, Unsupported
 
 #: the most values of a scalar type whose ordinals get owner/mark tables
 MAX_TABLE = 1 << 16
+#: the most permutations (of all symmetric sets together) tried per state when the
+#: signatures do not apply
+MAX_PERMS = 720
+
+
+def _permuted(v, t: Type, pis: dict):
+    """The Python value ``v`` of type ``t`` with every symmetric value renamed."""
+    if isinstance(t, ModelT):
+        return pis[t.name][v] if t.name in pis else v
+    if isinstance(t, EnumT):
+        if isinstance(v, str):
+            return v
+        c = t.constructor(v[0])
+        return (v[0],) + tuple(_permuted(x, a, pis) for a, x in zip(c.args, v[1:]))
+    if isinstance(t, (TupleT, RecordT)):
+        ets = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+        return tuple(_permuted(x, a, pis) for a, x in zip(ets, v))
+    if isinstance(t, SetT):
+        return frozenset(_permuted(x, t.elem, pis) for x in v)
+    return v
 
 
 def _values_in(v, t: Type, g: ModelT, out: list) -> None:
@@ -70,7 +90,7 @@ class _Scalar:
     value with ordinal ``o`` names (-1 none), ``mark[o]`` the class of ``o`` with that
     value forgotten (0..marks-1), ``with_[m][u]`` the ordinal of class ``m`` naming ``u``."""
 
-    def __init__(self, c: ScalarCodec, g: ModelT):
+    def __init__(self, c: ScalarCodec, g: ModelT, groups: tuple = ()):
         if c.card > MAX_TABLE:
             raise Unsupported(f"symmetry over {c.t.show()}, which has {c.card:,} values (the C backend "
                               f"tabulates at most {MAX_TABLE:,})")
@@ -83,8 +103,12 @@ class _Scalar:
             v = c.value_of(o)
             vs: list = []
             _values_in(v, c.t, g, vs)
-            if len(vs) > 1:
-                raise Unsupported(f"symmetry over {c.t.show()}: a value names two members of {g.name} "
+            others: list = []
+            for h in groups:
+                if h.name != g.name:
+                    _values_in(v, c.t, h, others)
+            if len(vs) > 1 or (vs and others):
+                raise Unsupported(f"symmetry over {c.t.show()}: a value names two symmetric values "
                                   f"(the C backend reduces symmetry when each part of a state names one)")
             if not vs:
                 self.owner.append(-1)
@@ -111,11 +135,97 @@ class CanonGen:
         return self.e.table(list(values))
 
     def source(self) -> str:
-        out = ["static void mc_canon(R *r, V *s) {", "  (void)r;"]
-        for gi, g in enumerate(self.groups):
-            out.extend(self.group(gi, g))
-        out.append("}")
-        return "\n".join(out)
+        """Sorting by signatures when every part of a state names at most one symmetric
+        value; else, for small groups, the least image under every permutation."""
+        try:
+            out = ["static void mc_canon(R *r, V *s) {", "  (void)r;"]
+            for gi, g in enumerate(self.groups):
+                out.extend(self.group(gi, g))
+            out.append("}")
+            return "\n".join(out)
+        except Unsupported as first:
+            try:
+                return self.every_permutation()
+            except Unsupported:
+                raise first from None
+
+    # ------------------------------------------------------------------ small groups
+
+    def every_permutation(self) -> str:
+        """``mc_canon`` as the least image of the state (word by word) under every
+        permutation of the symmetric sets: exact for any layout this module can permute,
+        affordable for at most MAX_PERMS permutations in all."""
+        import itertools
+
+        per_group = [list(itertools.permutations(range(len(g.names)))) for g in self.groups]
+        total = 1
+        for ps in per_group:
+            total *= len(ps)
+        if total > MAX_PERMS:
+            raise Unsupported(f"symmetry over {total:,} permutations (the C backend tries at most {MAX_PERMS:,})")
+        combos = [dict(zip((g.name for g in self.groups), c)) for c in itertools.product(*per_group)]
+        lines = []
+        for i, (t, c) in enumerate(zip(self.e.var_types, self.e.var_codecs)):
+            lines.append(self.permute_var(i, t, c, combos))
+        nv = len(self.e.var_types)
+        return "\n".join([
+            "static inline int mc_wordlt(const V *a, const V *b) {",
+            f"  for (int i = 0; i < {nv}; i++) if (a[i] != b[i]) return (uint64_t)a[i] < (uint64_t)b[i];",
+            "  return 0;", "}",
+            "static void mc_canon(R *r, V *s) {",
+            f"  (void)r; V best[{nv}], o[{nv}];",
+            f"  for (int p = 0; p < {len(combos)}; p++) {{"]
+            + ["    " + x for x in lines] +
+            [f"    if (p == 0 || mc_wordlt(o, best)) memcpy(best, o, sizeof(best));",
+             "  }", "  memcpy(s, best, sizeof(best));", "}"])
+
+    def image_table(self, c, combos) -> str:
+        """``IMG[p * card + o]``: the ordinal of the image of ordinal ``o`` under
+        permutation ``p``, for a scalar codec."""
+        if c.card > MAX_TABLE:
+            raise Unsupported(f"symmetry over {c.t.show()}, which has {c.card:,} values")
+        vals = [c.value_of(o) for o in range(c.card)]
+        out = []
+        for pis in combos:
+            out.extend(c.ordinal_of(_permuted(v, c.t, pis)) for v in vals)
+        return self.table(out)
+
+    def permute_var(self, i: int, t: Type, c: Codec, combos) -> str:
+        s, o = f"s[{i}]", f"o[{i}]"
+        names = {g.name for g in self.groups}
+        if not any(mentions(t, g) for g in self.groups):
+            return f"{o} = {s};"
+        if isinstance(c, ScalarCodec) or (isinstance(t, ModelT)):
+            tab = self.image_table(c, combos)
+            return f"{o} = {tab}[p * {c.card} + {s}];"
+        if isinstance(c, SetCodec):
+            tab = self.image_table(c.elem, combos)
+            return (f"{{ uint64_t m = (uint64_t){s}, q = 0; while (m) {{ int k = __builtin_ctzll(m); m &= m - 1; "
+                    f"q |= 1ull << {tab}[p * {c.elem.card} + k]; }} {o} = (V)q; }}")
+        if isinstance(c, FunCodec):
+            dom, cod = t.dom, t.cod
+            wd, mask, keys = c.width, c.mask, len(c.keys)
+            if isinstance(dom, ModelT) and dom.name in names:
+                kt = self.table([pis[dom.name][k] for pis in combos for k in range(keys)])
+                dest = f"{kt}[p * {keys} + k]"
+            elif any(mentions(dom, g) for g in self.groups):  # pragma: no cover - indexable types
+                raise Unsupported(f"symmetry over {t.show()}")
+            else:
+                dest = "k"
+            if not any(mentions(cod, g) for g in self.groups):
+                val = "v"
+            elif isinstance(c.val, SetCodec):
+                tab = self.image_table(c.val.elem, combos)
+                val = (f"({{ uint64_t m = v, q = 0; while (m) {{ int b = __builtin_ctzll(m); m &= m - 1; "
+                       f"q |= 1ull << {tab}[p * {c.val.elem.card} + b]; }} q; }})")
+            elif isinstance(c.val, ScalarCodec):
+                tab = self.image_table(c.val, combos)
+                val = f"(uint64_t){tab}[p * {c.val.card} + v]"
+            else:
+                raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
+            return (f"{{ uint64_t f = (uint64_t){s}, q = 0; for (int k = 0; k < {keys}; k++) {{ "
+                    f"uint64_t v = (f >> (k * {wd})) & {mask}ull; q |= ({val}) << (({dest}) * {wd}); }} {o} = (V)q; }}")
+        raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
 
     def group(self, gi: int, g: ModelT) -> list[str]:
         n = len(g.names)
@@ -155,7 +265,7 @@ class CanonGen:
         if isinstance(t, ModelT):
             return [f"(uint64_t)({s} == U)"], f"{s} = pi[{s}];"
         if isinstance(c, ScalarCodec):
-            sc = _Scalar(c, g)
+            sc = _Scalar(c, g, self.groups)
             own, mark = self.table(sc.owner), self.table(sc.mark)
             w = self.table([x for row in sc.with_ for x in row])
             return ([f"({own}[{s}] == U ? (uint64_t){mark}[{s}] + 1 : 0)"],
@@ -166,7 +276,7 @@ class CanonGen:
                 return ([f"(((uint64_t){s} >> U) & 1)"],
                         f"{{ uint64_t m = (uint64_t){s}, o = 0; for (int u = 0; u < {n}; u++) "
                         f"if (m >> u & 1) o |= 1ull << pi[u]; {s} = (V)o; }}")
-            sc = _Scalar(c.elem, g)
+            sc = _Scalar(c.elem, g, self.groups)
             if sc.marks > 64:
                 raise Unsupported(f"symmetry over {t.show()} (more than 64 kinds of element)")
             own, mark = self.table(sc.owner), self.table(sc.mark)
@@ -181,7 +291,7 @@ class CanonGen:
             dom, cod = t.dom, t.cod
             slot = f"(((uint64_t){s} >> (({{k}}) * {wd})) & {mask}ull)"
             if isinstance(dom, ModelT) and dom.name == g.name:
-                if mentions(cod, g):
+                if any(mentions(cod, h) for h in self.groups):
                     raise Unsupported(f"symmetry over {t.show()}: an entry names two members of {g.name}")
                 comp = slot.replace("{k}", "U")
                 perm = (f"{{ uint64_t f = (uint64_t){s}, o = 0; for (int u = 0; u < {n}; u++) "
@@ -190,6 +300,8 @@ class CanonGen:
             if mentions(dom, g):  # pragma: no cover - indexable types
                 raise Unsupported(f"symmetry over {t.show()}")
             keys = len(c.keys)
+            if any(mentions(dom, h) for h in self.groups):
+                raise Unsupported(f"symmetry over {t.show()}: an entry names two symmetric values")
             if isinstance(cod, ModelT):
                 comp = (f"({{ uint64_t q = 0; for (int k = 0; k < {keys}; k++) "
                         f"if ({slot.replace('{k}', 'k')} == (uint64_t)U) q |= 1ull << k; q; }})")
