@@ -167,7 +167,7 @@ class CanonGen:
         lines = []
         for i, (t, c) in enumerate(zip(self.e.var_types, self.e.var_codecs)):
             lines.append(self.permute_var(i, t, c, combos))
-        nv = len(self.e.var_types)
+        nv = self.e.nwords
         return "\n".join([
             "static inline int mc_wordlt(const V *a, const V *b) {",
             f"  for (int i = 0; i < {nv}; i++) if (a[i] != b[i]) return (uint64_t)a[i] < (uint64_t)b[i];",
@@ -191,10 +191,15 @@ class CanonGen:
         return self.table(out)
 
     def permute_var(self, i: int, t: Type, c: Codec, combos) -> str:
-        s, o = f"s[{i}]", f"o[{i}]"
+        off = self.e.offsets[i]
+        s, o = f"s[{off}]", f"o[{off}]"
         names = {g.name for g in self.groups}
         if not any(mentions(t, g) for g in self.groups):
+            if c.words > 1:
+                return f"memcpy(&o[{off}], &s[{off}], {c.words} * sizeof(V));"
             return f"{o} = {s};"
+        if c.words > 1:
+            raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
         if isinstance(c, ScalarCodec) or (isinstance(t, ModelT)):
             tab = self.image_table(c, combos)
             return f"{o} = {tab}[p * {c.card} + {s}];"
@@ -260,7 +265,7 @@ class CanonGen:
 
     def var(self, i: int, t: Type, c: Codec, g: ModelT) -> tuple[list[str], str]:
         """Signature components of U and the permuting statement for variable ``i``."""
-        s = f"s[{i}]"
+        s = f"s[{self.e.offsets[i]}]"
         n = len(g.names)
         if isinstance(t, ModelT):
             return [f"(uint64_t)({s} == U)"], f"{s} = pi[{s}];"

@@ -24,8 +24,8 @@ from ..dsl.builtins import FUN_SET
 from ..dsl.checked import Checked
 from ..dsl.compile import Compiler, _conjuncts  # noqa: F401 - the Python compiler's static knowledge
 from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, domain_values
-from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported, codec,
-                     field_codec)
+from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported,
+                     WideSetCodec, codec, field_codec)
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
 ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE = 1, 2, 3, 4, 5, 6
@@ -42,6 +42,14 @@ class Emitter:
         self.var_types = [t for _, t in checked.variables]
         self.var_index = {n: i for i, (n, _) in enumerate(checked.variables)}
         self.var_codecs = [codec(t) for t in self.var_types]
+        #: each variable's first word in the state, and the state's size in words
+        self.offsets = []
+        off = 0
+        for c in self.var_codecs:
+            self.offsets.append(off)
+            off += c.words
+        self.nwords = off
+        self.widths: set[int] = set()
         self.n = 0
         self.tables: list[str] = []
         self.table_ids: dict[tuple, str] = {}
@@ -49,8 +57,36 @@ class Emitter:
 
     # ------------------------------------------------------------------ helpers
 
+    def ctype(self, t: Type) -> str:
+        """The C type of a value of type ``t``: ``V``, or ``Wn`` for a set of n words."""
+        c = codec(t)
+        if isinstance(c, WideSetCodec):
+            self.widths.add(c.words)
+            return f"W{c.words}"
+        return "V"
+
+    def wide(self, e: ir.Node) -> WideSetCodec | None:
+        c = self.codec_of(e)
+        if isinstance(c, WideSetCodec):
+            self.widths.add(c.words)
+            return c
+        return None
+
+    def var_refs(self, arr: str, const: bool = True) -> list[str]:
+        """C lvalues of the variables in the state array ``arr``."""
+        out = []
+        for off, c in zip(self.offsets, self.var_codecs):
+            if isinstance(c, WideSetCodec):
+                self.widths.add(c.words)
+                out.append(f"(*({'const ' if const else ''}W{c.words} *)&{arr}[{off}])")
+            else:
+                out.append(f"{arr}[{off}]")
+        return out
+
     def fresh(self, base: str = "t") -> str:
+        """A new C identifier (a pattern's binder is named like ``M1a(b)``: kept readable)."""
         self.n += 1
+        base = "".join(ch if ch.isalnum() else "_" for ch in base).strip("_") or "t"
         return f"{base}_{self.n}"
 
     def type_of(self, e: ir.Node) -> Type:
@@ -73,6 +109,9 @@ class Emitter:
         return name
 
     def lit_of(self, value: Any, c: Codec) -> str:
+        if isinstance(c, WideSetCodec):
+            self.widths.add(c.words)
+            return f"((W{c.words}){{{{{', '.join(_c_int(w) for w in c.encode(value))}}}}})"
         return _c_int(c.encode(value))
 
     def to_ord(self, c: Codec, src: str, node: int) -> str:
@@ -87,7 +126,8 @@ class Emitter:
     def from_ord(self, c: Codec, src: str) -> str:
         """The standalone word of the value with ordinal ``src``."""
         if isinstance(c, FieldInt):
-            return f"(({src}) + ({c.lo}))"
+            # the field is read as unsigned: signed before adding a negative lower bound
+            return f"((V)({src}) + ({c.lo}))"
         if isinstance(c, SetField):
             return f"{self.table(c.masks)}[{src}]"
         return f"((V)({src}))"
@@ -128,6 +168,8 @@ class Emitter:
             cu, ct = codec(u), codec(t)
         except Unsupported as x:
             raise Unsupported(x.message, node) from None
+        if isinstance(cu, WideSetCodec) or isinstance(ct, WideSetCodec):
+            raise Unsupported(f"a value of type {u.show()} used as a {t.show()} (not yet in the C backend)", node)
         v = self.fresh("cv")
         if isinstance(cu, SetCodec) and isinstance(ct, SetCodec):
             m, k, acc = self.fresh("m"), self.fresh("k"), self.fresh("acc")
@@ -237,6 +279,9 @@ class Emitter:
             b = self.x_as(e.right, env, self.type_of(e.left))
         else:
             b = self.x(e.right, env)
+        w = self.wide(e.left) if op in ("==", "!=", "union", "intersect", "diff", "subseteq") else None
+        if w is not None:
+            return self.wide_op(w.words, op, a, b)
         if op == "and":
             return f"({a} && {b})"
         if op == "or":
@@ -271,6 +316,11 @@ class Emitter:
             return f"(({a} & ~{b}) == 0)"
         raise Unsupported(f"the operator `{op}`", e.id)
 
+    def wide_op(self, n: int, op: str, a: str, b: str) -> str:
+        fn = {"==": "eq", "!=": "eq", "union": "or", "intersect": "and", "diff": "andnot", "subseteq": "sub"}[op]
+        out = f"w{n}_{fn}({a}, {b})"
+        return f"(!{out})" if op == "!=" else out
+
     def member(self, elem: ir.Node, dom: ir.Node, env, node: int) -> str:
         """``elem in dom``."""
         if isinstance(dom, ir.Binary) and dom.op == "..":
@@ -282,6 +332,16 @@ class Emitter:
             parts = " || ".join(f"({x} == {self.x(d, env)})" for d in dom.elems)
             return f"({{ V {x} = {self.x(elem, env)}; ({parts}); }})"
         sc = self.codec_of(dom)
+        if isinstance(sc, WideSetCodec):
+            o, sv = self.fresh("o"), self.fresh("ws")
+            self.widths.add(sc.words)
+            ordsrc = self.x(elem, env)
+            if isinstance(sc.elem, FieldInt):
+                ordsrc = f"(({ordsrc}) - ({sc.elem.lo}))"
+            elif isinstance(sc.elem, SetField):
+                ordsrc = self.to_ord(sc.elem, ordsrc, node)
+            return (f"({{ W{sc.words} {sv} = {self.x(dom, env)}; V {o} = {ordsrc}; ({o} >= 0 && {o} < {sc.elem.card} "
+                    f"&& (((uint64_t){sv}.w[{o} >> 6] >> ({o} & 63)) & 1)); }})")
         if not isinstance(sc, SetCodec):
             raise Unsupported(f"membership in a {self.type_of(dom).show()}", node)
         o = self.fresh("o")
@@ -305,7 +365,7 @@ class Emitter:
         decls = []
         for name, value in e.bindings:
             c = self.fresh(name)
-            decls.append(f"V {c} = {self.x(value, env2)};")
+            decls.append(f"{self.ctype(self.type_of(value))} {c} = {self.x(value, env2)};")
             env2[name] = c
         return f"({{ {' '.join(decls)} {self.x(e.body, env2)}; }})"
 
@@ -329,6 +389,12 @@ class Emitter:
             return (f"for (V {var} = {self.x(d.left, env)}, {hi} = {self.x(d.right, env)}; {var} <= {hi}; "
                     f"{var}++) {{ {body} }}")
         sc = self.codec_of(d)
+        if isinstance(sc, WideSetCodec):
+            self.widths.add(sc.words)
+            sv, wi, m, k = self.fresh("ws"), self.fresh("wi"), self.fresh("m"), self.fresh("k")
+            return (f"{{ W{sc.words} {sv} = {self.x(d, env)}; for (int {wi} = 0; {wi} < {sc.words}; {wi}++) "
+                    f"for (uint64_t {m} = (uint64_t){sv}.w[{wi}]; {m}; {m} &= {m} - 1) {{ "
+                    f"int {k} = {wi} * 64 + __builtin_ctzll({m}); V {var} = {self.from_ord(sc.elem, k)}; {body} }} }}")
         if not isinstance(sc, SetCodec):
             raise Unsupported(f"iterating over a {self.type_of(d).show()}", d.id)
         m = self.fresh("m")
@@ -368,7 +434,7 @@ class Emitter:
             inner = lambda env2: (f"if ({self.x(e.body, env2)}) {{ {res} = {env2[b.name]}; {found} = 1; "  # noqa: E731
                                   f"goto {done}; }}")
             loops = self.nest(e.binders, env, inner)
-            return (f"({{ V {res} = 0; int {found} = 0; {loops} {done}: ; "
+            return (f"({{ {self.ctype(self.type_of(e))} {res} = {{0}}; int {found} = 0; {loops} {done}: ; "
                     f"if (!{found}) mc_fail(r, {ERR_CHOOSE}, {e.id}); {res}; }})")
         if e.kind == "forall":
             inner = lambda env2: f"if (!({self.x(e.body, env2)})) {{ {res} = 0; goto {done}; }}"  # noqa: E731
@@ -384,8 +450,19 @@ class Emitter:
             f"CHK({elem_src}, {sc.elem.card}, {node})"
         return f"((V)((uint64_t)1 << {o}))"
 
+    def wide_add(self, sc: WideSetCodec, acc: str, elem_src: str, node: int) -> str:
+        o = self.fresh("o")
+        ordsrc = self.to_ord(sc.elem, elem_src, node) if isinstance(sc.elem, (FieldInt, SetField)) else \
+            f"CHK({elem_src}, {sc.elem.card}, {node})"
+        return f"{{ V {o} = {ordsrc}; {acc}.w[{o} >> 6] |= (V)(1ull << ({o} & 63)); }}"
+
     def x_SetLit(self, e, env):
         sc = self.codec_of(e)
+        if isinstance(sc, WideSetCodec):
+            self.widths.add(sc.words)
+            acc = self.fresh("acc")
+            adds = " ".join(self.wide_add(sc, acc, self.x(x, env), e.id) for x in e.elems)
+            return f"({{ W{sc.words} {acc} = {{{{0}}}}; {adds} {acc}; }})"
         if not isinstance(sc, SetCodec):
             raise Unsupported(f"a set of type {self.type_of(e).show()}", e.id)
         if not e.elems:
@@ -394,6 +471,15 @@ class Emitter:
 
     def x_SetComp(self, e, env):
         sc = self.codec_of(e)
+        if isinstance(sc, WideSetCodec):
+            self.widths.add(sc.words)
+            acc = self.fresh("acc")
+
+            def winner(env2):
+                add = self.wide_add(sc, acc, self.x(e.elem, env2), e.id)
+                return f"if ({self.x(e.cond, env2)}) {add}" if e.cond is not None else add
+
+            return f"({{ W{sc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, winner)} {acc}; }})"
         if not isinstance(sc, SetCodec):
             raise Unsupported(f"a set of type {self.type_of(e).show()}", e.id)
         acc = self.fresh("acc")
@@ -564,7 +650,7 @@ class Emitter:
         for p, a in zip(d.params, args):
             pt = self.param_type(d, p.name)
             c = self.fresh(p.name)
-            decls.append(f"V {c} = {self.x(a, env) if pt is None else self.x_as(a, env, pt)};")
+            decls.append(f"{self.ctype(self.type_of(a))} {c} = {self.x(a, env) if pt is None else self.x_as(a, env, pt)};")
             env2[p.name] = c
         body = self.x(d.body, env2)
         if not decls:
@@ -594,12 +680,20 @@ class Emitter:
                 return (f"({{ V {lo} = {self.x(a[0].left, env)}, {hi} = {self.x(a[0].right, env)}; "
                         f"{hi} >= {lo} ? {hi} - {lo} + 1 : 0; }})")
             if isinstance(t, SetT):
+                w = self.wide(a[0])
+                if w is not None:
+                    return f"w{w.words}_size({self.x(a[0], env)})"
                 self.codec_of(a[0])
                 return f"((V)__builtin_popcountll((uint64_t){self.x(a[0], env)}))"
         if name in ("union", "intersect", "diff", "subseteq"):
             x, y = self.x(a[0], env), self.x_as(a[1], env, self.type_of(a[0]))
+            w = self.wide(a[0])
+            if w is not None:
+                return self.wide_op(w.words, name, x, y)
             return {"union": f"({x} | {y})", "intersect": f"({x} & {y})", "diff": f"({x} & ~{y})",
                     "subseteq": f"(({x} & ~{y}) == 0)"}[name]
+        if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and self.wide(a[0]) is not None:
+            return f"(w{self.wide(a[0]).words}_size({self.x(a[0], env)}) == 0)"
         if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT):
             return f"({self.x(a[0], env)} == 0)"
         if name == "abs":
@@ -611,6 +705,8 @@ class Emitter:
             return f"({{ V {x} = {self.x(a[0], env)}, {y} = {self.x(a[1], env)}; {x} {op} {y} ? {x} : {y}; }})"
         if name in ("min", "max") and len(a) == 1:
             sc = self.codec_of(a[0])
+            if isinstance(sc, WideSetCodec):
+                raise Unsupported(f"`{name}` of a set of more than 64 possible elements", e.id)
             if isinstance(sc, SetCodec):
                 m = self.fresh("m")
                 k = f"__builtin_ctzll({m})" if name == "min" else f"(63 - __builtin_clzll({m}))"
@@ -645,7 +741,7 @@ class Emitter:
                 return
             if isinstance(st, ir.LetStmt):
                 c = self.fresh(st.name)
-                out.append(f"{{ V {c} = {self.x(st.value, env)};")
+                out.append(f"{{ {self.ctype(self.type_of(st.value))} {c} = {self.x(st.value, env)};")
                 env = dict(env)
                 env[st.name] = c
                 self.block(rest, env, assigned, out, emit)
@@ -689,7 +785,7 @@ class Emitter:
             if isinstance(st, ir.Assign):
                 i = self.var_index[st.var]
                 c = self.fresh("n")
-                out.append(f"V {c} = {self.x_as(st.value, env, self.var_types[i])};")
+                out.append(f"{self.ctype(self.var_types[i])} {c} = {self.x_as(st.value, env, self.var_types[i])};")
                 vc = self.var_codecs[i]
                 if isinstance(vc, IntCodec) and vc.bounded and not self.py.within(st.value, vc.t, {}):
                     out.append(f"if ({c} < {vc.lo} || {c} > {vc.hi}) mc_fail(r, {ERR_RANGE}, {st.id});")
@@ -707,7 +803,7 @@ class Emitter:
     def gen_succ(self) -> tuple[str, int]:
         nvars = len(self.var_types)
         out = ["static void mc_succ(R *r, const V *s) {"]
-        vs = [f"s[{i}]" for i in range(nvars)]
+        vs = self.var_refs("s")
         base = 0
         self.dynamic: dict[int, tuple] = {}   # action index -> the codecs of its parameters
         for ai, a in enumerate(self.c.actions):
@@ -729,8 +825,7 @@ class Emitter:
                 lab = " + ".join([str(base)] + [f"{env2['$idx'][n]} * {st}" for n, st in zip(names, strides)])
                 o = self.fresh("o")
                 lines.append(f"{{ V *{o} = mc_push(r, {lab});")
-                for i in range(nvars):
-                    lines.append(f"{o}[{i}] = {assigned.get(i, vs[i])};")
+                lines.extend(self.store_vars(o, assigned, vs))
                 lines.append("}")
 
             out.append(f"/* action {a.name} */")
@@ -741,6 +836,18 @@ class Emitter:
             base += n
         out.append("}")
         return "\n".join(out), base
+
+    def store_vars(self, o: str, assigned: dict, vs: list) -> list[str]:
+        """Write the successor: each variable's new value (or the old one) at its words."""
+        out = []
+        for i, (off, c) in enumerate(zip(self.offsets, self.var_codecs)):
+            val = assigned.get(i, vs[i])
+            if isinstance(c, WideSetCodec):
+                tmp = self.fresh("w")
+                out.append(f"{{ W{c.words} {tmp} = {val}; memcpy(&{o}[{off}], &{tmp}, sizeof {tmp}); }}")
+            else:
+                out.append(f"{o}[{off}] = {val};")
+        return out
 
     def dynamic_action(self, ai: int, a, vs: list, nvars: int, out: list) -> None:
         """An action with a state-dependent parameter domain: its parameters are picks
@@ -755,16 +862,14 @@ class Emitter:
             args = ", ".join(env2[n] for n in names) or "0"
             o = self.fresh("o")
             lines.append(f"{{ V *{o} = mc_push(r, mc_dyn_label(r, {ai}, {len(names)}, (V[]){{{args}}}));")
-            for i in range(nvars):
-                lines.append(f"{o}[{i}] = {assigned.get(i, vs[i])};")
+            lines.extend(self.store_vars(o, assigned, vs))
             lines.append("}")
 
         self.block(body, env, {}, out, emit)
 
     def gen_preds(self) -> tuple[str, int, int, int]:
-        nvars = len(self.var_types)
-        vs = [f"s[{i}]" for i in range(nvars)]
-        ws = [f"t[{i}]" for i in range(nvars)]
+        vs = self.var_refs("s")
+        ws = self.var_refs("t")
         groups: dict[str, list] = {"invariant": [], "step": [], "constraint": []}
         for p in self.c.properties:
             if p.kind in groups:
@@ -784,7 +889,8 @@ class Emitter:
                         out.append(f"  case {k}: return 1;")
                         continue
                     if reads:
-                        same = " && ".join(f"t[{i}] == s[{i}]" for i in reads)
+                        same = " && ".join(f"t[{w}] == s[{w}]" for i in reads
+                                           for w in range(self.offsets[i], self.offsets[i] + self.var_codecs[i].words))
                         out.append(f"  case {k}: if ({same}) return 1; return ({body}) != 0;")
                         continue
                 out.append(f"  case {k}: return ({body}) != 0;")
@@ -809,10 +915,11 @@ class Emitter:
             except Unsupported as u:
                 self.canon_refused = u.message
         maxp = max([len(a.params) for a in self.c.actions] + [1])
-        head = [f"#define NVARS {len(self.var_types)}", f"#define NLABELS {nlabels}", f"#define MAXP {maxp}",
+        wides = [_wide_helpers(n) for n in sorted(self.widths)]
+        head = [f"#define NVARS {self.nwords}", f"#define NLABELS {nlabels}", f"#define MAXP {maxp}",
                 f"#define NINV {ninv}", f"#define NSTEP {nstep}", f"#define NCONS {ncons}",
                 f"#define NCANON {1 if self.has_canon else 0}", runtime, PRELUDE]
-        return "\n".join(head + self.tables + [canon, preds, succ]) + "\n"
+        return "\n".join(head + wides + self.tables + [canon, preds, succ]) + "\n"
 
 
 PRELUDE = r"""
@@ -833,6 +940,21 @@ static inline V mc_mod(R *r, V a, V b, int node) {
     V m = a % b; if (m != 0 && ((m < 0) != (b < 0))) m += b; return m;
 }
 """
+
+
+def _wide_helpers(n: int) -> str:
+    """The struct of a set of n words and its operations."""
+    ops = "\n".join(
+        f"static inline W{n} w{n}_{name}(W{n} a, W{n} b) {{ W{n} c; for (int i = 0; i < {n}; i++) "
+        f"c.w[i] = {expr}; return c; }}"
+        for name, expr in (("or", "a.w[i] | b.w[i]"), ("and", "a.w[i] & b.w[i]"), ("andnot", "a.w[i] & ~b.w[i]")))
+    return (f"typedef struct {{ V w[{n}]; }} W{n};\n{ops}\n"
+            f"static inline int w{n}_eq(W{n} a, W{n} b) {{ for (int i = 0; i < {n}; i++) if (a.w[i] != b.w[i]) return 0; "
+            f"return 1; }}\n"
+            f"static inline int w{n}_sub(W{n} a, W{n} b) {{ for (int i = 0; i < {n}; i++) if (a.w[i] & ~b.w[i]) return 0; "
+            f"return 1; }}\n"
+            f"static inline V w{n}_size(W{n} a) {{ V k = 0; for (int i = 0; i < {n}; i++) "
+            f"k += __builtin_popcountll((uint64_t)a.w[i]); return k; }}")
 
 
 def _c_int(v: int) -> str:

@@ -59,7 +59,8 @@ class Engine:
         self.lib = built.lib
         self.build_seconds = built.seconds
         self.cached = built.cached
-        self.nvars = len(self.codecs)
+        self.nvars = emitter.nwords          # words per state
+        self.offsets = emitter.offsets
         self.nlabels = self.lib.mc_nlabels()
         self.invariants = [p for p in model.invariants]
         self.steps = [p for p in model.step_properties]
@@ -72,14 +73,20 @@ class Engine:
     # ------------------------------------------------------------------ values
 
     def encode(self, s: State):
-        ws = [c.encode(v) for c, v in zip(self.codecs, s)]
+        ws = []
+        for c, v in zip(self.codecs, s):
+            if c.words == 1:
+                ws.append(c.encode(v))
+            else:
+                ws.extend(c.encode(v))
         for w in ws:
             if not -(1 << 63) <= w < (1 << 63):
                 raise BackendFallback("an integer beyond 64 bits")
         return self._arr(*ws)
 
     def decode(self, buf) -> State:
-        return tuple(self.decoders[i](buf[i]) for i in range(self.nvars))
+        return tuple(d(buf[o]) if c.words == 1 else d(tuple(buf[o:o + c.words]))
+                     for d, c, o in zip(self.decoders, self.codecs, self.offsets))
 
     def refuses(self, opts) -> str | None:
         """Why this engine cannot run with ``opts`` (None: it can)."""
@@ -171,11 +178,14 @@ class _NativeStore(Store):
         if n == 0:
             return []
         words = memoryview(ctypes.string_at(seen.lib.mc_arena(seen.h), n * nv * 8)).cast("q")
-        dec = seen.e.decoders
-        if nv == 1:
-            d0 = dec[0]
-            return [(d0(w),) for w in words]
-        cols = [list(map(d, words[k::nv])) for k, d in enumerate(dec)]
+        e = seen.e
+        cols = []
+        for d, c, o in zip(e.decoders, e.codecs, e.offsets):
+            if c.words == 1:
+                cols.append(list(map(d, words[o::nv])))
+            else:
+                w = c.words
+                cols.append([d(tuple(words[i + o:i + o + w])) for i in range(0, n * nv, nv)])
         return list(zip(*cols))
 
 

@@ -54,11 +54,12 @@ class Ctor:
 
 
 class Codec:
-    """How values of one type are words. ``kind`` is ``"int"``, ``"scalar"``, ``"set"``
-    or ``"fun"``."""
+    """How values of one type are words. ``kind`` is ``"int"``, ``"scalar"``, ``"set"``,
+    ``"fun"`` (one word each) or ``"wide"`` (``words`` words: a large set)."""
 
     kind = "?"
     card = 0
+    words = 1
 
     def encode(self, v) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -200,6 +201,40 @@ class SetCodec(Codec):
         return frozenset(self.elem.value_of(k) for k in range(self.elem.card) if w >> k & 1)
 
 
+class WideSetCodec(Codec):
+    """A set of a scalar type of more than 64 (at most MAX_WIDE) values: a bit mask of
+    ``words`` words (``struct { V w[words]; }`` in C; bit k of word k // 64 for ordinal k)."""
+
+    kind = "wide"
+    MAX_WIDE = 4096
+
+    def __init__(self, t: SetT):
+        self.t = t
+        self.elem = field_codec(t.elem)
+        if self.elem.card > self.MAX_WIDE:
+            raise Unsupported(f"the type {t.show()} has {self.elem.card:,} possible elements (the C backend keeps "
+                              f"sets of at most {self.MAX_WIDE:,})")
+        self.words = (self.elem.card + 63) // 64
+        self.card = MAX_CARD + 1
+
+    def encode(self, v) -> list[int]:
+        ws = [0] * self.words
+        for x in v:
+            o = self.elem.ordinal_of(x)
+            ws[o >> 6] |= 1 << (o & 63)
+        return [_signed(w) for w in ws]
+
+    def decode(self, ws):
+        out = []
+        for i, w in enumerate(ws):
+            w &= (1 << 64) - 1
+            while w:
+                low = w & -w
+                out.append(self.elem.value_of(i * 64 + low.bit_length() - 1))
+                w ^= low
+        return frozenset(out)
+
+
 class FunCodec(Codec):
     kind = "fun"
 
@@ -220,6 +255,9 @@ class FunCodec(Codec):
                     raise Unsupported(f"{t.show()}: {len(self.keys)} unbounded integers do not fit the C "
                                       f"backend's one word per variable (give the values bounds, lo..hi)")
                 self.val = FieldInt(IntT(-(1 << (bits - 1)), (1 << (bits - 1)) - 1))
+        if isinstance(self.val, WideSetCodec):
+            raise Unsupported(f"{t.show()}: functions of sets of more than 64 possible elements are not supported "
+                              f"by the C backend yet")
         if isinstance(self.val, FunCodec):
             raise Unsupported(f"{t.show()}: functions of functions are not supported by the C backend yet")
         self.width = self.val.width if isinstance(self.val, SetCodec) else max(1, (self.val.card - 1).bit_length())
@@ -307,6 +345,8 @@ def codec(t: Type) -> Codec:
     if isinstance(t, (BoolT, ModelT, EnumT, TupleT, RecordT)):
         return ScalarCodec(t)
     if isinstance(t, SetT):
+        if field_codec(t.elem).card > 64:
+            return WideSetCodec(t)
         return SetCodec(t)
     if isinstance(t, FunT):
         return FunCodec(t)
