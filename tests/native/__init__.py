@@ -1,0 +1,1 @@
+"""The C backend (modelcheck.native) against the Python backend."""
