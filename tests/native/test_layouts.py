@@ -16,7 +16,7 @@ from modelcheck.api import load
 from modelcheck.native import explore
 from modelcheck.native.build import compiler
 from modelcheck.search import Options
-from tests.helpers import replay
+from tests.helpers import reachable, replay
 
 pytestmark = pytest.mark.skipif(compiler() is None, reason="no C compiler (scripts/install-cc.sh)")
 
@@ -58,16 +58,19 @@ var x: -3..3
 var f: A -> -2..1
 init { x = -3  f = { a: -2 for a in A } }
 action Up { require x < 3  x' = x + 1 }
-action Bump(a in A) { require f[a] < x  f' = f.put(a, f[a] + 1) }
+action Bump(a in A) { require f[a] < x and f[a] < 1  f' = f.put(a, f[a] + 1) }
 invariant Low [validity]: forall a in A: f[a] > -2 or x < 0
+invariant Order [validity]: forall a in A: f[a] <= x or x < -1
 """
 
 
 def test_negative_bounds_read_signed(tmp_path):
     # a field with a negative lower bound was once read as unsigned in C: every
     # comparison with it was false (Paxos's ballots, -1..1)
-    spec, py, c = both(tmp_path, NEGATIVE)
-    assert py.verdict.value == "violated"
+    spec, py, c = both(tmp_path, NEGATIVE, stop_at_first=False, check_deadlock=False)
+    assert py.verdict.value == "violated" and py.exhaustive
+    assert [v.property for v in py.violations] == ["Low"]
+    assert py.distinct_states == len(reachable(spec.model)) > 20   # an independent search
     assert_same(py, c)
     replay(spec, c.violations[0].trace)
 
