@@ -30,6 +30,15 @@ class CompilerMissing(Unsupported):
     """No C compiler on this machine."""
 
 
+class BuildFailed(Unsupported):
+    """The C compiler refused the generated code: a bug of ours, never of the spec. The
+    source is kept (``kept``) for the report; ``auto`` runs Python meanwhile."""
+
+    def __init__(self, message: str, kept: Path | None):
+        super().__init__(message)
+        self.kept = kept
+
+
 @lru_cache(maxsize=1)
 def compiler() -> tuple[str, str] | None:
     """(path, version line) of the C compiler, or None."""
@@ -77,11 +86,18 @@ def build(source: str) -> Built:
         raise CompilerMissing("no C compiler found (cc, gcc or clang; `make install` installs gcc)")
     key = hashlib.sha256("\0".join((source, cc[1], " ".join(FLAGS))).encode()).hexdigest()[:32]
     d = cache_dir()
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        if not os.access(d, os.W_OK):
+            raise PermissionError(str(d))
+    except OSError:
+        # a cache that cannot be written (a read-only home): this process's own
+        d = Path(tempfile.gettempdir()) / f"modelcheck-native-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        d.mkdir(parents=True, exist_ok=True)
     lib_path = d / f"mc_{key}.so"
     t0 = time.monotonic()
     cached = lib_path.exists()
     if not cached:
-        d.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=d) as tmp:
             c_path = Path(tmp) / "model.c"
             c_path.write_text(source)
@@ -92,8 +108,9 @@ def build(source: str) -> Built:
                 # our generator's fault, never the user's: keep the source for the report
                 keep = d / f"mc_{key}.failed.c"
                 keep.write_text(source)
-                raise RuntimeError(f"the C compiler failed on the generated code (kept in {keep}):\n"
-                                   f"{proc.stderr[-4000:]}")
+                first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr[:200])
+                raise BuildFailed(f"internal: the C compiler refused the generated code ({first.strip()}); "
+                                  f"this is a bug in modelcheck: please report it with {keep}", keep)
             os.replace(out_path, lib_path)
     lib = _loaded.get(str(lib_path))
     if lib is None:

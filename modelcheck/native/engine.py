@@ -367,7 +367,9 @@ def _locate(model: Any, u: Unsupported) -> Unsupported:
     from ..diagnostics import Code, caret_snippet
     from .. import ir
 
-    span = model.spans.get(u.node_id) if u.node_id is not None else None
+    if u.node_id is None:          # not a construct of the spec (no compiler, a build failure)
+        return u
+    span = model.spans.get(u.node_id)
     text = f"{Code.NATIVE_UNSUPPORTED} the C backend does not support this yet: {u.message}"
     if span is not None:
         text = (f"{span.file}:{span.line}:{span.col}: {text}\n" +
