@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .layout import Unsupported
 
-FLAGS = ("-O2", "-shared", "-fPIC", "-std=gnu11", "-w")
+FLAGS = ("-O2", "-fno-strict-aliasing", "-shared", "-fPIC", "-std=gnu11", "-w")
 RUNTIME = (Path(__file__).with_name("runtime.c")).read_text()
 
 

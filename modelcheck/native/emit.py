@@ -23,12 +23,12 @@ from .. import ir
 from ..dsl.builtins import FUN_SET
 from ..dsl.checked import Checked
 from ..dsl.compile import Compiler, _conjuncts  # noqa: F401 - the Python compiler's static knowledge
-from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, domain_values
+from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
 from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported,
-                     WideSetCodec, codec, field_codec)
+                     SeqCodec, WideFunCodec, WideSetCodec, codec, field_codec)
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
-ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE = 1, 2, 3, 4, 5, 6
+ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP = 1, 2, 3, 4, 5, 6, 7, 8
 
 
 def _fits_field(c: Codec) -> bool:
@@ -60,7 +60,7 @@ class Emitter:
     def ctype(self, t: Type) -> str:
         """The C type of a value of type ``t``: ``V``, or ``Wn`` for a set of n words."""
         c = codec(t)
-        if isinstance(c, WideSetCodec):
+        if c.words > 1:
             self.widths.add(c.words)
             return f"W{c.words}"
         return "V"
@@ -76,7 +76,7 @@ class Emitter:
         """C lvalues of the variables in the state array ``arr``."""
         out = []
         for off, c in zip(self.offsets, self.var_codecs):
-            if isinstance(c, WideSetCodec):
+            if c.words > 1:
                 self.widths.add(c.words)
                 out.append(f"(*({'const ' if const else ''}W{c.words} *)&{arr}[{off}])")
             else:
@@ -109,7 +109,7 @@ class Emitter:
         return name
 
     def lit_of(self, value: Any, c: Codec) -> str:
-        if isinstance(c, WideSetCodec):
+        if c.words > 1:
             self.widths.add(c.words)
             return f"((W{c.words}){{{{{', '.join(_c_int(w) for w in c.encode(value))}}}}})"
         return _c_int(c.encode(value))
@@ -157,8 +157,21 @@ class Emitter:
         differs only in integer bounds (``S -> int`` where ``S -> 0..2`` is expected) is
         converted field by field, each checked to fit (else a runtime error: the run goes
         to Python, whose semantics decide)."""
-        src = self.x(node, env)
         u = self.type_of(node)
+        if u != t and isinstance(t, SetT) and isinstance(node, (ir.SetLit, ir.SetComp)):
+            # a set built here is built in the layout expected (`{p}` typed set[int] where
+            # a set[1..3] is expected): its elements are checked against it
+            return self.x_SetLit(node, env, codec(t)) if isinstance(node, ir.SetLit) else \
+                self.x_SetComp(node, env, codec(t))
+        if u != t and isinstance(t, SetT) and isinstance(node, ir.Binary) and node.op in ("union", "intersect", "diff"):
+            a, b = self.x_as(node.left, env, t), self.x_as(node.right, env, t)
+            ct = codec(t)
+            if ct.words > 1:
+                return self.wide_op(ct.words, node.op, a, b)
+            return {"union": f"({a} | {b})", "intersect": f"({a} & {b})", "diff": f"({a} & ~{b})"}[node.op]
+        if u != t and isinstance(node, ir.If) and self.py.static_bool(node.cond) is None:
+            return f"({self.x(node.cond, env)} ? {self.x_as(node.then, env, t)} : {self.x_as(node.else_, env, t)})"
+        src = self.x(node, env)
         return self.convert(u, t, src, node.id)
 
     def convert(self, u: Type, t: Type, src: str, node: int) -> str:
@@ -168,7 +181,15 @@ class Emitter:
             cu, ct = codec(u), codec(t)
         except Unsupported as x:
             raise Unsupported(x.message, node) from None
-        if isinstance(cu, WideSetCodec) or isinstance(ct, WideSetCodec):
+        if isinstance(cu, SeqCodec) and isinstance(ct, SeqCodec) and (
+                cu.t.elem == ct.t.elem or (isinstance(cu.t.elem, IntT) and isinstance(ct.t.elem, IntT))):
+            a, b = self.fresh("sq"), self.fresh("sq")
+            self.widths.update((cu.words, ct.words))
+            n = min(cu.cap, ct.cap)
+            return (f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
+                    f"if ({a}.w[0] > {ct.cap}) mc_fail(r, {ERR_CAP}, {node}); "
+                    f"for (int i = 0; i <= {n}; i++) {b}.w[i] = {a}.w[i]; {b}; }})")
+        if cu.words > 1 or ct.words > 1:
             raise Unsupported(f"a value of type {u.show()} used as a {t.show()} (not yet in the C backend)", node)
         v = self.fresh("cv")
         if isinstance(cu, SetCodec) and isinstance(ct, SetCodec):
@@ -279,9 +300,14 @@ class Emitter:
             b = self.x_as(e.right, env, self.type_of(e.left))
         else:
             b = self.x(e.right, env)
-        w = self.wide(e.left) if op in ("==", "!=", "union", "intersect", "diff", "subseteq") else None
-        if w is not None:
-            return self.wide_op(w.words, op, a, b)
+        lc = self.codec_of(e.left) if op in ("==", "!=", "union", "intersect", "diff", "subseteq") else None
+        if lc is not None and lc.words > 1:
+            self.widths.add(lc.words)
+            if op not in ("==", "!=") and not isinstance(lc, WideSetCodec):
+                raise Unsupported(f"`{op}` on {lc.t.show()}", e.id)
+            return self.wide_op(lc.words, op, a, b)
+        if op == "++":
+            return self.seq_concat(e, a, b)
         if op == "and":
             return f"({a} && {b})"
         if op == "or":
@@ -371,10 +397,26 @@ class Emitter:
 
     # ------------------------------------------------------------------ iteration
 
-    def loop(self, b: ir.Binder, env: dict, body: str, env2: dict, var: str) -> str:
+    def loop(self, b: ir.Binder, env: dict, body: str, env2: dict, var: str, direct: bool = False) -> str:
         """C source running ``body`` (a statement, which may ``break``/``goto``) with ``var``
-        bound to each value of the binder's domain, in the Python backend's order."""
+        bound to each value of the binder's domain, in the Python backend's order. With
+        ``direct`` (a quantifier, a set comprehension: order and repeats do not matter)
+        ``elems(s)`` runs over the sequence itself; a sequence domain runs in its order."""
         d = b.domain
+        seq = None
+        if isinstance(d, ir.Call) and direct:
+            r = self.py.ref(d)
+            if r is not None and r.kind == "builtin" and r.name == "elems" and isinstance(
+                    self.type_of(d.args[0]), SeqT):
+                seq = d.args[0]
+        if isinstance(self.type_of(d), SeqT):
+            seq = d
+        if seq is not None:
+            sc = self.codec_of(seq)
+            t, i = self.fresh("sq"), self.fresh("i")
+            self.widths.add(sc.words)
+            return (f"{{ W{sc.words} {t} = {self.x(seq, env)}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
+                    f"V {var} = {t}.w[{i}]; {body} }} }}")
         dom = self.py.static_domain(d)
         if dom is not None:
             ec = self._elem_codec(d)
@@ -384,9 +426,10 @@ class Emitter:
             tab = self.table(vals)
             i = self.fresh("i")
             return f"for (int64_t {i} = 0; {i} < {len(vals)}; {i}++) {{ V {var} = {tab}[{i}]; {body} }}"
-        if isinstance(d, ir.Binary) and d.op == "..":
+        rng = self.as_range(d, env)
+        if rng is not None:
             hi = self.fresh("hi")
-            return (f"for (V {var} = {self.x(d.left, env)}, {hi} = {self.x(d.right, env)}; {var} <= {hi}; "
+            return (f"for (V {var} = {rng[0]}, {hi} = {rng[1]}; {var} <= {hi}; "
                     f"{var}++) {{ {body} }}")
         sc = self.codec_of(d)
         if isinstance(sc, WideSetCodec):
@@ -402,6 +445,28 @@ class Emitter:
         return (f"for (uint64_t {m} = (uint64_t){self.x(d, env)}; {m}; {m} &= {m} - 1) {{ "
                 f"int {k} = __builtin_ctzll({m}); V {var} = {self.from_ord(sc.elem, k)}; {body} }}")
 
+    def as_range(self, d: ir.Node, env: dict) -> tuple[str, str] | None:
+        """``(lo, hi)`` sources when ``d`` is ``a..b``, also through defs (``receivable(q,
+        p)`` whose body is a range): iterated as a range, never built as a set."""
+        if isinstance(d, ir.Binary) and d.op == "..":
+            return self.x(d.left, env), self.x(d.right, env)
+        if isinstance(d, (ir.Call, ir.Name)):
+            r = self.py.ref(d)
+            if r is not None and r.kind == "def":
+                df = self.py.defs[r.name]
+                if isinstance(df.body, ir.Binary) and df.body.op == "..":
+                    args = d.args if isinstance(d, ir.Call) else ()
+                    env2 = {k: v for k, v in env.items() if k.startswith("$")}
+                    decls = []
+                    for p, a in zip(df.params, args):
+                        c = self.fresh(p.name)
+                        decls.append(f"V {c} = {self.x(a, env)};")
+                        env2[p.name] = c
+                    pre = " ".join(decls)
+                    return (f"({{ {pre} {self.x(df.body.left, env2)}; }})",
+                            f"({{ {pre} {self.x(df.body.right, env2)}; }})")
+        return None
+
     def _elem_codec(self, d: ir.Node) -> Codec:
         t = self.type_of(d)
         if not isinstance(t, SetT):
@@ -411,7 +476,7 @@ class Emitter:
         except Unsupported as u:
             raise Unsupported(u.message, d.id) from None
 
-    def nest(self, binders, env: dict, inner) -> str:
+    def nest(self, binders, env: dict, inner, direct: bool = False) -> str:
         """Nested loops over ``binders`` (each may depend on the earlier ones); ``inner``
         gets the environment inside and returns the innermost statement."""
         env2 = dict(env)
@@ -422,7 +487,7 @@ class Emitter:
             env2[b.name] = v
         src = inner(env2)
         for b, envb, v in reversed(vars_):
-            src = self.loop(b, envb, src, env2, v)
+            src = self.loop(b, envb, src, env2, v, direct)
         return src
 
     def x_Quant(self, e, env):
@@ -442,7 +507,7 @@ class Emitter:
         else:
             inner = lambda env2: f"if ({self.x(e.body, env2)}) {{ {res} = 1; goto {done}; }}"  # noqa: E731
             start = 0
-        loops = self.nest(e.binders, env, inner)
+        loops = self.nest(e.binders, env, inner, direct=True)
         return f"({{ V {res} = {start}; {loops} {done}: ; {res}; }})"
 
     def set_bit(self, sc: SetCodec, elem_src: str, node: int) -> str:
@@ -456,8 +521,8 @@ class Emitter:
             f"CHK({elem_src}, {sc.elem.card}, {node})"
         return f"{{ V {o} = {ordsrc}; {acc}.w[{o} >> 6] |= (V)(1ull << ({o} & 63)); }}"
 
-    def x_SetLit(self, e, env):
-        sc = self.codec_of(e)
+    def x_SetLit(self, e, env, sc=None):
+        sc = sc or self.codec_of(e)
         if isinstance(sc, WideSetCodec):
             self.widths.add(sc.words)
             acc = self.fresh("acc")
@@ -469,8 +534,8 @@ class Emitter:
             return "((V)0)"
         return "(" + " | ".join(self.set_bit(sc, self.x(x, env), e.id) for x in e.elems) + ")"
 
-    def x_SetComp(self, e, env):
-        sc = self.codec_of(e)
+    def x_SetComp(self, e, env, sc=None):
+        sc = sc or self.codec_of(e)
         if isinstance(sc, WideSetCodec):
             self.widths.add(sc.words)
             acc = self.fresh("acc")
@@ -479,7 +544,7 @@ class Emitter:
                 add = self.wide_add(sc, acc, self.x(e.elem, env2), e.id)
                 return f"if ({self.x(e.cond, env2)}) {add}" if e.cond is not None else add
 
-            return f"({{ W{sc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, winner)} {acc}; }})"
+            return f"({{ W{sc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, winner, direct=True)} {acc}; }})"
         if not isinstance(sc, SetCodec):
             raise Unsupported(f"a set of type {self.type_of(e).show()}", e.id)
         acc = self.fresh("acc")
@@ -490,10 +555,21 @@ class Emitter:
                 return f"if ({self.x(e.cond, env2)}) {{ {add} }}"
             return add
 
-        return f"({{ V {acc} = 0; {self.nest(e.binders, env, inner)} {acc}; }})"
+        return f"({{ V {acc} = 0; {self.nest(e.binders, env, inner, direct=True)} {acc}; }})"
 
     def x_FunComp(self, e, env):
         fc = self.codec_of(e)
+        if isinstance(fc, WideFunCodec):
+            (b,) = e.binders
+            kc = codec(fc.t.dom)
+            acc = self.fresh("fn")
+            self.widths.add(fc.words)
+            stores = []
+            for pos, k in enumerate(fc.keys):
+                env2 = dict(env)
+                env2[b.name] = _c_int(kc.encode(k))
+                stores.append(self.wide_store(fc, acc, str(pos), self.x_as(e.value, env2, fc.t.cod)))
+            return f"({{ W{fc.words} {acc}; {' '.join(stores)} {acc}; }})"
         if not isinstance(fc, FunCodec):
             raise Unsupported(f"a map ({self.type_of(e).show()})", e.id)
         (b,) = e.binders
@@ -521,9 +597,6 @@ class Emitter:
         if isinstance(fc.val, SetCodec):
             return f"((V){raw})"
         return self.from_ord(fc.val, raw)
-
-    def x_SeqLit(self, e, env):
-        raise Unsupported("sequences are not supported by the C backend yet", e.id)
 
     def x_TupleLit(self, e, env):
         sc = self.codec_of(e)
@@ -569,8 +642,69 @@ class Emitter:
         if isinstance(bt, FunT):
             fc = self.codec_of(e.base)
             pos = self.key_pos(bt.dom, self.x(e.key, env), e.key, e.id)
+            if isinstance(fc, WideFunCodec):
+                return self.wide_load(fc, base, pos)
             return self.get_slot(fc, base, pos)
+        if isinstance(bt, SeqT):
+            sc = self.codec_of(e.base)
+            t, i = self.fresh("sq"), self.fresh("i")
+            self.widths.add(sc.words)
+            return (f"({{ W{sc.words} {t} = {base}; V {i} = {self.x(e.key, env)}; "
+                    f"if ({i} < 1 || {i} > {t}.w[0]) mc_fail(r, {ERR_INDEX}, {e.id}); {t}.w[{i}]; }})")
         raise Unsupported(f"indexing a {bt.show()}", e.id)
+
+    def wide_load(self, fc: WideFunCodec, base: str, pos: str) -> str:
+        """The value at key position ``pos`` of a wide function."""
+        t, p = self.fresh("fn"), self.fresh("p")
+        self.widths.add(fc.words)
+        if fc.slot == 1:
+            return f"({{ W{fc.words} {t} = {base}; {t}.w[{pos}]; }})"
+        self.widths.add(fc.slot)
+        return f"({{ W{fc.words} {t} = {base}; V {p} = {pos}; *(W{fc.slot} *)&{t}.w[{p} * {fc.slot}]; }})"
+
+    def wide_store(self, fc: WideFunCodec, acc: str, pos: str, val: str) -> str:
+        """C statements: the value ``val`` into key position ``pos`` of ``acc``."""
+        if fc.slot == 1:
+            return f"{acc}.w[{pos}] = {val};"
+        v = self.fresh("v")
+        self.widths.add(fc.slot)
+        return f"{{ W{fc.slot} {v} = {val}; memcpy(&{acc}.w[({pos}) * {fc.slot}], &{v}, sizeof {v}); }}"
+
+    def seq_concat(self, e, a: str, b: str) -> str:
+        sc = self.codec_of(e)
+        ca, cb = self.codec_of(e.left), self.codec_of(e.right)
+        x, y, o = self.fresh("sq"), self.fresh("sq"), self.fresh("sq")
+        self.widths.update((sc.words, ca.words, cb.words))
+        return (f"({{ W{ca.words} {x} = {a}; W{cb.words} {y} = {b}; W{sc.words} {o} = {{{{0}}}}; "
+                f"if ({x}.w[0] + {y}.w[0] > {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
+                f"for (V i = 1; i <= {x}.w[0]; i++) {o}.w[i] = {x}.w[i]; "
+                f"for (V i = 1; i <= {y}.w[0]; i++) {o}.w[{x}.w[0] + i] = {y}.w[i]; "
+                f"{o}.w[0] = {x}.w[0] + {y}.w[0]; {o}; }})")
+
+    def x_SeqLit(self, e, env):
+        sc = self.codec_of(e)
+        if not isinstance(sc, SeqCodec):
+            raise Unsupported(f"a value of type {self.type_of(e).show()}", e.id)
+        if len(e.elems) > sc.cap:
+            raise Unsupported(f"a sequence literal of {len(e.elems)} elements (capacity {sc.cap})", e.id)
+        o = self.fresh("sq")
+        self.widths.add(sc.words)
+        sets = " ".join(f"{o}.w[{k + 1}] = {self.x_as(x, env, sc.t.elem)};" for k, x in enumerate(e.elems))
+        return f"({{ W{sc.words} {o} = {{{{0}}}}; {o}.w[0] = {len(e.elems)}; {sets} {o}; }})"
+
+    def x_SeqComp(self, e, env):
+        sc = self.codec_of(e)
+        if not isinstance(sc, SeqCodec):
+            raise Unsupported(f"a value of type {self.type_of(e).show()}", e.id)
+        o = self.fresh("sq")
+        self.widths.add(sc.words)
+
+        def inner(env2):
+            add = (f"{{ if ({o}.w[0] >= {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
+                   f"{o}.w[++{o}.w[0]] = {self.x_as(e.elem, env2, sc.t.elem)}; }}")
+            return f"if ({self.x(e.cond, env2)}) {add}" if e.cond is not None else add
+
+        return f"({{ W{sc.words} {o} = {{{{0}}}}; {self.nest(e.binders, env, inner)} {o}; }})"
 
     def x_Field(self, e, env):
         t = self.type_of(e.base)
@@ -712,6 +846,51 @@ class Emitter:
                 k = f"__builtin_ctzll({m})" if name == "min" else f"(63 - __builtin_clzll({m}))"
                 return (f"({{ uint64_t {m} = (uint64_t){self.x(a[0], env)}; if (!{m}) mc_fail(r, {ERR_EMPTY}, "
                         f"{e.id}); {self.from_ord(sc.elem, k)}; }})")
+        t0 = self.type_of(a[0]) if a else None
+        if isinstance(t0, SeqT):
+            sc = self.codec_of(a[0])
+            s = self.fresh("sq")
+            self.widths.add(sc.words)
+            head = f"W{sc.words} {s} = {self.x(a[0], env)};"
+            if name == "len":
+                return f"({{ {head} {s}.w[0]; }})"
+            if name == "isEmpty":
+                return f"({{ {head} {s}.w[0] == 0; }})"
+            if name in ("head", "last"):
+                at = "1" if name == "head" else f"{s}.w[0]"
+                return f"({{ {head} if ({s}.w[0] == 0) mc_fail(r, {ERR_INDEX}, {e.id}); {s}.w[{at}]; }})"
+            if name == "tail":
+                return (f"({{ {head} if ({s}.w[0] == 0) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                        f"for (int i = 1; i < {sc.cap}; i++) {s}.w[i] = {s}.w[i + 1]; {s}.w[{sc.cap}] = 0; "
+                        f"{s}.w[0]--; {s}; }})")
+            if name == "append":
+                rc = self.codec_of(e)
+                if rc.words != sc.words:
+                    raise Unsupported(f"`append` changing a sequence's capacity", e.id)
+                return (f"({{ {head} if ({s}.w[0] >= {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
+                        f"{s}.w[++{s}.w[0]] = {self.x_as(a[1], env, sc.t.elem)}; {s}; }})")
+            if name == "put":
+                i = self.fresh("i")
+                return (f"({{ {head} V {i} = {self.x(a[1], env)}; if ({i} < 1 || {i} > {s}.w[0]) "
+                        f"mc_fail(r, {ERR_INDEX}, {e.id}); {s}.w[{i}] = {self.x_as(a[2], env, sc.t.elem)}; {s}; }})")
+            if name == "elems":
+                rc = self.codec_of(e)
+                acc, i = self.fresh("acc"), self.fresh("i")
+                if isinstance(rc, WideSetCodec):
+                    self.widths.add(rc.words)
+                    add = self.wide_add(rc, acc, f"{s}.w[{i}]", e.id)
+                    return (f"({{ {head} W{rc.words} {acc} = {{{{0}}}}; for (V {i} = 1; {i} <= {s}.w[0]; {i}++) "
+                            f"{add} {acc}; }})")
+                if isinstance(rc, SetCodec):
+                    return (f"({{ {head} V {acc} = 0; for (V {i} = 1; {i} <= {s}.w[0]; {i}++) "
+                            f"{acc} |= {self.set_bit(rc, f'{s}.w[{i}]', e.id)}; {acc}; }})")
+        if name == "put" and isinstance(t0, FunT) and isinstance(self.codec_of(a[0]), WideFunCodec):
+            fc = self.codec_of(a[0])
+            f = self.fresh("fn")
+            pos = self.key_pos(fc.t.dom, self.x(a[1], env), a[1], e.id)
+            self.widths.add(fc.words)
+            return (f"({{ W{fc.words} {f} = {self.x(a[0], env)}; "
+                    f"{self.wide_store(fc, f, pos, self.x_as(a[2], env, fc.t.cod))} {f}; }})")
         if name == "powerset":
             rc = self.codec_of(e)
             if isinstance(rc, SetCodec) and isinstance(rc.elem, SetField):
@@ -842,7 +1021,7 @@ class Emitter:
         out = []
         for i, (off, c) in enumerate(zip(self.offsets, self.var_codecs)):
             val = assigned.get(i, vs[i])
-            if isinstance(c, WideSetCodec):
+            if c.words > 1:
                 tmp = self.fresh("w")
                 out.append(f"{{ W{c.words} {tmp} = {val}; memcpy(&{o}[{off}], &{tmp}, sizeof {tmp}); }}")
             else:

@@ -261,6 +261,14 @@ class _NativeSearch:
             if p.name == name:
                 self.lib.mc_mark_violated(self.h, len(self.e.invariants) + k)
 
+    def error_text(self, kind: int, node: int) -> str:
+        what = {1: "a value outside its type", 2: "a division by zero", 3: "an index outside its range",
+                4: "`choose` without a witness", 5: "`min`/`max` of an empty set", 6: "a missing field",
+                7: "a 64-bit overflow", 8: "a sequence longer than the C backend's capacity"}.get(kind, "an error")
+        span = self.run.model.spans.get(node) if node >= 0 else None
+        where = f" at {span.file}:{span.line}:{span.col}" if span is not None else ""
+        return f"{what}{where}"
+
     def labels(self) -> None:
         """Number, in the model, the dynamic labels the C search numbered since the
         last call, in its order (before anything else may number one: a trace replay)."""
@@ -320,7 +328,7 @@ class _NativeSearch:
             if st == ST_NOMEM:
                 raise Fallback("the C backend ran out of memory")
             if st == ST_ERROR:
-                raise Fallback("a runtime error in the spec (reported by the Python backend)")
+                raise Fallback(self.error_text(int(info[0]), int(info[2])))
             seen: _Seen = run.seen  # type: ignore[assignment]
             if st == ST_INVARIANT:
                 p = self.e.invariants[info[0]]

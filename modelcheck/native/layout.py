@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import BackendUnsupported
-from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, domain_values, is_indexable
+from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values, is_indexable
 
 #: the largest number of values a scalar type may have (its ordinals fit a word with room)
 MAX_CARD = 1 << 62
@@ -235,6 +235,67 @@ class WideSetCodec(Codec):
         return frozenset(out)
 
 
+#: the capacity of a sequence whose type gives none (``seq[T]``; ``seq[T, N]`` gives N):
+#: a longer one is a runtime error of the C search, and the run goes to Python
+DEFAULT_SEQ_CAP = 4
+
+
+class SeqCodec(Codec):
+    """A sequence of one-word values: ``1 + cap`` words, the length first, then the
+    elements (standalone words), unused places zero (so equal sequences are equal words)."""
+
+    kind = "wide"
+
+    def __init__(self, t: SeqT):
+        self.t = t
+        self.elem = codec(t.elem)
+        if self.elem.words != 1:
+            raise Unsupported(f"{t.show()}: sequences of values of more than one word are not supported by the C "
+                              f"backend yet")
+        self.cap = t.max_len if t.max_len is not None else DEFAULT_SEQ_CAP
+        self.words = 1 + self.cap
+        self.card = MAX_CARD + 1
+
+    def encode(self, v) -> list[int]:
+        if len(v) > self.cap:
+            raise Unsupported(f"a sequence of {len(v)} elements (the C backend keeps at most {self.cap})")
+        return [len(v)] + [self.elem.encode(x) for x in v] + [0] * (self.cap - len(v))
+
+    def decode(self, ws):
+        n = ws[0]
+        return tuple(self.elem.decode(w) for w in ws[1:1 + n])
+
+
+class WideFunCodec(Codec):
+    """``K -> V`` that does not fit one word: one slot of ``V``'s words per key (in the
+    key's ``domain_values`` order), each holding ``V``'s standalone value."""
+
+    kind = "wide"
+
+    def __init__(self, t: FunT, val: Codec):
+        self.t = t
+        self.keys = domain_values(t.dom)
+        self.val = val
+        self.slot = val.words
+        self.words = len(self.keys) * self.slot
+        if self.words > 4096:
+            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most 4,096 per value)")
+        self.card = MAX_CARD + 1
+
+    def encode(self, v) -> list[int]:
+        out: list[int] = []
+        for x in v:
+            w = self.val.encode(x)
+            out.extend(w if self.slot > 1 else [w])
+        return out
+
+    def decode(self, ws):
+        s = self.slot
+        if s == 1:
+            return tuple(self.val.decode(w) for w in ws)
+        return tuple(self.val.decode(tuple(ws[k * s:(k + 1) * s])) for k in range(len(self.keys)))
+
+
 class FunCodec(Codec):
     kind = "fun"
 
@@ -349,7 +410,17 @@ def codec(t: Type) -> Codec:
             return WideSetCodec(t)
         return SetCodec(t)
     if isinstance(t, FunT):
-        return FunCodec(t)
+        try:
+            return FunCodec(t)
+        except Unsupported:
+            if not is_indexable(t.dom):
+                raise
+            val = codec(t.cod)
+            if isinstance(val, IntCodec):      # an int per key, a word each: no bounds needed
+                return WideFunCodec(t, val)
+            return WideFunCodec(t, val)
+    if isinstance(t, SeqT):
+        return SeqCodec(t)
     raise Unsupported(f"values of type {t.show()} are not supported by the C backend yet")
 
 
