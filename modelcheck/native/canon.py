@@ -146,8 +146,8 @@ class CanonGen:
         except Unsupported as first:
             try:
                 return self.every_permutation()
-            except Unsupported:
-                raise first from None
+            except Unsupported as second:
+                raise Unsupported(f"{first.message}; and trying every permutation: {second.message}") from None
 
     # ------------------------------------------------------------------ small groups
 
@@ -199,7 +199,7 @@ class CanonGen:
                 return f"memcpy(&o[{off}], &s[{off}], {c.words} * sizeof(V));"
             return f"{o} = {s};"
         if c.words > 1:
-            raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
+            raise Unsupported(f"symmetry over {t.show()}, a value of several words (not yet in the C backend)")
         if isinstance(c, ScalarCodec) or (isinstance(t, ModelT)):
             tab = self.image_table(c, combos)
             return f"{o} = {tab}[p * {c.card} + {s}];"
@@ -297,7 +297,7 @@ class CanonGen:
             slot = f"(((uint64_t){s} >> (({{k}}) * {wd})) & {mask}ull)"
             if isinstance(dom, ModelT) and dom.name == g.name:
                 if any(mentions(cod, h) for h in self.groups):
-                    raise Unsupported(f"symmetry over {t.show()}: an entry names two members of {g.name}")
+                    raise Unsupported(f"symmetry over {t.show()}: an entry names two symmetric values")
                 comp = slot.replace("{k}", "U")
                 perm = (f"{{ uint64_t f = (uint64_t){s}, o = 0; for (int u = 0; u < {n}; u++) "
                         f"o |= ((f >> (u * {wd})) & {mask}ull) << (pi[u] * {wd}); {s} = (V)o; }}")

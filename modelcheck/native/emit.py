@@ -25,7 +25,7 @@ from ..dsl.checked import Checked
 from ..dsl.compile import Compiler, _conjuncts  # noqa: F401 - the Python compiler's static knowledge
 from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
 from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported,
-                     SeqCodec, WideFunCodec, WideSetCodec, codec, field_codec)
+                     SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec, field_codec)
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
 ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP = 1, 2, 3, 4, 5, 6, 7, 8
@@ -50,6 +50,7 @@ class Emitter:
             off += c.words
         self.nwords = off
         self.widths: set[int] = set()
+        self.sparse: set[int] = set()      # widths of sparse sets (their helpers)
         self.n = 0
         self.tables: list[str] = []
         self.table_ids: dict[tuple, str] = {}
@@ -65,9 +66,10 @@ class Emitter:
             return f"W{c.words}"
         return "V"
 
-    def wide(self, e: ir.Node) -> WideSetCodec | None:
+    def wide(self, e: ir.Node):
+        """The codec of a set of several words (a bit mask, or a sparse set), or None."""
         c = self.codec_of(e)
-        if isinstance(c, WideSetCodec):
+        if isinstance(c, (WideSetCodec, SparseSetCodec)):
             self.widths.add(c.words)
             return c
         return None
@@ -167,12 +169,29 @@ class Emitter:
             a, b = self.x_as(node.left, env, t), self.x_as(node.right, env, t)
             ct = codec(t)
             if ct.words > 1:
-                return self.wide_op(ct.words, node.op, a, b)
+                return self.wide_op(ct, node.op, a, b, node.id)
             return {"union": f"({a} | {b})", "intersect": f"({a} & {b})", "diff": f"({a} & ~{b})"}[node.op]
         if u != t and isinstance(node, ir.If) and self.py.static_bool(node.cond) is None:
             return f"({self.x(node.cond, env)} ? {self.x_as(node.then, env, t)} : {self.x_as(node.else_, env, t)})"
         src = self.x(node, env)
         return self.convert(u, t, src, node.id)
+
+    def each_elem(self, c, src: str, var: str, body: str) -> str:
+        """C statements running ``body`` with ``var`` bound to each element (its
+        standalone word) of the set ``src`` of codec ``c``, in ascending order."""
+        if isinstance(c, SetCodec):
+            m, k = self.fresh("m"), self.fresh("k")
+            return (f"for (uint64_t {m} = (uint64_t)({src}); {m}; {m} &= {m} - 1) {{ int {k} = __builtin_ctzll({m}); "
+                    f"V {var} = {self.from_ord(c.elem, k)}; {body} }}")
+        t, i = self.fresh("st"), self.fresh("i")
+        self.widths.add(c.words)
+        if isinstance(c, SparseSetCodec):
+            return (f"{{ W{c.words} {t} = {src}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
+                    f"V {var} = {self.from_ord(c.elem, f'{t}.w[{i}]')}; {body} }} }}")
+        m, k = self.fresh("m"), self.fresh("k")
+        return (f"{{ W{c.words} {t} = {src}; for (int {i} = 0; {i} < {c.words}; {i}++) "
+                f"for (uint64_t {m} = (uint64_t){t}.w[{i}]; {m}; {m} &= {m} - 1) {{ "
+                f"int {k} = {i} * 64 + __builtin_ctzll({m}); V {var} = {self.from_ord(c.elem, k)}; {body} }} }}")
 
     def convert(self, u: Type, t: Type, src: str, node: int) -> str:
         if u == t or (isinstance(t, IntT) and isinstance(u, IntT)):
@@ -189,14 +208,20 @@ class Emitter:
             return (f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
                     f"if ({a}.w[0] > {ct.cap}) mc_fail(r, {ERR_CAP}, {node}); "
                     f"for (int i = 0; i <= {n}; i++) {b}.w[i] = {a}.w[i]; {b}; }})")
+        v = self.fresh("cv")
+        sets = (SetCodec, WideSetCodec, SparseSetCodec)
+        if isinstance(cu, sets) and isinstance(ct, sets):
+            # element by element, each checked to fit the target's element type
+            acc, x = self.fresh("acc"), self.fresh("x")
+            if isinstance(ct, SetCodec):
+                decl, add = f"V {acc} = 0;", f"{acc} |= {self.set_bit(ct, x, node)};"
+            else:
+                self.widths.add(ct.words)
+                decl, add = f"W{ct.words} {acc} = {{{{0}}}};", self.wide_add(ct, acc, x, node)
+            loop = self.each_elem(cu, src, x, add)
+            return f"({{ {decl} {loop} {acc}; }})"
         if cu.words > 1 or ct.words > 1:
             raise Unsupported(f"a value of type {u.show()} used as a {t.show()} (not yet in the C backend)", node)
-        v = self.fresh("cv")
-        if isinstance(cu, SetCodec) and isinstance(ct, SetCodec):
-            m, k, acc = self.fresh("m"), self.fresh("k"), self.fresh("acc")
-            val = self.from_ord(cu.elem, k)
-            return (f"({{ V {acc} = 0; for (uint64_t {m} = (uint64_t)({src}); {m}; {m} &= {m} - 1) {{ "
-                    f"int {k} = __builtin_ctzll({m}); {acc} |= {self.set_bit(ct, val, node)}; }} {acc}; }})")
         if isinstance(cu, FunCodec) and isinstance(ct, FunCodec) and cu.keys == ct.keys:
             parts = []
             for pos in range(len(ct.keys)):
@@ -295,17 +320,25 @@ class Emitter:
         if op == "..":
             raise Unsupported("a range a..b as a value (the C backend iterates ranges and tests membership)",
                               e.id)
+        if op in ("union", "intersect", "diff"):
+            # the result in its own type's layout: both operands converted to it
+            t = self.type_of(e)
+            a, b = self.x_as(e.left, env, t), self.x_as(e.right, env, t)
+            ct = self.codec_of(e)
+            if ct.words > 1:
+                return self.wide_op(ct, op, a, b, e.id)
+            return {"union": f"({a} | {b})", "intersect": f"({a} & {b})", "diff": f"({a} & ~{b})"}[op]
         a = self.x(e.left, env)
-        if op in ("==", "!=", "iff", "union", "intersect", "diff", "subseteq"):
+        if op in ("==", "!=", "iff", "subseteq"):
             b = self.x_as(e.right, env, self.type_of(e.left))
         else:
             b = self.x(e.right, env)
         lc = self.codec_of(e.left) if op in ("==", "!=", "union", "intersect", "diff", "subseteq") else None
         if lc is not None and lc.words > 1:
             self.widths.add(lc.words)
-            if op not in ("==", "!=") and not isinstance(lc, WideSetCodec):
+            if op not in ("==", "!=") and not isinstance(lc, (WideSetCodec, SparseSetCodec)):
                 raise Unsupported(f"`{op}` on {lc.t.show()}", e.id)
-            return self.wide_op(lc.words, op, a, b)
+            return self.wide_op(lc, op, a, b, e.id)
         if op == "++":
             return self.seq_concat(e, a, b)
         if op == "and":
@@ -342,9 +375,14 @@ class Emitter:
             return f"(({a} & ~{b}) == 0)"
         raise Unsupported(f"the operator `{op}`", e.id)
 
-    def wide_op(self, n: int, op: str, a: str, b: str) -> str:
+    def wide_op(self, c, op: str, a: str, b: str, node: int) -> str:
+        n = c.words
         fn = {"==": "eq", "!=": "eq", "union": "or", "intersect": "and", "diff": "andnot", "subseteq": "sub"}[op]
-        out = f"w{n}_{fn}({a}, {b})"
+        if isinstance(c, SparseSetCodec) and op not in ("==", "!="):
+            self.sparse.add(n)
+            out = f"sp{n}_or(r, {a}, {b}, {node})" if fn == "or" else f"sp{n}_{fn}({a}, {b})"
+        else:
+            out = f"w{n}_{fn}({a}, {b})"
         return f"(!{out})" if op == "!=" else out
 
     def member(self, elem: ir.Node, dom: ir.Node, env, node: int) -> str:
@@ -358,6 +396,15 @@ class Emitter:
             parts = " || ".join(f"({x} == {self.x(d, env)})" for d in dom.elems)
             return f"({{ V {x} = {self.x(elem, env)}; ({parts}); }})"
         sc = self.codec_of(dom)
+        if isinstance(sc, SparseSetCodec):
+            o = self.fresh("o")
+            self.sparse.add(sc.words)
+            ordsrc = self.x(elem, env)
+            if isinstance(sc.elem, FieldInt):
+                ordsrc = f"(({ordsrc}) - ({sc.elem.lo}))"
+            elif isinstance(sc.elem, SetField):
+                ordsrc = self.to_ord(sc.elem, ordsrc, node)
+            return f"({{ V {o} = {ordsrc}; sp{sc.words}_has({self.x(dom, env)}, {o}); }})"
         if isinstance(sc, WideSetCodec):
             o, sv = self.fresh("o"), self.fresh("ws")
             self.widths.add(sc.words)
@@ -432,6 +479,11 @@ class Emitter:
             return (f"for (V {var} = {rng[0]}, {hi} = {rng[1]}; {var} <= {hi}; "
                     f"{var}++) {{ {body} }}")
         sc = self.codec_of(d)
+        if isinstance(sc, SparseSetCodec):
+            self.widths.add(sc.words)
+            t, i = self.fresh("sp"), self.fresh("i")
+            return (f"{{ W{sc.words} {t} = {self.x(d, env)}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
+                    f"V {var} = {self.from_ord(sc.elem, f'{t}.w[{i}]')}; {body} }} }}")
         if isinstance(sc, WideSetCodec):
             self.widths.add(sc.words)
             sv, wi, m, k = self.fresh("ws"), self.fresh("wi"), self.fresh("m"), self.fresh("k")
@@ -515,15 +567,18 @@ class Emitter:
             f"CHK({elem_src}, {sc.elem.card}, {node})"
         return f"((V)((uint64_t)1 << {o}))"
 
-    def wide_add(self, sc: WideSetCodec, acc: str, elem_src: str, node: int) -> str:
+    def wide_add(self, sc, acc: str, elem_src: str, node: int) -> str:
         o = self.fresh("o")
         ordsrc = self.to_ord(sc.elem, elem_src, node) if isinstance(sc.elem, (FieldInt, SetField)) else \
             f"CHK({elem_src}, {sc.elem.card}, {node})"
+        if isinstance(sc, SparseSetCodec):
+            self.sparse.add(sc.words)
+            return f"{{ V {o} = {ordsrc}; {acc} = sp{sc.words}_add(r, {acc}, {o}, {node}); }}"
         return f"{{ V {o} = {ordsrc}; {acc}.w[{o} >> 6] |= (V)(1ull << ({o} & 63)); }}"
 
     def x_SetLit(self, e, env, sc=None):
         sc = sc or self.codec_of(e)
-        if isinstance(sc, WideSetCodec):
+        if isinstance(sc, (WideSetCodec, SparseSetCodec)):
             self.widths.add(sc.words)
             acc = self.fresh("acc")
             adds = " ".join(self.wide_add(sc, acc, self.x(x, env), e.id) for x in e.elems)
@@ -536,7 +591,7 @@ class Emitter:
 
     def x_SetComp(self, e, env, sc=None):
         sc = sc or self.codec_of(e)
-        if isinstance(sc, WideSetCodec):
+        if isinstance(sc, (WideSetCodec, SparseSetCodec)):
             self.widths.add(sc.words)
             acc = self.fresh("acc")
 
@@ -815,17 +870,28 @@ class Emitter:
                         f"{hi} >= {lo} ? {hi} - {lo} + 1 : 0; }})")
             if isinstance(t, SetT):
                 w = self.wide(a[0])
+                if isinstance(w, SparseSetCodec):
+                    return f"({self.x(a[0], env)}).w[0]"
                 if w is not None:
                     return f"w{w.words}_size({self.x(a[0], env)})"
                 self.codec_of(a[0])
                 return f"((V)__builtin_popcountll((uint64_t){self.x(a[0], env)}))"
-        if name in ("union", "intersect", "diff", "subseteq"):
+        if name in ("union", "intersect", "diff"):
+            t = self.type_of(e)
+            x, y = self.x_as(a[0], env, t), self.x_as(a[1], env, t)
+            w = self.wide(e)
+            if w is not None:
+                return self.wide_op(w, name, x, y, e.id)
+            return {"union": f"({x} | {y})", "intersect": f"({x} & {y})", "diff": f"({x} & ~{y})"}[name]
+        if name == "subseteq":
             x, y = self.x(a[0], env), self.x_as(a[1], env, self.type_of(a[0]))
             w = self.wide(a[0])
             if w is not None:
-                return self.wide_op(w.words, name, x, y)
+                return self.wide_op(w, name, x, y, e.id)
             return {"union": f"({x} | {y})", "intersect": f"({x} & {y})", "diff": f"({x} & ~{y})",
                     "subseteq": f"(({x} & ~{y}) == 0)"}[name]
+        if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and isinstance(self.wide(a[0]), SparseSetCodec):
+            return f"(({self.x(a[0], env)}).w[0] == 0)"
         if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and self.wide(a[0]) is not None:
             return f"(w{self.wide(a[0]).words}_size({self.x(a[0], env)}) == 0)"
         if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT):
@@ -839,6 +905,12 @@ class Emitter:
             return f"({{ V {x} = {self.x(a[0], env)}, {y} = {self.x(a[1], env)}; {x} {op} {y} ? {x} : {y}; }})"
         if name in ("min", "max") and len(a) == 1:
             sc = self.codec_of(a[0])
+            if isinstance(sc, SparseSetCodec):
+                t = self.fresh("sp")
+                self.widths.add(sc.words)
+                at = "1" if name == "min" else f"{t}.w[0]"
+                return (f"({{ W{sc.words} {t} = {self.x(a[0], env)}; if ({t}.w[0] == 0) mc_fail(r, {ERR_EMPTY}, {e.id}); "
+                        f"{self.from_ord(sc.elem, f'{t}.w[{at}]')}; }})")
             if isinstance(sc, WideSetCodec):
                 raise Unsupported(f"`{name}` of a set of more than 64 possible elements", e.id)
             if isinstance(sc, SetCodec):
@@ -876,7 +948,7 @@ class Emitter:
             if name == "elems":
                 rc = self.codec_of(e)
                 acc, i = self.fresh("acc"), self.fresh("i")
-                if isinstance(rc, WideSetCodec):
+                if isinstance(rc, (WideSetCodec, SparseSetCodec)):
                     self.widths.add(rc.words)
                     add = self.wide_add(rc, acc, f"{s}.w[{i}]", e.id)
                     return (f"({{ {head} W{rc.words} {acc} = {{{{0}}}}; for (V {i} = 1; {i} <= {s}.w[0]; {i}++) "
@@ -884,6 +956,22 @@ class Emitter:
                 if isinstance(rc, SetCodec):
                     return (f"({{ {head} V {acc} = 0; for (V {i} = 1; {i} <= {s}.w[0]; {i}++) "
                             f"{acc} |= {self.set_bit(rc, f'{s}.w[{i}]', e.id)}; {acc}; }})")
+        if name == "values" and isinstance(t0, FunT):
+            fc, rc = self.codec_of(a[0]), self.codec_of(e)
+            f, acc, x = self.fresh("fn"), self.fresh("acc"), self.fresh("x")
+            ftype = f"W{fc.words}" if fc.words > 1 else "V"
+            if isinstance(rc, SetCodec):
+                decl, add = f"V {acc} = 0;", f"{acc} |= {self.set_bit(rc, x, e.id)};"
+            elif isinstance(rc, (WideSetCodec, SparseSetCodec)):
+                self.widths.add(rc.words)
+                decl, add = f"W{rc.words} {acc} = {{{{0}}}};", self.wide_add(rc, acc, x, e.id)
+            else:
+                raise Unsupported(f"`values` of a {t0.show()}", e.id)
+            parts = []
+            for pos in range(len(fc.keys)):
+                val = self.wide_load(fc, f, str(pos)) if isinstance(fc, WideFunCodec) else self.get_slot(fc, f, str(pos))
+                parts.append(f"{{ V {x} = {val}; {add} }}")
+            return f"({{ {ftype} {f} = {self.x(a[0], env)}; {decl} {' '.join(parts)} {acc}; }})"
         if name == "put" and isinstance(t0, FunT) and isinstance(self.codec_of(a[0]), WideFunCodec):
             fc = self.codec_of(a[0])
             f = self.fresh("fn")
@@ -1094,7 +1182,8 @@ class Emitter:
             except Unsupported as u:
                 self.canon_refused = u.message
         maxp = max([len(a.params) for a in self.c.actions] + [1])
-        wides = [_wide_helpers(n) for n in sorted(self.widths)]
+        self.widths |= self.sparse
+        wides = [_wide_helpers(n) for n in sorted(self.widths)] + [_sparse_helpers(n) for n in sorted(self.sparse)]
         head = [f"#define NVARS {self.nwords}", f"#define NLABELS {nlabels}", f"#define MAXP {maxp}",
                 f"#define NINV {ninv}", f"#define NSTEP {nstep}", f"#define NCONS {ncons}",
                 f"#define NCANON {1 if self.has_canon else 0}", runtime, PRELUDE]
@@ -1134,6 +1223,44 @@ def _wide_helpers(n: int) -> str:
             f"return 1; }}\n"
             f"static inline V w{n}_size(W{n} a) {{ V k = 0; for (int i = 0; i < {n}; i++) "
             f"k += __builtin_popcountll((uint64_t)a.w[i]); return k; }}")
+
+
+def _sparse_helpers(n: int) -> str:
+    """The operations of a sparse set of n words: a count, then ordinals ascending."""
+    cap = n - 1
+    W = f"W{n}"
+    return f"""
+static inline int sp{n}_has({W} a, V o) {{
+  for (V i = 1; i <= a.w[0]; i++) {{ if (a.w[i] == o) return 1; if (a.w[i] > o) return 0; }}
+  return 0;
+}}
+static inline {W} sp{n}_add(R *r, {W} a, V o, int node) {{
+  V i = 1;
+  while (i <= a.w[0] && a.w[i] < o) i++;
+  if (i <= a.w[0] && a.w[i] == o) return a;
+  if (a.w[0] >= {cap}) mc_fail(r, 8, node);
+  for (V j = a.w[0]; j >= i; j--) a.w[j + 1] = a.w[j];
+  a.w[i] = o; a.w[0]++;
+  return a;
+}}
+static inline {W} sp{n}_or(R *r, {W} a, {W} b, int node) {{
+  for (V i = 1; i <= b.w[0]; i++) a = sp{n}_add(r, a, b.w[i], node);
+  return a;
+}}
+static inline {W} sp{n}_and({W} a, {W} b) {{
+  {W} c = {{{{0}}}};
+  for (V i = 1; i <= a.w[0]; i++) if (sp{n}_has(b, a.w[i])) c.w[++c.w[0]] = a.w[i];
+  return c;
+}}
+static inline {W} sp{n}_andnot({W} a, {W} b) {{
+  {W} c = {{{{0}}}};
+  for (V i = 1; i <= a.w[0]; i++) if (!sp{n}_has(b, a.w[i])) c.w[++c.w[0]] = a.w[i];
+  return c;
+}}
+static inline int sp{n}_sub({W} a, {W} b) {{
+  for (V i = 1; i <= a.w[0]; i++) if (!sp{n}_has(b, a.w[i])) return 0;
+  return 1;
+}}"""
 
 
 def _c_int(v: int) -> str:

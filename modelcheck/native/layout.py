@@ -235,6 +235,34 @@ class WideSetCodec(Codec):
         return frozenset(out)
 
 
+#: how many elements a set of a large element type (more than 4,096 possible values, a
+#: ``set[int]``) holds in the C backend: more is a runtime error, and the run goes to Python
+DEFAULT_SET_CAP = 8
+
+
+class SparseSetCodec(Codec):
+    """A set of a large scalar type (``set[int]``): its elements' ordinals in ascending
+    order (the value order), at most ``cap``, the count first, unused places zero."""
+
+    kind = "wide"
+
+    def __init__(self, t: SetT):
+        self.t = t
+        self.elem = field_codec(t.elem)
+        self.cap = DEFAULT_SET_CAP
+        self.words = 1 + self.cap
+        self.card = MAX_CARD + 1
+
+    def encode(self, v) -> list[int]:
+        os_ = sorted(self.elem.ordinal_of(x) for x in v)
+        if len(os_) > self.cap:
+            raise Unsupported(f"a set of {len(os_)} elements (the C backend keeps at most {self.cap} of a {self.t.show()})")
+        return [len(os_)] + os_ + [0] * (self.cap - len(os_))
+
+    def decode(self, ws):
+        return frozenset(self.elem.value_of(o) for o in ws[1:1 + ws[0]])
+
+
 #: the capacity of a sequence whose type gives none (``seq[T]``; ``seq[T, N]`` gives N):
 #: a longer one is a runtime error of the C search, and the run goes to Python
 DEFAULT_SEQ_CAP = 4
@@ -406,7 +434,10 @@ def codec(t: Type) -> Codec:
     if isinstance(t, (BoolT, ModelT, EnumT, TupleT, RecordT)):
         return ScalarCodec(t)
     if isinstance(t, SetT):
-        if field_codec(t.elem).card > 64:
+        card = field_codec(t.elem).card
+        if card > WideSetCodec.MAX_WIDE:
+            return SparseSetCodec(t)
+        if card > 64:
             return WideSetCodec(t)
         return SetCodec(t)
     if isinstance(t, FunT):
