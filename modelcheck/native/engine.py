@@ -246,9 +246,11 @@ class _NativeSearch:
         if run.temporal:
             lib.mc_record(h)     # the graph for the liveness checker, recorded as the search runs
             run.recorder = _Recorder(seen, self)  # type: ignore[assignment]
+        # the initial states are counted and checked by the Python side: a violation
+        # among them stops the run before C has counted anything (no sync then)
+        frontier = run.initial()
+        run.depth = 1 if frontier else 0
         try:
-            frontier = run.initial()
-            run.depth = 1 if frontier else 0
             self.loop()
         finally:
             self.sync()
