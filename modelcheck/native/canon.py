@@ -22,7 +22,7 @@ does not handle (an atom naming two symmetric values: ``RM -> set[RM]``, a messa
 from __future__ import annotations
 
 from ..types import EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, mentions
-from .layout import Codec, FunCodec, ScalarCodec, SetCodec, Unsupported
+from .layout import Codec, FunCodec, ScalarCodec, SetCodec, Unsupported, WideSetCodec
 
 #: the most values of a scalar type whose ordinals get owner/mark tables
 MAX_TABLE = 1 << 16
@@ -198,6 +198,12 @@ class CanonGen:
             if c.words > 1:
                 return f"memcpy(&o[{off}], &s[{off}], {c.words} * sizeof(V));"
             return f"{o} = {s};"
+        if isinstance(c, WideSetCodec):
+            tab = self.image_table(c.elem, combos)
+            return (f"{{ V q[{c.words}] = {{0}}; for (int wi = 0; wi < {c.words}; wi++) "
+                    f"for (uint64_t m = (uint64_t)s[{off} + wi]; m; m &= m - 1) {{ "
+                    f"int k = wi * 64 + __builtin_ctzll(m), b = {tab}[p * {c.elem.card} + k]; "
+                    f"q[b >> 6] |= (V)(1ull << (b & 63)); }} memcpy(&o[{off}], q, sizeof q); }}")
         if c.words > 1:
             raise Unsupported(f"symmetry over {t.show()}, a value of several words (not yet in the C backend)")
         if isinstance(c, ScalarCodec) or (isinstance(t, ModelT)):
