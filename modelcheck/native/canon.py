@@ -21,7 +21,7 @@ does not handle (an atom naming two symmetric values: ``RM -> set[RM]``, a messa
 
 from __future__ import annotations
 
-from ..types import EnumT, FunT, IntT, ModelT, RecordT, SetT, TupleT, Type, mentions
+from ..types import EnumT, ModelT, RecordT, SetT, TupleT, Type, mentions
 from .layout import Codec, FunCodec, ScalarCodec, SetCodec, Unsupported, WideSetCodec
 
 #: the most values of a scalar type whose ordinals get owner/mark tables

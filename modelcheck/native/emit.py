@@ -2,9 +2,11 @@
 constraints and step properties), following :mod:`modelcheck.dsl.compile` construct by
 construct so that the C search sees the same successors in the same order.
 
-Values are 64-bit words laid out by :mod:`.layout`. Expressions become C expressions of
-type ``V`` (``int64_t``); binders, ``let`` and comprehensions use GCC's statement
-expressions ``({ ... })``. A runtime error (a range, a division by zero, an index outside
+Values are laid out by :mod:`.layout`: expressions become C expressions of type ``V``
+(``int64_t``), or of a struct ``Wn`` for a value of n words (its operations are generated
+per width); binders, ``let`` and comprehensions use GCC's statement expressions
+``({ ... })``. A value is always built in its own type's layout, and converted, checked,
+where a type differing only in integer bounds is expected (:meth:`Emitter.x_as`). A runtime error (a range, a division by zero, an index outside
 a function's keys, ``choose`` without a witness) ``longjmp``s out of the search with the
 IR node's id; the Python side then lets the Python backend report it.
 
@@ -16,23 +18,18 @@ not decided again here. Anything this translator does not know raises
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from .. import ir
 from ..dsl.builtins import FUN_SET
 from ..dsl.checked import Checked
-from ..dsl.compile import Compiler, _conjuncts  # noqa: F401 - the Python compiler's static knowledge
+from ..dsl.compile import Compiler
 from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
 from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported,
-                     SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec, field_codec)
+                     SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec)
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
 ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP = 1, 2, 3, 4, 5, 6, 7, 8
-
-
-def _fits_field(c: Codec) -> bool:
-    return c.kind == "scalar" or isinstance(c, FieldInt)
 
 
 class Emitter:
@@ -1269,6 +1266,3 @@ def _c_int(v: int) -> str:
     return f"{v}ll"
 
 
-def translate(checked: Checked, runtime: str) -> str:
-    """The C source of ``checked``; raises :class:`Unsupported` with a node id."""
-    return Emitter(checked).source(runtime)

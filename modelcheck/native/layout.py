@@ -1,22 +1,27 @@
-"""How the C backend lays out values: every value of a supported type is one 64-bit
-word (``int64_t`` in C, a Python ``int`` here), so a state is one word per variable.
+"""How the C backend lays out values: most values are one 64-bit word (``int64_t`` in
+C, a Python ``int`` here); a few are several words (a C struct ``Wn { V w[n]; }``).
 
-| type                                  | word                                            |
+| type                                  | words                                           |
 |---------------------------------------|-------------------------------------------------|
-| ``int`` (bounded or not)              | the integer itself                              |
-| ``bool``, model value, enum, tuple,   | the value's *ordinal*: its position among all   |
-| record (a "scalar": finitely many     | values of its type in the checker's value order |
-| values, fewer than 2^62)              | (:func:`modelcheck.values.vkey`)                |
-| ``set[S]``, S a scalar of <= 64 values| a bit mask: bit k set when ordinal k is in it   |
-| ``K -> V``, K indexable, V a scalar   | packed fields, one per key (in the key's        |
-| or such a set, fitting in 64 bits     | ``domain_values`` order), each holding V's       |
-|                                       | ordinal (or its bit mask)                       |
+| ``int`` (bounded or not)              | 1: the integer itself                           |
+| ``bool``, model value, enum, tuple,   | 1: the value's *ordinal*: its position among    |
+| record (a "scalar": finitely many     | all values of its type in the checker's value   |
+| values, fewer than 2^62)              | order (:func:`modelcheck.values.vkey`)          |
+| ``set[S]``, S a scalar of <= 64 values| 1: a bit mask, bit k for ordinal k              |
+| ``set[S]``, <= 4,096 values           | 64ths: a bit mask over several words            |
+| ``set[S]``, more (``set[int]``)       | 1 + 8: the count, then the ordinals ascending   |
+| ``K -> V`` fitting a word             | 1: packed fields, one per key (its               |
+|                                       | ``domain_values`` order), V's ordinal or mask   |
+| ``K -> V`` otherwise                  | a slot of V's words per key                     |
+| ``seq[T]`` of one-word values         | 1 + capacity: the length, then the elements     |
 
-Because ordinals follow the value order, iterating a set's bits visits its elements in
+Inside a scalar, an unbounded ``int`` is a checked signed 16-bit field (as a packed
+function's value: 64/keys bits, at most 32), a set of at most 12 possible elements its
+rank. Because ordinals follow the value order, iterating a set visits its elements in
 the order the Python backend's ``_sorted`` does, and a record's or a constructor's
-ordinal is a mixed-radix number (first field most significant). Every other type (maps,
-sequences, bags, sets of more than 64 values, nested functions) is not supported yet:
-:func:`codec` raises :class:`Unsupported` and ``--backend auto`` runs Python instead.
+ordinal is a mixed-radix number (first field most significant). Unused places are zero,
+so equal values are equal words. Every other type (maps, bags, records with a field of
+several words) raises :class:`Unsupported`, and ``--backend auto`` runs Python instead.
 
 Depends on :mod:`modelcheck.types` and :mod:`modelcheck.model` only.
 """
