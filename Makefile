@@ -27,6 +27,7 @@ bench: install
 	$(BIN)/python benchmarks/limits.py
 	$(BIN)/python benchmarks/zab_ref.py
 	$(BIN)/python benchmarks/symbolic.py
+	$(BIN)/python benchmarks/backends.py --quick
 
 install: $(VENV)/.installed
 

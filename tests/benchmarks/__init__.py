@@ -1,0 +1,1 @@
+"""The benchmark scripts run (figures live in benchmarks/, never in timed tests)."""
