@@ -163,9 +163,11 @@ class _NativeSearch:
         run.seen = seen  # type: ignore[assignment]
         for name in run.violated:     # (none yet; kept for symmetry with --continue)
             self._mark(name)
+        # the initial states are counted and checked by the Python side: a violation
+        # among them stops the run before C has counted anything (no sync then)
+        frontier = run.initial()
+        run.depth = 1 if frontier else 0
         try:
-            frontier = run.initial()
-            run.depth = 1 if frontier else 0
             self.loop()
         finally:
             self.sync()

@@ -33,7 +33,6 @@ invariant Positive [validity]: n > 0
 """
 
 
-@pytest.mark.xfail(strict=True, reason="C overwrites the counters of a run stopped in its initial states")
 def test_violation_in_an_initial_state(tmp_path):
     py, c = compare(tmp_path, INITIAL_VIOLATION)
     assert c.backend == "c"
