@@ -84,7 +84,8 @@ class Emitter:
     def from_ord(self, c: Codec, src: str) -> str:
         """The standalone word of the value with ordinal ``src``."""
         if isinstance(c, FieldInt):
-            return f"(({src}) + ({c.lo}))"
+            # signed: a field read from a packed function is unsigned in C (0 > -1 false)
+            return f"((V)({src}) + ({c.lo}))"
         return f"((V)({src}))"
 
     def key_pos(self, dom: Type, key_src: str, key_node: ir.Node | None, node: int) -> str:

@@ -53,7 +53,6 @@ invariant NotNegative [typing]: f[m1] > -1
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a function's value is an unsigned C expression")
 def test_function_value_compared_with_a_negative_number(tmp_path):
     py, c = compare(tmp_path, UNSIGNED_FIELD)
     assert c.backend == "c"
