@@ -71,8 +71,8 @@ class Emitter:
             self.table_ids[key] = name
         return name
 
-    def lit_of(self, value: Any, c: Codec) -> str:
-        return _c_int(c.encode(value))
+    def lit_of(self, value: Any, c: Codec, node: int | None = None) -> str:
+        return _c_int(c.encode(value), node)
 
     def to_ord(self, c: Codec, src: str, node: int) -> str:
         """The ordinal of a value (word ``src`` of the standalone codec for ``c``'s type),
@@ -140,7 +140,7 @@ class Emitter:
         if isinstance(v, bool):
             return "1" if v else "0"
         if isinstance(v, int):
-            return _c_int(v)
+            return _c_int(v, e.id)
         raise Unsupported(f"the literal {v!r}", e.id)
 
     def x_Name(self, e, env):
@@ -154,7 +154,7 @@ class Emitter:
                 v = self.py.static_value(e) if r.kind != "ctor" else r.name
             except LookupError:
                 v = self.c.consts[r.name]
-            return self.lit_of(v, self.codec_of(e))
+            return self.lit_of(v, self.codec_of(e), e.id)
         if r.kind == "modelvalue":
             return str(r.index)
         if r.kind == "def":
@@ -655,7 +655,8 @@ class Emitter:
                 out.append(f"V {c} = {self.x(st.value, env)};")
                 vc = self.var_codecs[i]
                 if isinstance(vc, IntCodec) and vc.bounded and not self.py.within(st.value, vc.t, {}):
-                    out.append(f"if ({c} < {vc.lo} || {c} > {vc.hi}) mc_fail(r, {ERR_RANGE}, {st.id});")
+                    out.append(f"if ({c} < {_c_int(vc.lo, st.id)} || {c} > {_c_int(vc.hi, st.id)}) "
+                               f"mc_fail(r, {ERR_RANGE}, {st.id});")
                 assigned = dict(assigned)
                 assigned[i] = c
                 continue
@@ -760,7 +761,11 @@ static inline V mc_mod(R *r, V a, V b, int node) {
 """
 
 
-def _c_int(v: int) -> str:
+def _c_int(v: int, node: int | None = None) -> str:
+    """``v`` as a C constant. One beyond 64 bits is not compiled: the C compiler would
+    keep its low 64 bits and the search would go on with another number."""
+    if not -(1 << 63) <= v < (1 << 63):
+        raise Unsupported(f"the integer {v} does not fit in 64 bits", node)
     if v == -(1 << 63):
         return "(-9223372036854775807ll - 1)"
     return f"{v}ll"
