@@ -82,3 +82,29 @@ def test_integer_literal_beyond_64_bits(tmp_path):
     with pytest.raises(BackendUnsupported) as refused:
         explore(load(tmp_path / "spec.mc").model, Options(backend="c"))
     assert f"spec.mc:{line}:" in refused.value.located
+
+
+# With --continue a violated property is still evaluated on every later state (or
+# step), as the Python backend's pipeline does: one that cannot be evaluated is a
+# runtime error. Here Inv is violated in the initial state (min({m1, m2}) is m1) and
+# cannot be evaluated once s is empty; C used to skip a violated property and report
+# "violated" where Python reports the error.
+VIOLATED_THEN_ERROR = """\
+module ViolatedThenError
+models M = {m1, m2}
+var s: set[M]
+init { s = {m1, m2} }
+action Drop(x in M) {
+  require x in s
+  s' = s diff {x}
+}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="C stops evaluating a property once it is violated")
+@pytest.mark.parametrize("prop", ["invariant Inv [validity]: min(s) == m2",
+                                  "step Inv [integrity]: min(s') == m2"], ids=["invariant", "step"])
+def test_a_violated_property_is_still_evaluated_with_continue(tmp_path, prop):
+    py, c = compare(tmp_path, VIOLATED_THEN_ERROR + prop + "\n", stop_at_first=False)
+    assert py.verdict is Verdict.ERROR and "min of the empty set" in py.error
+    assert_same(py, c)
