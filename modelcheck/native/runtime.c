@@ -194,8 +194,8 @@ int mc_run(R *r, int64_t budget) {
                 if (NSTEP) {
                     r->phase = PH_STEP;
                     for (int k = 0; k < NSTEP; k++) {
-                        if (r->violated[NINV + k]) continue;
-                        if (!mc_step(r, k, s, t)) {
+                        /* evaluated even once violated, as in Python: it may fail */
+                        if (!mc_step(r, k, s, t) && !r->violated[NINV + k]) {
                             r->violated[NINV + k] = 1;
                             r->info[0] = k; r->info[1] = si; r->info[2] = lab;
                             memcpy(r->next, t, sizeof(V) * NVARS);
@@ -219,8 +219,7 @@ int mc_run(R *r, int64_t budget) {
                     r->phase = PH_INV;
                     const V *tt = r->arena + NVARS * ti;
                     for (int k = 0; k < NINV; k++) {
-                        if (r->violated[k]) continue;
-                        if (!mc_inv(r, k, tt)) {
+                        if (!mc_inv(r, k, tt) && !r->violated[k]) {
                             r->violated[k] = 1;
                             r->info[0] = k; r->info[1] = ti;
                             return ST_INVARIANT;

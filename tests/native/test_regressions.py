@@ -101,7 +101,6 @@ action Drop(x in M) {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="C stops evaluating a property once it is violated")
 @pytest.mark.parametrize("prop", ["invariant Inv [validity]: min(s) == m2",
                                   "step Inv [integrity]: min(s') == m2"], ids=["invariant", "step"])
 def test_a_violated_property_is_still_evaluated_with_continue(tmp_path, prop):
