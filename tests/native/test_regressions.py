@@ -107,3 +107,26 @@ def test_a_violated_property_is_still_evaluated_with_continue(tmp_path, prop):
     py, c = compare(tmp_path, VIOLATED_THEN_ERROR + prop + "\n", stop_at_first=False)
     assert py.verdict is Verdict.ERROR and "min of the empty set" in py.error
     assert_same(py, c)
+
+
+# With --continue, every invariant a new state violates for the first time is recorded
+# at that state: A and B both fail first at x = 2 (a trace of three states). C reported
+# the first one there and went on with the next successor, so B was recorded at x = 3.
+TWO_AT_ONCE = """\
+module TwoAtOnce
+var x: 0..3
+init { x = 0 }
+action Inc {
+  require x < 3
+  x' = x + 1
+}
+invariant A [validity]: x < 2
+invariant B [validity]: x < 2
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="C checks no further invariant of a state after reporting one")
+def test_two_invariants_violated_by_one_state_with_continue(tmp_path):
+    py, c = compare(tmp_path, TWO_AT_ONCE, stop_at_first=False)
+    assert [(v.property, len(v.trace)) for v in py.violations[:2]] == [("A", 3), ("B", 3)]
+    assert_same(py, c)
