@@ -125,7 +125,6 @@ invariant B [validity]: x < 2
 """
 
 
-@pytest.mark.xfail(strict=True, reason="C checks no further invariant of a state after reporting one")
 def test_two_invariants_violated_by_one_state_with_continue(tmp_path):
     py, c = compare(tmp_path, TWO_AT_ONCE, stop_at_first=False)
     assert [(v.property, len(v.trace)) for v in py.violations[:2]] == [("A", 3), ("B", 3)]
