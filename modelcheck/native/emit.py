@@ -107,11 +107,11 @@ class Emitter:
             self.table_ids[key] = name
         return name
 
-    def lit_of(self, value: Any, c: Codec) -> str:
+    def lit_of(self, value: Any, c: Codec, node: int | None = None) -> str:
         if c.words > 1:
             self.widths.add(c.words)
-            return f"((W{c.words}){{{{{', '.join(_c_int(w) for w in c.encode(value))}}}}})"
-        return _c_int(c.encode(value))
+            return f"((W{c.words}){{{{{', '.join(_c_int(w, node) for w in c.encode(value))}}}}})"
+        return _c_int(c.encode(value), node)
 
     def to_ord(self, c: Codec, src: str, node: int) -> str:
         """The ordinal of a value (word ``src`` of the standalone codec for ``c``'s type),
@@ -257,7 +257,7 @@ class Emitter:
         if isinstance(v, bool):
             return "1" if v else "0"
         if isinstance(v, int):
-            return _c_int(v)
+            return _c_int(v, e.id)
         raise Unsupported(f"the literal {v!r}", e.id)
 
     def x_Name(self, e, env):
@@ -271,7 +271,7 @@ class Emitter:
                 v = self.py.static_value(e) if r.kind != "ctor" else r.name
             except LookupError:
                 v = self.c.consts[r.name]
-            return self.lit_of(v, self.codec_of(e))
+            return self.lit_of(v, self.codec_of(e), e.id)
         if r.kind == "modelvalue":
             return str(r.index)
         if r.kind == "def":
@@ -1052,7 +1052,8 @@ class Emitter:
                 out.append(f"{self.ctype(self.var_types[i])} {c} = {self.x_as(st.value, env, self.var_types[i])};")
                 vc = self.var_codecs[i]
                 if isinstance(vc, IntCodec) and vc.bounded and not self.py.within(st.value, vc.t, {}):
-                    out.append(f"if ({c} < {vc.lo} || {c} > {vc.hi}) mc_fail(r, {ERR_RANGE}, {st.id});")
+                    out.append(f"if ({c} < {_c_int(vc.lo, st.id)} || {c} > {_c_int(vc.hi, st.id)}) "
+                               f"mc_fail(r, {ERR_RANGE}, {st.id});")
                 assigned = dict(assigned)
                 assigned[i] = c
                 continue
@@ -1260,7 +1261,11 @@ static inline int sp{n}_sub({W} a, {W} b) {{
 }}"""
 
 
-def _c_int(v: int) -> str:
+def _c_int(v: int, node: int | None = None) -> str:
+    """``v`` as a C constant. One beyond 64 bits is not compiled: the C compiler would
+    keep its low 64 bits and the search would go on with another number."""
+    if not -(1 << 63) <= v < (1 << 63):
+        raise Unsupported(f"the integer {v} does not fit in 64 bits", node)
     if v == -(1 << 63):
         return "(-9223372036854775807ll - 1)"
     return f"{v}ll"

@@ -41,6 +41,9 @@ typedef struct {
     /* what the last status was about */
     int64_t info[8];
     V next[NVARS + 1];
+    /* after a violated invariant is reported, the later ones of that state are still
+       to be checked: from inv_next (0: none pending) on state inv_state */
+    int64_t inv_state; int inv_next;
     /* a runtime error */
     jmp_buf jb; int err, err_node, phase, assert_failed;
     int finishing, resumed, started;
@@ -292,6 +295,25 @@ int mc_check_state(R *r, const V *s) {
     return -1;
 }
 
+/* the invariants k0.. of the stored state ti: the first one newly violated is
+ * reported (1), and the next call of mc_run goes on with the one after it; 0 when
+ * none is. Every invariant is evaluated, violated or not, as in Python (an error in
+ * it is the run's error). */
+static int mc_invariants(R *r, int64_t ti, int k0) {
+    r->phase = PH_INV;
+    const V *tt = r->arena + NVARS * ti;
+    for (int k = k0; k < NINV; k++) {
+        if (!mc_inv(r, k, tt) && !r->violated[k]) {
+            r->violated[k] = 1;
+            r->info[0] = k; r->info[1] = ti;
+            r->inv_state = ti; r->inv_next = k + 1;
+            return 1;
+        }
+    }
+    r->inv_next = 0;
+    return 0;
+}
+
 int mc_run(R *r, int64_t budget) {
     if (setjmp(r->jb)) {
         r->info[0] = r->err; r->info[1] = r->head - 1; r->info[2] = r->err_node; r->info[3] = r->phase;
@@ -301,6 +323,7 @@ int mc_run(R *r, int64_t budget) {
     for (;;) {
         if (r->expanding) {
             const int64_t si = r->head - 1;
+            if (r->inv_next && mc_invariants(r, r->inv_state, r->inv_next)) return ST_INVARIANT;
             while (r->pos < r->nout) {
                 const int64_t j = r->pos++;
                 const V *t = r->out + NVARS * j;
@@ -311,8 +334,8 @@ int mc_run(R *r, int64_t budget) {
                 if (NSTEP) {
                     r->phase = PH_STEP;
                     for (int k = 0; k < NSTEP; k++) {
-                        if (r->violated[NINV + k]) continue;
-                        if (!mc_step(r, k, s, t)) {
+                        /* evaluated even once violated, as in Python: it may fail */
+                        if (!mc_step(r, k, s, t) && !r->violated[NINV + k]) {
                             r->violated[NINV + k] = 1;
                             r->info[0] = k; r->info[1] = si; r->info[2] = lab;
                             memcpy(r->next, t, sizeof(V) * NVARS);
@@ -338,18 +361,7 @@ int mc_run(R *r, int64_t budget) {
                 if (ti < 0) { r->pos--; r->resumed = 1; return ST_NOMEM; }
                 r->new_cov[lab]++;
                 if (r->record) mc_rec(r, ti, lab);
-                if (NINV) {
-                    r->phase = PH_INV;
-                    const V *tt = r->arena + NVARS * ti;
-                    for (int k = 0; k < NINV; k++) {
-                        if (r->violated[k]) continue;
-                        if (!mc_inv(r, k, tt)) {
-                            r->violated[k] = 1;
-                            r->info[0] = k; r->info[1] = ti;
-                            return ST_INVARIANT;
-                        }
-                    }
-                }
+                if (NINV && mc_invariants(r, ti, 0)) return ST_INVARIANT;
             }
             r->expanding = 0;
             r->finishing = 1;

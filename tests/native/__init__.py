@@ -1,1 +1,1 @@
-"""The C backend (modelcheck.native) against the Python backend."""
+"""Tests of modelcheck/native/: the C backend gives exactly the Python backend's results (the suite's runs, small specs written here, random specs), and its fallbacks."""
