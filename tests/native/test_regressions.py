@@ -1,6 +1,8 @@
-"""Disagreements between the C and the Python backend found by tests/native/
-test_random_specs.py (and one found while writing the tests), each as a minimal spec.
-The facts asserted besides the comparison are argued next to each spec."""
+"""Disagreements between the C and the Python backend, each as a minimal spec: three
+found by random specs (tests/native/test_random_specs.py and a wider variant of it),
+the 64-bit literal while writing tests/native/test_native_behaviour.py, the two
+invariants at once while fixing the third. The facts asserted besides the comparison
+are argued next to each spec."""
 
 from __future__ import annotations
 

@@ -1,0 +1,115 @@
+"""The C backend against the Python backend over every breadth-first run of
+specs/suite.toml, symmetry off (the C backend has no symmetry reduction yet).
+
+A run the C backend supports must give exactly the Python backend's result (figures,
+verdicts, coverage, warnings, counterexamples state for state: tests/native/compare.py).
+A run it refuses must be refused the documented way: ``backend="c"`` raises
+BackendUnsupported (MC600) and ``backend="auto"`` runs Python and says why. Which runs
+are refused is asked of the backend, so a run moves from the second kind to the first as
+the backend grows; the floor below pins the runs that must never move back.
+
+The pinned figures are TLC's for TwoPhase.tla (RM = 3: 288 distinct states, 1146
+generated, depth 11) and the TwoPhase figures of tests/specs/test_specs.py (RM = 5:
+8832 distinct, depth 17), not output of the code under test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from modelcheck.cli.common import manifest_consts
+from modelcheck.model import BackendUnsupported
+from modelcheck.native import engine_or_reason, explore
+from modelcheck.result import Verdict
+from modelcheck.search import Options, Strategy
+from modelcheck.suite import read_manifest, run_label, run_options
+from tests.helpers import SPECS, TWOPHASE, load_spec
+from tests.native.compare import assert_same
+
+#: the C backend searches breadth-first only: dfs runs are not compared
+RUNS = [r for r in read_manifest(SPECS / "suite.toml") if run_options(r).strategy is Strategy.BFS]
+
+#: runs the manifest does not mark slow that take more than 5 s here (both backends,
+#: measured on 2 cores): durable.mc default, 101,302 states with Termination,
+#: about 2.5 s on Python and 4.5 s on C
+MEASURED_SLOW = {("twophase/durable.mc", "default")}
+
+#: a refused run is checked with this bound: the refusal comes before any search, and
+#: the full Python runs are tests/specs' and the suite's to do
+REFUSED_BOUND = 500
+
+#: specs whose every run the C backend must support (symmetry off)
+FLOOR = ("twophase/twophase.mc", "twophase/crash.mc", "twophase/durable.mc", "tcommit/tcommit.mc")
+
+
+def run_id(run: dict) -> str:
+    return f"{run['spec']} [{run_label(run)}]"
+
+
+def param(run: dict):
+    slow = run.get("slow") or (run["spec"], run_label(run)) in MEASURED_SLOW
+    return pytest.param(run, id=run_id(run), marks=[pytest.mark.slow] if slow else [])
+
+
+def spec_of(run: dict):
+    return load_spec(run["_spec_path"], run.get("config"), **manifest_consts(run.get("consts")))
+
+
+def options_of(run: dict) -> Options:
+    return replace(run_options(run), symmetry=False)
+
+
+@pytest.mark.parametrize("run", [param(r) for r in RUNS])
+def test_c_backend_gives_the_python_result(run):
+    model = spec_of(run).model
+    opts = options_of(run)
+    _, why = engine_or_reason(model, opts)
+    if why is not None:
+        assert_refused(model, opts, why)
+        return
+    py = explore(model, replace(opts, backend="python"))
+    c = explore(model, replace(opts, backend="c"))
+    assert (c.backend, c.backend_note) == ("c", "")
+    assert_same(py, c)
+    # symmetry off changes no verdict: the comparison is of the run the suite means
+    assert py.verdict.value == run.get("expect", "holds")
+
+
+def assert_refused(model, opts: Options, why: BackendUnsupported) -> None:
+    assert why.message
+    with pytest.raises(BackendUnsupported) as refused:
+        explore(model, replace(opts, backend="c"))
+    assert refused.value.message == why.message
+    assert "MC600" in refused.value.located and why.message in refused.value.located
+    bounded = replace(opts, max_states=REFUSED_BOUND)
+    auto = explore(model, replace(bounded, backend="auto"))
+    assert (auto.backend, auto.backend_note) == ("python", why.message)
+    assert_same(explore(model, replace(bounded, backend="python")), auto)
+
+
+FLOOR_RUNS = [r for r in RUNS if r["spec"] in FLOOR]
+
+
+def test_the_floor_covers_every_listed_spec():
+    assert {r["spec"] for r in FLOOR_RUNS} == set(FLOOR)
+
+
+@pytest.mark.parametrize("run", [pytest.param(r, id=run_id(r)) for r in FLOOR_RUNS])
+def test_c_backend_supports_the_floor(run):
+    engine, why = engine_or_reason(spec_of(run).model, options_of(run))
+    assert why is None, why.located
+    assert engine is not None
+
+
+@pytest.mark.parametrize("config,distinct,generated,depth", [
+    (None, 288, 1146, 11),      # TLC, TwoPhase.tla with RM = 3
+    ("rm5", 8832, None, 17),
+])
+def test_twophase_published_figures_on_c(config, distinct, generated, depth):
+    r = explore(load_spec(TWOPHASE, config).model, Options(backend="c", symmetry=False))
+    assert r.backend == "c"
+    assert (r.verdict, r.distinct_states, r.depth) == (Verdict.HOLDS, distinct, depth)
+    if generated is not None:
+        assert r.generated_states == generated
