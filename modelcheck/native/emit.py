@@ -38,7 +38,14 @@ class Emitter:
         self.py = Compiler(checked)
         self.var_types = [t for _, t in checked.variables]
         self.var_index = {n: i for i, (n, _) in enumerate(checked.variables)}
-        self.var_codecs = [codec(t) for t in self.var_types]
+        decls = {d.name: d for d in checked.module.decls if isinstance(d, ir.VarDecl)}
+        self.var_codecs = []
+        for (name, t) in checked.variables:
+            try:
+                self.var_codecs.append(codec(t))
+            except Unsupported as u:      # located at the variable's declaration
+                d = decls.get(name)
+                raise Unsupported(f"variable {name}: {u.message}", d.id if d is not None else None) from None
         #: each variable's first word in the state, and the state's size in words
         self.offsets = []
         off = 0

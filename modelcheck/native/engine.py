@@ -28,7 +28,7 @@ from ..model import ActionAssertionFailed, BackendFallback, State, temporal_prop
 from ..result import PropertyKind, StopReason
 from ..search.run import Run, Stop
 from ..search.store import StateGraph, Store
-from .build import build
+from .build import BuildFailed, CompilerMissing, build
 from .emit import Emitter
 from .layout import Unsupported
 
@@ -377,9 +377,9 @@ def _locate(model: Any, u: Unsupported) -> Unsupported:
     from ..diagnostics import Code, caret_snippet
     from .. import ir
 
-    if u.node_id is None:          # not a construct of the spec (no compiler, a build failure)
+    if isinstance(u, (CompilerMissing, BuildFailed)):   # not a construct of the spec
         return u
-    span = model.spans.get(u.node_id)
+    span = model.spans.get(u.node_id) if u.node_id is not None else None
     text = f"{Code.NATIVE_UNSUPPORTED} the C backend does not support this yet: {u.message}"
     if span is not None:
         text = (f"{span.file}:{span.line}:{span.col}: {text}\n" +

@@ -41,7 +41,9 @@ MEASURED_SLOW = {("twophase/durable.mc", "default")}
 REFUSED_BOUND = 500
 
 #: specs whose every run the C backend must support (symmetry off)
-FLOOR = ("twophase/twophase.mc", "twophase/crash.mc", "twophase/durable.mc", "tcommit/tcommit.mc")
+FLOOR = ("twophase/twophase.mc", "twophase/crash.mc", "twophase/durable.mc", "tcommit/tcommit.mc",
+         "threephase/threephase.mc", "lamport/mutex.mc", "quorum/register.mc", "raft/election.mc",
+         "consensus/duel.mc", "consensus/paxos.mc")
 
 
 def run_id(run: dict) -> str:

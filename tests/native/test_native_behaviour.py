@@ -314,30 +314,32 @@ def test_missing_compiler(tmp_path, no_compiler):
 # ------------------------------------------------------------------ command line
 
 # an action parameter ranging over a state variable: not compiled by the C backend
-STATE_PARAMETER = """\
-module StateParameter
-var s: set[0..2]
+MAP_SPEC = """\
+module Unsupported
+var m: map[0..2, bool]
 var x: 0..2
 init {
-  s = {0, 1}
+  m = map()
   x = 0
 }
-action Take(v in s) {
+action Take(v in 0..2) {
   x' = v
+  m' = m.put(v, true)
 }
 invariant T [typing]: true
 """
 
 
 def test_cli_backend_c_on_an_unsupported_spec(tmp_path, capsys):
-    spec = write(tmp_path, STATE_PARAMETER)
+    spec = write(tmp_path, MAP_SPEC)
     code, out, err = run(capsys, "check", spec, "--backend", "c")
     assert code == 2 and out == ""
-    line = STATE_PARAMETER.splitlines().index("action Take(v in s) {") + 1
+    # maps are not compiled yet: the refusal points at the variable's declaration
+    line = MAP_SPEC.splitlines().index("var m: map[0..2, bool]") + 1
     first, source, caret = err.splitlines()[:3]
     assert re.fullmatch(rf"{re.escape(spec)}:{line}:1: MC600 .+", first), first
-    assert source.endswith("| action Take(v in s) {")
-    assert caret.split("|", 1)[1].startswith(" ^^^")        # under the action, from column 1
+    assert source.endswith("| var m: map[0..2, bool]")
+    assert caret.split("|", 1)[1].startswith(" ^^^")        # under the declaration, from column 1
     code, out, _ = run(capsys, "check", spec, "--json")       # auto: Python, and why
     data = json.loads(out)
     assert code == 0 and (data["backend"], data["verdict"]) == ("python", "holds")
