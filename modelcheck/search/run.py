@@ -29,6 +29,7 @@ import time
 from dataclasses import replace
 from typing import Callable
 
+from ..diagnostics import Code
 from ..model import ActionAssertionFailed, BackendFallback, Model, State, StepProperty, checks_deadlock, temporal_properties
 from ..result import (
     ActionCoverage,
@@ -276,6 +277,11 @@ class Run:
                                         StopReason.MAX_MEMORY if isinstance(e, OutOfMemory) else
                                         StopReason.INTERRUPTED)
                     self.temporal_results.clear()
+                except Exception as exc:  # noqa: BLE001 - a runtime error in a temporal formula
+                    self.temporal_results.clear()
+                    self.stop_reason = StopReason.ERROR
+                    self.error = (f"{Code.RUNTIME} runtime error while deciding the temporal properties: "
+                                  f"{exc or type(exc).__name__}")
         finally:
             deadline.disarm()
         return self.result(time.monotonic() - self.t0)

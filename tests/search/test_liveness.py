@@ -417,3 +417,18 @@ def test_random_graphs_agree_with_brute_force(system):
         else:
             k = next(i for i, x in enumerate(xs) if P[x] and not Q[x] and all(not Q[y] for y in xs[i:]))
             assert k <= t.loop
+
+
+def test_a_runtime_error_in_a_temporal_formula_is_a_reported_error(tmp_path, capsys):
+    # n / n with n = 0: the liveness checker's evaluation fails; that is the spec's
+    # error (MC300, exit 2), never an internal error (exit 70)
+    from modelcheck.cli import main
+
+    spec = tmp_path / "tz.mc"
+    spec.write_text("module TZ\nvar n: 0..1\ninit { n = 0 }\naction A1 { n' = 1 - n }\n"
+                    "temporal T [termination]: eventually always (n / n <= 1)\nfairness weak A1\n")
+    for backend in ("python", "auto"):
+        assert main(["check", str(spec), "--backend", backend]) == 2
+        out = capsys.readouterr().out
+        assert "MC300 runtime error while deciding the temporal properties: division by zero" in out
+        assert "verdict: error" in out
