@@ -25,13 +25,18 @@ gcc or found in the build cache), timed apart in the "C build s" column ("cached
 the cache had it; ``--cold`` gives every run a fresh, empty cache to show the compile
 cost), and only then times the search. A run stopped by ``--time-limit`` (per run,
 default 600 s; the search's own limit, with a hard stop a few minutes later) shows
-"> N s" and the distinct states per second it reached; nothing is skipped by name, so a
-Python run of TwoPhase RM = 9 or ZAB ``faults`` costs the whole limit (and GBs of memory).
+"> N s" and the distinct states per second it reached; nothing is skipped by name, so the
+long Python runs cost up to the whole limit each (measured on the machine below: TwoPhase
+RM = 9 289 s and 2.3 GB, ZAB ``four`` 187 s and 3.3 GB, ``epoch3`` 221 s and 3.1 GB,
+``faults`` 557 s and 11.5 GB; the whole table about 25 minutes with the default limit).
+``--quick`` keeps the configurations Python searches in under ~30 s (there: about 30 s
+for all of them; TwoPhase RM = 8 without symmetry, 42 s, and MCLamportMutex, 28 s, are
+left out).
 When both backends searched a configuration exhaustively, their verdict, distinct
 states, generated states and depth must agree: a MISMATCH line says so and the script
 exits 1.
 
-Machine the figures in the README were taken on: 2 cores (``nproc``), 23 GB of memory
+Machine the figures here were measured on: 2 cores (``nproc``), 23 GB of memory
 (``free -g``), no swap; the script prints the machine it runs on first.
 
 Targets (the C backend's issue; evaluated per backend under the table):
