@@ -6,11 +6,12 @@ shares (:mod:`.run`), the strategies (:mod:`.bfs`, :mod:`.dfs`, :mod:`.simulate`
 fair-cycle search for temporal properties (:mod:`.liveness`), and the graphs built for
 pictures and test generation (:mod:`.graph`, :mod:`.excerpt`).
 
-A backend plugs in here. Today the one backend is a compiled-Python model (any object
-with the :class:`~modelcheck.model.Model` interface); another backend (compiled C,
-distributed workers) provides the same :func:`explore` contract: ``Options`` in, a frozen
-:class:`~modelcheck.result.CheckResult` out, with the same counts, verdicts and traces
-(traces of states the model can replay). docs/architecture.md says where each goes.
+A backend plugs in here. :func:`explore` is the Python backend (any object with the
+:class:`~modelcheck.model.Model` interface); the C backend (:mod:`modelcheck.native`) is a
+strategy for the same :class:`Run`, so it keeps the same contract: ``Options`` in, a
+frozen :class:`~modelcheck.result.CheckResult` out, with the same counts, verdicts and
+traces (traces of states the model can replay); distributed workers will do the same.
+docs/architecture.md says where each goes.
 
 This package never imports the language front end or the compiler.
 """
