@@ -480,24 +480,12 @@ class Compiler:
 
     def fold_logic(self, e, env) -> str | None:
         """Fold ``and``/``or``/``implies`` with a constant side (seeded-bug switches)."""
-        a, b = self.static_bool(e.left), self.static_bool(e.right)
-        op = e.op
-        if a is None and b is None:
-            return None
-        if op == "and":
-            if a is False or b is False:
-                return "False"
-            return self.x(e.right, env) if a is True else self.x(e.left, env)
-        if op == "or":
-            if a is True or b is True:
-                return "True"
-            return self.x(e.right, env) if a is False else self.x(e.left, env)
-        # implies
-        if a is False or b is True:
-            return "True"
-        if a is True:
-            return self.x(e.right, env)
-        return f"(not {self.x(e.left, env)})"
+        d = fold_decision(e.op, self.static_bool(e.left), self.static_bool(e.right))
+        if d is None or isinstance(d, bool):
+            return None if d is None else repr(d)
+        if d == "not left":
+            return f"(not {self.x(e.left, env)})"
+        return self.x(e.left if d == "left" else e.right, env)
 
     def x_If(self, e, env):
         c = self.static_bool(e.cond)
@@ -1114,6 +1102,29 @@ class Compiler:
         an assignment checks before raising a range error)."""
         check = self.validator(self.var_types[var], "x", _Ctx())
         return f"def {name}(x):\n    return {check or 'True'}"
+
+
+def fold_decision(op: str, a: bool | None, b: bool | None):
+    """What ``a op b`` (``and``/``or``/``implies``) reduces to when one side's truth value
+    is known (``a``, ``b``: True/False, or None when not constant): a constant (True or
+    False), ``"left"`` or ``"right"`` (that side alone), ``"not left"``, or None (nothing
+    to fold). Shared by every backend that compiles expressions."""
+    if a is None and b is None:
+        return None
+    if op == "and":
+        if a is False or b is False:
+            return False
+        return "right" if a is True else "left"
+    if op == "or":
+        if a is True or b is True:
+            return True
+        return "right" if a is False else "left"
+    # implies
+    if a is False or b is True:
+        return True
+    if a is True:
+        return "right"
+    return "not left"
 
 
 class _NotConst:

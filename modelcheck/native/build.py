@@ -126,7 +126,6 @@ def _declare(lib: ctypes.CDLL) -> None:
     sigs = {
         "mc_new": (P, [I64, I64, I, I]),
         "mc_free": (None, [P]),
-        "mc_nvars": (I, []),
         "mc_nlabels": (I, []),
         "mc_add_initial": (I, [P, VP]),
         "mc_find": (I64, [P, VP]),
@@ -146,7 +145,6 @@ def _declare(lib: ctypes.CDLL) -> None:
         "mc_record": (None, [P]),
         "mc_ndyn": (I64, [P]),
         "mc_dyn": (I, [P, I64, VP]),
-        "mc_nlabels_now": (I64, [P]),
         "mc_graph": (VP, [P, ctypes.POINTER(VP), ctypes.POINTER(VP), VP]),
         "mc_arena": (VP, [P]),
     }

@@ -23,7 +23,7 @@ from typing import Any
 from .. import ir
 from ..dsl.builtins import FUN_SET
 from ..dsl.checked import Checked
-from ..dsl.compile import Compiler
+from ..dsl.compile import Compiler, fold_decision
 from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
 from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported,
                      SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec)
@@ -170,11 +170,7 @@ class Emitter:
             return self.x_SetLit(node, env, codec(t)) if isinstance(node, ir.SetLit) else \
                 self.x_SetComp(node, env, codec(t))
         if u != t and isinstance(t, SetT) and isinstance(node, ir.Binary) and node.op in ("union", "intersect", "diff"):
-            a, b = self.x_as(node.left, env, t), self.x_as(node.right, env, t)
-            ct = codec(t)
-            if ct.words > 1:
-                return self.wide_op(ct, node.op, a, b, node.id)
-            return {"union": f"({a} | {b})", "intersect": f"({a} & {b})", "diff": f"({a} & ~{b})"}[node.op]
+            return self.set_op(codec(t), node.op, self.x_as(node.left, env, t), self.x_as(node.right, env, t), node.id)
         if u != t and isinstance(node, ir.If) and self.py.static_bool(node.cond) is None:
             return f"({self.x(node.cond, env)} ? {self.x_as(node.then, env, t)} : {self.x_as(node.else_, env, t)})"
         src = self.x(node, env)
@@ -303,21 +299,13 @@ class Emitter:
     def x_Binary(self, e, env):
         op = e.op
         if op in ("and", "or", "implies"):
-            a, b = self.py.static_bool(e.left), self.py.static_bool(e.right)
-            if a is not None or b is not None:
-                if op == "and":
-                    if a is False or b is False:
-                        return "0"
-                    return self.x(e.right, env) if a is True else self.x(e.left, env)
-                if op == "or":
-                    if a is True or b is True:
-                        return "1"
-                    return self.x(e.right, env) if a is False else self.x(e.left, env)
-                if a is False or b is True:
-                    return "1"
-                if a is True:
-                    return self.x(e.right, env)
+            d = fold_decision(op, self.py.static_bool(e.left), self.py.static_bool(e.right))
+            if isinstance(d, bool):
+                return "1" if d else "0"
+            if d == "not left":
                 return f"(!{self.x(e.left, env)})"
+            if d is not None:
+                return self.x(e.left if d == "left" else e.right, env)
         if op in ("in", "notin"):
             src = self.member(e.left, e.right, env, e.id)
             return src if op == "in" else f"(!{src})"
@@ -326,23 +314,17 @@ class Emitter:
                               e.id)
         if op in ("union", "intersect", "diff"):
             # the result in its own type's layout: both operands converted to it
-            t = self.type_of(e)
-            a, b = self.x_as(e.left, env, t), self.x_as(e.right, env, t)
-            ct = self.codec_of(e)
-            if ct.words > 1:
-                return self.wide_op(ct, op, a, b, e.id)
-            return {"union": f"({a} | {b})", "intersect": f"({a} & {b})", "diff": f"({a} & ~{b})"}[op]
+            return self.set_result(e, op, e.left, e.right, env)
         a = self.x(e.left, env)
         if op in ("==", "!=", "iff", "subseteq"):
             b = self.x_as(e.right, env, self.type_of(e.left))
         else:
             b = self.x(e.right, env)
-        lc = self.codec_of(e.left) if op in ("==", "!=", "union", "intersect", "diff", "subseteq") else None
+        if op == "subseteq":
+            return self.set_op(self.codec_of(e.left), op, a, b, e.id)
+        lc = self.codec_of(e.left) if op in ("==", "!=") else None
         if lc is not None and lc.words > 1:
-            self.widths.add(lc.words)
-            if op not in ("==", "!=") and not isinstance(lc, (WideSetCodec, SparseSetCodec)):
-                raise Unsupported(f"`{op}` on {lc.t.show()}", e.id)
-            return self.wide_op(lc, op, a, b, e.id)
+            return self.set_op(lc, op, a, b, e.id)
         if op == "++":
             return self.seq_concat(e, a, b)
         if op == "and":
@@ -369,18 +351,16 @@ class Emitter:
             return f"mc_div(r, {a}, {b}, {e.id})"
         if op == "%":
             return f"mc_mod(r, {a}, {b}, {e.id})"
-        if op == "union":
-            return f"({a} | {b})"
-        if op == "intersect":
-            return f"({a} & {b})"
-        if op == "diff":
-            return f"({a} & ~{b})"
-        if op == "subseteq":
-            return f"(({a} & ~{b}) == 0)"
         raise Unsupported(f"the operator `{op}`", e.id)
 
-    def wide_op(self, c, op: str, a: str, b: str, node: int) -> str:
+    def set_op(self, c, op: str, a: str, b: str, node: int) -> str:
+        """``a op b`` for sets (``union``, ``intersect``, ``diff``, ``subseteq``) or any
+        values of several words (``==``, ``!=``) in the layout of codec ``c``."""
+        if c.words == 1:
+            return {"union": f"({a} | {b})", "intersect": f"({a} & {b})", "diff": f"({a} & ~{b})",
+                    "subseteq": f"(({a} & ~{b}) == 0)"}[op]
         n = c.words
+        self.widths.add(n)
         fn = {"==": "eq", "!=": "eq", "union": "or", "intersect": "and", "diff": "andnot", "subseteq": "sub"}[op]
         if isinstance(c, SparseSetCodec) and op not in ("==", "!="):
             self.sparse.add(n)
@@ -388,6 +368,21 @@ class Emitter:
         else:
             out = f"w{n}_{fn}({a}, {b})"
         return f"(!{out})" if op == "!=" else out
+
+    def set_result(self, e, op: str, left, right, env) -> str:
+        """``left op right`` (union, intersect, diff) built in the layout of ``e``'s type,
+        both operands converted to it."""
+        t = self.type_of(e)
+        return self.set_op(codec(t), op, self.x_as(left, env, t), self.x_as(right, env, t), e.id)
+
+    def elem_ord(self, ec: Codec, src: str, node: int) -> str:
+        """The ordinal of an element (``src``, a standalone word) of a set of ``ec``
+        values, unchecked for bounded ints (a membership test compares it with the range)."""
+        if isinstance(ec, FieldInt):
+            return f"(({src}) - ({ec.lo}))"
+        if isinstance(ec, SetField):
+            return self.to_ord(ec, src, node)
+        return src
 
     def member(self, elem: ir.Node, dom: ir.Node, env, node: int) -> str:
         """``elem in dom``."""
@@ -403,30 +398,18 @@ class Emitter:
         if isinstance(sc, SparseSetCodec):
             o = self.fresh("o")
             self.sparse.add(sc.words)
-            ordsrc = self.x(elem, env)
-            if isinstance(sc.elem, FieldInt):
-                ordsrc = f"(({ordsrc}) - ({sc.elem.lo}))"
-            elif isinstance(sc.elem, SetField):
-                ordsrc = self.to_ord(sc.elem, ordsrc, node)
+            ordsrc = self.elem_ord(sc.elem, self.x(elem, env), node)
             return f"({{ V {o} = {ordsrc}; sp{sc.words}_has({self.x(dom, env)}, {o}); }})"
         if isinstance(sc, WideSetCodec):
             o, sv = self.fresh("o"), self.fresh("ws")
             self.widths.add(sc.words)
-            ordsrc = self.x(elem, env)
-            if isinstance(sc.elem, FieldInt):
-                ordsrc = f"(({ordsrc}) - ({sc.elem.lo}))"
-            elif isinstance(sc.elem, SetField):
-                ordsrc = self.to_ord(sc.elem, ordsrc, node)
+            ordsrc = self.elem_ord(sc.elem, self.x(elem, env), node)
             return (f"({{ W{sc.words} {sv} = {self.x(dom, env)}; V {o} = {ordsrc}; ({o} >= 0 && {o} < {sc.elem.card} "
                     f"&& (((uint64_t){sv}.w[{o} >> 6] >> ({o} & 63)) & 1)); }})")
         if not isinstance(sc, SetCodec):
             raise Unsupported(f"membership in a {self.type_of(dom).show()}", node)
         o = self.fresh("o")
-        ordsrc = self.x(elem, env)
-        if isinstance(sc.elem, FieldInt):
-            ordsrc = f"(({ordsrc}) - ({sc.elem.lo}))"
-        elif isinstance(sc.elem, SetField):
-            ordsrc = self.to_ord(sc.elem, ordsrc, node)
+        ordsrc = self.elem_ord(sc.elem, self.x(elem, env), node)
         return (f"({{ V {o} = {ordsrc}; ({o} >= 0 && {o} < {sc.elem.card} && "
                 f"(((uint64_t){self.x(dom, env)} >> {o}) & 1)); }})")
 
@@ -881,19 +864,10 @@ class Emitter:
                 self.codec_of(a[0])
                 return f"((V)__builtin_popcountll((uint64_t){self.x(a[0], env)}))"
         if name in ("union", "intersect", "diff"):
-            t = self.type_of(e)
-            x, y = self.x_as(a[0], env, t), self.x_as(a[1], env, t)
-            w = self.wide(e)
-            if w is not None:
-                return self.wide_op(w, name, x, y, e.id)
-            return {"union": f"({x} | {y})", "intersect": f"({x} & {y})", "diff": f"({x} & ~{y})"}[name]
+            return self.set_result(e, name, a[0], a[1], env)
         if name == "subseteq":
-            x, y = self.x(a[0], env), self.x_as(a[1], env, self.type_of(a[0]))
-            w = self.wide(a[0])
-            if w is not None:
-                return self.wide_op(w, name, x, y, e.id)
-            return {"union": f"({x} | {y})", "intersect": f"({x} & {y})", "diff": f"({x} & ~{y})",
-                    "subseteq": f"(({x} & ~{y}) == 0)"}[name]
+            return self.set_op(self.codec_of(a[0]), name, self.x(a[0], env),
+                               self.x_as(a[1], env, self.type_of(a[0])), e.id)
         if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and isinstance(self.wide(a[0]), SparseSetCodec):
             return f"(({self.x(a[0], env)}).w[0] == 0)"
         if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and self.wide(a[0]) is not None:

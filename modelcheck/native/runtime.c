@@ -20,7 +20,6 @@ typedef int64_t V;
 
 enum { ST_RUNNING = 0, ST_EXHAUSTED = 1, ST_INVARIANT = 2, ST_DEADLOCK = 3, ST_STEP = 4,
        ST_ASSERT = 5, ST_ERROR = 6, ST_MAX_STATES = 7, ST_MAX_DEPTH = 8, ST_NOMEM = 9 };
-enum { PH_SUCC = 0, PH_STEP = 1, PH_CONS = 2, PH_INV = 3 };
 
 typedef struct {
     /* the store */
@@ -45,7 +44,7 @@ typedef struct {
        to be checked: from inv_next (0: none pending) on state inv_state */
     int64_t inv_state; int inv_next;
     /* a runtime error */
-    jmp_buf jb; int err, err_node, phase, assert_failed;
+    jmp_buf jb; int err, err_node, assert_failed;
     int finishing, resumed, started;
     /* the state graph, for liveness: row i (the transitions of state i, self-loops left
      * out) is rto/rlab[rstart[i] .. rstart[i + 1]]; rec_broken when a row is missing */
@@ -141,7 +140,6 @@ int mc_dyn(R *r, int64_t k, V *args) {
     memcpy(args, r->dyn + DYNW * k + 1, sizeof(V) * MAXP);
     return (int)r->dyn[DYNW * k];
 }
-int64_t mc_nlabels_now(R *r) { return NLABELS + r->ndyn; }
 
 static V *mc_push(R *r, int lab) {
     if (r->nout == r->ocap) {
@@ -251,7 +249,6 @@ void mc_free(R *r) {
     free(r);
 }
 
-int mc_nvars(void) { return NVARS; }
 int mc_nlabels(void) { return NLABELS; }
 
 /* an initial state (checked and admitted by the caller): 1 stored, 0 already there, -1 no memory */
@@ -288,19 +285,12 @@ int64_t *mc_graph(R *r, int64_t **to, int64_t **lab, int64_t *nrec) {
 }
 V *mc_arena(R *r) { return r->arena; }
 
-/* evaluate the invariants of a stored initial state: the index of the first violated one, -1 none, -2 an error */
-int mc_check_state(R *r, const V *s) {
-    if (setjmp(r->jb)) return -2;
-    for (int k = 0; k < NINV; k++) if (!mc_inv(r, k, s)) return k;
-    return -1;
-}
 
 /* the invariants k0.. of the stored state ti: the first one newly violated is
  * reported (1), and the next call of mc_run goes on with the one after it; 0 when
  * none is. Every invariant is evaluated, violated or not, as in Python (an error in
  * it is the run's error). */
 static int mc_invariants(R *r, int64_t ti, int k0) {
-    r->phase = PH_INV;
     const V *tt = r->arena + NVARS * ti;
     for (int k = k0; k < NINV; k++) {
         if (!mc_inv(r, k, tt) && !r->violated[k]) {
@@ -316,7 +306,7 @@ static int mc_invariants(R *r, int64_t ti, int k0) {
 
 int mc_run(R *r, int64_t budget) {
     if (setjmp(r->jb)) {
-        r->info[0] = r->err; r->info[1] = r->head - 1; r->info[2] = r->err_node; r->info[3] = r->phase;
+        r->info[0] = r->err; r->info[1] = r->head - 1; r->info[2] = r->err_node;
         r->expanding = 0; r->finishing = 0;
         return r->err == 99 ? ST_NOMEM : ST_ERROR;
     }
@@ -332,7 +322,6 @@ int mc_run(R *r, int64_t budget) {
                 if (!r->resumed) r->gen_cov[lab]++;
                 r->resumed = 0;
                 if (NSTEP) {
-                    r->phase = PH_STEP;
                     for (int k = 0; k < NSTEP; k++) {
                         /* evaluated even once violated, as in Python: it may fail */
                         if (!mc_step(r, k, s, t) && !r->violated[NINV + k]) {
@@ -352,7 +341,6 @@ int mc_run(R *r, int64_t budget) {
                     continue;
                 }
                 if (NCONS) {
-                    r->phase = PH_CONS;
                     int ok = 1;
                     for (int k = 0; k < NCONS && ok; k++) ok = mc_cons(r, k, t);
                     if (!ok) continue;
@@ -383,7 +371,6 @@ int mc_run(R *r, int64_t budget) {
         const int64_t si = r->head++;
         r->nout = 0; r->pos = 0; r->resumed = 0;
         r->assert_failed = 0;
-        r->phase = PH_SUCC;
         mc_succ(r, r->arena + NVARS * si);
         r->finishing = 1;
         if (r->assert_failed) {
