@@ -21,6 +21,7 @@ PARTS = [
     ("language", ["modelcheck.dsl"]),
     ("symbolic", ["modelcheck.symbolic"]),
     ("native", ["modelcheck.native"]),
+    ("histories", ["modelcheck.history"]),
     ("renderers", ["modelcheck.render", "modelcheck.report", "modelcheck.itfout"]),
     ("trace tools", ["modelcheck.conform"]),
     ("api", ["modelcheck.api", "modelcheck"]),
