@@ -159,7 +159,8 @@ class SpecModel:
     def _bind(self, op: Op) -> tuple[int, tuple, bool]:
         """(action index, decoded parameter values (the result last when bound), whether
         the action has a result parameter); cached per distinct operation."""
-        key = (op.f, op.args, op.result if op.ret is not None else _PENDING)
+        # repr, not the values: 1 == True and hash alike, and a JSON object is unhashable
+        key = repr((op.f, op.args, op.result if op.ret is not None else "?pending"))
         hit = self._decoded.get(key)
         if hit is not None:
             return hit
@@ -201,9 +202,6 @@ class SpecModel:
         if self._explainer is None:
             self._explainer = self.compiled.explainer()
         return self._explainer.instances(s, ai, tuple(enumerate(known)))
-
-
-_PENDING = object()
 
 
 def _state(states: list):
