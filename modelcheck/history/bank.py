@@ -54,8 +54,15 @@ class BankModel:
         else:
             self._init = (int(initial),) * len(self.accounts)
 
+    #: a pending read constrains nothing (the checker drops it)
+    readonly = frozenset({"read"})
+
     def init(self) -> tuple:
         return self._init
+
+    def validate(self, op: Op) -> None:
+        """Raise :class:`HistoryError` for an operation this bank does not know."""
+        self._check(op)
 
     def step(self, state: tuple, op: Op) -> tuple | None:
         kind = self._check(op)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.history.core import HistoryError
+from modelcheck.history.check import check_history
+from modelcheck.history.core import HistoryError, HistoryVerdict
 from modelcheck.history.jepsen import EdnError, Keyword, Symbol, parse_edn, read_edn, read_jepsen_log
+from modelcheck.history.models import get_model
 
 DATA = Path(__file__).parent / "data"
 
@@ -249,3 +251,33 @@ def test_real_histories_read_with_the_counts_of_their_lines(name, ops, failed, p
     assert [o.id for o in got] == list(range(len(got)))
     assert all(o.ret is None or o.ret > o.call for o in got)
     assert {o.f for o in got} <= {"read", "write", "cas"}
+
+
+# ----------------------------------------------------------------------------- known answers
+
+@pytest.mark.parametrize("name, verdict", [
+    ("knossos-cas-register-bug.edn", HistoryVerdict.OK),
+    ("knossos-rethink-fail-minimal.edn", HistoryVerdict.VIOLATED),
+    ("knossos-immediate-failure.edn", HistoryVerdict.VIOLATED),
+    ("knossos-cas-failure.edn", HistoryVerdict.VIOLATED),
+    ("etcd_000.log", HistoryVerdict.VIOLATED),
+    ("etcd_002.log", HistoryVerdict.OK),
+])
+def test_real_histories_get_their_published_answers(name, verdict):
+    """The answers Knossos's and Porcupine's own tests give (data/README.md)."""
+    reader = read_edn if name.endswith(".edn") else read_jepsen_log
+    ops, _ = reader(DATA / name)
+    result = check_history(ops, get_model("cas-register"))
+    assert result.verdict is verdict
+    if verdict is HistoryVerdict.VIOLATED:
+        # the operation that cannot be placed is a completed read (each file's
+        # anomaly is a read no order explains)
+        assert all(ops[i].f == "read" and ops[i].ret is not None for i, _ in result.failure.stuck)
+
+
+def test_the_minimal_knossos_history_fails_where_knossos_says():
+    """knossos wgl_test.clj, rethink-fail-minimal-test: the read of 3 by process 1."""
+    ops, _ = read_edn(DATA / "knossos-rethink-fail-minimal.edn")
+    result = check_history(ops, get_model("cas-register"))
+    [(i, _)] = result.failure.stuck
+    assert (ops[i].process, ops[i].f, ops[i].result) == (1, "read", 3)

@@ -231,3 +231,27 @@ def test_a_runtime_error_of_the_spec_is_an_error_in_words(tmp_path):
     assert run(m, op("d", 2)) == (5,)
     with pytest.raises(HistoryError, match="failed in action d"):
         m.step(m.init(), op("d", 0))
+
+
+# ----------------------------------------------------------------------------- through the checker
+
+@pytest.mark.parametrize("name", ["knossos-cas-register-bug.edn", "knossos-rethink-fail-minimal.edn",
+                                  "knossos-cas-failure.edn", "etcd_000.log", "etcd_002.log"])
+def test_the_spec_and_the_python_cas_register_give_the_same_answers(cas, name):
+    """The checker's result with specs/objects/cas-register.mc is the one it gives with
+    the Python cas-register model: the verdict, the operations that cannot be placed,
+    and the number of configurations explored (the same search, the same states up to
+    renaming)."""
+    from modelcheck.history.check import check_history
+    from modelcheck.history.jepsen import read_edn, read_jepsen_log
+    from modelcheck.history.models import get_model
+
+    data = ROOT / "tests" / "history" / "data" / name
+    ops, _ = (read_edn if name.endswith(".edn") else read_jepsen_log)(data)
+    want = check_history(ops, get_model("cas-register"))
+    got = check_history(ops, get_model(str(CAS)))
+    assert got.verdict is want.verdict
+    assert got.explored == want.explored
+    if want.failure is not None:
+        assert [i for i, _ in got.failure.stuck] == [i for i, _ in want.failure.stuck]
+        assert got.failure.prefix == want.failure.prefix

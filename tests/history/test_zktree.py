@@ -4,6 +4,8 @@ sequential nodes, the state's canonical form, and the partition into components.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from modelcheck.history.core import HistoryError, Op
@@ -180,3 +182,65 @@ def test_partition_joins_a_sequential_create_with_the_node_it_made():
     ops = [Op(0, 0, 0, 1, "create", ("/q-", "", 2), "/q-0000000000"),
            Op(1, 1, 2, 3, "getData", ("/q-0000000000",), ("", 0)), Op(2, 1, 4, 5, "exists", ("/r",), None)]
     assert parts(ops) == {"/q-": [0, 1], "/r": [2]}
+
+
+# ----------------------------------------------------------------------------- the partition is sound
+
+class Whole:
+    """The tree model, checked as one part."""
+
+    def __init__(self, model):
+        self.m = model
+        self.name = model.name
+        self.readonly = model.readonly
+
+    def __getattr__(self, name):
+        return getattr(self.m, name)
+
+    def partition(self, ops):
+        return None
+
+
+def random_zk_history(rng, n, model):
+    """Operations run one after another (at times 0, 3, 6, ...) on the tree, with
+    intervals stretched around those points so that they overlap, some without a
+    response; half the histories then get one result changed at random."""
+    from modelcheck.history.zktree import _apply
+
+    paths = ["/a", "/a/b", "/c", "/c/d"]
+    ops, state = [], model.init()
+    for i in range(n):
+        f = rng.choice(["create", "delete", "setData", "getData", "exists", "getChildren"])
+        p = rng.choice(paths + (["/"] if f == "getChildren" else []))
+        args = {"create": (p, "x"), "delete": (p, rng.choice([-1, 0])), "setData": (p, "y", -1)}.get(f, (p,))
+        result, state = _apply(state, f, args)
+        t = 3 * i
+        ret = None if rng.random() < 0.15 else t + rng.randint(0, 4)
+        ops.append(Op(i, i, t - rng.randint(0, 4), ret, f, args, result))
+    if rng.random() < 0.5:
+        k = rng.randrange(n)
+        wrong = rng.choice(["NoNode", "NodeExists", "NotEmpty", 0, 1, None, ("x", 0), ("b",), "ok"])
+        ops[k] = Op(k, k, ops[k].call, ops[k].ret, ops[k].f, ops[k].args, wrong)
+    return ops
+
+
+def test_partitioned_and_whole_checks_agree_on_random_histories():
+    from modelcheck.history.check import check_history
+
+    rng = random.Random(7)
+    verdicts = []
+    split = nested = 0
+    for k in range(400):
+        # half the histories start from a tree with /a and /c, so that nested creates
+        # succeed and deletes of a parent meet its children
+        model = M if k % 2 else ZkTreeModel({"/a": "x", "/c": "x"})
+        ops = random_zk_history(rng, rng.randint(2, 7), model)
+        parted = check_history(ops, model)
+        whole = check_history(ops, Whole(model))
+        assert parted.verdict == whole.verdict, ops
+        verdicts.append(parted.verdict.value)
+        split += parted.parts > 1
+        nested += any(o.f in ("create", "delete") and o.args[0] in ("/a/b", "/c/d") and o.result in ("/a/b", "/c/d", "ok")
+                      for o in ops)
+    assert verdicts.count("ok") > 50 and verdicts.count("violated") > 50
+    assert split > 100 and nested > 50          # the partition split often, and nested paths mattered
