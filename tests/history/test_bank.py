@@ -77,6 +77,8 @@ def test_bad_operations_are_errors(o, message):
 
 
 def test_bad_banks_are_errors():
+    with pytest.raises(HistoryError, match="needs its accounts"):
+        BankModel()
     with pytest.raises(HistoryError, match="each named once"):
         BankModel(["a", "a"])
     with pytest.raises(HistoryError, match="missing \\['b'\\]"):
