@@ -167,7 +167,8 @@ class SpecModel:
 
     def describe(self, op: Op, result: bool = True) -> str:
         text = f"{op.f}({', '.join(_json(a) for a in op.args)})"
-        if not result:
+        # an action without a result parameter ignores the result: do not show one
+        if not result or (op.f in self._params and len(op.args) >= len(self._params[op.f])):
             return text
         return text + (" -> ?" if op.ret is None else f" -> {_json(op.result)}")
 

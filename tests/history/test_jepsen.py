@@ -281,3 +281,12 @@ def test_the_minimal_knossos_history_fails_where_knossos_says():
     result = check_history(ops, get_model("cas-register"))
     [(i, _)] = result.failure.stuck
     assert (ops[i].process, ops[i].f, ops[i].result) == (1, "read", 3)
+
+
+def test_the_cas_failure_history_fails_at_the_read_knossos_names():
+    """knossos wgl_test.clj, cas-failure-test: ``{:f :read :process 70 :type :ok :value 0
+    :index 491}`` (Knossos counts events from 0; the file's line is 499)."""
+    ops, _ = read_edn(DATA / "knossos-cas-failure.edn")
+    result = check_history(ops, get_model("cas-register"))
+    [(i, _)] = result.failure.stuck
+    assert (ops[i].process, ops[i].f, ops[i].result, ops[i].line) == (70, "read", 0, 499)

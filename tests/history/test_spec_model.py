@@ -66,6 +66,7 @@ def test_expected_and_describe(cas):
     assert cas.expected(s, op("write", 2)) == "write(2) is enabled"
     assert cas.describe(op("cas", 2, 1, result=True)) == "cas(2, 1) -> true"
     assert cas.describe(op("read", ret=None)) == "read() -> ?"
+    assert cas.describe(op("write", 3)) == "write(3)"                   # no result parameter: none shown
     assert cas.partition([op("read")]) is None
 
 
