@@ -44,6 +44,12 @@ def test_edn_comments_commas_discard_tags_symbols_chars():
     assert isinstance(v[5], Symbol)
 
 
+def test_edn_symbolic_floats_and_strings_across_lines():
+    forms = parse_edn('[##Inf ##-Inf]\n"two\nlines" {:after 1}')
+    assert forms[0] == (float("inf"), float("-inf")) and forms[1] == "two\nlines"
+    assert forms[2].line == 3
+
+
 def test_edn_many_top_level_forms_and_lines():
     forms = parse_edn('{:x 1}\n\n{:x 2}\n  {:x\n 3}')
     assert [f["x"] for f in forms] == [1, 2, 3]
@@ -62,6 +68,9 @@ def test_edn_many_top_level_forms_and_lines():
     ("1/0", "divides by zero", 1),
     ("#{{:a 1}}", "set element is a map", 1),
     ("#_", "end of input", 1),
+    ("[1 #inst]", "no value before the collection closes", 1),
+    ("##Foo", "is not a set", 1),
+    ("\\", "unexpected", 1),
     (":", "not a keyword", 1),
 ])
 def test_edn_errors_name_the_line(text, message, line):
@@ -71,9 +80,17 @@ def test_edn_errors_name_the_line(text, message, line):
     assert e.value.line == line
 
 
-def test_edn_too_deep_is_an_error_not_a_crash():
-    with pytest.raises(EdnError, match="nested too deeply"):
+def test_deep_nesting_is_read_or_an_error_never_a_crash(tmp_path):
+    [v] = parse_edn("[" * 100_000 + "]" * 100_000)          # iterative: no recursion limit
+    depth = 0
+    while v:
+        v, depth = v[0], depth + 1
+    assert depth == 99_999
+    with pytest.raises(EdnError, match="unclosed collection"):
         parse_edn("[" * 100_000)
+    p = write(tmp_path, "deep.edn", "[{:process 0, :type :invoke, :f :write, :value " + "[" * 100_000 + "]" * 100_000 + "}]")
+    with pytest.raises(HistoryError, match="nested too deeply"):
+        read_edn(p)
 
 
 # ----------------------------------------------------------------------------- EDN histories
