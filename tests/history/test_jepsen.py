@@ -307,3 +307,17 @@ def test_the_cas_failure_history_fails_at_the_read_knossos_names():
     result = check_history(ops, get_model("cas-register"))
     [(i, _)] = result.failure.stuck
     assert (ops[i].process, ops[i].f, ops[i].result, ops[i].line) == (70, "read", 0, 499)
+
+
+def test_the_command_line_reads_both_formats(tmp_path, capsys):
+    """`modelcheck history check` picks the reader by suffix; a malformed file is exit 2
+    with the file and line, not a traceback."""
+    from modelcheck.cli import main
+
+    assert main(["history", "check", str(DATA / "knossos-rethink-fail-minimal.edn"), "--model", "cas-register"]) == 1
+    assert main(["history", "check", str(DATA / "etcd_002.log"), "--model", "cas-register"]) == 0
+    capsys.readouterr()
+    bad = write(tmp_path, "bad.edn", "[{:process 0, :type :invoke, :f :read}\n {:process 0 :type :ok}}\n")
+    assert main(["history", "check", str(bad), "--model", "cas-register"]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:2: not readable EDN: `]` expected, found `}}`" in err and "Traceback" not in err
