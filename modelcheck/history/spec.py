@@ -116,7 +116,12 @@ class SpecModel:
                                   if not any(isinstance(n, ir.Assign) for n in walk(a.body)))
         self._decoded: dict = {}
         self._steps: dict = {}
-        inits = list(compiled.initial_states())
+        try:
+            inits = list(compiled.initial_states())
+        except Exception as e:  # noqa: BLE001 - a runtime error of the spec's init (MC300), in words
+            raise HistoryError(f"the spec {self.name} failed computing its initial states: {e}", path) from None
+        if not inits:
+            raise HistoryError(f"the spec {self.name} has no initial state: no history fits it", path)
         self._init = _state(inits)
 
     # ------------------------------------------------------------------ the Model protocol

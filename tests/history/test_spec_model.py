@@ -256,3 +256,10 @@ def test_the_spec_and_the_python_cas_register_give_the_same_answers(cas, name):
     if want.failure is not None:
         assert [i for i, _ in got.failure.stuck] == [i for i, _ in want.failure.stuck]
         assert got.failure.prefix == want.failure.prefix
+
+
+def test_a_spec_without_initial_states_is_an_error(tmp_path):
+    p = tmp_path / "none.mc"
+    p.write_text("module NoInit\nvar x: int\ninit { pick v in {} ; x = v }\naction a { x' = 1 }\n")
+    with pytest.raises(HistoryError, match="has no initial state"):
+        spec_model(p)
