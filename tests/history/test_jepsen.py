@@ -315,7 +315,8 @@ def test_the_command_line_reads_both_formats(tmp_path, capsys):
     from modelcheck.cli import main
 
     assert main(["history", "check", str(DATA / "knossos-rethink-fail-minimal.edn"), "--model", "cas-register"]) == 1
-    assert main(["history", "check", str(DATA / "etcd_002.log"), "--model", "cas-register"]) == 0
+    assert main(["history", "check", str(DATA / "etcd_000.log"), "--model", "cas-register"]) == 1
+    assert main(["history", "check", str(DATA / "knossos-cas-register-bug.edn"), "--model", "cas-register"]) == 0
     capsys.readouterr()
     bad = write(tmp_path, "bad.edn", "[{:process 0, :type :invoke, :f :read}\n {:process 0 :type :ok}}\n")
     assert main(["history", "check", str(bad), "--model", "cas-register"]) == 2

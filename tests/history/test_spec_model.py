@@ -263,3 +263,15 @@ def test_a_spec_without_initial_states_is_an_error(tmp_path):
     p.write_text("module NoInit\nvar x: int\ninit { pick v in {} ; x = v }\naction a { x' = 1 }\n")
     with pytest.raises(HistoryError, match="has no initial state"):
         spec_model(p)
+
+
+def test_the_object_specs_check_clean_with_the_counts_worked_out_by_hand():
+    """Six states (Nil and V(0..4)). Generated: one initial state, then from each state
+    register.mc has 5 writes and the one read that matches (6); cas-register.mc adds 25
+    cas instances whose guard holds (from V(x): 5 with ok and old = x, 20 without; from
+    Nil: 25 without), 31 per state."""
+    from modelcheck import Verdict, check, load
+
+    for spec, generated in ((REGISTER, 1 + 6 * 6), (CAS, 1 + 6 * 31)):
+        r = check(load(spec))
+        assert (r.verdict, r.distinct_states, r.generated_states) == (Verdict.HOLDS, 6, generated)
