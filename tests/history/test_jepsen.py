@@ -140,13 +140,16 @@ def test_edn_independent_keys_become_the_first_argument(tmp_path):
                {:process 1, :type :invoke, :f :cas, :value [8 [1 2]]}
                {:process 1, :type :ok, :f :cas, :value [8 [1 2]]}
                {:process 2, :type :invoke, :f :write, :value [7 5]}
-               {:process 2, :type :ok, :f :write, :value [7 5]}]"""
+               {:process 2, :type :ok, :f :write, :value [7 5]}
+               {:process 3, :type :invoke, :f :write, :value [8 1]}
+               {:process 3, :type :info, :f :write, :value :timed-out}]"""
     ops, notes = read_edn(write(tmp_path, "h.edn", text))
     assert notes["independent"] is True
-    assert [(o.f, o.args, o.result) for o in ops] == [("read", (7,), 2), ("cas", (8, 1, 2), True), ("write", (7, 5), None)]
+    assert [(o.f, o.args, o.result) for o in ops] == [("read", (7,), 2), ("cas", (8, 1, 2), True), ("write", (7, 5), None),
+                                                      ("write", (8, 1), None)]
     # the same file, told it is a plain register history: values are kept whole
     ops, notes = read_edn(write(tmp_path, "h.edn", text), independent=False)
-    assert [(o.f, o.args) for o in ops] == [("read", ()), ("cas", (8, (1, 2))), ("write", ((7, 5),))]
+    assert [(o.f, o.args) for o in ops] == [("read", ()), ("cas", (8, (1, 2))), ("write", ((7, 5),)), ("write", ((8, 1),))]
 
 
 def test_a_plain_cas_history_is_not_taken_for_independent(tmp_path):
@@ -322,3 +325,18 @@ def test_the_command_line_reads_both_formats(tmp_path, capsys):
     assert main(["history", "check", str(bad), "--model", "cas-register"]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:2: not readable EDN: `]` expected, found `}}`" in err and "Traceback" not in err
+
+
+def test_an_independent_history_is_checked_key_by_key(tmp_path):
+    text = """[{:process 0, :type :invoke, :f :write, :value [1 3]}
+               {:process 0, :type :ok, :f :write, :value [1 3]}
+               {:process 1, :type :invoke, :f :read, :value [1 nil]}
+               {:process 1, :type :ok, :f :read, :value [1 3]}
+               {:process 2, :type :invoke, :f :read, :value [2 nil]}
+               {:process 2, :type :ok, :f :read, :value [2 %s]}]"""
+    ops, _ = read_edn(write(tmp_path, "ok.edn", text % "nil"))
+    result = check_history(ops, get_model("kv"))
+    assert (result.verdict, result.parts) == (HistoryVerdict.OK, 2)
+    ops, _ = read_edn(write(tmp_path, "bad.edn", text % "3"))          # key 2 was never written
+    result = check_history(ops, get_model("kv"))
+    assert result.verdict is HistoryVerdict.VIOLATED and result.failure.key == 2
