@@ -12,7 +12,10 @@ an int used as a bit set. An operation without a response has no return event: i
 placed any time after its call, or never, and the search succeeds once every completed
 operation is placed. The model's ``partition`` splits the history into parts checked
 independently (P-compositionality, Horn and Kroening 2015), smallest first, so the first
-part that fails is the smallest failing one.
+part that fails is the smallest failing one. A model may also ``prune`` a part: drop
+pending operations whose effect no response can observe (a pending read, a pending write
+of a value nobody read), since each pending operation left in multiplies the
+configurations.
 
 Sequential consistency asks only for an order that keeps each process's own order: the
 search state is one position per process plus the model state, memoised the same way.
@@ -64,13 +67,13 @@ def check_history(ops: Sequence[Op], model: Model, consistency: Consistency = Co
     # smallest first; equal sizes by first operation, so the order is the same every run
     ordered = sorted(parts.items(), key=lambda kv: (len(kv[1]), kv[1][0].id if kv[1] else -1))
     search = _linearize if consistency is Consistency.LINEARIZABLE else _sequential
-    readonly = getattr(model, "readonly", frozenset())
+    prune = getattr(model, "prune", None)
     orders: dict = {}
     explored = 0
     for key, part in ordered:
         part = sorted(part, key=lambda o: o.id)
-        # a pending operation without effect constrains nothing: dropping it only narrows the search
-        todo = [o for o in part if not (o.ret is None and o.f in readonly)]
+        # pending operations whose effect nothing observes: dropping them keeps the answer
+        todo = prune(part) if prune is not None else part
         try:
             ok, info, n = search(todo, model, deadline)
         except _Expired as e:

@@ -57,9 +57,6 @@ class RegisterModel:
 
     name = "register"
     ops = {"read": 0, "write": 1}           # operation -> number of arguments
-    #: operations without effect: a pending one (result unknown) constrains nothing, so
-    #: the checker may drop it (it only widens the search)
-    readonly = frozenset({"read"})
 
     def __init__(self, initial: Any = None):
         self.initial = initial
@@ -104,6 +101,13 @@ class RegisterModel:
     def partition(self, ops: Sequence[Op]) -> dict[Any, list[Op]] | None:
         return None
 
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        """``ops`` without the operations that never responded and whose effect no
+        response can show: the answer is the same, the search much smaller (every
+        pending operation may be placed anywhere after its call, so each one left in
+        multiplies the configurations). See :func:`prune_register`."""
+        return prune_register(ops, lambda op: op.args, lambda op: op.result)
+
     def expected(self, state: Hashable, op: Op) -> str:
         v = show(state[0])
         if op.f == "read":
@@ -139,7 +143,6 @@ class KvModel:
 
     name = "kv"
     ops = {"read": 1, "write": 2, "cas": 3}
-    readonly = frozenset({"read"})
 
     def __init__(self, initial: Any = None):
         self.initial = initial
@@ -172,6 +175,14 @@ class KvModel:
         rest = frozenset(kv for kv in state if kv[0] != k)
         return rest if new == self.initial else rest | {(k, new)}
 
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        """As :meth:`RegisterModel.prune`, key by key."""
+        keep = set()
+        parts = self.partition(ops)
+        for part in parts.values():
+            keep.update(op.id for op in prune_register(part, lambda op: op.args[1:], lambda op: op.result))
+        return [op for op in ops if op.id in keep]
+
     def partition(self, ops: Sequence[Op]) -> dict[Any, list[Op]] | None:
         parts: dict[Any, list[Op]] = {}
         for op in ops:
@@ -195,6 +206,43 @@ class KvModel:
         if op.f in ("read", "cas"):
             return f"{call} -> {show(op.result)}"
         return call
+
+
+def prune_register(ops: Sequence[Op], args, result) -> list[Op]:
+    """Drop from one register's operations those that never responded and whose effect
+    nothing can observe: a pending read (no effect), and a pending write of a value that
+    no completed read returned and no cas compares with, when no completed cas failed.
+
+    Why a dropped write changes nothing: in any order that places it, the operations
+    between it and the next write or successful cas would have to see its value (a read
+    returning it, a cas comparing with it): there are none, so the order without it is
+    as good; and an order without it is allowed, since a pending operation may never
+    take effect. A failed cas could depend on the value being *different*, hence the
+    last condition. ``args(op)`` and ``result(op)`` give an op's register arguments
+    (the key stripped) and its result."""
+    seen = set()
+    failed_cas = False
+    for op in ops:
+        if op.ret is None:
+            continue
+        if op.f == "read":
+            seen.add(result(op))
+        elif op.f == "cas":
+            seen.add(args(op)[0])
+            if not _cas_ok(op):
+                failed_cas = True
+    for op in ops:                 # a pending cas can still compare with a pending write's value
+        if op.ret is None and op.f == "cas":
+            seen.add(args(op)[0])
+    out = []
+    for op in ops:
+        if op.ret is None:
+            if op.f == "read":
+                continue
+            if op.f == "write" and not failed_cas and args(op)[0] not in seen:
+                continue
+        out.append(op)
+    return out
 
 
 def _zk(initial: Any = None) -> Model:
