@@ -57,11 +57,17 @@ class BankModel:
         else:
             self._init = (int(initial),) * len(self.accounts)
 
-    #: a pending read constrains nothing (the checker drops it)
+    #: a pending read constrains nothing (:meth:`prune` drops it)
     readonly = frozenset({"read"})
 
     def init(self) -> tuple:
         return self._init
+
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        """``ops`` without the pending operations of :attr:`readonly`: with no response
+        and no effect they constrain nothing, and each one left in multiplies the
+        configurations the checker explores."""
+        return [o for o in ops if not (o.ret is None and o.f in self.readonly)]
 
     def validate(self, op: Op) -> None:
         """Raise :class:`HistoryError` for an operation this bank does not know."""

@@ -111,7 +111,7 @@ class SpecModel:
         self._types = {a.name: tuple(compiled.param_types(a.name)) for a in compiled.signature.actions}
         self._explainer = None
         #: actions that assign no variable: a pending one constrains nothing, and the
-        #: checker drops it (read off the checked actions: the signature does not say)
+        #: checker drops it (:meth:`prune`; read off the checked actions: the signature does not say)
         self.readonly = frozenset(a.name for a in compiled.checked.actions
                                   if not any(isinstance(n, ir.Assign) for n in walk(a.body)))
         self._decoded: dict = {}
@@ -128,6 +128,12 @@ class SpecModel:
 
     def init(self):
         return self._init
+
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        """``ops`` without the pending operations of :attr:`readonly`: with no response
+        and no effect they constrain nothing, and each one left in multiplies the
+        configurations the checker explores."""
+        return [o for o in ops if not (o.ret is None and o.f in self.readonly)]
 
     def validate(self, op: Op) -> None:
         """Raise :class:`HistoryError` for an operation that names no action, has the

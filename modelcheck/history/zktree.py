@@ -108,13 +108,19 @@ class ZkTreeModel:
                 raise HistoryError(f"initial tree: `{path}` has no parent `{_parent(path)}`")
         self._init = tuple(sorted((p, d, 0) for p, d in nodes.items()))
 
-    #: operations without effect: a pending one constrains nothing (the checker drops it)
+    #: operations without effect: a pending one constrains nothing (:meth:`prune` drops it)
     readonly = frozenset({"getData", "exists", "getChildren", "sync"})
 
     # ------------------------------------------------------------------ the Model protocol
 
     def init(self) -> tuple:
         return self._init
+
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        """``ops`` without the pending operations of :attr:`readonly`: with no response
+        and no effect they constrain nothing, and each one left in multiplies the
+        configurations the checker explores."""
+        return [o for o in ops if not (o.ret is None and o.f in self.readonly)]
 
     def validate(self, op: Op) -> None:
         """Raise :class:`HistoryError` for an operation this model does not know (an

@@ -53,6 +53,8 @@ def test_reads_of_every_balance_as_a_list_or_an_object_and_of_one():
 def test_a_pending_transfer_has_its_effect_whatever_it_answered():
     assert run(BANK, op("transfer", "a", "b", 4, ret=None, result="insufficient")) == (6, 14, 10)
     assert run(BANK, op("transfer", "a", "b", 40, ret=None)) == (10, 10, 10)
+    ops = [op("read", ret=None), op("transfer", "a", "b", 1, ret=None), op("read")]
+    assert BANK.prune(ops) == ops[1:]
 
 
 def test_expected_and_describe():

@@ -57,6 +57,9 @@ def test_cas_register_spec(cas):
     assert run(cas, w, op("cas", 1, 2, result=False)) is None
     assert run(cas, w, op("cas", 1, 2, ret=None)) == (("V", 2),)        # pending: it took effect...
     assert run(cas, w, op("cas", 0, 2, ret=None)) == (("V", 1),)        # ...or failed its compare
+    assert cas.readonly == {"read"}                                    # the one action assigning nothing
+    ops = [op("read", ret=None), op("write", 1, ret=None), op("cas", 1, 2, ret=None), op("read")]
+    assert cas.prune(ops) == ops[1:]
 
 
 def test_expected_and_describe(cas):
@@ -240,17 +243,31 @@ def test_a_runtime_error_of_the_spec_is_an_error_in_words(tmp_path):
                                   "knossos-cas-failure.edn", "etcd_000.log", "etcd_002.log"])
 def test_the_spec_and_the_python_cas_register_give_the_same_answers(cas, name):
     """The checker's result with specs/objects/cas-register.mc is the one it gives with
-    the Python cas-register model: the verdict, the operations that cannot be placed,
-    and the number of configurations explored (the same search, the same states up to
-    renaming)."""
+    the Python cas-register model: the verdict and, with the same pruning, the operations
+    that cannot be placed, the longest prefix and the number of configurations explored
+    (the same search, the same states up to renaming)."""
     from modelcheck.history.check import check_history
     from modelcheck.history.jepsen import read_edn, read_jepsen_log
     from modelcheck.history.models import get_model
 
+    class ReadsPruned:
+        """The Python model, pruning only what the spec model prunes (pending reads):
+        the Python one also drops pending writes nobody read, which changes the count."""
+
+        def __init__(self, m):
+            self.m, self.name = m, m.name
+
+        def __getattr__(self, name):
+            return getattr(self.m, name)
+
+        def prune(self, ops):
+            return [o for o in ops if not (o.ret is None and o.f == "read")]
+
     data = ROOT / "tests" / "history" / "data" / name
     ops, _ = (read_edn if name.endswith(".edn") else read_jepsen_log)(data)
-    want = check_history(ops, get_model("cas-register"))
+    want = check_history(ops, ReadsPruned(get_model("cas-register")))
     got = check_history(ops, get_model(str(CAS)))
+    assert got.verdict is check_history(ops, get_model("cas-register")).verdict
     assert got.verdict is want.verdict
     assert got.explored == want.explored
     if want.failure is not None:

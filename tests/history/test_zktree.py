@@ -107,6 +107,10 @@ def test_a_pending_operation_takes_effect_whatever_its_result():
     assert ("/a", "x", 0) in s
     s = run(M, op("create", "/a/b", "x", ret=None))                  # fails: the state is unchanged
     assert s == M.init()
+    pending = [Op(i, i, 0, None, f, a) for i, (f, a) in enumerate(
+        [("getData", ("/a",)), ("exists", ("/a",)), ("getChildren", ("/",)), ("sync", ()), ("create", ("/a", "x")),
+         ("delete", ("/a",)), ("setData", ("/a", "y"))])]
+    assert [o.f for o in M.prune(pending)] == ["create", "delete", "setData"]   # reads constrain nothing
 
 
 def test_sequential_nodes():
@@ -192,7 +196,6 @@ class Whole:
     def __init__(self, model):
         self.m = model
         self.name = model.name
-        self.readonly = model.readonly
 
     def __getattr__(self, name):
         return getattr(self.m, name)
