@@ -297,7 +297,10 @@ def _timeline(ops: list[Op], model: Model, status, position, point, part_of, cha
     t1 = max(max(op.call for op in ops), max((op.ret for op in ops if op.ret is not None), default=t0))
     span = (t1 - t0) or 1.0
     end = t1 + span * 0.06                    # where open-ended bars stop
-    width = max(900, min(8000, 14 * len(ops)))
+    # wide enough that a typical operation (the median duration) is about 60 px long
+    durations = sorted(op.ret - op.call for op in ops if op.ret is not None and op.ret > op.call)
+    typical = durations[len(durations) // 2] if durations else span
+    width = max(900.0, min(8000.0, 60 * (end - t0) / typical))
     scale = width / (end - t0)
 
     def x(t: float) -> float:
@@ -363,10 +366,12 @@ def _timeline(ops: list[Op], model: Model, status, position, point, part_of, cha
             attrs += f' data-point="{point[op.id]!r}"'
         out.append(f'<g class="{classes}" {attrs}><title>{escape(tip)}</title>'
                    f'<rect class="bar" x="{x0:.1f}" y="{cy - BAR / 2:.1f}" width="{w:.1f}" height="{BAR}" rx="3"/>')
-        # the label sits on the bar, cut to what fits (the full text is in the tooltip)
-        room = int(max(w, 60) / 6.6)
-        label = text if len(text) <= room else text[: max(room - 1, 1)] + "…"
-        out.append(f'<text class="label" x="{x0 + 3:.1f}" y="{cy - BAR / 2 - 2:.1f}">{escape(label)}</text>')
+        # the label sits above the bar, cut to the bar's length (the tooltip has it all);
+        # a bar too short for a few characters goes without
+        room = int(w / 6.6)
+        if room >= 4:
+            label = text if len(text) <= room else text[: room - 1] + "…"
+            out.append(f'<text class="label" x="{x0 + 3:.1f}" y="{cy - BAR / 2 - 2:.1f}">{escape(label)}</text>')
         if op.id in point:
             colour = PALETTE[part_of[op.id] % len(PALETTE)]
             out.append(f'<circle class="point" cx="{x(point[op.id]):.1f}" cy="{cy:.1f}" r="4.5" stroke="{colour}"/>')

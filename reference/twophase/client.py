@@ -342,7 +342,7 @@ class BankHistory:
 
 
 async def record_bank_history(directory: str, path: str, *, clients: int = 3, rounds: int = 5, seed: int = 0,
-                              max_amount: int = 10, read_retries: int = 10, timeout: float = 5.0,
+                              max_amount: int = 10, retries: int = 10, timeout: float = 5.0,
                               resolve_timeout: float = 10.0) -> BankHistory:
     """Run ``clients`` clients at once, each ``rounds`` times a transfer followed by a
     read of every balance, and write what each saw to ``path`` as a history (JSON lines,
@@ -353,7 +353,7 @@ async def record_bank_history(directory: str, path: str, *, clients: int = 3, ro
     when it committed, ``"insufficient"`` when it aborted because ``from`` could not pay
     (the participant's refusal says so). An abort for any other reason (an account locked
     by another transaction: locking is no-wait; a vote timeout) changed nothing and is
-    written with ``"type": "fail"``.
+    written with ``"type": "fail"`` and tried again, up to ``retries`` times.
 
     A read is a transaction through two-phase commit that changes nothing: a delta of 0
     on every account of every participant, with ``"detail": true``. Each participant
@@ -363,7 +363,7 @@ async def record_bank_history(directory: str, path: str, *, clients: int = 3, ro
     is half applied (one in doubt anywhere holds a lock the read needs). A committed read
     answers every balance, a list in the order of :attr:`BankHistory.accounts`
     (``rm1/a0, rm1/a1, ..., rm2/a0, ...``); an aborted one is written as failed and tried again,
-    up to ``read_retries`` times.
+    up to ``retries`` times.
 
     A request whose reply is lost is written with ``"ret": null`` (its outcome is asked
     for afterwards: an aborted one becomes failed). Times are seconds on this process's
@@ -414,8 +414,12 @@ async def record_bank_history(directory: str, path: str, *, clients: int = 3, ro
             ops: dict = {}
             ops.setdefault(p, []).append([a, -amount])
             ops.setdefault(q, []).append([b, amount])
-            await attempt(proc, "transfer", [account_name(p, a), account_name(q, b), amount], ops)
-            for _ in range(read_retries):
+            for _ in range(retries):
+                line = await attempt(proc, "transfer", [account_name(p, a), account_name(q, b), amount], ops)
+                if line.get("type") != "fail":
+                    break
+                await asyncio.sleep(rng.uniform(0.001, 0.02))     # no-wait locks: back off a little
+            for _ in range(retries):
                 line = await attempt(proc, "read", [], {p: [[f"a{k}", 0] for k in range(n)] for p in parts})
                 if line.get("type") != "fail":
                     break

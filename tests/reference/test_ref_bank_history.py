@@ -151,11 +151,14 @@ def test_a_real_cluster_records_a_linearizable_bank_history(tmp_path):
         assert time.monotonic() - t < 60
     finally:
         cluster.stop_all(d)
-    assert h.accounts == list(ACCOUNTS) and h.transfers == 24 and h.pending == 0
+    assert h.accounts == list(ACCOUNTS) and h.pending == 0
     ops, notes = read_history(h.path)
-    assert notes["dropped_failed"] == h.failed
+    assert notes["dropped_failed"] == h.failed and len(ops) == h.transfers + h.reads - h.failed
     reads = [op for op in ops if op.f == "read"]
-    assert len(reads) >= 12                     # most reads get through their retries
+    transfers = [op for op in ops if op.f == "transfer"]
+    # most of the 24 transfers and 24 reads get through their retries (no-wait locks)
+    assert len(reads) >= 18 and len(transfers) >= 18
+    assert {op.result for op in transfers} <= {"ok", "insufficient"}
     assert all(sum(op.result) == 80 for op in reads)
     bank = BankModel(h.accounts, h.initial)
     r = check_history(ops, bank)
