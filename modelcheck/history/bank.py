@@ -40,7 +40,10 @@ class BankModel:
 
     name = "bank"
 
-    def __init__(self, accounts: Sequence[Any], initial: int | Mapping[Any, int] = 0):
+    def __init__(self, accounts: Sequence[Any] | None = None, initial: int | Mapping[Any, int] = 0):
+        if accounts is None:
+            raise HistoryError("the bank model needs its accounts and their opening balances: "
+                               "BankModel(accounts, initial), from Python")
         self.accounts = tuple(accounts)
         if not self.accounts or len(set(self.accounts)) != len(self.accounts):
             raise HistoryError("a bank needs one or more accounts, each named once")
@@ -54,8 +57,15 @@ class BankModel:
         else:
             self._init = (int(initial),) * len(self.accounts)
 
+    #: a pending read constrains nothing (the checker drops it)
+    readonly = frozenset({"read"})
+
     def init(self) -> tuple:
         return self._init
+
+    def validate(self, op: Op) -> None:
+        """Raise :class:`HistoryError` for an operation this bank does not know."""
+        self._check(op)
 
     def step(self, state: tuple, op: Op) -> tuple | None:
         kind = self._check(op)

@@ -108,10 +108,26 @@ class ZkTreeModel:
                 raise HistoryError(f"initial tree: `{path}` has no parent `{_parent(path)}`")
         self._init = tuple(sorted((p, d, 0) for p, d in nodes.items()))
 
+    #: operations without effect: a pending one constrains nothing (the checker drops it)
+    readonly = frozenset({"getData", "exists", "getChildren", "sync"})
+
     # ------------------------------------------------------------------ the Model protocol
 
     def init(self) -> tuple:
         return self._init
+
+    def validate(self, op: Op) -> None:
+        """Raise :class:`HistoryError` for an operation this model does not know (an
+        unknown name, a wrong number of arguments, bad create flags, unhashable values)."""
+        f, args = self._check(op)
+        if f == "create" and len(args) == 3:
+            _flags(args[2], op)
+        try:
+            hash(args)
+            hash(op.result)
+        except TypeError:
+            raise HistoryError(f"{f}: arguments and results must be JSON scalars or lists, not objects",
+                               f"line {op.line}" if op.line else None) from None
 
     def step(self, state: tuple, op: Op) -> tuple | None:
         f, args = self._check(op)
