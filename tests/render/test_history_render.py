@@ -177,3 +177,15 @@ def test_a_large_history_is_drawn_in_part_and_says_so(monkeypatch):
     page = render_history_report(hist, model, res)
     assert len(ops_in(svg_of(page))) == 10
     assert "30 operations: the first 10 by call time are drawn" in page
+
+
+def test_an_unknown_verdict_draws_the_bars_without_points_and_says_why():
+    from modelcheck.history.core import HistoryResult
+    model = RegisterModel()
+    res = HistoryResult(HistoryVerdict.UNKNOWN, Consistency.LINEARIZABLE, "register", 5, 1,
+                        reason="the time limit (0.1 s) ran out")
+    page = render_history_report(GOOD, model, res)
+    assert 'id="verdict">unknown<' in page and "the time limit (0.1 s) ran out" in page
+    bars = ops_in(svg_of(page))
+    assert len(bars) == 5 and not any(g.find(f"{SVG}circle") is not None for g in bars.values())
+    assert not any("unplaced" in classes(g) or "stuck" in classes(g) for g in bars.values())
