@@ -24,9 +24,10 @@ PREFIX_SHOWN = 12
 def add_parser(sub) -> None:
     h = sub.add_parser("history", help="check a concurrent history against a sequential model "
                                        "(linearizability, sequential consistency)")
-    hsub = h.add_subparsers(dest="history_command", metavar="{check}", parser_class=type(h),
+    hsub = h.add_subparsers(dest="history_command", metavar="{check,report}", parser_class=type(h),
                             title="what to do", description="check: decide whether a history is linearizable "
-                            "(modelcheck history check --help)")
+                            "(modelcheck history check --help); report: the same, and write an HTML "
+                            "picture of it (modelcheck history report --help)")
     h.set_defaults(func=lambda args: _no_command())
 
     c = hsub.add_parser("check", help="decide whether a history is linearizable (or sequentially consistent)")
@@ -44,7 +45,7 @@ def add_parser(sub) -> None:
                    help="give up after S seconds (unknown, exit 3)")
     c.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     c.set_defaults(func=run_check)
-    # `history report` (the HTML picture) is added here, beside check, by its own function
+    add_report_parser(hsub)
 
 
 def _no_command() -> int:
@@ -182,3 +183,68 @@ def result_dict(result, model, notes: dict, path: str) -> dict:
     if result.verdict is HistoryVerdict.OK:
         obj["order"] = {("" if k is None else show(k)): list(v) for k, v in result.order.items()}
     return obj
+
+
+# ------------------------------------------------------------------ history report
+
+def add_report_parser(hsub) -> None:
+    r = hsub.add_parser("report", help="check a history and write a self-contained HTML picture: a timeline "
+                                       "per process, linearization points or the failing point")
+    r.add_argument("history", help="the history (as for check)")
+    r.add_argument("--model", required=True, metavar="MODEL", help="as for check")
+    r.add_argument("--format", choices=("auto", "jsonl", "edn", "jepsen-log"), default="auto",
+                   help="the history's format (default: from the extension)")
+    r.add_argument("--consistency", choices=("linearizable", "sequential"), default="linearizable")
+    r.add_argument("--time-limit", type=seconds, default=None, metavar="S",
+                   help="give up after S seconds (the page says unknown; exit 3)")
+    r.add_argument("-o", "--out", metavar="FILE",
+                   help="the HTML file (default: HISTORY's name with -report.html, beside it)")
+    r.add_argument("--force", action="store_true",
+                   help="overwrite FILE even if this command did not write it (a report it wrote earlier is "
+                        "replaced without)")
+    r.set_defaults(func=run_report)
+
+
+def _ours(path) -> bool:
+    """Whether ``path`` is a page this command wrote (its generator mark near the top)."""
+    from ..render.history import GENERATOR
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">' in head
+
+
+def run_report(args) -> int:
+    from pathlib import Path
+
+    from ..history.check import check_history
+    from ..history.core import Consistency, HistoryError
+    from ..render.history import render_history_report
+
+    out = Path(args.out) if args.out else Path(args.history).with_name(Path(args.history).stem + "-report.html")
+    if out.is_dir():
+        raise UsageError(f"{out} is a directory; give -o a file name")
+    if out.exists() and not args.force and not _ours(out):
+        raise UsageError(f"{out} exists and was not written by `modelcheck history report`; "
+                         f"use --force to overwrite it, or -o FILE")
+    consistency = Consistency(args.consistency)
+    try:
+        ops, notes, model = _load(args)
+        result = check_history(ops, model, consistency, time_limit=args.time_limit)
+    except HistoryError as e:
+        if e.where and e.where.startswith("line "):
+            e = HistoryError(e.message, f"{args.history}:{e.where[5:]}")
+        print(f"modelcheck: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    html = render_history_report(ops, model, result, source=args.history, notes=notes)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
+    print(render_result(result, model, notes))
+    print(f"report written to {out}")
+    return exit_code(result)

@@ -318,3 +318,137 @@ def verify(directory: str, status: dict[str, dict], result: WorkloadResult | Non
         if s["damage"]:
             problems.append(f"{p}: heuristic damage {s['damage']}")
     return problems
+
+
+# ------------------------------------------------------------------ a bank history
+
+#: an account of the bank as the history names it: participant and account, "rm1/a0"
+def account_name(participant: str, account: str) -> str:
+    return f"{participant}/{account}"
+
+
+@dataclass
+class BankHistory:
+    """What :func:`record_bank_history` wrote: the accounts (in the order reads list
+    them), every account's opening balance, and counts."""
+    path: str
+    accounts: list[str]
+    initial: int
+    transfers: int = 0
+    reads: int = 0
+    failed: int = 0          # aborted without effect (a lock conflict, a vote timeout): "type": "fail"
+    pending: int = 0         # no reply and no outcome learnt: "ret": null
+    seconds: float = 0.0
+
+
+async def record_bank_history(directory: str, path: str, *, clients: int = 3, rounds: int = 5, seed: int = 0,
+                              max_amount: int = 10, retries: int = 10, timeout: float = 5.0,
+                              resolve_timeout: float = 10.0) -> BankHistory:
+    """Run ``clients`` clients at once, each ``rounds`` times a transfer followed by a
+    read of every balance, and write what each saw to ``path`` as a history (JSON lines,
+    docs/histories.md) for ``modelcheck history check --model bank``.
+
+    A transfer moves ``amount`` from one account to another (any two accounts of the
+    cluster, on one participant or two): ``transfer(from, to, amount)`` answers ``"ok"``
+    when it committed, ``"insufficient"`` when it aborted because ``from`` could not pay
+    (the participant's refusal says so). An abort for any other reason (an account locked
+    by another transaction: locking is no-wait; a vote timeout) changed nothing and is
+    written with ``"type": "fail"`` and tried again, up to ``retries`` times.
+
+    A read is a transaction through two-phase commit that changes nothing: a delta of 0
+    on every account of every participant, with ``"detail": true``. Each participant
+    votes yes only if it can lock all its accounts (no transfer is in doubt there), and
+    its vote reports their balances; the locks are held until the outcome, so when the
+    last vote is cast every participant holds its balances still at once, and no transfer
+    is half applied (one in doubt anywhere holds a lock the read needs). A committed read
+    answers every balance, a list in the order of :attr:`BankHistory.accounts`
+    (``rm1/a0, rm1/a1, ..., rm2/a0, ...``); an aborted one is written as failed and tried again,
+    up to ``retries`` times.
+
+    A request whose reply is lost is written with ``"ret": null`` (its outcome is asked
+    for afterwards: an aborted one becomes failed). Times are seconds on this process's
+    monotonic clock, from the start."""
+    conf = cluster.load(directory)
+    parts, n = conf["participants"], conf["accounts"]
+    every = [(p, f"a{k}") for p in parts for k in range(n)]
+    res = BankHistory(path, [account_name(p, a) for p, a in every], conf["balance"])
+    rng = random.Random(seed)
+    prefix = f"h{seed}x{os.urandom(3).hex()}"
+    conn = _TMConn(directory)
+    lines: list[dict] = []
+    lost: list[tuple[dict, str]] = []        # (history line, txn) whose reply never came
+    t0 = time.monotonic()
+    serial = iter(range(1 << 62))
+
+    def now() -> float:
+        return round(time.monotonic() - t0, 6)
+
+    async def attempt(proc: int, f: str, args: list, ops: dict) -> dict:
+        txn = f"{prefix}-{next(serial)}"
+        line = {"process": proc, "call": now(), "ret": None, "f": f, "args": args, "result": None}
+        lines.append(line)
+        try:
+            r = await conn.call({"op": "begin", "txn": txn, "ops": ops, "detail": True}, timeout)
+        except (Unreachable, asyncio.TimeoutError):
+            lost.append((line, txn))
+            return line
+        line["ret"] = now()
+        if "error" in r:        # the workload's own mistake: say so, never record it as an answer
+            raise ValueError(f"{txn} refused: {r['error']}")
+        if r["outcome"] == "committed":
+            if f == "read":
+                # a list in the order of the accounts (the history format has no objects)
+                line["result"] = [r["values"][p][a] for p, a in every]
+            else:
+                line["result"] = "ok"
+        elif f == "transfer" and "balance of" in r.get("why", ""):
+            line["result"] = "insufficient"
+        else:
+            line["type"] = "fail"
+        return line
+
+    async def client(proc: int):
+        for _ in range(rounds):
+            (p, a), (q, b) = rng.sample(every, 2)
+            amount = rng.randint(1, max_amount)
+            ops: dict = {}
+            ops.setdefault(p, []).append([a, -amount])
+            ops.setdefault(q, []).append([b, amount])
+            for _ in range(retries):
+                line = await attempt(proc, "transfer", [account_name(p, a), account_name(q, b), amount], ops)
+                if line.get("type") != "fail":
+                    break
+                await asyncio.sleep(rng.uniform(0.001, 0.02))     # no-wait locks: back off a little
+            for _ in range(retries):
+                line = await attempt(proc, "read", [], {p: [[f"a{k}", 0] for k in range(n)] for p in parts})
+                if line.get("type") != "fail":
+                    break
+                await asyncio.sleep(rng.uniform(0.001, 0.02))     # no-wait locks: back off a little
+
+    try:
+        await asyncio.gather(*(client(k) for k in range(clients)))
+    finally:
+        if conn.writer is not None:
+            conn.writer.close()
+    res.seconds = time.monotonic() - t0
+    deadline = time.monotonic() + resolve_timeout
+    for line, txn in lost:
+        while time.monotonic() < deadline:
+            try:
+                r = await request(directory, "tm", {"op": "outcome", "txn": txn})
+            except Unreachable:
+                await asyncio.sleep(0.1)
+                continue
+            if r["outcome"] == "aborted":
+                line["type"] = "fail"
+            break
+    res.transfers = sum(1 for x in lines if x["f"] == "transfer")
+    res.reads = sum(1 for x in lines if x["f"] == "read")
+    res.failed = sum(1 for x in lines if x.get("type") == "fail")
+    res.pending = sum(1 for x in lines if x["ret"] is None and x.get("type") != "fail")
+    with open(path, "w") as fh:
+        # a comment line (readers skip it): what the bank model needs to know
+        fh.write("# bank " + json.dumps({"accounts": res.accounts, "initial": res.initial}) + "\n")
+        for x in sorted(lines, key=lambda x: x["call"]):
+            fh.write(json.dumps(x) + "\n")
+    return res

@@ -35,6 +35,9 @@ class TxnTM:
     logged: bool = False                    # the commit decision is in the log (fsynced)
     decided_lc: int = 0                     # lc of the TMCommit step
     client: object = None
+    #: the balances each yes vote reported (participant -> {account: balance}): the reply's "values"
+    values: dict = field(default_factory=dict)
+    detail: bool = False                    # the client's begin asked for "values" / "why" ("detail": true)
 
 
 class Coordinator(MachineBase):
@@ -186,7 +189,7 @@ class Coordinator(MachineBase):
         if err is not None:
             return [Reply(client, {"txn": txn, "error": err})]
         parts = tuple(self._sorted(norm))
-        t = TxnTM(txn, parts, norm, client=client)
+        t = TxnTM(txn, parts, norm, client=client, detail=body.get("detail") is True)
         self.txns[txn] = t
         lc = self.clock.tick()
         out: list = []
@@ -208,6 +211,7 @@ class Coordinator(MachineBase):
             if t is not None and t.state == INIT:
                 self.clock.tick()
                 t.prepared.add(m.src)
+                t.values[m.src] = dict(m.values)
                 out: list = []
                 self._emit(out, t, m.txn, "TMRcvPrepared", {"rm": m.src})
                 if self._can_commit(t):
@@ -216,7 +220,7 @@ class Coordinator(MachineBase):
             return self._send_decision(t, m.txn, m.src)
         if m.kind == "no":
             if t is not None and t.state == INIT:
-                return self._abort(t)
+                return self._abort(t, f"{m.src}: {m.why}" if m.why else f"{m.src} voted no")
             return []
         if m.kind == "ask":
             if t is not None and t.state == INIT:
@@ -228,7 +232,7 @@ class Coordinator(MachineBase):
         if key[0] == "vote":
             t = self.txns.get(key[1])
             if t is not None and t.state == INIT:
-                return [Note(f"{t.txn}: vote timeout, aborting")] + self._abort(t)
+                return [Note(f"{t.txn}: vote timeout, aborting")] + self._abort(t, "vote timeout")
         return []
 
     # -------------------------------------------------------------- decisions
@@ -238,7 +242,7 @@ class Coordinator(MachineBase):
             return 2 * len(t.prepared) > len(t.parts)
         return len(t.prepared) == len(t.parts)
 
-    def _abort(self, t: TxnTM) -> list:
+    def _abort(self, t: TxnTM, why: str = "") -> list:
         self.clock.tick()
         t.state = ABORTED
         t.pending = set(t.parts)
@@ -246,7 +250,10 @@ class Coordinator(MachineBase):
         out: list = [CancelTimer(("vote", t.txn))]
         self._emit(out, t, t.txn, "TMAbort", {})
         if t.client is not None:
-            out.append(Reply(t.client, {"txn": t.txn, "outcome": "aborted"}))
+            reply = {"txn": t.txn, "outcome": "aborted"}
+            if why and t.detail:
+                reply["why"] = why
+            out.append(Reply(t.client, reply))
             t.client = None
         return out
 
@@ -310,7 +317,12 @@ class Coordinator(MachineBase):
                 t.logged = True
             self._emit(out, t, txn, "TMCommit", {})
             if t.client is not None:
-                out.append(Reply(t.client, {"txn": txn, "outcome": "committed"}))
+                reply = {"txn": txn, "outcome": "committed"}
+                if t.detail:
+                    # each participant's balances as its vote locked them: one consistent
+                    # state of every account the transaction touched, before its deltas
+                    reply["values"] = {p: t.values.get(p, {}) for p in t.parts}
+                out.append(Reply(t.client, reply))
                 t.client = None
             return out
         if kind == "send":

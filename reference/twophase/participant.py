@@ -250,13 +250,16 @@ class Participant(MachineBase):
             else:
                 out.append(Log({"t": "yes", "txn": m.txn, "ops": [list(o) for o in m.ops], "lc": lc}, sync=True))
             self._emit(out, t, m.txn, "RMPrepare")
-            out.append(Send(Msg("yes", m.txn, self.name, m.src, lc)))
+            # what the locked accounts hold now: they cannot change until the outcome, so
+            # every yes vote of a transaction reports one consistent state (a read)
+            seen = tuple((a, self.balances[a]) for a in dict.fromkeys(a for a, _ in m.ops))
+            out.append(Send(Msg("yes", m.txn, self.name, m.src, lc, values=seen)))
             out.append(SetTimer(("ask", m.txn), self.ask_interval))
         else:
             t = self.txns[m.txn] = TxnRM(m.txn, m.ops, ABORTED, "rmNo")
             out.append(Log({"t": "no", "txn": m.txn, "lc": lc, "why": why}, sync=True))
             self._emit(out, t, m.txn, "RMChooseToAbort", {"why": why})
-            out.append(Send(Msg("no", m.txn, self.name, m.src, lc)))
+            out.append(Send(Msg("no", m.txn, self.name, m.src, lc, why=why[:200])))
         return out
 
     def _decide(self, t: TxnRM, outcome: str) -> list:

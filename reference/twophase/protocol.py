@@ -37,11 +37,21 @@ class Msg:
     lc: int
     #: prepare only: the participant's share of the transaction, ((account, delta), ...)
     ops: tuple[tuple[str, int], ...] = ()
+    #: yes only: the balances of the share's accounts as the voter locked them (before
+    #: the deltas), ((account, balance), ...); the coordinator hands them to the client,
+    #: which is how a transaction reads (docs/reference-twophase.md, "Reads")
+    values: tuple[tuple[str, int], ...] = ()
+    #: no only: why the participant refused ("account a1 is locked by t7", ...)
+    why: str = ""
 
     def to_json(self) -> dict:
         d: dict[str, Any] = {"m": self.kind, "txn": self.txn, "src": self.src, "dst": self.dst, "lc": self.lc}
         if self.ops:
             d["ops"] = [list(op) for op in self.ops]
+        if self.values:
+            d["values"] = [list(v) for v in self.values]
+        if self.why:
+            d["why"] = self.why
         return d
 
     @staticmethod
@@ -49,12 +59,16 @@ class Msg:
         try:
             kind, txn, src, dst, lc = d["m"], d["txn"], d["src"], d["dst"], d["lc"]
             ops = check_ops(d.get("ops", ()))
+            # a balance has the shape of an operation: a short account name, a bounded int
+            values = check_ops(d.get("values", ()))
+            why = d.get("why", "")
         except (KeyError, TypeError, ValueError) as e:
             raise BadMessage(f"malformed protocol message {str(d)[:200]}: {e}") from None
         if (kind not in KINDS or not isinstance(txn, str) or not txn or len(txn) > 200
-                or not isinstance(src, str) or not isinstance(dst, str) or type(lc) is not int):
+                or not isinstance(src, str) or not isinstance(dst, str) or type(lc) is not int
+                or not isinstance(why, str) or len(why) > 200):
             raise BadMessage(f"malformed protocol message {str(d)[:200]}")
-        return Msg(kind, txn, src, dst, lc, ops)
+        return Msg(kind, txn, src, dst, lc, ops, values, why)
 
     def short(self) -> str:
         return f"{self.kind}({self.txn})"
