@@ -93,3 +93,11 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert run(capsys, "history", "check", "h.jsonl")[0] == 2                 # --model is required
     code, _, err = run(capsys, "history", "check", "h.jsonl", "--model", "register", "--time-limit", "-1")
     assert code == 2 and "expected a number of seconds > 0" in err
+
+
+def test_initial_value(tmp_path, capsys):
+    p = history(tmp_path, '{"process": 0, "call": 0, "ret": 1, "f": "read", "result": 0}\n')
+    assert run(capsys, "history", "check", p, "--model", "register")[0] == 1
+    assert run(capsys, "history", "check", p, "--model", "register", "--initial", "0")[0] == 0
+    code, _, err = run(capsys, "history", "check", p, "--model", "register", "--initial", "{")
+    assert code == 2 and "expected a JSON value" in err
