@@ -146,7 +146,6 @@ class KvModel:
 
     def __init__(self, initial: Any = None):
         self.initial = initial
-        self._reg = CasRegisterModel(initial)
 
     def init(self) -> Hashable:
         return frozenset()
@@ -161,18 +160,33 @@ class KvModel:
         return self.initial
 
     def step(self, state: Hashable, op: Op) -> Hashable | None:
-        if op.f not in self.ops:
+        # the register's step on the key's value, written out: this is the search's inner call
+        f, args = op.f, op.args
+        k = args[0]
+        old = self.initial
+        held = None                     # the pair stored for k, if any (an absent key holds the initial value)
+        for kv in state:
+            if kv[0] == k:
+                held = kv
+                old = kv[1]
+                break
+        if f == "read":
+            return state if op.ret is None or op.result == old else None
+        if f == "write":
+            new = args[1]
+        elif f == "cas":
+            hit = old == args[1]
+            if op.ret is not None and hit != _cas_ok(op):
+                return None
+            if not hit:
+                return state
+            new = args[2]
+        else:
             self.validate(op)
-        k = op.args[0]
-        old = self._get(state, k)
-        # the register's step on the key's value, with the key stripped from the arguments
-        new = self._reg.step((old,), Op(op.id, op.process, op.call, op.ret, op.f, op.args[1:], op.result, op.line))
-        if new is None:
             return None
-        new = new[0]
         if new == old:
             return state
-        rest = frozenset(kv for kv in state if kv[0] != k)
+        rest = state if held is None else state - {held}
         return rest if new == self.initial else rest | {(k, new)}
 
     def prune(self, ops: Sequence[Op]) -> list[Op]:
