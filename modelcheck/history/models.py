@@ -138,8 +138,8 @@ class CasRegisterModel(RegisterModel):
 class KvModel:
     """A map of registers: ``read(k) -> v``, ``write(k, v)``, ``cas(k, old, new) ->
     true|false``. Checked key by key (a map of linearizable registers is linearizable:
-    locality, Herlihy and Wing 1990). State: a frozenset of ``(key, value)`` pairs, an
-    absent key holding the initial value."""
+    locality, Herlihy and Wing 1990). State: a tuple of ``(key, value)`` pairs in the order
+    of the keys' ``repr``, without the keys that hold the initial value."""
 
     name = "kv"
     ops = {"read": 1, "write": 2, "cas": 3}
@@ -148,7 +148,7 @@ class KvModel:
         self.initial = initial
 
     def init(self) -> Hashable:
-        return frozenset()
+        return ()
 
     def validate(self, op: Op) -> None:
         RegisterModel.validate(self, op)        # same checks, this model's arities
@@ -164,11 +164,9 @@ class KvModel:
         f, args = op.f, op.args
         k = args[0]
         old = self.initial
-        held = None                     # the pair stored for k, if any (an absent key holds the initial value)
-        for kv in state:
-            if kv[0] == k:
-                held = kv
-                old = kv[1]
+        for key, v in state:
+            if key == k:
+                old = v
                 break
         if f == "read":
             return state if op.ret is None or op.result == old else None
@@ -186,8 +184,13 @@ class KvModel:
             return None
         if new == old:
             return state
-        rest = state if held is None else state - {held}
-        return rest if new == self.initial else rest | {(k, new)}
+        if not state or (len(state) == 1 and state[0][0] == k):     # a part of one key: the usual case
+            return () if new == self.initial else ((k, new),)
+        rest = [kv for kv in state if kv[0] != k]
+        if new != self.initial:
+            rest.append((k, new))
+        rest.sort(key=lambda kv: repr(kv[0]))       # one order for equal maps, so the memo sees them equal
+        return tuple(rest)
 
     def prune(self, ops: Sequence[Op]) -> list[Op]:
         """As :meth:`RegisterModel.prune`, key by key."""
