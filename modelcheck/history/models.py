@@ -138,18 +138,17 @@ class CasRegisterModel(RegisterModel):
 class KvModel:
     """A map of registers: ``read(k) -> v``, ``write(k, v)``, ``cas(k, old, new) ->
     true|false``. Checked key by key (a map of linearizable registers is linearizable:
-    locality, Herlihy and Wing 1990). State: a frozenset of ``(key, value)`` pairs, an
-    absent key holding the initial value."""
+    locality, Herlihy and Wing 1990). State: a tuple of ``(key, value)`` pairs in the order
+    of the keys' ``repr``, without the keys that hold the initial value."""
 
     name = "kv"
     ops = {"read": 1, "write": 2, "cas": 3}
 
     def __init__(self, initial: Any = None):
         self.initial = initial
-        self._reg = CasRegisterModel(initial)
 
     def init(self) -> Hashable:
-        return frozenset()
+        return ()
 
     def validate(self, op: Op) -> None:
         RegisterModel.validate(self, op)        # same checks, this model's arities
@@ -161,19 +160,37 @@ class KvModel:
         return self.initial
 
     def step(self, state: Hashable, op: Op) -> Hashable | None:
-        if op.f not in self.ops:
+        # the register's step on the key's value, written out: this is the search's inner call
+        f, args = op.f, op.args
+        k = args[0]
+        old = self.initial
+        for key, v in state:
+            if key == k:
+                old = v
+                break
+        if f == "read":
+            return state if op.ret is None or op.result == old else None
+        if f == "write":
+            new = args[1]
+        elif f == "cas":
+            hit = old == args[1]
+            if op.ret is not None and hit != _cas_ok(op):
+                return None
+            if not hit:
+                return state
+            new = args[2]
+        else:
             self.validate(op)
-        k = op.args[0]
-        old = self._get(state, k)
-        # the register's step on the key's value, with the key stripped from the arguments
-        new = self._reg.step((old,), Op(op.id, op.process, op.call, op.ret, op.f, op.args[1:], op.result, op.line))
-        if new is None:
             return None
-        new = new[0]
         if new == old:
             return state
-        rest = frozenset(kv for kv in state if kv[0] != k)
-        return rest if new == self.initial else rest | {(k, new)}
+        if not state or (len(state) == 1 and state[0][0] == k):     # a part of one key: the usual case
+            return () if new == self.initial else ((k, new),)
+        rest = [kv for kv in state if kv[0] != k]
+        if new != self.initial:
+            rest.append((k, new))
+        rest.sort(key=lambda kv: repr(kv[0]))       # one order for equal maps, so the memo sees them equal
+        return tuple(rest)
 
     def prune(self, ops: Sequence[Op]) -> list[Op]:
         """As :meth:`RegisterModel.prune`, key by key."""
