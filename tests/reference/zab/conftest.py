@@ -39,12 +39,19 @@ def free_block(n: int) -> int:
 class Ours:
     name = "ours"
 
-    def __init__(self, servers: int = 3, **kw):
+    def __init__(self, servers: int = 3, proxies=None, **kw):
+        """``proxies`` (a proxy.Proxies): every directed link between two servers goes
+        through a proxy of its own, ``self.links[(i, j)]`` (server i dialling server j)."""
+        self.links = {}
         # free_block only finds ports free at that moment; another worker or process may
         # take one before a server binds it, so a failed start is tried once more on others
         for attempt in (1, 2):
             self.dir = tempfile.mkdtemp(prefix="zabref-")
             base = free_block(2 * servers)
+            if proxies is not None:
+                self.links = {(i, j): proxies.add(base + servers + j - 1, f"s{i}>s{j}")
+                              for i in range(1, servers + 1) for j in range(1, servers + 1) if i != j}
+                kw["via"] = {f"{i}>{j}": link.port for (i, j), link in self.links.items()}
             self.conf = ensemble.create(self.dir, servers=servers, client_port=base, peer_port=base + servers,
                                         lifetime=900, **kw)
             try:
