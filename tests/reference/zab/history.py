@@ -22,9 +22,15 @@ The names and results are those of the ZooKeeper data-tree model
 (modelcheck/history/zktree.py): ``create(path, data) -> path``, ``delete(path, version)
 -> null``, ``setData(path, data, version) -> new version``, ``getData(path) -> [data,
 version]``, ``exists(path) -> version or null``, ``getChildren(path) -> [names]``, an
-error as ``{"error": "NoNode"}``; ``syncread(path)`` is ``sync(path)`` then
-``getData(path)`` on the same connection, one operation from the sync's invocation to the
-read's answer (what ZooKeeper promises to be up to date). Data are strings (UTF-8).
+error as its name (``"NoNode"``). A sync-read (:meth:`Client.syncread`) is ``sync(path)``
+then ``getData(path)`` pipelined on the same connection, recorded as one ``getData`` from
+the sync's invocation to the read's answer: ZooKeeper promises that read reflects every
+write completed before the sync was invoked, which is exactly linearizability of that
+interval (recording the read alone from its own invocation would promise more: a write
+may complete between the two invocations and not be ordered before the sync).
+
+Each record also has a ``kind`` the tests select by (``write``, ``read`` for a read
+without sync, ``syncread``); :meth:`History.write` leaves it out of the file.
 
 Depends on kazoo; imports nothing of modelcheck, so it can record for any checker.
 """
@@ -43,10 +49,8 @@ from kazoo.handlers.threading import KazooTimeoutError
 #: errors that say for sure what happened: the operation completed with this result
 DEFINITE = {NoNodeError: "NoNode", NodeExistsError: "NodeExists", BadVersionError: "BadVersion",
             NotEmptyError: "NotEmpty"}
-#: the writes (a history of these and the sync-reads is linearizable)
-WRITES = ("create", "delete", "setData")
-#: reads without sync (only sequentially consistent)
-PLAIN_READS = ("getData", "exists", "getChildren")
+#: the fields of a record in the file (the agreed JSON-lines format)
+FIELDS = ("process", "call", "ret", "f", "args", "result")
 
 
 class History:
@@ -66,26 +70,26 @@ class History:
         """A recording wrapper of a started KazooClient, as a new process."""
         return Client(self, zk, timeout)
 
-    def select(self, fs) -> list[dict]:
-        """The records whose operation is one of ``fs``, in invocation order."""
+    def select(self, kinds=("write", "read", "syncread")) -> list[dict]:
+        """The records of the given kinds, in invocation order, without ``kind``."""
         with self.lock:
-            return [r for r in self.records if r["f"] in fs]
+            return [{k: r[k] for k in FIELDS} for r in self.records if r["kind"] in kinds]
 
     def counts(self) -> dict[str, int]:
+        """Operations by kind, and how many are pending."""
         with self.lock:
             out: dict[str, int] = {"ops": len(self.records),
                                    "pending": sum(r["ret"] is None for r in self.records)}
             for r in self.records:
-                out[r["f"]] = out.get(r["f"], 0) + 1
+                out[r["kind"]] = out.get(r["kind"], 0) + 1
             return out
 
-    def write(self, path: str, fs=None) -> int:
-        """Write the history (or the records of the operations ``fs``) as JSON lines;
-        return how many."""
-        recs = self.select(fs) if fs is not None else list(self.records)
+    def write(self, path: str, kinds=("write", "read", "syncread")) -> int:
+        """Write the records of the given kinds as JSON lines; return how many."""
+        recs = self.select(kinds)
         with open(path, "w") as f:
             for r in recs:
-                f.write(json.dumps(r, separators=(", ", ": ")) + "\n")
+                f.write(json.dumps(r) + "\n")
         return len(recs)
 
 
@@ -96,66 +100,69 @@ class Client:
         self.h, self.zk, self.timeout = history, zk, timeout
         self.process = history._new_process()
 
-    def _run(self, f: str, args: list, thunk) -> Any:
+    def _run(self, kind: str, f: str, args: list, thunk) -> Any:
         """Invoke ``thunk`` (which returns the encoded result) and record the operation;
         return the record's result (``None`` for a pending one too)."""
         rec = {"process": self.process, "call": time.monotonic_ns(), "ret": None, "f": f, "args": args,
-               "result": None}
+               "result": None, "kind": kind}
         with self.h.lock:
             self.h.records.append(rec)
         try:
             result = thunk()
         except tuple(DEFINITE) as exc:
-            result = {"error": next(v for k, v in DEFINITE.items() if isinstance(exc, k))}
+            result = next(v for k, v in DEFINITE.items() if isinstance(exc, k))
         except (KazooException, KazooTimeoutError):
             # lost, expired or not answered in time: it may yet take effect. A later
             # operation of this client is a new process, so that the unknown outcome
             # is the last of its process.
             self.process = self.h._new_process()
             return None
-        rec["result"] = result
         rec["ret"] = time.monotonic_ns()
+        rec["result"] = result
         return result
 
     def _wait(self, async_result):
         return async_result.get(timeout=self.timeout)
 
     def create(self, path: str, data: str):
-        return self._run("create", [path, data],
+        return self._run("write", "create", [path, data],
                          lambda: self._wait(self.zk.create_async(path, data.encode())))
 
     def delete(self, path: str, version: int = -1):
         def go():
             self._wait(self.zk.delete_async(path, version=version))
             return None
-        return self._run("delete", [path, version], go)
+        return self._run("write", "delete", [path, version], go)
 
     def set(self, path: str, data: str, version: int = -1):
-        return self._run("setData", [path, data, version],
+        return self._run("write", "setData", [path, data, version],
                          lambda: self._wait(self.zk.set_async(path, data.encode(), version=version)).version)
 
+    def _get(self, path: str):
+        data, stat = self._wait(self.zk.get_async(path))
+        return [(data or b"").decode(), stat.version]
+
     def get(self, path: str):
-        def go():
-            data, stat = self._wait(self.zk.get_async(path))
-            return [data.decode(), stat.version]
-        return self._run("getData", [path], go)
+        return self._run("read", "getData", [path], lambda: self._get(path))
 
     def exists(self, path: str):
         def go():
             stat = self._wait(self.zk.exists_async(path))
             return None if stat is None else stat.version
-        return self._run("exists", [path], go)
+        return self._run("read", "exists", [path], go)
 
     def children(self, path: str):
-        return self._run("getChildren", [path], lambda: sorted(self._wait(self.zk.get_children_async(path))))
+        return self._run("read", "getChildren", [path],
+                         lambda: sorted(self._wait(self.zk.get_children_async(path))))
 
     def syncread(self, path: str):
         def go():
-            # pipelined on one connection: ZooKeeper answers in order, so the read is
-            # taken after the sync, which follows every write committed before it
+            # pipelined on one connection: ZooKeeper answers a session's requests in
+            # order, so the read is taken after the sync, which follows every write
+            # committed at the leader before it
             s = self.zk.sync_async(path)
             r = self.zk.get_async(path)
             self._wait(s)
             data, stat = self._wait(r)
-            return [data.decode(), stat.version]
-        return self._run("syncread", [path], go)
+            return [(data or b"").decode(), stat.version]
+        return self._run("syncread", "getData", [path], go)
