@@ -326,3 +326,131 @@ def test_kills_pauses_and_a_partition_keep_writes_and_sync_reads_linearizable():
     seq = check(h, ("write", "read", "syncread"), SEQ)
     print(f"sequential: {seq.operations} ops, {seq.parts} parts, {seq.elapsed:.2f} s")
     assert seq.verdict is HistoryVerdict.OK, seq
+
+
+# ---- seeded bugs ------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_stale_own_read_bug_makes_a_sync_read_stale():
+    """Seeded bug stale-own-read: a read queued behind the connection's pending write is
+    answered from the tree at once. A sync is such a write, so the read of a sync-read is
+    taken before the sync: on a follower 400 ms behind (the stale-read setup), the
+    sync-read after an acknowledged write returns the old value. The writes and sync-reads
+    are then not linearizable, and the checker names that sync-read. (Without the bug the
+    same sync-read is up to date: the stale-read test above.)"""
+    with Proxies() as px:
+        e = Ours(proxies=px, bugs=["stale-own-read"])
+        made = []
+        try:
+            st = ensemble.status(e.dir)
+            leader = next(s["id"] for s in st if s.get("role") == "LEADING")
+            follower = min(i for i in (1, 2, 3) if i != leader)
+            slow = [link for (i, j), link in e.links.items() if j == follower]
+            for i in (leader, follower):
+                made.append(KazooClient(hosts=e.hosts(i - 1), timeout=10))
+                made[-1].start(timeout=20)
+            h = History()
+            a, b = h.client(made[0]), h.client(made[1])
+            assert a.create("/own", "0") == "/own"
+            deadline = time.monotonic() + 5
+            while b.get("/own") != ["0", 0] and time.monotonic() < deadline:
+                time.sleep(0.05)                 # the follower has the node
+            for link in slow:
+                link.set_delay(0.4)
+            assert a.set("/own", "1") == 1
+            sync_read = len(h.records)
+            assert b.syncread("/own") == ["0", 0]        # the bug: the sync did not order the read
+            keep(h, "stale-own-read")
+            lin = check(h, ("write", "syncread"), LIN)
+            assert lin.verdict is HistoryVerdict.VIOLATED
+            assert lin.failure.key == "/own"
+            assert dict(lin.failure.stuck)[sync_read].endswith("-> ['1', 1]"), lin.failure.stuck
+        finally:
+            for zk in made:
+                zk.stop()
+                zk.close()
+            e.close()
+
+
+class Creator(threading.Thread):
+    """Creates /aK.N (each a part of its own) one after another until stopped."""
+
+    def __init__(self, h: History, hosts: str, k: int, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.k, self.stop = k, stop
+        self.zk = KazooClient(hosts=hosts, timeout=4)
+        self.zk.start(timeout=20)
+        self.c = h.client(self.zk, timeout=5)
+        self.done = 0
+
+    def run(self):
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            if self.c.create(f"/a{self.k}.{n}", f"{self.k}.{n}") is None:
+                time.sleep(0.05)            # no answer: the ensemble is down, wait for it
+            else:
+                self.done += 1
+
+
+@pytest.mark.slow
+def test_ack_before_durable_loses_an_acknowledged_create_in_the_history():
+    """Seeded bug ack-before-durable (ZOOKEEPER-3911) with power outages of the whole
+    ensemble (the followers come back first), as in test_zab_faults.py: after each outage
+    a recorded client sync-reads every path whose create was acknowledged. Up to 20
+    outages, stopping at the first create lost; the history is then not linearizable, and
+    the checker names the lost path and the sync-read that found no node."""
+    e = Ours(tick_ms=200, bugs=["ack-before-durable"])
+    h = History()
+    stop = threading.Event()
+    workers = []
+    try:
+        workers = [Creator(h, e.hosts(), k, stop) for k in range(3)]
+        for w in workers:
+            w.start()
+        ids = ensemble.ids(ensemble.load(e.dir))
+        lost, checked = None, 0
+        for _ in range(20):
+            done = sum(w.done for w in workers)
+            end = time.monotonic() + 10
+            while sum(w.done for w in workers) < done + 30 and time.monotonic() < end:
+                time.sleep(0.05)                 # the workers write again after the last outage
+            leader = leader_of(e) or ids[0]
+            ensemble.power_fail(e.dir, ids)
+            rest = [i for i in ids if i != leader]
+            for i in rest:
+                ensemble.start_server(e.dir, i)
+            ensemble.wait_serving(e.dir, timeout=30, servers=set(rest))
+            ensemble.start_server(e.dir, leader)
+            ensemble.wait_serving(e.dir, timeout=30)
+            writes = h.select(("write",))
+            acked = [r["args"][0] for r in writes[checked:] if r["ret"] is not None and r["result"] == r["args"][0]]
+            checked = len(writes)
+            zk = KazooClient(hosts=e.hosts(), timeout=4)
+            zk.start(timeout=20)
+            reader = h.client(zk)
+            for p in acked:
+                got = reader.syncread(p)
+                if got == "NoNode" and lost is None:
+                    lost = (p, len(h.records) - 1)
+            zk.stop()
+            zk.close()
+            if lost:
+                break
+        assert lost is not None, "twenty outages lost no acknowledged create with ack-before-durable"
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(20)
+            w.zk.stop()
+            w.zk.close()
+        e.close()
+    keep(h, "ack-before-durable")
+    path, read = lost
+    counts = h.counts()
+    t0 = time.monotonic()
+    lin = check(h, ("write", "syncread"), LIN)
+    print("ops:", counts, f"check {time.monotonic() - t0:.2f} s, {lin.parts} parts")
+    assert lin.verdict is HistoryVerdict.VIOLATED
+    assert lin.failure.key == path
+    assert dict(lin.failure.stuck)[read].endswith("-> [" + repr(path[2:]) + ", 0]"), lin.failure.stuck
