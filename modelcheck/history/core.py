@@ -16,7 +16,8 @@ A :class:`Model` is a sequential specification: an initial state and a partial s
 function. ``step(state, op)`` returns the state after ``op`` when ``op``'s recorded
 result is one the object could have answered in ``state``, else ``None``. For an op
 without a response (``op.ret is None``) the result is unknown and any result is
-accepted: only the effect counts. States must be hashable (the search memoises
+accepted: only the effect counts. A state is never ``None`` (that is the refusal:
+wrap a value that may be ``null``, as the register does with ``(value,)``). States must be hashable (the search memoises
 ``(linearized set, state)`` pairs, as Lowe's algorithm does).
 
 ``partition`` splits a history into parts that may be checked independently

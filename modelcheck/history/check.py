@@ -1,0 +1,287 @@
+"""The history checker: is a concurrent history linearizable (or sequentially consistent)
+with respect to a sequential model?
+
+Linearizability is decided by Wing and Gong's search (1993) with Lowe's memoisation
+(2017), as Porcupine does it: the operations' call and return events form one list in
+time order; the search repeatedly takes a call whose operation the model accepts in the
+current state, removes the call and its return from the list ("lift"), and starts again
+from the head; reaching a return means its operation should have been placed already,
+so the search undoes the last choice ("unlift") and tries the next call. A configuration
+``(set of placed operations, model state)`` seen once is never explored again: the set is
+an int used as a bit set. An operation without a response has no return event: it may be
+placed any time after its call, or never, and the search succeeds once every completed
+operation is placed. The model's ``partition`` splits the history into parts checked
+independently (P-compositionality, Horn and Kroening 2015), smallest first, so the first
+part that fails is the smallest failing one.
+
+Sequential consistency asks only for an order that keeps each process's own order: the
+search state is one position per process plus the model state, memoised the same way.
+It is not a local property (Herlihy and Wing 1990), so the history is not split.
+
+Both searches are iterative (a history of 100,000 operations does not meet Python's
+recursion limit) and keep the undo stack as a linked chain of tuples, so that the
+longest prefix found is kept by reference, never copied in the loop. The clock is read
+every few thousand steps.
+
+Depends on :mod:`.core` only; models come from the caller.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+from .core import Consistency, HistoryError, HistoryResult, HistoryVerdict, Model, Op, PartFailure
+
+__all__ = ["check_history"]
+
+#: the clock is read once per this many search steps (a power of two, for the mask)
+_CLOCK_EVERY = 4096
+
+
+class _Expired(Exception):
+    pass
+
+
+def check_history(ops: Sequence[Op], model: Model, consistency: Consistency = Consistency.LINEARIZABLE,
+                  time_limit: float | None = None) -> HistoryResult:
+    """Check ``ops`` against ``model``. OK comes with a witness order per part
+    (``order[key]``, op ids); VIOLATED with the smallest failing part (its longest
+    ordered prefix and the operations that cannot come next); UNKNOWN when
+    ``time_limit`` (seconds) ran out first. Raises :class:`HistoryError` for an
+    operation the model does not know."""
+    started = time.monotonic()
+    deadline = None if time_limit is None else started + time_limit
+    ops = list(ops)
+    validate = getattr(model, "validate", None)
+    if validate is not None:
+        for op in ops:
+            validate(op)
+    if consistency is Consistency.SEQUENTIAL:
+        parts = {None: ops}                      # not local: one search over everything
+    else:
+        parts = model.partition(ops) or {None: ops}
+    # smallest first; equal sizes by first operation, so the order is the same every run
+    ordered = sorted(parts.items(), key=lambda kv: (len(kv[1]), kv[1][0].id if kv[1] else -1))
+    search = _linearize if consistency is Consistency.LINEARIZABLE else _sequential
+    readonly = getattr(model, "readonly", frozenset())
+    orders: dict = {}
+    explored = 0
+    for key, part in ordered:
+        part = sorted(part, key=lambda o: o.id)
+        # a pending operation without effect constrains nothing: dropping it only narrows the search
+        todo = [o for o in part if not (o.ret is None and o.f in readonly)]
+        try:
+            ok, info, n = search(todo, model, deadline)
+        except _Expired as e:
+            explored += e.args[0]
+            return HistoryResult(HistoryVerdict.UNKNOWN, consistency, model.name, len(ops), len(parts),
+                                 reason=f"the time limit ({time_limit:g} s) ran out while checking "
+                                        f"{_part_name(key)} ({len(part)} operations); {len(orders)} of "
+                                        f"{len(parts)} parts checked",
+                                 elapsed=time.monotonic() - started, explored=explored)
+        explored += n
+        if not ok:
+            prefix, stuck = info
+            failure = PartFailure(key, tuple(part), tuple(prefix), tuple(stuck))
+            return HistoryResult(HistoryVerdict.VIOLATED, consistency, model.name, len(ops), len(parts),
+                                 failure=failure, order=orders, elapsed=time.monotonic() - started,
+                                 explored=explored)
+        orders[key] = info
+    return HistoryResult(HistoryVerdict.OK, consistency, model.name, len(ops), len(parts), order=orders,
+                         elapsed=time.monotonic() - started, explored=explored)
+
+
+def _part_name(key: Any) -> str:
+    return "the history" if key is None else f"part {key!r}"
+
+
+def _chain(node) -> list[int]:
+    """The entries of an undo chain ``(entry, state, lin, parent)``, oldest first."""
+    out = []
+    while node is not None:
+        out.append(node[0])
+        node = node[3]
+    out.reverse()
+    return out
+
+
+# ------------------------------------------------------------------ linearizability
+
+def _linearize(ops: list[Op], model: Model, deadline: float | None):
+    """Wing and Gong with Lowe's cache over one part. Returns ``(True, witness ids,
+    steps)`` or ``(False, (prefix ids, stuck), steps)``."""
+    n = len(ops)
+    # events: (time, 0 call | 1 return, op index); calls before returns at equal times, so
+    # that touching intervals count as concurrent (as Porcupine orders them)
+    events = []
+    for i, o in enumerate(ops):
+        events.append((o.call, 0, i))
+        if o.ret is not None:
+            if o.ret < o.call:
+                raise HistoryError(f"operation {o.id} returns ({o.ret}) before it is called ({o.call})",
+                                   f"line {o.line}" if o.line else None)
+            events.append((o.ret, 1, i))
+    events.sort()
+    m = len(events)
+    head = m                                   # sentinel entry, before the first event
+    nxt = list(range(1, m + 1)) + [0 if m else -1]      # entry -> next entry, -1 at the end
+    if m:
+        nxt[m - 1] = -1
+    prv = [head] + list(range(m))                        # entry -> previous entry
+    opix = [ev[2] for ev in events]             # entry -> op index
+    iscall = [ev[1] == 0 for ev in events]
+    match = [-1] * m                            # call entry -> its return entry (-1: pending)
+    callof = [-1] * n
+    for e, (_, kind, i) in enumerate(events):
+        if kind == 0:
+            callof[i] = e
+        else:
+            match[callof[i]] = e
+    completed = [o.ret is not None for o in ops]
+    remaining = sum(completed)
+
+    step = model.step
+    state = model.init()
+    lin = 0                                     # bit i: ops[i] is placed
+    cache = set()
+    calls = None                                # undo chain: (entry, state before, lin before, parent)
+    depth = best = 0
+    best_node, best_lin, best_state = None, 0, state
+    steps = 0
+    entry = nxt[head]
+    while remaining:
+        steps += 1
+        if deadline is not None and not (steps & (_CLOCK_EVERY - 1)) and time.monotonic() > deadline:
+            raise _Expired(steps)
+        if entry != -1 and iscall[entry]:
+            i = opix[entry]
+            s2 = step(state, ops[i])
+            if s2 is not None:
+                lin2 = lin | (1 << i)
+                key = (lin2, s2)
+                if key not in cache:
+                    cache.add(key)
+                    calls = (entry, state, lin, calls)
+                    state, lin = s2, lin2
+                    # lift: take the call and its return out of the list
+                    p, q = prv[entry], nxt[entry]
+                    nxt[p] = q
+                    if q != -1:
+                        prv[q] = p
+                    r = match[entry]
+                    if r != -1:
+                        p, q = prv[r], nxt[r]
+                        nxt[p] = q
+                        if q != -1:
+                            prv[q] = p
+                        remaining -= 1
+                    depth += 1
+                    if depth > best:
+                        best, best_node, best_lin, best_state = depth, calls, lin, state
+                    entry = nxt[head]
+                    continue
+            entry = nxt[entry]
+        else:
+            if calls is None:
+                return False, _lin_failure(ops, model, opix, best_node, best_lin, best_state), steps
+            entry, state, lin, calls = calls
+            # unlift, in the reverse order of lift (dancing links)
+            r = match[entry]
+            if r != -1:
+                nxt[prv[r]] = r
+                if nxt[r] != -1:
+                    prv[nxt[r]] = r
+                remaining += 1
+            nxt[prv[entry]] = entry
+            if nxt[entry] != -1:
+                prv[nxt[entry]] = entry
+            depth -= 1
+            entry = nxt[entry]
+    return True, [ops[opix[e]].id for e in _chain(calls)], steps
+
+
+def _lin_failure(ops, model, opix, node, lin, state):
+    """The longest prefix placed (op ids) and, after it, the operations that could come
+    next in real time but that the model refuses, each with what it expected."""
+    prefix = [ops[opix[e]].id for e in _chain(node)]
+    open_ = [i for i in range(len(ops)) if not (lin >> i) & 1]
+    rets = [ops[i].ret for i in open_ if ops[i].ret is not None]
+    horizon = min(rets) if rets else None
+    nexts = [i for i in open_ if horizon is None or ops[i].call <= horizon]
+    refused = [i for i in nexts if model.step(state, ops[i]) is None]
+    # an operation the model accepts here but after which nothing fits is not the one
+    # that cannot be placed; if every candidate is like that, report them all
+    stuck = [(ops[i].id, model.expected(state, ops[i])) for i in (refused or nexts)]
+    return prefix, stuck
+
+
+# ------------------------------------------------------------------ sequential consistency
+
+def _sequential(ops: list[Op], model: Model, deadline: float | None):
+    """Depth-first search over (position per process, model state), memoised. A pending
+    operation may take effect in its place or be skipped."""
+    procs: dict[Any, list[int]] = {}
+    for i, o in enumerate(sorted(range(len(ops)), key=lambda i: (ops[i].call, ops[i].id))):
+        procs.setdefault(ops[o].process, []).append(o)
+    seqs = [tuple(v) for v in procs.values()]
+    lens = tuple(len(s) for s in seqs)
+    k = len(seqs)
+    step = model.step
+    start = (tuple([0] * k), model.init())
+    seen = {start}
+    # frames: (positions, state, next process to try, chain); chain: (op index or -1, parent)
+    stack = [(start[0], start[1], 0, None)]
+    best, best_frame = -1, None
+    steps = 0
+    while stack:
+        steps += 1
+        if deadline is not None and not (steps & (_CLOCK_EVERY - 1)) and time.monotonic() > deadline:
+            raise _Expired(steps)
+        pos, state, p, chain = stack[-1]
+        if pos == lens:
+            return True, [ops[i].id for i in _seq_chain(chain) if i >= 0], steps
+        depth = sum(pos)
+        if depth > best:
+            best, best_frame = depth, (pos, state, chain)
+        # the alternatives of this frame, enumerated as 2 per process: take, then skip (pending)
+        while p < 2 * k:
+            j, skip = divmod(p, 2)
+            p += 1
+            if pos[j] == lens[j]:
+                continue
+            i = seqs[j][pos[j]]
+            o = ops[i]
+            if skip:
+                if o.ret is not None:
+                    continue
+                s2 = state
+            else:
+                s2 = step(state, o)
+                if s2 is None:
+                    continue
+            pos2 = pos[:j] + (pos[j] + 1,) + pos[j + 1:]
+            key = (pos2, s2)
+            if key in seen:
+                continue
+            seen.add(key)
+            stack[-1] = (pos, state, p, chain)
+            stack.append((pos2, s2, 0, (-1 if skip else i, chain)))
+            break
+        else:
+            stack.pop()
+    pos, state, chain = best_frame
+    prefix = [ops[i].id for i in _seq_chain(chain) if i >= 0]
+    nexts = [seqs[j][pos[j]] for j in range(k) if pos[j] < lens[j]]
+    refused = [i for i in nexts if step(state, ops[i]) is None]
+    stuck = [(ops[i].id, model.expected(state, ops[i])) for i in (refused or nexts)]
+    return False, (prefix, stuck), steps
+
+
+def _seq_chain(chain) -> list[int]:
+    out = []
+    while chain is not None:
+        out.append(chain[0])
+        chain = chain[1]
+    out.reverse()
+    return out

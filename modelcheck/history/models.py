@@ -1,0 +1,236 @@
+"""The sequential models a history is checked against, and the registry that names them.
+
+Here: :class:`RegisterModel` (``read``, ``write``), :class:`CasRegisterModel` (and
+``cas``), :class:`KvModel` (the same per key, checked key by key). Elsewhere, imported
+only when named: ZooKeeper's data tree (:mod:`.zktree`), the bank (:mod:`.bank`), a
+``.mc`` spec (:mod:`.spec`). :func:`get_model` turns a name from the command line into a
+model.
+
+Conventions (docs/histories.md): a read's result is the value read; a write's result is
+ignored; a cas's result is ``true`` (it swapped) or ``false`` (the compare failed; Jepsen
+records a failed compare as ``:fail``, which the readers drop). ``null`` is a value like
+any other: the initial value of a register or of an absent key unless configured.
+An operation without a response may have any result: only its effect counts (a pending
+cas swaps iff the compare holds then).
+
+Depends on :mod:`.core` only (and lazily on the modules named above).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Hashable, Sequence
+
+from .core import HistoryError, Model, Op
+
+__all__ = ["RegisterModel", "CasRegisterModel", "KvModel", "MODELS", "get_model", "show"]
+
+
+def show(v: Any) -> str:
+    """A value as JSON writes it (``null``, ``true``, ``"x"``, ``[1, 2]``): the history's
+    own notation, so that a report quotes values as the file has them."""
+    try:
+        return json.dumps(v, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(v)
+
+
+def _where(op: Op) -> str | None:
+    return f"line {op.line}" if op.line else f"operation {op.id}"
+
+
+def _cas_ok(op: Op) -> bool:
+    """A completed cas's result as a boolean (``true``/``"ok"`` swapped, ``false``/``"fail"``
+    did not)."""
+    r = op.result
+    if r is True or r == "ok":
+        return True
+    if r is False or r == "fail":
+        return False
+    raise HistoryError(f"cas {show(list(op.args))} has result {show(r)}: expected true (it swapped) or false",
+                       _where(op))
+
+
+class RegisterModel:
+    """One register: ``read -> v``, ``write(v)``. State: the 1-tuple ``(value,)``, since a
+    step returns ``None`` to refuse and ``null`` is a value a register may hold."""
+
+    name = "register"
+    ops = {"read": 0, "write": 1}           # operation -> number of arguments
+    #: operations without effect: a pending one (result unknown) constrains nothing, so
+    #: the checker may drop it (it only widens the search)
+    readonly = frozenset({"read"})
+
+    def __init__(self, initial: Any = None):
+        self.initial = initial
+
+    def init(self) -> Hashable:
+        return (self.initial,)
+
+    def validate(self, op: Op) -> None:
+        """Raise :class:`HistoryError` naming the op's line if this model does not know it."""
+        n = self.ops.get(op.f)
+        if n is None:
+            known = ", ".join(sorted(self.ops))
+            raise HistoryError(f"the {self.name} model has no operation {op.f!r} (it knows {known})", _where(op))
+        if len(op.args) != n:
+            raise HistoryError(f"{op.f} takes {n} argument{'s' if n != 1 else ''}, this one has {len(op.args)}: "
+                               f"{show(list(op.args))}", _where(op))
+        if op.f == "cas" and op.ret is not None:
+            _cas_ok(op)
+        try:
+            hash(op.args)
+            hash(op.result)
+        except TypeError:
+            raise HistoryError(f"{op.f}: arguments and results must be JSON scalars or lists, not objects",
+                               _where(op)) from None
+
+    def step(self, state: Hashable, op: Op) -> Hashable | None:
+        f = op.f
+        if f == "read":
+            return state if op.ret is None or op.result == state[0] else None
+        if f == "write":
+            return (op.args[0],)
+        if f == "cas":
+            hit = state[0] == op.args[0]
+            if op.ret is None:
+                return (op.args[1],) if hit else state
+            if hit != _cas_ok(op):
+                return None
+            return (op.args[1],) if hit else state
+        self.validate(op)
+        return None
+
+    def partition(self, ops: Sequence[Op]) -> dict[Any, list[Op]] | None:
+        return None
+
+    def expected(self, state: Hashable, op: Op) -> str:
+        v = show(state[0])
+        if op.f == "read":
+            return f"read -> {v}: the register held {v}"
+        if op.f == "cas":
+            hit = state[0] == op.args[0]
+            return f"cas would have {'swapped (true)' if hit else 'failed (false)'}: the register held {v}"
+        return f"{op.f} fits any state (the register held {v})"
+
+    def describe(self, op: Op) -> str:
+        call = f"{op.f}({', '.join(show(a) for a in op.args)})" if op.args or op.f != "read" else op.f
+        if op.ret is None:
+            return f"{call} (no response)"
+        if op.f == "read":
+            return f"{call} -> {show(op.result)}"
+        if op.f == "cas":
+            return f"{call} -> {show(op.result)}"
+        return call
+
+
+class CasRegisterModel(RegisterModel):
+    """A register with compare-and-set: ``cas(old, new) -> true|false``."""
+
+    name = "cas-register"
+    ops = {"read": 0, "write": 1, "cas": 2}
+
+
+class KvModel:
+    """A map of registers: ``read(k) -> v``, ``write(k, v)``, ``cas(k, old, new) ->
+    true|false``. Checked key by key (a map of linearizable registers is linearizable:
+    locality, Herlihy and Wing 1990). State: a frozenset of ``(key, value)`` pairs, an
+    absent key holding the initial value."""
+
+    name = "kv"
+    ops = {"read": 1, "write": 2, "cas": 3}
+    readonly = frozenset({"read"})
+
+    def __init__(self, initial: Any = None):
+        self.initial = initial
+        self._reg = CasRegisterModel(initial)
+
+    def init(self) -> Hashable:
+        return frozenset()
+
+    def validate(self, op: Op) -> None:
+        RegisterModel.validate(self, op)        # same checks, this model's arities
+
+    def _get(self, state, k):
+        for key, v in state:
+            if key == k:
+                return v
+        return self.initial
+
+    def step(self, state: Hashable, op: Op) -> Hashable | None:
+        if op.f not in self.ops:
+            self.validate(op)
+        k = op.args[0]
+        old = self._get(state, k)
+        # the register's step on the key's value, with the key stripped from the arguments
+        new = self._reg.step((old,), Op(op.id, op.process, op.call, op.ret, op.f, op.args[1:], op.result, op.line))
+        if new is None:
+            return None
+        new = new[0]
+        if new == old:
+            return state
+        rest = frozenset(kv for kv in state if kv[0] != k)
+        return rest if new == self.initial else rest | {(k, new)}
+
+    def partition(self, ops: Sequence[Op]) -> dict[Any, list[Op]] | None:
+        parts: dict[Any, list[Op]] = {}
+        for op in ops:
+            parts.setdefault(op.args[0] if op.args else None, []).append(op)
+        return parts
+
+    def expected(self, state: Hashable, op: Op) -> str:
+        k = op.args[0]
+        v = show(self._get(state, k))
+        if op.f == "read":
+            return f"read({show(k)}) -> {v}: key {show(k)} held {v}"
+        if op.f == "cas":
+            hit = self._get(state, k) == op.args[1]
+            return f"cas would have {'swapped (true)' if hit else 'failed (false)'}: key {show(k)} held {v}"
+        return f"{op.f} fits any state (key {show(k)} held {v})"
+
+    def describe(self, op: Op) -> str:
+        call = f"{op.f}({', '.join(show(a) for a in op.args)})"
+        if op.ret is None:
+            return f"{call} (no response)"
+        if op.f in ("read", "cas"):
+            return f"{call} -> {show(op.result)}"
+        return call
+
+
+def _zk(initial: Any = None) -> Model:
+    from .zktree import ZkTreeModel
+
+    return ZkTreeModel()
+
+
+def _bank(initial: Any = None) -> Model:
+    from .bank import BankModel
+
+    return BankModel()
+
+
+#: the models known by name: name -> (factory taking the initial value, one-line summary)
+MODELS: dict[str, tuple[Callable[..., Model], str]] = {
+    "register": (RegisterModel, "one register: read -> v, write(v)"),
+    "cas-register": (CasRegisterModel, "a register with cas(old, new) -> true|false"),
+    "kv": (KvModel, "a map of registers: read(k), write(k, v), cas(k, old, new); checked key by key"),
+    "zk": (_zk, "ZooKeeper's data tree: create, delete, setData, getData, exists, getChildren; path by path"),
+    "bank": (_bank, "a bank of accounts: atomic transfers and reads of every balance"),
+}
+
+
+def get_model(name: str, initial: Any = None) -> Model:
+    """The model called ``name`` (a key of :data:`MODELS`, or the path of a ``.mc`` spec
+    whose actions are the operations). ``initial`` is the registers' initial value
+    (default ``null``). An unknown name raises :class:`HistoryError` listing the known
+    ones."""
+    if name.endswith(".mc"):
+        from .spec import spec_model
+
+        return spec_model(name)
+    entry = MODELS.get(name)
+    if entry is None:
+        known = ", ".join(MODELS)
+        raise HistoryError(f"no model named {name!r}: the models are {known}, or the path of a .mc spec")
+    factory, _ = entry
+    return factory(initial) if initial is not None else factory()
