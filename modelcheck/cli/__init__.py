@@ -11,7 +11,7 @@ documents its own.
 Layout: :mod:`.common` holds the public helpers every subcommand shares; each
 subcommand has a module with ``add_parser(sub)`` and the function that runs it
 (:mod:`.check`, :mod:`.simulate`, :mod:`.suite`, :mod:`.source`, :mod:`.trace` for
-``trace validate`` and ``trace generate``, :mod:`.replay`, :mod:`.graph`,
+``trace validate`` and ``trace generate``, :mod:`.history` for ``history check``, :mod:`.replay`, :mod:`.graph`,
 :mod:`.report`, :mod:`.symbolic` for ``bmc`` and ``prove``). Subcommand modules import :mod:`.common`, never this package, so
 there is no import circle. The console script is ``modelcheck.cli:entry``; ``python -m
 modelcheck.cli`` runs the same (``__main__.py``).
@@ -25,7 +25,7 @@ import time
 from ..diagnostics import Code, SpecError
 from ..model import BackendUnsupported
 from ..result import EXIT_CODES, Verdict
-from . import check, graph, replay, report, simulate, source, suite, symbolic, trace
+from . import check, graph, history, replay, report, simulate, source, suite, symbolic, trace
 from .common import EXIT_USAGE, ArgParser, LimitWhileLoading, UsageError, print_json
 
 __all__ = ["build_parser", "main", "entry"]
@@ -45,7 +45,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--version", action="version", version=f"modelcheck {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=ArgParser)
     # in the order `modelcheck --help` lists them
-    for command in (check, simulate, symbolic, suite, source, trace, replay, graph, report):
+    for command in (check, simulate, symbolic, suite, source, trace, history, replay, graph, report):
         command.add_parser(sub)
     return p
 
