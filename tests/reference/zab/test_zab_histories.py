@@ -23,11 +23,10 @@ the recorder themselves.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
-import socket
+import tempfile
 import threading
 import time
 
@@ -35,7 +34,8 @@ import pytest
 from kazoo.client import KazooClient
 
 from modelcheck.history.check import check_history
-from modelcheck.history.core import Consistency, HistoryVerdict, Op
+from modelcheck.history.core import Consistency, HistoryVerdict
+from modelcheck.history.formats import read_history
 from modelcheck.history.zktree import ZkTreeModel
 from reference.zab import apache, ensemble
 
@@ -48,17 +48,16 @@ pytestmark = pytest.mark.timeout(300)
 LIN, SEQ = Consistency.LINEARIZABLE, Consistency.SEQUENTIAL
 
 
-def ops_of(records: list[dict]) -> list[Op]:
-    """The checker's operations for the records, ids in order (as a reader of the
-    JSON-lines file would give them)."""
-    def tup(v):
-        return tuple(tup(x) for x in v) if isinstance(v, list) else v
-    return [Op(id=i, process=r["process"], call=r["call"], ret=r["ret"], f=r["f"], args=tup(r["args"]),
-               result=tup(r["result"]), line=i + 1) for i, r in enumerate(records)]
-
-
 def check(h: History, kinds, consistency, time_limit=60.0):
-    return check_history(ops_of(h.select(kinds)), ZkTreeModel(), consistency=consistency, time_limit=time_limit)
+    """Write the records of ``kinds`` as JSON lines, read them back with the checker's
+    reader (the agreed format, end to end) and check them with the data-tree model.
+    Operation ids are the records' positions in ``h.select(kinds)``."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "history.jsonl")
+        n = h.write(path, kinds)
+        ops, notes = read_history(path)
+    assert len(ops) == n and [o.id for o in ops] == list(range(n)), notes
+    return check_history(ops, ZkTreeModel(), consistency=consistency, time_limit=time_limit)
 
 
 def keep(h: History, name: str) -> None:
@@ -358,7 +357,7 @@ def test_the_stale_own_read_bug_makes_a_sync_read_stale():
             for link in slow:
                 link.set_delay(0.4)
             assert a.set("/own", "1") == 1
-            sync_read = len(h.records)
+            sync_read = len(h.select(("write", "syncread")))     # its id in the checked history
             assert b.syncread("/own") == ["0", 0]        # the bug: the sync did not order the read
             keep(h, "stale-own-read")
             lin = check(h, ("write", "syncread"), LIN)
@@ -432,7 +431,7 @@ def test_ack_before_durable_loses_an_acknowledged_create_in_the_history():
             for p in acked:
                 got = reader.syncread(p)
                 if got == "NoNode" and lost is None:
-                    lost = (p, len(h.records) - 1)
+                    lost = p
             zk.stop()
             zk.close()
             if lost:
@@ -446,7 +445,9 @@ def test_ack_before_durable_loses_an_acknowledged_create_in_the_history():
             w.zk.close()
         e.close()
     keep(h, "ack-before-durable")
-    path, read = lost
+    path = lost
+    read = next(i for i, r in enumerate(h.select(("write", "syncread")))    # its id in the checked history
+                if r["f"] == "getData" and r["args"] == [path] and r["result"] == "NoNode")
     counts = h.counts()
     t0 = time.monotonic()
     lin = check(h, ("write", "syncread"), LIN)
