@@ -94,19 +94,19 @@ def real_cluster(px):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["ours", "zookeeper"])
-def test_a_stale_read_from_a_follower_is_sequentially_consistent_not_linearizable(backend):
+@pytest.mark.parametrize("system", ["ours", "zookeeper"])
+def test_a_stale_read_from_a_follower_is_sequentially_consistent_not_linearizable(system):
     """A write acknowledged through the leader, then a read on a follower whose incoming
     link is delayed by 400 ms (below every timeout): the read returns the old value. The
     history is not linearizable, and the checker names that read; it is sequentially
     consistent (the follower's client saw a prefix of the writes). A sync-read right after
     returns the new value: without the plain read, the history is linearizable."""
-    if backend == "zookeeper" and apache.available() is not None:
+    if system == "zookeeper" and apache.available() is not None:
         if os.environ.get("MODELCHECK_SKIP_ZOOKEEPER") == "1":
             pytest.skip(apache.available())
         pytest.fail(apache.available())
     with Proxies() as px:
-        e, leader, follower, slow = (ours_cluster if backend == "ours" else real_cluster)(px)
+        e, leader, follower, slow = (ours_cluster if system == "ours" else real_cluster)(px)
         made = []
         try:
             def client(i):
@@ -135,7 +135,7 @@ def test_a_stale_read_from_a_follower_is_sequentially_consistent_not_linearizabl
                 assert got == ["1", 1], got
             assert stale is not None, "three tries saw no stale read behind a 400 ms delay"
             assert sum(link.forwarded for link in slow) > 0      # the delayed links carried the broadcast
-            keep(h, f"stale-{backend}")
+            keep(h, f"stale-{system}")
             records = h.select()
             lin = check(h, ("write", "read", "syncread"), LIN)
             assert lin.verdict is HistoryVerdict.VIOLATED
