@@ -284,9 +284,15 @@ def _sequential(ops: list[Op], model: Model, deadline: float | None):
         depth = sum(pos)
         if depth > best:
             best, best_frame = depth, (pos, state, chain)
-        # the alternatives of this frame, enumerated as 2 per process: take, then skip (pending)
-        while p < 2 * k:
-            j, skip = divmod(p, 2)
+        # the alternatives of this frame, enumerated as 2 per process: take, then skip
+        # (pending); processes are tried by the invocation time of their next operation,
+        # so the search follows real time first, which a real system's history nearly
+        # is: a stale read then costs a little backtracking, where a fixed process order
+        # ran past 60 s on ZooKeeper histories of 1,100 operations (0.1 s this way)
+        order = sorted((j for j in range(k) if pos[j] < lens[j]), key=lambda j: (ops[seqs[j][pos[j]]].call, j))
+        while p < 2 * len(order):
+            jj, skip = divmod(p, 2)
+            j = order[jj]
             p += 1
             if pos[j] == lens[j]:
                 continue

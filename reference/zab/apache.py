@@ -41,9 +41,14 @@ def _ready(port: int) -> bool:
 
 
 def start(directory: str, *, servers: int = 1, client_port: int, peer_port: int = 0, fsync: bool = True,
-          wait: float = 60.0, lifetime: float = 1800.0) -> list[subprocess.Popen]:
+          wait: float = 60.0, lifetime: float = 1800.0, via: dict[tuple[int, int], int] | None = None
+          ) -> list[subprocess.Popen]:
     """Start the servers (each exits by itself after ``lifetime`` seconds, under
-    coreutils' timeout, should whoever started it die without calling stop)."""
+    coreutils' timeout, should whoever started it die without calling stop). ``via``
+    maps ``(i, j)`` to the quorum port server i's zoo.cfg gives server j (a proxy in front
+    of j's real one), so that the link a follower i opens to its leader j can be delayed
+    or cut alone."""
+    via = via or {}
     procs = []
     for i in range(1, servers + 1):
         home = os.path.join(directory, f"zk{i}")
@@ -55,7 +60,8 @@ def start(directory: str, *, servers: int = 1, client_port: int, peer_port: int 
             with open(os.path.join(home, "data", "myid"), "w") as f:
                 f.write(f"{i}\n")
             for j in range(1, servers + 1):
-                lines.append(f"server.{j}=127.0.0.1:{peer_port + 2 * (j - 1)}:{peer_port + 2 * (j - 1) + 1}")
+                quorum = via.get((i, j), peer_port + 2 * (j - 1))
+                lines.append(f"server.{j}=127.0.0.1:{quorum}:{peer_port + 2 * (j - 1) + 1}")
         cfg = os.path.join(home, "zoo.cfg")
         with open(cfg, "w") as f:
             f.write("\n".join(lines) + "\n")

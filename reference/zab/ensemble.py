@@ -31,8 +31,10 @@ class EnsembleError(RuntimeError):
 
 def create(directory: str, *, servers: int = 3, client_port: int = 2181, peer_port: int = 2881,
            tick_ms: int = 500, lifetime: float = 1800.0, fsync: bool = True, trace: bool = True,
-           snap_count: int = 5000, bugs=()) -> dict:
-    """Write a new ensemble.json (refusing to replace one) and the secret."""
+           snap_count: int = 5000, bugs=(), via: dict[str, int] | None = None) -> dict:
+    """Write a new ensemble.json (refusing to replace one) and the secret. ``via`` maps a
+    directed link ``"I>J"`` to the port server I dials to reach server J in place of J's
+    peer port (a proxy that delays or cuts that link: tests/reference/zab/proxy.py)."""
     if servers < 1 or servers > 9:
         raise EnsembleError(f"--servers {servers}: between 1 and 9")
     os.makedirs(directory, exist_ok=True)
@@ -40,6 +42,8 @@ def create(directory: str, *, servers: int = 3, client_port: int = 2181, peer_po
                         for i in range(1, servers + 1)},
             "tick_ms": tick_ms, "lifetime": lifetime, "fsync": fsync, "trace": trace,
             "snap_count": snap_count, "bugs": list(bugs)}
+    if via:
+        conf["via"] = {str(k): int(v) for k, v in via.items()}
     try:
         with open(os.path.join(directory, CONF), "x") as f:
             json.dump(conf, f, indent=1)

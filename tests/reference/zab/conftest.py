@@ -9,6 +9,7 @@ import random
 import shutil
 import socket
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -39,12 +40,19 @@ def free_block(n: int) -> int:
 class Ours:
     name = "ours"
 
-    def __init__(self, servers: int = 3, **kw):
+    def __init__(self, servers: int = 3, proxies=None, **kw):
+        """``proxies`` (a proxy.Proxies): every directed link between two servers goes
+        through a proxy of its own, ``self.links[(i, j)]`` (server i dialling server j)."""
+        self.links = {}
         # free_block only finds ports free at that moment; another worker or process may
         # take one before a server binds it, so a failed start is tried once more on others
         for attempt in (1, 2):
             self.dir = tempfile.mkdtemp(prefix="zabref-")
             base = free_block(2 * servers)
+            if proxies is not None:
+                self.links = {(i, j): proxies.add(base + servers + j - 1, f"s{i}>s{j}")
+                              for i in range(1, servers + 1) for j in range(1, servers + 1) if i != j}
+                kw["via"] = {f"{i}>{j}": link.port for (i, j), link in self.links.items()}
             self.conf = ensemble.create(self.dir, servers=servers, client_port=base, peer_port=base + servers,
                                         lifetime=900, **kw)
             try:
@@ -81,6 +89,60 @@ class Real:
 
     def hosts(self, i: int | None = None) -> str:
         return f"127.0.0.1:{self.ports[0]}"
+
+    def close(self):
+        apache.stop(self.procs)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RealQuorum:
+    """Three real ZooKeeper servers, each directed quorum link through a proxy of its own:
+    ``self.links[(i, j)]`` is the proxy in server i's zoo.cfg for server j's quorum port
+    (a follower i dials its leader j there)."""
+
+    name = "zookeeper"
+
+    def __init__(self, proxies):
+        self.dir = tempfile.mkdtemp(prefix="realzk-")
+        base = free_block(9)
+        self.ports = [base, base + 1, base + 2]
+        peer = base + 3
+        self.links = {(i, j): proxies.add(peer + 2 * (j - 1), f"zk{i}>zk{j}")
+                      for i in (1, 2, 3) for j in (1, 2, 3) if i != j}
+        try:
+            self.procs = apache.start(self.dir, servers=3, client_port=base, peer_port=peer,
+                                      via={k: link.port for k, link in self.links.items()})
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    def hosts(self, i: int | None = None) -> str:
+        ports = self.ports if i is None else [self.ports[i]]
+        return ",".join(f"127.0.0.1:{p}" for p in ports)
+
+    def modes(self, timeout: float = 30.0) -> dict[int, str]:
+        """Server id -> "leader" / "follower", once every server answers ``srvr`` with one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            modes = {}
+            for i, port in enumerate(self.ports, 1):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                        s.sendall(b"srvr")
+                        text = b""
+                        while chunk := s.recv(4096):
+                            text += chunk
+                    mode = next((ln.split(":", 1)[1].strip() for ln in text.decode().splitlines()
+                                 if ln.startswith("Mode:")), None)
+                    if mode:
+                        modes[i] = mode
+                except OSError:
+                    pass
+            if len(modes) == 3 and list(modes.values()).count("leader") == 1:
+                return modes
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the real ZooKeeper ensemble has no leader after {timeout} s: {modes}")
+            time.sleep(0.2)
 
     def close(self):
         apache.stop(self.procs)
