@@ -429,7 +429,7 @@ class Server:
             self.lc += 1
             if self.trace is not None:
                 self.trace.write(json.dumps({"v": 1, "proc": f"s{self.me}", "lc": self.lc, "txn": None,
-                                             "action": e[1], "params": e[2]}) + "\n")
+                                             "action": e[1], "params": e[2], "meta": e[3]}) + "\n")
 
     # ---- peers -------------------------------------------------------------------------
 
