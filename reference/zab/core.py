@@ -521,6 +521,7 @@ class Core:
             if i < len(self.zxids):
                 del self.zxids[i:], self.txns[i:]
                 self._emit("truncate", anchor)
+        kept = self.last_zxid()             # what is left of the follower's own history
         entries = msg.get("entries") or []
         if "epoch-before-history" in self.bugs:
             self.current = e
@@ -537,7 +538,8 @@ class Core:
             self._emit("epochs", self.accepted, self.current)
         if self.tracing:
             self.out.insert(at, ("trace", "FollowerProcessNEWLEADER",
-                                 {"i": self.me, "leader": src, "epoch": e, "last": self.last_zxid()}, {"mode": mode}))
+                                 {"i": self.me, "leader": src, "epoch": e, "kept": kept,
+                                  "last": self.last_zxid()}, {"mode": mode}))
         self._send(src, {"m": "ACKLD", "zxid": self.last_zxid()})
         self.phase = "ackld"
 
