@@ -320,7 +320,11 @@ class Server:
         if self.conf.get("trace", True):
             path = os.path.join(self.home, "trace.jsonl")
             self.lc = last_clock(path)
-            self.trace = open(path, "a", buffering=1 << 16)
+            # line-buffered: an event reaches the file (the page cache, which a SIGKILL
+            # does not lose) before the messages of its step are sent; a 64 KiB buffer lost
+            # a killed server's last events, so that a peer's receipt had no send and the
+            # restart's clock went back below them
+            self.trace = open(path, "a", buffering=1)
         log.info("server %d: epochs %d/%d, snapshot at %s, %d logged entries after it", self.me, accepted,
                  current, zxid_str(tree.zxid), len(history))
         me = self.servers[self.me]
