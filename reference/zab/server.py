@@ -358,7 +358,7 @@ class Server:
         # every message a step sends carries the clock of the step's last trace event, so
         # that a receive is stamped after the send (docs/reference-zab.md, *Traces*)
         self.stamp = self.lc + sum(1 for e in effects if e[0] == "trace")
-        for e in effects:
+        for k, e in enumerate(effects):
             kind = e[0]
             if kind == "log":
                 self._disk(lambda: self.store.append({"z": e[1], "txn": e[2]}))
@@ -382,6 +382,12 @@ class Server:
             elif self.pending_sync:
                 self.held.append(e)
             else:
+                if kind == "send":
+                    # stamped anew: an effect before it (a "durable") may have run a nested
+                    # step whose events moved the clock and whose own stamp replaced ours;
+                    # a PROPOSE then carried a clock below its LeaderBroadcastPROPOSE, and
+                    # the merged trace put the follower's receipt before the send
+                    self.stamp = self.lc + sum(1 for x in effects[k:] if x[0] == "trace")
                 self._do(e)
 
     def _sync(self):
