@@ -370,6 +370,12 @@ class Server:
                         asyncio.get_running_loop().call_later(LAZY_FLUSH, self._sync)
                     else:
                         asyncio.get_running_loop().call_soon(self._sync)
+            elif kind == "trace":
+                # written when the step is taken, never held behind the log's sync: a held
+                # event was lost by a SIGKILL while the step's log write (in the page
+                # cache) survived it, and the restart recovered an entry the trace never
+                # proposed
+                self._do(e)
             elif kind in ("epochs", "truncate", "snapshot"):
                 if self.pending_sync:
                     self._sync()

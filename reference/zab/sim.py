@@ -85,6 +85,12 @@ class Sim:
             if kind == "log":
                 self.unsynced[i].append((e[1], e[2]))
                 continue
+            if kind == "trace":
+                # an event records the step when it is taken, never held behind the sync as
+                # the step's visible effects are (as server.py does)
+                self.events.append((i, e[1], e[2]))
+                self.event_meta.append(e[3])
+                continue
             if kind in ("epochs", "truncate", "snapshot") and self.unsynced[i]:
                 self._fsync(i)
             elif self.unsynced[i]:
@@ -112,9 +118,6 @@ class Sim:
                 self.chan[(i, j)].clear()
                 if self.cores.get(j) is not None:
                     self._perform(j, self.cores[j].on_disconnect(i, self.t))
-            elif kind == "trace":
-                self.events.append((i, e[1], e[2]))
-                self.event_meta.append(e[3])
             elif kind == "deliver":
                 self.committed[i].append((e[1], e[2]))
                 self.ever.append((i, e[1], e[2]))
