@@ -274,8 +274,9 @@ def test_a_real_run_with_leader_kills_is_explained(tmp_path, capsys):
 def test_the_fault_test_run_is_explained(tmp_path, capsys, monkeypatch):
     """The whole fault test of tests/reference/zab/test_zab_faults.py (seed 1: three kazoo
     workers with sessions and ephemerals, SIGKILLs of leaders and followers, two power
-    outages of the whole ensemble, snapshots and SNAP synchronisation): its merged trace,
-    tens of thousands of events, is explained."""
+    outages of the whole ensemble, snapshots, and SNAP synchronisation when a restarted
+    server is far enough behind, which depends on timing): its merged trace, tens of
+    thousands of events, is explained."""
     pytest.importorskip("kazoo.client")
     from reference.zab import ensemble
     from tests.reference.zab import test_zab_faults as faults
@@ -295,7 +296,6 @@ def test_the_fault_test_run_is_explained(tmp_path, capsys, monkeypatch):
     path = tmp_path / "merged.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in events))
     assert sum(x["action"] == "Restart" for x in events) >= 10
-    assert any(x["action"] == "FollowerProcessNEWLEADER" and x["meta"].get("mode") == "SNAP" for x in events)
     code, out = validate(capsys, path, "--complete")
     assert code == 0 and out["verdict"] == "explained", out["behaviours"]
     assert out["events"] == len(events) > 10_000
