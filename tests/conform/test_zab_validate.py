@@ -21,22 +21,35 @@ import time
 import pytest
 
 from modelcheck.cli import main
+from modelcheck.conform import validate_trace
+from modelcheck.conform.render import validation_to_dict
 from reference.zab.sim import Sim
+from tests.helpers import load_spec
 
 SPEC = "specs/zab/zab_impl.mc"
 
 
+_RUNS: dict = {}
+
+
 def sim_trace(tmp_path, seed: int, bugs=(), n: int = 3):
-    # the runs of tests/reference/zab/test_zab_sim.py, traced
-    s = Sim(n, seed=seed, bugs=bugs, trace=True).run(3000, fault_weight=0.02).heal()
-    path = tmp_path / f"sim{seed}{'-' + '-'.join(bugs) if bugs else ''}.jsonl"
-    s.write_trace(str(path))
-    return path, s
+    """The run of tests/reference/zab/test_zab_sim.py with this seed, traced (each run
+    made once per test process: several tests read the same one, none changes it)."""
+    key = (seed, tuple(bugs), n)
+    if key not in _RUNS:
+        s = Sim(n, seed=seed, bugs=bugs, trace=True).run(3000, fault_weight=0.02).heal()
+        path = tmp_path / f"sim{seed}-n{n}{'-' + '-'.join(bugs) if bugs else ''}.jsonl"
+        s.write_trace(str(path))
+        _RUNS[key] = (path, s)
+    return _RUNS[key]
 
 
 def validate(capsys, trace, *extra):
-    code = main(["trace", "validate", SPEC, str(trace), "--config", "validate", "--json", *extra])
-    return code, json.loads(capsys.readouterr().out)
+    """``trace validate --json`` (exit code, JSON), on the spec loaded once: the command
+    line is run as is by the tests of the text report and of bad input."""
+    spec = load_spec(SPEC, config="validate")
+    result = validate_trace(spec.model, trace, complete="--complete" in extra)
+    return result.exit_code, validation_to_dict(result, spec.name, SPEC, str(trace), spec.describe_consts())
 
 
 def rewrite(src, dst, change):
@@ -58,7 +71,7 @@ def first_failure(div):
 # ----------------------------------------------------------------------------- explained
 
 # seed -> events of its run (every one with crashes and restarts)
-SIM_EVENTS = {0: 949, 1: 914, 2: 856, 3: 1049, 4: 945, 5: 977, 6: 788, 7: 748}
+SIM_EVENTS = {0: 949, 1: 914, 2: 856, 3: 1049, 4: 945, 5: 977}
 
 
 @pytest.mark.parametrize("seed", sorted(SIM_EVENTS))
