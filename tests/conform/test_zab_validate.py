@@ -313,3 +313,18 @@ def test_the_fault_test_run_is_explained(tmp_path, capsys, monkeypatch):
     assert code == 0 and out["verdict"] == "explained", out["behaviours"]
     assert out["events"] == len(events) > 10_000
     assert out["seconds"] < 30
+
+
+def test_a_parameter_domain_too_large_is_the_specs_runtime_error(tmp_path, capsys):
+    """Found while writing zab_impl.mc (its first zxid domain was a range up to 2**33): a
+    domain that cannot be evaluated was an internal error (exit 70, a traceback); it is
+    the spec's MC300 at the domain, exit 2."""
+    spec = tmp_path / "big.mc"
+    spec.write_text("module Big\nvar x: int\ninit { x = 0 }\naction Set(v in 0..x + 4294967296) { x' = v }\n")
+    trace = tmp_path / "t.jsonl"
+    trace.write_text('{"v": 1, "proc": "p", "lc": 1, "txn": null, "action": "Set", "params": {"v": 3}}\n')
+    code = main(["trace", "validate", str(spec), str(trace)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "MC300 runtime error in action Set(v=3): the range 0..4294967296 has 4,294,967,297 values" in err
+    assert "big.mc:4:17" in err and "Traceback" not in err
