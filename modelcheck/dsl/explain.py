@@ -275,7 +275,10 @@ class Explainer:
         a = self.checked.actions[ai]
         env: dict = {}
         for p, v in zip(a.params, vals):
-            dom = self.sev(p.domain, state, env)
+            try:
+                dom = self.sev(p.domain, state, env)
+            except _Abort as e:  # a runtime error in the domain (a range too large to hold)
+                return [Outcome(None, e.failure)]
             if v not in dom:
                 ptype = self.types[p.domain.id]
                 elem = ptype.elem if isinstance(ptype, _WITH_ELEM) else None

@@ -133,9 +133,11 @@ class Core:
     def _send(self, dst: int, msg: dict):
         self.out.append(("send", dst, msg))
 
-    def _trace(self, action: str, **fields):
+    def _trace(self, action: str, meta: dict | None = None, **params):
+        # params are the spec action's parameters (specs/zab/zab_impl.mc), i is the
+        # server itself; meta is free-form (why a server went back to election, ...)
         if self.tracing:
-            self.out.append(("trace", action, fields))
+            self.out.append(("trace", action, {"i": self.me, **params}, meta or {}))
 
     def _flush(self) -> list:
         out, self.out = self.out, []
@@ -171,6 +173,8 @@ class Core:
         if self.role == FOLLOWING and peer == self.leader:
             self._look(now, f"the connection to leader {peer} broke")
         elif self.role == LEADING:
+            if peer in self.learners or (not self.established and peer in self.ackld):
+                self._trace("LeaderRemoveLearner", follower=peer)
             self.learners.discard(peer)
             self.heard.pop(peer, None)
             if not self.established:
@@ -179,6 +183,8 @@ class Core:
 
     def on_durable(self, zxid: int, now: int) -> list:
         if self.role == LEADING and zxid > self.own_durable:
+            if self.established:
+                self._trace("LeaderSyncLog", zxid=zxid)
             self.own_durable = zxid
             self._try_commit(now)
         return self._flush()
@@ -233,7 +239,7 @@ class Core:
         self.recv = {self.me: self.vote}
         self.outof = {}
         if was != LOOKING or why == "start":
-            self._trace("Timeout", why=why, was=was)
+            self._trace("Timeout", {"why": why}, was=was)
         self._broadcast_vote()
         self._emit("timer", "notify", NOTIFY_MS)
         if self._count(self.vote) >= self.quorum:        # a single server
@@ -501,7 +507,9 @@ class Core:
             self._look(now, f"NEWLEADER for epoch {e}, accepted {self.accepted}")
             return
         mode = msg.get("mode")
-        self._trace("FollowerProcessNEWLEADER", leader=src, epoch=e, mode=mode)
+        # traced before the writes it causes (so that they wait for no sync), with the last
+        # zxid they leave: the spec checks the synchronised history against the leader's
+        at = len(self.out)
         if mode == "SNAP":
             self.tree = Tree.from_json(msg["snap"])
             self.base = self.committed = self.tree.zxid
@@ -513,6 +521,7 @@ class Core:
             if i < len(self.zxids):
                 del self.zxids[i:], self.txns[i:]
                 self._emit("truncate", anchor)
+        kept = self.last_zxid()             # what is left of the follower's own history
         entries = msg.get("entries") or []
         if "epoch-before-history" in self.bugs:
             self.current = e
@@ -527,6 +536,10 @@ class Core:
         if "epoch-before-history" not in self.bugs:
             self.current = e
             self._emit("epochs", self.accepted, self.current)
+        if self.tracing:
+            self.out.insert(at, ("trace", "FollowerProcessNEWLEADER",
+                                 {"i": self.me, "leader": src, "epoch": e, "kept": kept,
+                                  "last": self.last_zxid()}, {"mode": mode}))
         self._send(src, {"m": "ACKLD", "zxid": self.last_zxid()})
         self.phase = "ackld"
 

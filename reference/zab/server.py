@@ -320,7 +320,11 @@ class Server:
         if self.conf.get("trace", True):
             path = os.path.join(self.home, "trace.jsonl")
             self.lc = last_clock(path)
-            self.trace = open(path, "a", buffering=1 << 16)
+            # line-buffered: an event reaches the file (the page cache, which a SIGKILL
+            # does not lose) before the messages of its step are sent; a 64 KiB buffer lost
+            # a killed server's last events, so that a peer's receipt had no send and the
+            # restart's clock went back below them
+            self.trace = open(path, "a", buffering=1)
         log.info("server %d: epochs %d/%d, snapshot at %s, %d logged entries after it", self.me, accepted,
                  current, zxid_str(tree.zxid), len(history))
         me = self.servers[self.me]
@@ -354,7 +358,7 @@ class Server:
         # every message a step sends carries the clock of the step's last trace event, so
         # that a receive is stamped after the send (docs/reference-zab.md, *Traces*)
         self.stamp = self.lc + sum(1 for e in effects if e[0] == "trace")
-        for e in effects:
+        for k, e in enumerate(effects):
             kind = e[0]
             if kind == "log":
                 self._disk(lambda: self.store.append({"z": e[1], "txn": e[2]}))
@@ -366,6 +370,12 @@ class Server:
                         asyncio.get_running_loop().call_later(LAZY_FLUSH, self._sync)
                     else:
                         asyncio.get_running_loop().call_soon(self._sync)
+            elif kind == "trace":
+                # written when the step is taken, never held behind the log's sync: a held
+                # event was lost by a SIGKILL while the step's log write (in the page
+                # cache) survived it, and the restart recovered an entry the trace never
+                # proposed
+                self._do(e)
             elif kind in ("epochs", "truncate", "snapshot"):
                 if self.pending_sync:
                     self._sync()
@@ -378,6 +388,12 @@ class Server:
             elif self.pending_sync:
                 self.held.append(e)
             else:
+                if kind == "send":
+                    # stamped anew: an effect before it (a "durable") may have run a nested
+                    # step whose events moved the clock and whose own stamp replaced ours;
+                    # a PROPOSE then carried a clock below its LeaderBroadcastPROPOSE, and
+                    # the merged trace put the follower's receipt before the send
+                    self.stamp = self.lc + sum(1 for x in effects[k:] if x[0] == "trace")
                 self._do(e)
 
     def _sync(self):
@@ -429,7 +445,7 @@ class Server:
             self.lc += 1
             if self.trace is not None:
                 self.trace.write(json.dumps({"v": 1, "proc": f"s{self.me}", "lc": self.lc, "txn": None,
-                                             "action": e[1], "params": e[2]}) + "\n")
+                                             "action": e[1], "params": e[2], "meta": e[3]}) + "\n")
 
     # ---- peers -------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ class Sim:
         self.tick_ms = tick_ms
         self.trace = trace
         self.events: list = []          # (server, action, params) when tracing
+        self.event_meta: list = []      # the free-form meta of each event
         self.t = 1_000_000
         self.chan = {(i, j): deque() for i in self.ids for j in self.ids if i != j}
         self.timers: dict[tuple[int, str], int] = {}
@@ -84,6 +85,12 @@ class Sim:
             if kind == "log":
                 self.unsynced[i].append((e[1], e[2]))
                 continue
+            if kind == "trace":
+                # an event records the step when it is taken, never held behind the sync as
+                # the step's visible effects are (as server.py does)
+                self.events.append((i, e[1], e[2]))
+                self.event_meta.append(e[3])
+                continue
             if kind in ("epochs", "truncate", "snapshot") and self.unsynced[i]:
                 self._fsync(i)
             elif self.unsynced[i]:
@@ -111,8 +118,6 @@ class Sim:
                 self.chan[(i, j)].clear()
                 if self.cores.get(j) is not None:
                     self._perform(j, self.cores[j].on_disconnect(i, self.t))
-            elif kind == "trace":
-                self.events.append((i, e[1], e[2]))
             elif kind == "deliver":
                 self.committed[i].append((e[1], e[2]))
                 self.ever.append((i, e[1], e[2]))
@@ -199,6 +204,15 @@ class Sim:
                 break
             self.step(self.rng.choice(en))
         return self
+
+    def write_trace(self, path: str):
+        """The run's trace in docs/traces.md's format, one file in execution order (the
+        clock is the event's position: the scheduler runs one step at a time)."""
+        import json
+        with open(path, "w") as f:
+            for k, ((i, action, params), meta) in enumerate(zip(self.events, self.event_meta)):
+                f.write(json.dumps({"v": 1, "proc": f"s{i}", "lc": k + 1, "txn": None, "action": action,
+                                    "params": params, "meta": meta}) + "\n")
 
     def leader(self) -> int | None:
         ls = [i for i, c in self.cores.items() if c is not None and c.role == LEADING and c.established]
