@@ -31,23 +31,53 @@ def add_parser(sub) -> None:
     h.set_defaults(func=lambda args: _no_command())
 
     c = hsub.add_parser("check", help="decide whether a history is linearizable (or sequentially consistent)")
-    c.add_argument("history", help="the history: JSON lines (.jsonl), a Jepsen EDN history (.edn) or the "
-                                   "operation lines of a Jepsen test log (.log)")
-    c.add_argument("--model", required=True, metavar="MODEL",
-                   help="register, cas-register, kv, zk, bank, or the path of a .mc spec whose actions are "
-                        "the operations")
-    c.add_argument("--format", choices=("auto", "jsonl", "edn", "jepsen-log"), default="auto",
-                   help="the history's format (default: from the extension)")
-    c.add_argument("--consistency", choices=("linearizable", "sequential"), default="linearizable",
-                   help="linearizable: one order respecting real time (default); sequential: one order "
-                        "respecting each process's own order only")
-    c.add_argument("--initial", type=_json_value, default=None, metavar="JSON",
-                   help="the registers' initial value for register, cas-register and kv, as JSON (default null)")
-    c.add_argument("--time-limit", type=seconds, default=None, metavar="S",
-                   help="give up after S seconds (unknown, exit 3)")
+    add_input_arguments(c)
     c.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     c.set_defaults(func=run_check)
     add_report_parser(hsub)
+
+
+def add_input_arguments(p) -> None:
+    """The arguments ``check`` and ``report`` share: the history, its format, the model
+    and its parameters, the consistency model, the time limit."""
+    p.add_argument("history", help="the history: JSON lines (.jsonl), a Jepsen EDN history (.edn) or the "
+                                   "operation lines of a Jepsen test log (.log)")
+    p.add_argument("--model", required=True, metavar="MODEL",
+                   help="register, cas-register, kv, zk, bank, or the path of a .mc spec whose actions are "
+                        "the operations")
+    p.add_argument("--format", choices=("auto", "jsonl", "edn", "jepsen-log"), default="auto",
+                   help="the history's format (default: from the extension)")
+    p.add_argument("--consistency", choices=("linearizable", "sequential"), default="linearizable",
+                   help="linearizable: one order respecting real time (default); sequential: one order "
+                        "respecting each process's own order only")
+    p.add_argument("--initial", type=_json_value, default=None, metavar="JSON",
+                   help="register, cas-register, kv: the registers' initial value (default null); bank: the "
+                        "opening balances, {\"a\": 100, \"b\": 50} or {\"accounts\": [\"a\", \"b\"], "
+                        "\"initial\": 100} (default: the history's \"# bank {...}\" first line)")
+    p.add_argument("--const", action="append", metavar="NAME=VALUE",
+                   help="a .mc model's constant (repeatable)")
+    p.add_argument("--config", metavar="NAME", help="a .mc model's named config block")
+    p.add_argument("--time-limit", type=seconds, default=None, metavar="S",
+                   help="give up after S seconds (unknown, exit 3)")
+
+
+def _bank_header(path: str):
+    """The opening balances a history's first line gives (``# bank {"accounts": [...],
+    "initial": N}``, as the reference two-phase commit's recorder writes), or None."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError):
+        return None                      # read_history reports it
+    if not first.startswith("# bank "):
+        return None
+    try:
+        v = json.loads(first[len("# bank "):])
+    except json.JSONDecodeError:
+        return None
+    return v if isinstance(v, dict) else None
 
 
 def _json_value(text: str):
@@ -58,8 +88,6 @@ def _json_value(text: str):
         v = json.loads(text)
     except json.JSONDecodeError:
         raise argparse.ArgumentTypeError(f"expected a JSON value (0, \"a\", null, [1, 2]), not {text!r}") from None
-    if isinstance(v, dict):
-        raise argparse.ArgumentTypeError("expected a JSON scalar or list, not an object")
     return tuple(v) if isinstance(v, list) else v
 
 
@@ -74,9 +102,14 @@ def _load(args):
     from ..history.formats import read_history
     from ..history.models import get_model
 
-    if args.initial is not None and args.model not in ("register", "cas-register", "kv"):
-        raise HistoryError(f"--initial applies to the register, cas-register and kv models, not {args.model}")
-    model = get_model(args.model, initial=args.initial)
+    from .common import parse_consts
+
+    initial = args.initial
+    if initial is None and args.model == "bank":
+        initial = _bank_header(args.history)
+    if isinstance(initial, dict) and args.model != "bank":
+        raise HistoryError(f"--initial for the {args.model} model is a JSON scalar or list, not an object")
+    model = get_model(args.model, initial=initial, consts=parse_consts(args.const), config=args.config)
     ops, notes = read_history(args.history, args.format)
     return ops, notes, model
 
@@ -208,13 +241,7 @@ def result_dict(result, model, notes: dict, path: str) -> dict:
 def add_report_parser(hsub) -> None:
     r = hsub.add_parser("report", help="check a history and write a self-contained HTML picture: a timeline "
                                        "per process, linearization points or the failing point")
-    r.add_argument("history", help="the history (as for check)")
-    r.add_argument("--model", required=True, metavar="MODEL", help="as for check")
-    r.add_argument("--format", choices=("auto", "jsonl", "edn", "jepsen-log"), default="auto",
-                   help="the history's format (default: from the extension)")
-    r.add_argument("--consistency", choices=("linearizable", "sequential"), default="linearizable")
-    r.add_argument("--time-limit", type=seconds, default=None, metavar="S",
-                   help="give up after S seconds (the page says unknown; exit 3)")
+    add_input_arguments(r)
     r.add_argument("-o", "--out", metavar="FILE",
                    help="the HTML file (default: HISTORY's name with -report.html, beside it)")
     r.add_argument("--force", action="store_true",

@@ -265,13 +265,21 @@ def prune_register(ops: Sequence[Op], args, result) -> list[Op]:
 def _zk(initial: Any = None) -> Model:
     from .zktree import ZkTreeModel
 
+    if initial is not None:
+        raise HistoryError("the zk model starts from an empty tree (with /zookeeper): --initial does not apply")
     return ZkTreeModel()
 
 
 def _bank(initial: Any = None) -> Model:
     from .bank import BankModel
 
-    return BankModel()
+    if isinstance(initial, dict) and set(initial) == {"accounts", "initial"}:
+        return BankModel(initial["accounts"], initial["initial"])
+    if isinstance(initial, dict) and initial:
+        return BankModel(list(initial), initial)
+    raise HistoryError('the bank model needs its opening balances: --initial \'{"a": 100, "b": 50}\' '
+                       'or \'{"accounts": ["a", "b"], "initial": 100}\' (or a "# bank {...}" first line '
+                       'in the history, as the reference two-phase commit writes)')
 
 
 #: the models known by name: name -> (factory taking the initial value, one-line summary)
@@ -284,15 +292,23 @@ MODELS: dict[str, tuple[Callable[..., Model], str]] = {
 }
 
 
-def get_model(name: str, initial: Any = None) -> Model:
+def get_model(name: str, initial: Any = None, *, consts: dict | None = None, config: str | None = None) -> Model:
     """The model called ``name`` (a key of :data:`MODELS`, or the path of a ``.mc`` spec
-    whose actions are the operations). ``initial`` is the registers' initial value
-    (default ``null``). An unknown name raises :class:`HistoryError` listing the known
-    ones."""
+    whose actions are the operations). ``initial`` is the registers' initial value for
+    register, cas-register and kv (default ``null``), and the opening balances for the
+    bank: an object ``{"a": 100, "b": 50}`` or ``{"accounts": ["a", "b"], "initial":
+    100}`` (the header the reference two-phase commit's recorder writes); the ZooKeeper
+    tree starts empty. ``consts`` and ``config`` bind a ``.mc`` spec's constants. Anything
+    else raises :class:`HistoryError`, as does an unknown name (listing the known ones)."""
     if name.endswith(".mc"):
         from .spec import spec_model
 
-        return spec_model(name)
+        if initial is not None:
+            raise HistoryError("--initial does not apply to a .mc spec: its init is the initial state "
+                               "(bind its constants with --const NAME=VALUE)")
+        return spec_model(name, config, **(consts or {}))
+    if consts or config:
+        raise HistoryError(f"constants and configs apply to a .mc spec, not to the {name} model")
     entry = MODELS.get(name)
     if entry is None:
         known = ", ".join(MODELS)
