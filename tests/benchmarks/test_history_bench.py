@@ -43,3 +43,22 @@ def test_rows_print_and_agree(capsys):
     assert bench.main(["--no-memory"]) == 0
     rows = capsys.readouterr().out.splitlines()[1:]
     assert len(rows) == 4 and all(r.endswith("agrees") for r in rows)
+
+
+def test_sequential_witness_of_a_kv_history_is_one_order_of_every_key():
+    # the linearizations of the keys merged into one order: it must replay on the whole
+    # map, keep real time, and place every operation that responded
+    bench = script()
+    from modelcheck.history.core import Consistency
+
+    ops = bench.generate(400, 5, 6, seed=3, pending=0.1)
+    model = bench.model_for(5)
+    r = check_history(ops, model, Consistency.SEQUENTIAL, time_limit=10)
+    assert r.verdict is HistoryVerdict.OK and r.parts == 1
+    order = [ops[i] for i in r.order[None]]
+    assert {o.id for o in ops if o.ret is not None} <= {o.id for o in order}
+    state = model.init()
+    for o in order:
+        state = model.step(state, o)
+        assert state is not None, o
+    assert all(not (b.ret is not None and b.ret < a.call) for k, a in enumerate(order) for b in order[k + 1:])
