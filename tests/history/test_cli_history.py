@@ -101,3 +101,53 @@ def test_initial_value(tmp_path, capsys):
     assert run(capsys, "history", "check", p, "--model", "register", "--initial", "0")[0] == 0
     code, _, err = run(capsys, "history", "check", p, "--model", "register", "--initial", "{")
     assert code == 2 and "expected a JSON value" in err
+
+
+BANK = ('{"process": 0, "call": 0, "ret": 1, "f": "transfer", "args": ["a", "b", 30], "result": "ok"}\n'
+        '{"process": 1, "call": 2, "ret": 3, "f": "read", "result": [70, 80]}\n')
+
+
+def test_bank_balances_from_the_initial_option(tmp_path, capsys):
+    p = history(tmp_path, BANK)
+    code, out, err = run(capsys, "history", "check", p, "--model", "bank", "--initial", '{"a": 100, "b": 50}')
+    assert code == 0, err
+    # the same history against other opening balances: the read cannot be placed
+    code, out, err = run(capsys, "history", "check", p, "--model", "bank",
+                         "--initial", '{"accounts": ["a", "b"], "initial": 100}')
+    assert code == 1, err
+    assert "read" in out
+
+
+def test_bank_balances_from_the_recorders_header_line(tmp_path, capsys):
+    p = history(tmp_path, '# bank {"accounts": ["a", "b"], "initial": 75}\n' + BANK.replace("[70, 80]", "[45, 105]"))
+    code, out, err = run(capsys, "history", "check", p, "--model", "bank")
+    assert code == 0, err
+
+
+def test_bank_without_balances_is_a_usage_error(tmp_path, capsys):
+    code, out, err = run(capsys, "history", "check", history(tmp_path, BANK), "--model", "bank")
+    assert code == 2
+    assert "opening balances" in err and "Traceback" not in err
+
+
+def test_a_spec_model_takes_constants(tmp_path, capsys):
+    from tests.helpers import ROOT
+
+    spec = str(ROOT / "specs" / "objects" / "register.mc")
+    p = history(tmp_path, '{"process": 0, "call": 0, "ret": 1, "f": "write", "args": [7]}\n'
+                          '{"process": 0, "call": 2, "ret": 3, "f": "read", "result": 7}\n')
+    code, out, err = run(capsys, "history", "check", p, "--model", spec, "--const", "Max=7")
+    assert code == 0, err
+    # with the default Max = 4 the value 7 is outside the spec's domain: no write(7) exists
+    code, out, err = run(capsys, "history", "check", p, "--model", spec)
+    assert code != 0
+    code, out, err = run(capsys, "history", "check", p, "--model", "register", "--const", "Max=7")
+    assert code == 2 and "apply to a .mc spec" in err
+
+
+def test_initial_does_not_apply_to_zk_nor_an_object_to_a_register(tmp_path, capsys):
+    p = history(tmp_path, STALE)
+    code, out, err = run(capsys, "history", "check", p, "--model", "zk", "--initial", "1")
+    assert code == 2 and "--initial does not apply" in err
+    code, out, err = run(capsys, "history", "check", p, "--model", "register", "--initial", '{"a": 1}')
+    assert code == 2 and "not an object" in err
