@@ -165,7 +165,8 @@ class SpecModel:
         cands = state if isinstance(state, Possible) else (state,)
         if not has_result:
             ok = any(self._succ(s, ai, vals) for s in cands)
-            return f"{head} is {'enabled' if ok else 'not enabled (a guard is false)'}"
+            why = "enabled" if ok else "not enabled (a guard is false, or an argument is outside its parameter's domain)"
+            return f"{head} is {why}"
         rtype = self._types[op.f][-1]
         results = []
         for s in sorted(cands, key=repr):
