@@ -405,7 +405,7 @@ def test_ack_before_durable_loses_an_acknowledged_create_in_the_history():
     """Seeded bug ack-before-durable (ZOOKEEPER-3911) with power outages of the whole
     ensemble (the followers come back first), as in test_zab_faults.py: after each outage
     a recorded client sync-reads every path whose create was acknowledged. Up to 20
-    outages, stopping at the first create lost; the history is then not linearizable, and
+    outages (200 s at most), stopping at the first create lost; the history is then not linearizable, and
     the checker names the lost path and the sync-read that found no node."""
     e = Ours(tick_ms=200, bugs=["ack-before-durable"])
     h = History()
@@ -417,7 +417,10 @@ def test_ack_before_durable_loses_an_acknowledged_create_in_the_history():
             w.start()
         ids = ensemble.ids(ensemble.load(e.dir))
         lost, checked = None, 0
+        give_up = time.monotonic() + 200          # bounded in time as in count
         for _ in range(20):
+            if time.monotonic() > give_up:
+                break
             done = sum(w.done for w in workers)
             end = time.monotonic() + 10
             while sum(w.done for w in workers) < done + 30 and time.monotonic() < end:
@@ -436,10 +439,15 @@ def test_ack_before_durable_loses_an_acknowledged_create_in_the_history():
             zk = KazooClient(hosts=e.hosts(), timeout=4)
             zk.start(timeout=20)
             reader = h.client(zk)
-            for p in acked:
-                got = reader.syncread(p)
-                if got == "NoNode" and lost is None:
+            # the loss window is the last batch before the outage: the newest creates,
+            # newest first, at most 100 and 10 s a round (a read may wait 5 s for an answer)
+            end = time.monotonic() + 10
+            for p in acked[::-1][:100]:
+                if reader.syncread(p) == "NoNode":
                     lost = p
+                    break
+                if time.monotonic() > end or time.monotonic() > give_up:
+                    break
             zk.stop()
             zk.close()
             if lost:
