@@ -40,11 +40,26 @@ def add_parser(sub) -> None:
     c.add_argument("--consistency", choices=("linearizable", "sequential"), default="linearizable",
                    help="linearizable: one order respecting real time (default); sequential: one order "
                         "respecting each process's own order only")
+    c.add_argument("--initial", type=_json_value, default=None, metavar="JSON",
+                   help="the registers' initial value for register, cas-register and kv, as JSON (default null)")
     c.add_argument("--time-limit", type=seconds, default=None, metavar="S",
                    help="give up after S seconds (unknown, exit 3)")
     c.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     c.set_defaults(func=run_check)
     # `history report` (the HTML picture) is added here, beside check, by its own function
+
+
+def _json_value(text: str):
+    import argparse
+    import json
+
+    try:
+        v = json.loads(text)
+    except json.JSONDecodeError:
+        raise argparse.ArgumentTypeError(f"expected a JSON value (0, \"a\", null, [1, 2]), not {text!r}") from None
+    if isinstance(v, dict):
+        raise argparse.ArgumentTypeError("expected a JSON scalar or list, not an object")
+    return tuple(v) if isinstance(v, list) else v
 
 
 def _no_command() -> int:
@@ -54,10 +69,13 @@ def _no_command() -> int:
 
 def _load(args):
     """The history's operations, its notes and the model, or a :class:`HistoryError`."""
+    from ..history.core import HistoryError
     from ..history.formats import read_history
     from ..history.models import get_model
 
-    model = get_model(args.model)
+    if args.initial is not None and args.model not in ("register", "cas-register", "kv"):
+        raise HistoryError(f"--initial applies to the register, cas-register and kv models, not {args.model}")
+    model = get_model(args.model, initial=args.initial)
     ops, notes = read_history(args.history, args.format)
     return ops, notes, model
 

@@ -57,9 +57,6 @@ class RegisterModel:
 
     name = "register"
     ops = {"read": 0, "write": 1}           # operation -> number of arguments
-    #: operations without effect: a pending one (result unknown) constrains nothing, so
-    #: the checker may drop it (it only widens the search)
-    readonly = frozenset({"read"})
 
     def __init__(self, initial: Any = None):
         self.initial = initial
@@ -104,6 +101,13 @@ class RegisterModel:
     def partition(self, ops: Sequence[Op]) -> dict[Any, list[Op]] | None:
         return None
 
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        """``ops`` without the operations that never responded and whose effect no
+        response can show: the answer is the same, the search much smaller (every
+        pending operation may be placed anywhere after its call, so each one left in
+        multiplies the configurations). See :func:`prune_register`."""
+        return prune_register(ops, lambda op: op.args, lambda op: op.result)
+
     def expected(self, state: Hashable, op: Op) -> str:
         v = show(state[0])
         if op.f == "read":
@@ -134,19 +138,17 @@ class CasRegisterModel(RegisterModel):
 class KvModel:
     """A map of registers: ``read(k) -> v``, ``write(k, v)``, ``cas(k, old, new) ->
     true|false``. Checked key by key (a map of linearizable registers is linearizable:
-    locality, Herlihy and Wing 1990). State: a frozenset of ``(key, value)`` pairs, an
-    absent key holding the initial value."""
+    locality, Herlihy and Wing 1990). State: a tuple of ``(key, value)`` pairs in the order
+    of the keys' ``repr``, without the keys that hold the initial value."""
 
     name = "kv"
     ops = {"read": 1, "write": 2, "cas": 3}
-    readonly = frozenset({"read"})
 
     def __init__(self, initial: Any = None):
         self.initial = initial
-        self._reg = CasRegisterModel(initial)
 
     def init(self) -> Hashable:
-        return frozenset()
+        return ()
 
     def validate(self, op: Op) -> None:
         RegisterModel.validate(self, op)        # same checks, this model's arities
@@ -158,19 +160,45 @@ class KvModel:
         return self.initial
 
     def step(self, state: Hashable, op: Op) -> Hashable | None:
-        if op.f not in self.ops:
+        # the register's step on the key's value, written out: this is the search's inner call
+        f, args = op.f, op.args
+        k = args[0]
+        old = self.initial
+        for key, v in state:
+            if key == k:
+                old = v
+                break
+        if f == "read":
+            return state if op.ret is None or op.result == old else None
+        if f == "write":
+            new = args[1]
+        elif f == "cas":
+            hit = old == args[1]
+            if op.ret is not None and hit != _cas_ok(op):
+                return None
+            if not hit:
+                return state
+            new = args[2]
+        else:
             self.validate(op)
-        k = op.args[0]
-        old = self._get(state, k)
-        # the register's step on the key's value, with the key stripped from the arguments
-        new = self._reg.step((old,), Op(op.id, op.process, op.call, op.ret, op.f, op.args[1:], op.result, op.line))
-        if new is None:
             return None
-        new = new[0]
         if new == old:
             return state
-        rest = frozenset(kv for kv in state if kv[0] != k)
-        return rest if new == self.initial else rest | {(k, new)}
+        if not state or (len(state) == 1 and state[0][0] == k):     # a part of one key: the usual case
+            return () if new == self.initial else ((k, new),)
+        rest = [kv for kv in state if kv[0] != k]
+        if new != self.initial:
+            rest.append((k, new))
+        rest.sort(key=lambda kv: repr(kv[0]))       # one order for equal maps, so the memo sees them equal
+        return tuple(rest)
+
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        """As :meth:`RegisterModel.prune`, key by key."""
+        keep = set()
+        parts = self.partition(ops)
+        for part in parts.values():
+            keep.update(op.id for op in prune_register(part, lambda op: op.args[1:], lambda op: op.result))
+        return [op for op in ops if op.id in keep]
 
     def partition(self, ops: Sequence[Op]) -> dict[Any, list[Op]] | None:
         parts: dict[Any, list[Op]] = {}
@@ -195,6 +223,43 @@ class KvModel:
         if op.f in ("read", "cas"):
             return f"{call} -> {show(op.result)}"
         return call
+
+
+def prune_register(ops: Sequence[Op], args, result) -> list[Op]:
+    """Drop from one register's operations those that never responded and whose effect
+    nothing can observe: a pending read (no effect), and a pending write of a value that
+    no completed read returned and no cas compares with, when no completed cas failed.
+
+    Why a dropped write changes nothing: in any order that places it, the operations
+    between it and the next write or successful cas would have to see its value (a read
+    returning it, a cas comparing with it): there are none, so the order without it is
+    as good; and an order without it is allowed, since a pending operation may never
+    take effect. A failed cas could depend on the value being *different*, hence the
+    last condition. ``args(op)`` and ``result(op)`` give an op's register arguments
+    (the key stripped) and its result."""
+    seen = set()
+    failed_cas = False
+    for op in ops:
+        if op.ret is None:
+            continue
+        if op.f == "read":
+            seen.add(result(op))
+        elif op.f == "cas":
+            seen.add(args(op)[0])
+            if not _cas_ok(op):
+                failed_cas = True
+    for op in ops:                 # a pending cas can still compare with a pending write's value
+        if op.ret is None and op.f == "cas":
+            seen.add(args(op)[0])
+    out = []
+    for op in ops:
+        if op.ret is None:
+            if op.f == "read":
+                continue
+            if op.f == "write" and not failed_cas and args(op)[0] not in seen:
+                continue
+        out.append(op)
+    return out
 
 
 def _zk(initial: Any = None) -> Model:
