@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from .core import HistoryError, Op
+from .core import HistoryError, Op, PrunesPendingReadonly
 
 __all__ = ["BankModel"]
 
 _OK = ("ok", None, True)
 
 
-class BankModel:
+class BankModel(PrunesPendingReadonly):
     """A bank of accounts (see the module docstring)."""
 
     name = "bank"
@@ -62,12 +62,6 @@ class BankModel:
 
     def init(self) -> tuple:
         return self._init
-
-    def prune(self, ops: Sequence[Op]) -> list[Op]:
-        """``ops`` without the pending operations of :attr:`readonly`: with no response
-        and no effect they constrain nothing, and each one left in multiplies the
-        configurations the checker explores."""
-        return [o for o in ops if not (o.ret is None and o.f in self.readonly)]
 
     def validate(self, op: Op) -> None:
         """Raise :class:`HistoryError` for an operation this bank does not know."""

@@ -31,7 +31,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Protocol, Sequence
 
-__all__ = ["Op", "Model", "Consistency", "HistoryVerdict", "PartFailure", "HistoryResult", "HistoryError"]
+__all__ = ["Op", "Model", "PrunesPendingReadonly", "Consistency", "HistoryVerdict", "PartFailure", "HistoryResult", "HistoryError"]
 
 
 class HistoryError(Exception):
@@ -83,6 +83,17 @@ class Model(Protocol):
     def describe(self, op: Op) -> str:
         """``op`` in one short line (``write(3)``, ``cas(1, 4) -> ok``)."""
         ...
+
+
+class PrunesPendingReadonly:
+    """A model whose :attr:`readonly` operations have no effect: a pending one (no
+    response) constrains nothing, so :meth:`prune` drops it; each one left in would
+    multiply the configurations the checker explores."""
+
+    readonly: frozenset = frozenset()
+
+    def prune(self, ops: Sequence[Op]) -> list[Op]:
+        return [o for o in ops if not (o.ret is None and o.f in self.readonly)]
 
 
 class Consistency(enum.Enum):

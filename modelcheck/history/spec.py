@@ -57,7 +57,7 @@ from ..itf import decode as itf_decode
 from ..model import ActionAssertionFailed
 from ..types import BoolT, EnumT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type
 from ..values import show
-from .core import HistoryError, Op
+from .core import HistoryError, Op, PrunesPendingReadonly
 
 __all__ = ["spec_model", "SpecModel", "Possible"]
 
@@ -99,7 +99,7 @@ def spec_model(path: str | Path, config: str | None = None, **consts: Any) -> "S
     return SpecModel(compiled, p)
 
 
-class SpecModel:
+class SpecModel(PrunesPendingReadonly):
     """A compiled spec as a :class:`~.core.Model` (see the module docstring)."""
 
     def __init__(self, compiled, path: str = ""):
@@ -128,12 +128,6 @@ class SpecModel:
 
     def init(self):
         return self._init
-
-    def prune(self, ops: Sequence[Op]) -> list[Op]:
-        """``ops`` without the pending operations of :attr:`readonly`: with no response
-        and no effect they constrain nothing, and each one left in multiplies the
-        configurations the checker explores."""
-        return [o for o in ops if not (o.ret is None and o.f in self.readonly)]
 
     def validate(self, op: Op) -> None:
         """Raise :class:`HistoryError` for an operation that names no action, has the

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from .core import HistoryError, Op
+from .core import HistoryError, Op, PrunesPendingReadonly
 
 __all__ = ["ZkTreeModel", "ERRORS"]
 
@@ -89,7 +89,7 @@ def _bad(path: Any) -> bool:
         or "//" in path
 
 
-class ZkTreeModel:
+class ZkTreeModel(PrunesPendingReadonly):
     """ZooKeeper's data tree (see the module docstring)."""
 
     name = "zk"
@@ -115,12 +115,6 @@ class ZkTreeModel:
 
     def init(self) -> tuple:
         return self._init
-
-    def prune(self, ops: Sequence[Op]) -> list[Op]:
-        """``ops`` without the pending operations of :attr:`readonly`: with no response
-        and no effect they constrain nothing, and each one left in multiplies the
-        configurations the checker explores."""
-        return [o for o in ops if not (o.ret is None and o.f in self.readonly)]
 
     def validate(self, op: Op) -> None:
         """Raise :class:`HistoryError` for an operation this model does not know (an

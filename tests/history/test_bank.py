@@ -6,20 +6,10 @@ from __future__ import annotations
 import pytest
 
 from modelcheck.history.bank import BankModel
-from modelcheck.history.core import HistoryError, Op
+from modelcheck.history.core import HistoryError
+from tests.history.histories import op, run
 
 
-def op(f, *args, result=None, ret=1.0):
-    return Op(0, 0, 0.0, ret, f, args, result)
-
-
-def run(model, *ops):
-    s = model.init()
-    for o in ops:
-        s = model.step(s, o)
-        if s is None:
-            return None
-    return s
 
 
 BANK = BankModel(["a", "b", "c"], 10)

@@ -13,22 +13,12 @@ import pytest
 from modelcheck.history.core import HistoryError, Op
 from modelcheck.history.spec import Possible, spec_model, to_spec
 from tests.helpers import ROOT
+from tests.history.histories import op, run
 
 REGISTER = ROOT / "specs" / "objects" / "register.mc"
 CAS = ROOT / "specs" / "objects" / "cas-register.mc"
 
 
-def op(f, *args, result=None, ret=1.0, id=0, process=0, call=0.0):
-    return Op(id, process, call, ret, f, args, result)
-
-
-def run(model, *ops):
-    s = model.init()
-    for o in ops:
-        s = model.step(s, o)
-        if s is None:
-            return None
-    return s
 
 
 @pytest.fixture(scope="module")

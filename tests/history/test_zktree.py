@@ -10,20 +10,9 @@ import pytest
 
 from modelcheck.history.core import HistoryError, Op
 from modelcheck.history.zktree import ZkTreeModel
+from tests.history.histories import op, run
 
 
-def op(f, *args, result=None, ret=1.0, process=0, id=0):
-    return Op(id, process, 0.0, ret, f, args, result)
-
-
-def run(model, *ops):
-    """The state after ``ops`` one after another, or None at the first that does not fit."""
-    s = model.init()
-    for o in ops:
-        s = model.step(s, o)
-        if s is None:
-            return None
-    return s
 
 
 M = ZkTreeModel()

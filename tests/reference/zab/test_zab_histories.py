@@ -224,6 +224,15 @@ def signal_server(e, sid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
+def pause(e, server: int, seconds: float) -> None:
+    """Stop ``server`` (SIGSTOP) for ``seconds``, then let it go on (SIGCONT) whatever happens."""
+    signal_server(e, server, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        signal_server(e, server, signal.SIGCONT)
+
+
 def run_workload(e, seed: int, clients: int, pause: float, faults) -> tuple[History, dict]:
     """Run ``clients`` recorded workers while ``faults(e)`` runs in this thread; return
     the history and what happened."""
@@ -271,11 +280,7 @@ def kill_pause_partition(e, rng: random.Random) -> dict:
     serving()
     time.sleep(2.0)
     follower = rng.choice([i for i in ids if i != leader_of(e)])
-    signal_server(e, follower, signal.SIGSTOP)
-    try:
-        time.sleep(2.0)
-    finally:
-        signal_server(e, follower, signal.SIGCONT)
+    pause(e, follower, 2.0)
     serving()
     time.sleep(2.0)
     leader = leader_of(e)
@@ -294,11 +299,7 @@ def kill_pause_partition(e, rng: random.Random) -> dict:
     serving()
     time.sleep(2.0)
     leader = leader_of(e)
-    signal_server(e, leader, signal.SIGSTOP)
-    try:
-        time.sleep(2.0)
-    finally:
-        signal_server(e, leader, signal.SIGCONT)
+    pause(e, leader, 2.0)
     serving()
     time.sleep(2.0)
     return {"resumed": resumed, "partition_noticed": left, "paused_leader": leader, "leader_after": leader_of(e)}
