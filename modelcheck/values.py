@@ -164,8 +164,19 @@ def display_sorted(vs, t: Type) -> list:
     return sort_values(vs)
 
 
-def show(v: Any, t: Type) -> str:
-    """Print a value of type ``t`` the way a spec writes it, in a stable order."""
+def show(v: Any, t: Type, limit: int | None = None) -> str:
+    """Print a value of type ``t`` the way a spec writes it, in a stable order. With
+    ``limit``, a collection of more elements shows its first and last few around
+    ``... N more ...`` (a divergence report's history of thousands of zxids)."""
+    def items(parts: list) -> str:
+        if limit is not None and len(parts) > limit:
+            head = limit - limit // 3
+            parts = parts[:head] + [f"... {len(parts) - limit:,} more ..."] + parts[len(parts) - (limit - head):]
+        return ", ".join(parts)
+
+    def sh(x, xt):
+        return show(x, xt, limit)
+
     if isinstance(t, BoolT):
         return "true" if v else "false"
     if isinstance(t, IntT):
@@ -176,27 +187,27 @@ def show(v: Any, t: Type) -> str:
         if isinstance(v, str):
             return v
         c = t.constructor(v[0])
-        return f"{v[0]}(" + ", ".join(show(a, at) for a, at in zip(v[1:], c.args)) + ")"
+        return f"{v[0]}(" + ", ".join(sh(a, at) for a, at in zip(v[1:], c.args)) + ")"
     if isinstance(t, TupleT):
-        return "(" + ", ".join(show(a, at) for a, at in zip(v, t.elems)) + ")"
+        return "(" + ", ".join(sh(a, at) for a, at in zip(v, t.elems)) + ")"
     if isinstance(t, RecordT):
-        return "{ " + ", ".join(f"{f}: {show(a, ft)}" for a, (f, ft) in zip(v, t.fields)) + " }"
+        return "{ " + ", ".join(f"{f}: {sh(a, ft)}" for a, (f, ft) in zip(v, t.fields)) + " }"
     if isinstance(t, SetT):
-        return "{" + ", ".join(show(x, t.elem) for x in display_sorted(v, t.elem)) + "}"
+        return "{" + items([sh(x, t.elem) for x in display_sorted(v, t.elem)]) + "}"
     if isinstance(t, SeqT):
-        return "[" + ", ".join(show(x, t.elem) for x in v) + "]"
+        return "[" + items([sh(x, t.elem) for x in v]) + "]"
     if isinstance(t, FunT):
         keys = domain_values(t.dom)
-        return "{ " + ", ".join(f"{show(k, t.dom)}: {show(x, t.cod)}" for k, x in zip(keys, v)) + " }"
+        return "{ " + items([f"{sh(k, t.dom)}: {sh(x, t.cod)}" for k, x in zip(keys, v)]) + " }"
     if isinstance(t, MapT):
         if not v:
             return "map()"
-        return "map(" + ", ".join(f"{show(k, t.key)} -> {show(v[k], t.val)}" for k in display_sorted(v, t.key)) + ")"
+        return "map(" + items([f"{sh(k, t.key)} -> {sh(v[k], t.val)}" for k in display_sorted(v, t.key)]) + ")"
     if isinstance(t, BagT):
         if not v:
             return "bag()"
         parts = []
         for k in display_sorted(v, t.elem):
-            parts.extend([show(k, t.elem)] * v[k])
-        return "bag(" + ", ".join(parts) + ")"
+            parts.extend([sh(k, t.elem)] * v[k])
+        return "bag(" + items(parts) + ")"
     raise TypeError(f"cannot show a value of type {t}")

@@ -39,6 +39,7 @@ from ..types import BagT, FunT, SeqT, SetT, Type, domain_values
 from ..values import misfit_message, show, sort_values
 
 MAX_VALUES = 12  # sub-expression values shown per guard
+SHOWN = 16  # elements of a collection shown in a value (the first and last, around "... N more ...")
 _WITH_ELEM = (SetT, SeqT, BagT)  # the types with an element type
 MAX_DEPTH = 2  # operator bodies expanded below a guard
 
@@ -535,14 +536,14 @@ class Explainer:
         for i, (name, t) in enumerate(zip(self.model.variables, self.model.var_types)):
             vals = [s[i] for s in states]
             if all(v == vals[0] for v in vals):
-                agree.append((name, show(vals[0], t)) if vals else (name, "?"))
+                agree.append((name, show(vals[0], t, SHOWN)) if vals else (name, "?"))
                 continue
             if isinstance(t, FunT):
                 for pos, key in enumerate(domain_values(t.dom)):
                     kv = [v[pos] for v in vals]
                     label = f"{name}[{show(key, t.dom)}]"
                     if all(x == kv[0] for x in kv):
-                        agree.append((label, show(kv[0], t.cod)))
+                        agree.append((label, show(kv[0], t.cod, SHOWN)))
                     else:
                         differ.append((label, _counts(kv, t.cod)))
             else:
@@ -566,14 +567,14 @@ def _counts(vals: list, t: Type) -> tuple[tuple[str, int], ...]:
     counts: dict = {}
     for v in vals:
         counts[v] = counts.get(v, 0) + 1
-    return tuple((show(v, t), counts[v]) for v in sort_values(counts))
+    return tuple((show(v, t, SHOWN), counts[v]) for v in sort_values(counts))
 
 
 def _safe_show(v: Any, t: Type | None) -> str:
     if t is None:
         return repr(v)
     try:
-        return show(v, t)
+        return show(v, t, SHOWN)
     except Exception:  # noqa: BLE001 - a value of an unexpected shape: show it raw
         return repr(v)
 

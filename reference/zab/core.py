@@ -310,8 +310,11 @@ class Core:
             self.last_leader = now
             self.follow_since = now
             self._trace("FollowLeader", leader=leader)
-            self._send(leader, {"m": "CEPOCH", "epoch": self.accepted})
+            # a step's trace events come before its messages (write-ahead tracing): a
+            # SIGKILL between the two then loses a message the trace announced, which the
+            # spec allows, never a sent message the trace does not know of
             self._trace("ConnectAndFollowerSendCEPOCH", leader=leader, epoch=self.accepted)
+            self._send(leader, {"m": "CEPOCH", "epoch": self.accepted})
         self._emit("timer", "tick", self.tick_ms // 2)
 
     # ---- leader ------------------------------------------------------------------------
@@ -401,10 +404,13 @@ class Core:
         self.txns.append(txn)
         self.acks[z] = set()
         self._trace("LeaderProcessRequest", zxid=z)
+        # traced before the PROPOSEs leave (write-ahead tracing, see _decide): a leader
+        # SIGKILLed between its sends and this line left followers acknowledging a
+        # proposal its trace never broadcast (a CI run of 2026-12-04, issue 19)
+        self._trace("LeaderBroadcastPROPOSE", zxid=z)
         msg = {"m": "PROPOSE", "zxid": z, "txn": txn}
         for f in self.learners:
             self._send(f, msg)
-        self._trace("LeaderBroadcastPROPOSE", zxid=z)
         if "commit-without-quorum" in self.bugs:
             self.own_durable = z
             self._commit_to(z)

@@ -4,6 +4,7 @@ free ports of 127.0.0.1 and stopped at the end. ``backend`` runs a test against 
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -71,6 +72,16 @@ class Ours:
     def hosts(self, i: int | None = None) -> str:
         ports = self.ports if i is None else [self.ports[i]]
         return ",".join(f"127.0.0.1:{p}" for p in ports)
+
+    def merged_trace(self) -> list[dict]:
+        """The servers' traces (each server's ``trace.jsonl``) merged by (lc, proc), as the
+        validator merges per-process files."""
+        events = []
+        for i in ensemble.ids(ensemble.load(self.dir)):
+            with open(os.path.join(self.dir, f"s{i}", "trace.jsonl")) as f:
+                events += [json.loads(x) for x in f if x.strip()]
+        events.sort(key=lambda e: (e["lc"], e["proc"]))
+        return events
 
     def close(self):
         ensemble.stop_all(self.dir)

@@ -145,3 +145,33 @@ def test_check_sees_a_server_that_skipped_a_committed_transaction():
     victim = next(i for i in s.ids if len(s.committed[i]) > 3)
     del s.committed[victim][1]                 # as if it had applied the third without the second
     assert f"server {victim} skipped or reordered committed transactions" in check(s)
+
+
+# the messages zab_impl.mc models (votes, pings and forwarded requests it does not)
+MODELLED = {"CEPOCH", "NEWEPOCH", "ACKEPOCH", "NEWLEADER", "ACKLD", "COMMITLD", "PROPOSE", "ACK", "COMMIT"}
+
+
+def test_a_steps_trace_events_come_before_its_messages(monkeypatch):
+    """Write-ahead tracing: the server writes a step's effects in order, so a modelled
+    message placed before a trace event of the same step could reach its peer while a
+    SIGKILL lost the event, and the merged trace had a receipt of a message never sent (a
+    CI run of 2026-12-04: a PROPOSE sent before its LeaderBroadcastPROPOSE was traced)."""
+    late = []
+    flushed = 0
+
+    def flush(self):
+        nonlocal flushed
+        out, self.out = self.out, []
+        flushed += 1
+        sent = False
+        for e in out:
+            if e[0] == "send" and e[2].get("m") in MODELLED:
+                sent = True
+            elif e[0] == "trace" and sent:
+                late.append((e[1], [x[2].get("m") if x[0] == "send" else x[0] for x in out]))
+        return out
+    monkeypatch.setattr(Core, "_flush", flush)
+    for seed in range(8):
+        Sim(3, seed=seed, trace=True).run(3000, fault_weight=0.02).heal()
+    assert flushed > 10_000
+    assert late == []
