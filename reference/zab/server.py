@@ -596,6 +596,8 @@ class Server:
         lo, hi = 2 * self.tick, 20 * self.tick
         timeout = min(max(req["timeout"], lo), hi)
         sid = req["sid"]
+        if not await self._caught_up(req["last_zxid"], sid):    # first, as ZooKeeper: no session made
+            return False
         tree = self.core.tree
         if sid == 0:
             sid = self.core.new_session_id(now_ms())
@@ -622,6 +624,23 @@ class Server:
         self.core.touch([sid], now_ms())
         c.send(jute.connect_response(timeout, sid, self._passwd(sid)))
         return True
+
+    async def _caught_up(self, seen: int, sid: int) -> bool:
+        """Whether this server has applied the last zxid the client saw (``seen``, from
+        its connect request), after a sync if it is behind. As ZooKeeper
+        (ZooKeeperServer.processConnectRequest): a client moving between servers must
+        never read older data than it has seen, so a server still behind after the sync
+        (or whose sync failed) refuses it by closing the connection, and the client tries
+        another server. ``seen`` and ``tree.zxid`` are both applied zxids: every reply
+        header carries the zxid applied when it was sent (the txn's own for a write)."""
+        if seen <= self.core.tree.zxid:
+            return True
+        if await self._commit({"op": "sync"}) and seen <= self.core.tree.zxid:
+            return True
+        log.warning("server %d: refusing a connection of session 0x%x: it has seen zxid %s, our last "
+                    "zxid is %s; the client must try another server", self.me, sid, zxid_str(seen),
+                    zxid_str(self.core.tree.zxid))
+        return False
 
     async def _commit(self, txn: dict):
         """Submit a txn of the server's own (session creation, sync) and wait for it."""
