@@ -18,22 +18,22 @@ specs/zab/zab_impl.mc (configuration ``validate``), and driven by the spec.
 Two ways to drive it:
 
 - :func:`follow_itf` replays a behaviour of the spec, an ITF trace written by
-  ``modelcheck trace generate``: for each spec step it searches, breadth first and
-  bounded (:data:`SEARCH_NODES` scheduler states), for scheduler steps that emit exactly
-  the next spec steps, through steps that emit nothing (votes, pings, timers, log syncs,
-  crashes of other servers). The spec is more permissive than the implementation on
-  purpose (its election is an oracle: any server may lead, while the implementation
-  elects the most up-to-date; its channels may lose messages at any time): a spec step
-  the implementation cannot take within the bound is reported as ``not-implementable``,
-  which is no conformance failure (refinement asks that every implementation behaviour
-  be a spec behaviour, not the converse), and the replay stops there. What the replay
-  reached is counted: the tests pin how many spec steps of the covering set the
-  implementation takes.
-- :func:`state_machine` is a Hypothesis ``RuleBasedStateMachine``: at every step it draws
-  one of the scheduler steps enabled (deliveries, timers, log syncs, client writes; one
-  draw in ten a crash or a restart), takes it through the driver, and so every step it
-  takes is a spec successor of the current state or a failure. A failure shrinks to a
-  minimal schedule, which the tests pin for each seeded bug.
+  ``modelcheck trace generate``: each server must take its steps of the behaviour in
+  order (see the function for what may differ), found by a breadth-first search bounded
+  by :data:`SEARCH_NODES` scheduler states over the scheduler's steps and the oracle's
+  (:meth:`Driver.oracle_steps`: the spec's election is an oracle, so the harness decides
+  elections, timeouts and broken connections). The spec is more permissive than the
+  implementation on purpose (any server may lead; channels lose messages; a follower may
+  send CEPOCH again): a spec step the implementation does not reach within the bound
+  ends the replay with ``stuck`` saying which, and that is no conformance failure
+  (refinement asks that every implementation behaviour be a spec behaviour, not the
+  converse). The tests pin how many spec steps of the covering set the implementation
+  takes.
+- :func:`state_machine` is a Hypothesis ``RuleBasedStateMachine``: after a first election
+  it draws one of the scheduler steps enabled (seven in ten a delivery, log sync or
+  client write, two a timer, one a crash or a restart), takes it through the driver, and
+  so every step it takes is a spec successor of the current state or a failure. A
+  failure shrinks to a short schedule, which the tests pin for each seeded bug.
 
 Depends on modelcheck (the compiled spec, ITF, the validator) and reference.zab; the
 reference implementation imports nothing from here or from modelcheck.
@@ -263,7 +263,7 @@ class FollowResult:
     followed: int                    # of them the implementation took
     schedule: list                   # the scheduler steps taken
     failure: Failure | None = None   # a conformance failure (the implementation left the spec)
-    stuck: str | None = None         # not-implementable: the spec step the search did not reach
+    stuck: str | None = None         # the spec steps the search did not reach (no failure)
     searched: list[int] = field(default_factory=list)   # scheduler states visited per spec step
 
 
@@ -434,10 +434,9 @@ ORDER = {"deliver": 0, "fsync": 1, "timer": 2, "write": 3, "crash": 4, "restart"
 
 def state_machine(bugs=(), n: int = 3, side: SpecSide | None = None):
     """A Hypothesis ``RuleBasedStateMachine`` over the scheduler (see the module
-    docstring). Each rule draws a scheduler step: the kind (nine in ten a protocol step,
-    one a fault when one is enabled) and an index among the enabled steps of that kind,
-    in a stable order (deliveries, log syncs, timers, writes; shrinking goes towards the
-    first). ``last`` is the driver of the last run (the minimal one after shrinking)."""
+    docstring). Each rule draws a scheduler step: the kind (see the rule) and an index
+    among the enabled steps of that kind, in a stable order (deliveries, log syncs,
+    timers, writes; shrinking goes towards the first). ``last`` is the driver of the last run (the minimal one after shrinking)."""
     from hypothesis import note
     from hypothesis import strategies as st
     from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
