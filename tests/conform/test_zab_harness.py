@@ -15,9 +15,9 @@ step.
 The seeded bugs and who catches them (docs/conformance.md, "The spec drives the
 implementation"): validation of the scheduler's runs catches all four
 (test_zab_validate.py); the covering set catches commit-without-quorum and
-ack-before-durable (no-truncate and epoch-before-history need a server left out of a
-quorum that moves on, and with the two servers of a configuration small enough to cover
-a quorum is both); Hypothesis catches all four.
+ack-before-durable (not no-truncate and epoch-before-history: not even every edge of a
+two-server configuration brings the implementation to them; the docs give figures);
+Hypothesis catches all four.
 """
 
 from __future__ import annotations
