@@ -156,13 +156,15 @@ class CanonGen:
         permutation of the symmetric sets: exact for any layout this module can permute,
         affordable for at most MAX_PERMS permutations in all."""
         import itertools
+        import math
 
-        per_group = [list(itertools.permutations(range(len(g.names)))) for g in self.groups]
-        total = 1
-        for ps in per_group:
-            total *= len(ps)
+        # counted before any is made: 200 model values have 200! permutations, and
+        # listing them first took every byte of memory (RM=200, issue 14's wide spec)
+        total = math.prod(math.factorial(len(g.names)) for g in self.groups)
         if total > MAX_PERMS:
-            raise Unsupported(f"symmetry over {total:,} permutations (the C backend tries at most {MAX_PERMS:,})")
+            size = f"{total:,}" if total < 10 ** 30 else f"about 10^{len(str(total)) - 1}"
+            raise Unsupported(f"symmetry over {size} permutations (the C backend tries at most {MAX_PERMS:,})")
+        per_group = [list(itertools.permutations(range(len(g.names)))) for g in self.groups]
         combos = [dict(zip((g.name for g in self.groups), c)) for c in itertools.product(*per_group)]
         lines = []
         for i, (t, c) in enumerate(zip(self.e.var_types, self.e.var_codecs)):

@@ -306,14 +306,18 @@ class _NativeSearch:
         run, lib, h = self.run, self.lib, self.h
         self.g0 = run.generated
         info = lib.mc_info(h)
-        budget = 256
+        # a first slice of 16 successors: on a wide spec each one's invariants take tens
+        # of milliseconds (twophase with RM=1000: 80 ms, every pair of RMs), and a first
+        # slice of 256 states overran --time-limit 10 by 11 s
+        budget = 16
         while True:
             t0 = time.monotonic()
             st = lib.mc_run(h, budget)
             spent = time.monotonic() - t0
             if st == ST_RUNNING:
-                # about a tenth of a second per slice, as Run.tick aims at
-                budget = max(16, min(1 << 20, int(budget * 0.1 / spent) if spent > 0 else budget * 2))
+                # about a tenth of a second per slice, as Run.tick aims at; growing at most
+                # eightfold a slice, so that one slow slice cannot follow many fast ones
+                budget = max(1, min(1 << 22, budget * 8, int(budget * 0.1 / spent) if spent > 0 else budget * 2))
                 run.generated = self.g0 + lib.mc_generated(h)
                 run.depth = lib.mc_depth(h)
                 run.tick(lib.mc_queue(h))

@@ -3,8 +3,9 @@
  * top of every generated model (modelcheck/native/emit.py), which defines NVARS,
  * NLABELS, NINV, NSTEP, NCONS and the functions declared below.
  *
- * The search is a resumable machine: mc_run() expands up to `budget` states and
- * returns a status; after a violation it returns at once and the next call goes on
+ * The search is a resumable machine: mc_run() expands states until `budget` (states plus
+ * their successors) is spent, and returns a status; after a violation it returns at once
+ * and the next call goes on
  * from the very successor where it stopped, so the Python side can record the
  * violation (and rebuild its trace) between the two calls. The order of the checks on
  * every successor is the Python backend's (modelcheck/search/run.py, `pipeline`):
@@ -315,6 +316,11 @@ int mc_run(R *r, int64_t budget) {
             const int64_t si = r->head - 1;
             if (r->inv_next && mc_invariants(r, r->inv_state, r->inv_next)) return ST_INVARIANT;
             while (r->pos < r->nout) {
+                /* the budget counts successors too, and a slice may end inside a state's
+                   expansion (it resumes at this successor): a state of a wide spec has
+                   thousands, each with invariants over every pair of its values, and one
+                   expansion ran for minutes past --time-limit (twophase, RM=1000, issue 14) */
+                if (--budget < 0) return ST_RUNNING;
                 const int64_t j = r->pos++;
                 const V *t = r->out + NVARS * j;
                 const int lab = r->olab[j];

@@ -40,6 +40,36 @@ def test_a_wide_spec_stops_at_its_time_limit(wide, strategy):
         assert r.verdict is Verdict.UNDETERMINED and r.distinct_states > 0
 
 
+def test_the_c_backend_stops_at_its_time_limit(wide):
+    """The C search runs in slices between which the timer's exception can be raised; a
+    slice counted states only (256 of them to begin with, each with 1,000 successors
+    whose invariants take milliseconds), so the limit was overrun by minutes. Slices now
+    count successors and start at 16."""
+    from modelcheck.native import explore as explore_native
+
+    t0 = time.monotonic()
+    r = explore_native(wide, Options(strategy="bfs", time_limit=0.5, check_temporal=False, symmetry=False,
+                                     backend="c"))
+    spent = time.monotonic() - t0
+    assert r.stop_reason is StopReason.TIME_LIMIT and r.backend == "c"
+    assert spent < 5, spent
+    assert r.verdict is Verdict.UNDETERMINED and r.distinct_states > 0
+
+
+def test_symmetry_over_hundreds_of_values_is_refused_before_listing_permutations():
+    """Trying every permutation of 200 model values listed all 200! of them before
+    counting: the process took every byte of memory and was killed (twophase with
+    RM=200, issue 14). They are counted first."""
+    from types import SimpleNamespace
+
+    from modelcheck.native.canon import CanonGen
+    from modelcheck.native.layout import Unsupported
+
+    group = SimpleNamespace(name="RM", names=tuple(f"rm{k}" for k in range(200)))
+    with pytest.raises(Unsupported, match=r"symmetry over about 10\^374 permutations"):
+        CanonGen(None, (group,)).every_permutation()
+
+
 def test_the_timer_nests_inside_an_outer_one():
     fired = []
     prev = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
