@@ -259,7 +259,7 @@ class Driver:
 
 @dataclass
 class FollowResult:
-    spec_steps: int                  # steps of the ITF behaviour
+    spec_steps: int                  # steps of the ITF behaviour (but the LOOKING timeouts)
     followed: int                    # of them the implementation took
     schedule: list                   # the scheduler steps taken
     failure: Failure | None = None   # a conformance failure (the implementation left the spec)
