@@ -171,13 +171,19 @@ def ours():
     e.close()
 
 
-@pytest.fixture(scope="session")
-def real():
+def require_zookeeper() -> None:
+    """Fail the test when Debian's zookeeper package is missing (``make test`` installs
+    it), or skip it when MODELCHECK_SKIP_ZOOKEEPER=1 says to."""
     why = apache.available()
     if why is not None:
         if os.environ.get("MODELCHECK_SKIP_ZOOKEEPER") == "1":
             pytest.skip(f"MODELCHECK_SKIP_ZOOKEEPER=1: {why}")
         pytest.fail(why)
+
+
+@pytest.fixture(scope="session")
+def real():
+    require_zookeeper()
     e = Real()
     yield e
     e.close()
