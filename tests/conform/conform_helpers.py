@@ -83,3 +83,18 @@ def encode_walk(model, states, labels, observe="owner", txn=None, params=True) -
 def write_jsonl(path: Path, events: list[dict]) -> Path:
     path.write_text("".join(json.dumps(e) + "\n" for e in events))
     return path
+
+
+ZAB_IMPL = "specs/zab/zab_impl.mc"
+
+
+def validate_zab(trace, *extra) -> tuple[int, dict]:
+    """``trace validate specs/zab/zab_impl.mc TRACE --config validate --json`` (exit
+    code, JSON; ``"--complete"`` in ``extra`` for --complete), on the spec loaded once."""
+    from modelcheck.conform import validate_trace
+    from modelcheck.conform.render import validation_to_dict
+    from tests.helpers import load_spec
+
+    spec = load_spec(ZAB_IMPL, config="validate")
+    result = validate_trace(spec.model, trace, complete="--complete" in extra)
+    return result.exit_code, validation_to_dict(result, spec.name, ZAB_IMPL, str(trace), spec.describe_consts())

@@ -49,10 +49,11 @@ from pathlib import Path
 from modelcheck.conform.events import Behaviour, Decoder, Event, read_itf
 from modelcheck.conform.validate import ConformanceVerdict, Validator
 from reference.zab.sim import Sim
+from tests.conform.conform_helpers import ZAB_IMPL
 from tests.conform.harness_twophase import divergence_reasons
 from tests.helpers import load_spec
 
-SPEC = "specs/zab/zab_impl.mc"
+SPEC = ZAB_IMPL
 
 #: scheduler states a search for one spec step may visit before it gives up
 SEARCH_NODES = 400

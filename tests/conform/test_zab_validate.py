@@ -14,19 +14,15 @@ the expected divergences were read off the runs and checked against the bug each
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 
 import pytest
 
 from modelcheck.cli import main
-from modelcheck.conform import validate_trace
-from modelcheck.conform.render import validation_to_dict
 from reference.zab.sim import Sim
-from tests.helpers import load_spec
-
-SPEC = "specs/zab/zab_impl.mc"
+from tests.conform.conform_helpers import ZAB_IMPL as SPEC
+from tests.conform.conform_helpers import validate_zab, write_jsonl
 
 
 _RUNS: dict = {}
@@ -42,14 +38,6 @@ def sim_trace(tmp_path, seed: int, bugs=(), n: int = 3):
         s.write_trace(str(path))
         _RUNS[key] = (path, s)
     return _RUNS[key]
-
-
-def validate(capsys, trace, *extra):
-    """``trace validate --json`` (exit code, JSON), on the spec loaded once: the command
-    line is run as is by the tests of the text report and of bad input."""
-    spec = load_spec(SPEC, config="validate")
-    result = validate_trace(spec.model, trace, complete="--complete" in extra)
-    return result.exit_code, validation_to_dict(result, spec.name, SPEC, str(trace), spec.describe_consts())
 
 
 def rewrite(src, dst, change):
@@ -75,11 +63,11 @@ SIM_EVENTS = {0: 949, 1: 914, 2: 856, 3: 1049, 4: 945, 5: 977}
 
 
 @pytest.mark.parametrize("seed", sorted(SIM_EVENTS))
-def test_scheduler_runs_with_crashes_are_explained(tmp_path, capsys, seed):
+def test_scheduler_runs_with_crashes_are_explained(tmp_path, seed):
     path, sim = sim_trace(tmp_path, seed)
     crashes = sum(1 for st in sim.steps if st[0] == "crash")
     assert crashes >= 5
-    code, out = validate(capsys, path, "--complete")
+    code, out = validate_zab(path, "--complete")
     assert code == 0 and out["verdict"] == "explained", out["behaviours"]
     (b,) = out["behaviours"]
     assert b["events"] == SIM_EVENTS[seed]
@@ -117,9 +105,9 @@ BUGS = [
 
 
 @pytest.mark.parametrize("bug,seed,event,action,guard", BUGS, ids=[b[0] for b in BUGS])
-def test_each_seeded_bug_is_caught(tmp_path, capsys, bug, seed, event, action, guard):
+def test_each_seeded_bug_is_caught(tmp_path, bug, seed, event, action, guard):
     path, _ = sim_trace(tmp_path, seed, bugs=(bug,))
-    code, out = validate(capsys, path)
+    code, out = validate_zab(path)
     assert code == 1 and out["verdict"] == "divergence"
     div = out["behaviours"][0]["divergence"]
     assert div["kind"] == "unexpected-action"
@@ -128,7 +116,7 @@ def test_each_seeded_bug_is_caught(tmp_path, capsys, bug, seed, event, action, g
     assert f["kind"] == ("parameter" if bug == "commit-without-quorum" else "require") and f["text"] == guard
     # the same schedule without the bug is explained
     clean, _ = sim_trace(tmp_path, seed)
-    assert validate(capsys, clean)[0] == 0
+    assert validate_zab(clean)[0] == 0
 
 
 # ----------------------------------------------------------------------------- reports
@@ -145,7 +133,7 @@ def test_a_commit_never_sent_names_the_guard_and_its_values(tmp_path, capsys):
             assert e["action"] == "FollowerProcessCOMMIT" and e["params"]["zxid"] == 12884901889
             e["params"]["zxid"] = 8589934593
     rewrite(src, bad, change)
-    code, out = validate(capsys, bad)
+    code, out = validate_zab(bad)
     assert code == 1
     div = out["behaviours"][0]["divergence"]
     assert (div["kind"], div["event"], div["proc"]) == ("unexpected-action", 141, "s1")
@@ -184,7 +172,7 @@ def test_a_late_divergence_elides_long_histories(tmp_path, capsys):
     assert len(text) < 8000
 
 
-def test_an_observed_state_that_differs_is_expected_vs_observed(tmp_path, capsys):
+def test_an_observed_state_that_differs_is_expected_vs_observed(tmp_path):
     """The second NEWLEADER of seed 0 (event 66: follower 1 adopts epoch 2) observed with
     currentEpoch 7."""
     src, _ = sim_trace(tmp_path, 0)
@@ -195,7 +183,7 @@ def test_an_observed_state_that_differs_is_expected_vs_observed(tmp_path, capsys
             assert e["action"] == "FollowerProcessNEWLEADER" and e["params"]["epoch"] == 2
             e["state"] = {"currentEpoch": {"#map": [[1, 7]]}}
     rewrite(src, bad, change)
-    code, out = validate(capsys, bad)
+    code, out = validate_zab(bad)
     assert code == 1
     div = out["behaviours"][0]["divergence"]
     assert (div["kind"], div["event"]) == ("incorrect-state", 66)
@@ -204,10 +192,10 @@ def test_an_observed_state_that_differs_is_expected_vs_observed(tmp_path, capsys
     assert group["fired"] and group["successors"] == [[{"variable": "currentEpoch[1]", "expected": "2", "observed": "7"}]]
     # with the epoch it did adopt, the trace is explained
     rewrite(src, bad, lambda k, e: e.update(state={"currentEpoch": {"#map": [[1, 2]]}}) if k == 65 else None)
-    assert validate(capsys, bad)[0] == 0
+    assert validate_zab(bad)[0] == 0
 
 
-def test_a_restart_that_recovers_more_than_it_had(tmp_path, capsys):
+def test_a_restart_that_recovers_more_than_it_had(tmp_path):
     """A restart (event 38 of seed 0, server 3 after a crash) claiming a last zxid it never
     had: the parameter is outside its domain, and the report says which set it is not in."""
     src, _ = sim_trace(tmp_path, 0)
@@ -215,7 +203,7 @@ def test_a_restart_that_recovers_more_than_it_had(tmp_path, capsys):
     k = next(k for k, e in enumerate(events) if e["action"] == "Restart" and e["params"]["last"] > 0)
     bad = tmp_path / "bad.jsonl"
     rewrite(src, bad, lambda j, e: e["params"].update(last=e["params"]["last"] + 1000) if j == k else None)
-    code, out = validate(capsys, bad)
+    code, out = validate_zab(bad)
     assert code == 1
     div = out["behaviours"][0]["divergence"]
     assert (div["kind"], div["event"], div["action"].split("(")[0]) == ("unexpected-action", k + 1, "Restart")
@@ -226,7 +214,7 @@ def test_a_restart_that_recovers_more_than_it_had(tmp_path, capsys):
     assert str(last - 1000) in f["values"][0][1]          # the set it is not in, with the real one
 
 
-def test_complete_accepts_a_run_cut_anywhere(tmp_path, capsys):
+def test_complete_accepts_a_run_cut_anywhere(tmp_path):
     """zab_impl.mc has no fairness: a ZooKeeper run may stop at any point (a server may lose
     every message), so `--complete` never reports missing actions for it. Pinned, because
     a fairness condition added later changes what --complete means for these traces."""
@@ -234,7 +222,7 @@ def test_complete_accepts_a_run_cut_anywhere(tmp_path, capsys):
     cut = tmp_path / "cut.jsonl"
     lines = open(src).readlines()[:300]
     cut.write_text("".join(lines))
-    code, out = validate(capsys, cut, "--complete")
+    code, out = validate_zab(cut, "--complete")
     assert code == 0 and out["behaviours"][0]["events"] == 300
 
 
@@ -252,7 +240,7 @@ def test_a_misspelt_parameter_is_bad_input(tmp_path, capsys):
 
 @pytest.mark.slow
 @pytest.mark.timeout(180)
-def test_a_real_run_with_leader_kills_is_explained(tmp_path, capsys):
+def test_a_real_run_with_leader_kills_is_explained(tmp_path):
     """Three server processes on 127.0.0.1; a kazoo client writes 150 znodes per round;
     after each of 3 rounds the leader is SIGKILLed and restarted (each round bounded by
     the ensemble's own waits); the merged trace is explained, also with --complete."""
@@ -284,10 +272,10 @@ def test_a_real_run_with_leader_kills_is_explained(tmp_path, capsys):
     events = e.merged_trace()
     shutil.rmtree(e.dir, ignore_errors=True)
     path = tmp_path / "merged.jsonl"
-    path.write_text("".join(json.dumps(x) + "\n" for x in events))
+    write_jsonl(path, events)
     assert sum(x["action"] == "Restart" for x in events) == 6          # 3 starts, 3 restarts
     for extra in ((), ("--complete",)):
-        code, out = validate(capsys, path, *extra)
+        code, out = validate_zab(path, *extra)
         assert code == 0 and out["verdict"] == "explained", out["behaviours"]
         assert out["events"] == len(events) > 1500
         assert out["seconds"] < 5

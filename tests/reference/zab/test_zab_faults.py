@@ -22,10 +22,8 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import BadVersionError, KazooException, NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
 
-from modelcheck.conform import validate_trace
-from modelcheck.conform.render import validation_to_dict
 from reference.zab import ensemble
-from tests.helpers import load_spec
+from tests.conform.conform_helpers import validate_zab, write_jsonl
 
 from .conftest import Ours
 from .test_zab_processes import EPHEMERAL_THEN_VANISH, digests
@@ -103,12 +101,9 @@ def test_kills_and_restarts_lose_no_acknowledged_write(seed, tmp_path):
     specs/zab/zab_impl.mc (issue 19 §1; docs/conformance.md)."""
     events = run_faults(seed, trace=True)
     assert sum(x["action"] == "Restart" for x in events) >= 10
-    path = tmp_path / "merged.jsonl"
-    path.write_text("".join(json.dumps(x) + "\n" for x in events))
-    spec = load_spec("specs/zab/zab_impl.mc", config="validate")
-    result = validate_trace(spec.model, path, complete=True)
-    out = validation_to_dict(result, spec.name, "specs/zab/zab_impl.mc", str(path), spec.describe_consts())
-    assert result.exit_code == 0 and out["verdict"] == "explained", _short(out)
+    path = write_jsonl(tmp_path / "merged.jsonl", events)
+    code, out = validate_zab(path, "--complete")
+    assert code == 0 and out["verdict"] == "explained", _short(out)
     assert out["events"] == len(events) > 10_000
 
 
