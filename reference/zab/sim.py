@@ -166,20 +166,28 @@ class Sim:
         elif kind == "fsync":
             self._fsync(st[1])
         elif kind == "crash":
-            i = st[1]
-            self.cores[i] = None
-            self.unsynced[i], self.held[i] = [], []
-            for k in list(self.timers):
-                if k[0] == i:
-                    del self.timers[k]
-            for j in self.ids:
-                if j != i:
-                    self.chan[(i, j)].clear()
-                    self.chan[(j, i)].clear()
-                    if self.cores.get(j) is not None:
-                        self._perform(j, self.cores[j].on_disconnect(i, self.t))
+            self.crash(st[1])
         elif kind == "restart":
             self._boot(st[1])
+
+    def crash(self, i: int, announce: bool = True):
+        """Server i loses everything but its disk (entries written and not yet synced are
+        lost, its timers stop). With ``announce`` (the scheduler's step), the channels to and
+        from it are emptied and its peers see the connections break at once; without (a
+        test harness's crash, the peers to hear of it later), only what it had not read is
+        lost: what it had sent is still delivered."""
+        self.cores[i] = None
+        self.unsynced[i], self.held[i] = [], []
+        for k in list(self.timers):
+            if k[0] == i:
+                del self.timers[k]
+        for j in self.ids:
+            if j != i:
+                self.chan[(j, i)].clear()
+                if announce:
+                    self.chan[(i, j)].clear()
+                    if self.cores.get(j) is not None:
+                        self._perform(j, self.cores[j].on_disconnect(i, self.t))
 
     def run(self, steps: int, *, faults: bool = True, write_weight: float = 0.15, fault_weight: float = 0.01):
         for _ in range(steps):

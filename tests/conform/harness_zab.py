@@ -101,7 +101,7 @@ class SpecSide:
         return Event(k, None, f"s{server}", None, k + 1, ai, values, known, (), ())
 
 
-def show_event(server: int, action: str, params: dict) -> str:
+def show_event(action: str, params: dict) -> str:
     return f"{action}(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
 
 
@@ -164,7 +164,7 @@ class Driver:
     def take(self, st: tuple) -> None:
         """Take one scheduler step (or oracle step) and check it; raises
         :class:`HarnessFailure`."""
-        if st[0] in ("elect", "timeout"):
+        if st[0] in ("elect", "timeout", "cut"):
             sim, i = self.sim, st[1]
             c = sim.cores[i]
             sim.steps.append(st)
@@ -182,15 +182,8 @@ class Driver:
             # the peers are not told: they hear of it by a ``cut`` or a ``timeout`` of their
             # own, later (the spec's servers never learn of a crash but by a lost message);
             # the messages it sent are in flight (in the peer's socket buffer)
-            sim, i = self.sim, st[1]
-            sim.steps.append(st)
-            sim.cores[i] = None
-            sim.unsynced[i], sim.held[i] = [], []
-            for k in [k for k in sim.timers if k[0] == i]:
-                del sim.timers[k]
-            for j in sim.ids:
-                if j != i:              # what i had sent may still arrive; what it had not read is lost
-                    sim.chan[(j, i)].clear()
+            self.sim.steps.append(st)
+            self.sim.crash(st[1], announce=False)
         else:
             self.sim.step(st)
         if self.oracle:
@@ -215,7 +208,7 @@ class Driver:
                 d = r.divergence
                 i, a, p = evs[d.event - 1] if d is not None and d.event >= 1 else evs[0]
                 reasons = divergence_reasons(d) if d is not None else [r.reason or r.verdict]
-                raise HarnessFailure(Failure("unexpected-event", len(self.schedule), st, f"s{i} " + show_event(i, a, p),
+                raise HarnessFailure(Failure("unexpected-event", len(self.schedule), st, f"s{i} " + show_event(a, p),
                                              reasons[0] if reasons else "the spec has no such step",
                                              tuple(reasons[1:4])), self.schedule)
             self.cands = list(last["c"])
@@ -233,7 +226,7 @@ class Driver:
                 return
             problems = problems or p
         ev = self.sim.events[self.seen - 1]
-        raise HarnessFailure(Failure("state-mismatch", len(self.schedule), st, f"s{ev[0]} " + show_event(*ev),
+        raise HarnessFailure(Failure("state-mismatch", len(self.schedule), st, f"s{ev[0]} " + show_event(*ev[1:]),
                                      problems[0], tuple(problems[1:4])), self.schedule)
 
     def mismatches(self, s: tuple) -> list[str]:
@@ -398,7 +391,7 @@ def follow_itf(side: SpecSide, path, n: int, bugs=(), nodes: int = SEARCH_NODES)
         res.searched.append(visited)
         if found is None:
             res.stuck = ("no scheduler steps reach any of the next spec steps within "
-                         f"{visited:,} states: " + "; ".join(f"s{i} {show_event(i, *h)}" for i, h in heads.items()))
+                         f"{visited:,} states: " + "; ".join(f"s{i} {show_event(*h)}" for i, h in heads.items()))
             res.schedule = drv.schedule
             return res
         drv, proj = found
