@@ -271,29 +271,48 @@ class _NativeSearch:
         where = f" at {span.file}:{span.line}:{span.col}" if span is not None else ""
         return f"{what}{where}"
 
-    def labels(self) -> None:
+    def labels(self, until: float | None = None) -> int:
         """Number, in the model, the dynamic labels the C search numbered since the
-        last call, in its order (before anything else may number one: a trace replay)."""
+        last call, in its order (before anything else may number one: a trace replay).
+        With ``until`` (a monotonic time), stop in time for the result to list every
+        named label by then too (listing one costs about what naming it did); return
+        how many are left unnamed."""
         lib, h, e = self.lib, self.h, self.e
         n = lib.mc_ndyn(h)
         args = (ctypes.c_int64 * e.maxp)()
-        for k in range(len(self.cmap) - e.nlabels, n):
+        k0 = len(self.cmap) - e.nlabels
+        t0 = time.monotonic()
+        for k in range(k0, n):
+            if until is not None and not k & 1023:
+                now = time.monotonic()
+                if now + (now - t0) / max(1, k - k0) * len(self.cmap) > until:
+                    return n - k
             ai = lib.mc_dyn(h, k, args)
             codecs = e.dynamic[ai]
             values = tuple(c.decode(args[i]) for i, c in enumerate(codecs))
             self.cmap.append(self.run.model.dynamic_label(ai, values))
+        return 0
 
     def sync(self) -> None:
-        """Copy the counters into the run (its result reads them)."""
+        """Copy the counters into the run (its result reads them). Under a time limit,
+        labels are named until a fiftieth of it past the limit at most: one expansion in
+        C can number millions of action instances (an action over ``0..3000000`` did,
+        and naming them took 20 s of Python after ``--time-limit 1``); the coverage
+        then lists the named ones and says so, and no action is called never enabled."""
         run, lib, h = self.run, self.lib, self.h
-        self.labels()
+        limit = run.opts.time_limit
+        unnamed = self.labels(None if limit is None else run.limit_t0 + limit * 1.02)
+        if unnamed and not run.coverage_partial:
+            run.coverage_partial = True
+            run.notes.append(f"the coverage is partial: {unnamed:,} action instances were generated "
+                             "but not named before the time limit")
         run.generated = self.g0 + lib.mc_generated(h)
-        n = len(self.cmap)
         cmap = self.cmap
-        gen = (ctypes.c_int64 * n)()
-        new = (ctypes.c_int64 * n)()
+        every = self.e.nlabels + lib.mc_ndyn(h)     # what mc_coverage copies
+        gen = (ctypes.c_int64 * every)()
+        new = (ctypes.c_int64 * every)()
         lib.mc_coverage(h, gen, new)
-        for k in range(n):
+        for k in range(len(cmap)):
             if gen[k]:
                 run.gen_cov[cmap[k]] = gen[k]
             if new[k]:

@@ -71,6 +71,9 @@ class Run:
         all_temporal = temporal_properties(model)
         self.temporal = all_temporal if opts.check_temporal else ()
         self.notes: list[str] = []
+        #: the coverage lists only some of the action instances generated (the C
+        #: backend's naming of them ran into the time limit): no action is "never enabled"
+        self.coverage_partial = False
         #: temporal properties the caller chose not to check: listed as undetermined, and
         #: the overall verdict speaks only of the properties checked
         self.skipped_temporal = () if opts.check_temporal else all_temporal
@@ -385,7 +388,7 @@ class Run:
             coverage.append(
                 ActionCoverage(label, info.action, info.show(), self.gen_cov[label], self.new_cov.get(label, 0))
             )
-        never = tuple(a for a in model.action_names if a not in enabled_actions)
+        never = () if self.coverage_partial else tuple(a for a in model.action_names if a not in enabled_actions)
         # Only an exhaustive search may say "never": one that stopped early (a violation, a
         # deadlock, a limit, an error) saw only part of the state space.
         if self.stop_reason == StopReason.EXHAUSTED:
