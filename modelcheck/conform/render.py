@@ -257,13 +257,17 @@ def render_generation(gen, title: str, out_dir: str) -> str:
         if c.mode == "walks":
             lines.append(f"  walks: {c.covered:,} of {c.total:,} action instances taken "
                          f"({c.states:,} distinct states visited)")
+        elif c.mode == "reach":
+            lines.append(f"  --reach: {c.covered:,} of {_plural(c.total, 'predicate')} reached "
+                         f"({c.states:,} states explored)")
         else:
             what = "action instances" if c.mode == "actions" else "transitions (edges of the state graph)"
             ex = "exhaustive" if c.exhaustive else "not exhaustive"
             lines.append(f"  cover {c.mode}: {c.covered:,} of {c.total:,} {what} covered "
                          f"({c.states:,} states explored, {ex})")
         if c.missing:
-            label = "never enabled" if c.mode == "actions" and c.exhaustive else "not covered"
+            label = ("never enabled" if c.mode == "actions" and c.exhaustive
+                     else ("unreachable" if c.exhaustive else "not reached") if c.mode == "reach" else "not covered")
             shown = ", ".join(c.missing[:12]) + (f", ... ({len(c.missing) - 12} more)" if len(c.missing) > 12 else "")
             lines.append(f"    {label}: {shown}")
         if c.note:

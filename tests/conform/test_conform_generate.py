@@ -157,3 +157,77 @@ def test_json_output(tmp_path, capsys):
     assert out == {**manifest(tmp_path), "out": str(tmp_path / "out"), "seconds": out["seconds"]}
     assert [c["mode"] for c in out["coverage"]] == ["actions", "walks"]
     assert [t["kind"] for t in out["traces"]][-2:] == ["walk", "walk"]
+
+
+# --reach: targeted witnesses
+
+REACH = ["tmState == tmCommitted",                                             # a state predicate
+         "exists r in RM: rmState[r] == working and rmState'[r] == prepared",   # a step predicate
+         "tmState == tmCommitted and tmState' == tmAborted",                   # no such step
+         "size(tmPrepared) == 2"]
+
+
+def test_reach_writes_a_shortest_trace_per_predicate(tmp_path, capsys):
+    """TwoPhase, RM = 3: TMCommit needs three RMPrepare and three TMRcvPrepared (8
+    states), one RMPrepare is the shortest step predicate's witness (2 states), two
+    prepared RMs heard of take 5 states; a commit is never followed by an abort: the whole
+    graph (288 states) is explored for it, it is unreachable and the exit status 1. Each
+    trace replays as legal and ends where its predicate holds."""
+    args = [x for r in REACH for x in ("--reach", r)]
+    assert gen(tmp_path, TWOPHASE, *args) == 1
+    out = capsys.readouterr().out
+    assert "--reach: 3 of 4 predicates reached (288 states explored)" in out
+    assert "unreachable: tmState == tmCommitted and tmState' == tmAborted" in out
+    m = manifest(tmp_path)
+    assert [(t["file"], t["states"], t["covers"]) for t in m["traces"]] == [
+        ("reach-0001.itf.json", 8, [REACH[0]]), ("reach-0002.itf.json", 2, [REACH[1]]),
+        ("reach-0004.itf.json", 5, [REACH[3]])]
+    (cov,) = m["coverage"]
+    assert (cov["mode"], cov["covered"], cov["total"], cov["missing"], cov["exhaustive"]) == \
+        ("reach", 3, 4, [REACH[2]], True)
+    sp = load_spec(TWOPHASE)
+    for t in m["traces"]:
+        (r,) = replay_file(sp.model, str(tmp_path / "out" / t["file"]))
+        assert r.legal and r.states == t["states"]
+    last = [json.loads((tmp_path / "out" / t["file"]).read_text())["states"][-1] for t in m["traces"]]
+    assert last[0]["tmState"] == "tmCommitted" and last[0]["mbt::actionTaken"] == "TMCommit"
+    assert last[1]["mbt::actionTaken"] == "RMPrepare"
+    assert len(last[2]["tmPrepared"]["#set"]) == 2
+
+
+def test_reach_within_bounds_says_not_reached(tmp_path, capsys):
+    """With at most 7 states per trace TMCommit's state is out of reach: not reached, not
+    unreachable (the exploration stopped: exit 3, undetermined); the initial state
+    satisfies a predicate at once: a trace of one state."""
+    assert gen(tmp_path, TWOPHASE, "--depth", "7", "--reach", REACH[0], "--reach", "tmState == init") == 3
+    out = capsys.readouterr().out
+    assert "--reach: 1 of 2 predicates reached" in out and f"not reached: {REACH[0]}" in out
+    (cov,) = manifest(tmp_path)["coverage"]
+    assert not cov["exhaustive"] and "--depth" in cov["note"]
+    assert [(t["file"], t["states"]) for t in manifest(tmp_path)["traces"]] == [("reach-0002.itf.json", 1)]
+
+
+@pytest.mark.parametrize("expr,message", [
+    ("rmState", "MC210 a --reach predicate: expected bool, found RM -> RMState"),
+    ("tmStat == init", "unknown name `tmStat`; did you mean `tmState`?"),
+    ("eventually tmState == init", "MC280"),
+])
+def test_reach_predicate_errors(tmp_path, capsys, expr, message):
+    assert gen(tmp_path, TWOPHASE, "--reach", expr) == 2
+    err = capsys.readouterr().err
+    assert message in err and "--reach:1:" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_reach_on_a_handwritten_model():
+    """reach() sees the model only through the protocol: the hand-written TwoPhase gives
+    the compiled spec's lengths."""
+    from modelcheck.conform.generate import Target, reach
+    from tests.models.handwritten import twophase
+
+    committed = Target("committed", False, lambda s: s[1] == "tmCommitted")
+    aborts = Target("an RM aborts", True, lambda s, t: "aborted" not in s[0] and "aborted" in t[0])
+    traces, cov = reach(twophase(3), [committed, aborts])
+    assert [(t.number, len(t.states)) for t in traces] == [(1, 8), (2, 2)]
+    assert (cov.covered, cov.total, cov.exhaustive) == (2, 2, False)
+    assert traces[1].labels[0] is None and traces[1].states[-1][0].count("aborted") == 1
