@@ -399,11 +399,11 @@ def reach(model, targets: Sequence[Target], depth: int = DEFAULT_DEPTH, max_stat
         prev[s] = None
         frontier.append(s)
         try_states(s)
-    truncated = False
+    truncated = ""                  # the bound that stopped the search
     length = 1                      # states of a trace to a state of the frontier
     while frontier and pending:
         if length >= depth:
-            truncated = True
+            truncated = "depth"
             break
         nxt = []
         for s in frontier:
@@ -417,7 +417,7 @@ def reach(model, targets: Sequence[Target], depth: int = DEFAULT_DEPTH, max_stat
                 try_steps(s, lab, t)
                 if pending and t not in prev and not (cons and not all(c.check(t) for c in cons)):
                     if len(prev) >= max_states:
-                        truncated = True
+                        truncated = "max-states"
                         continue
                     prev[t] = (s, lab)
                     nxt.append(t)
@@ -435,9 +435,12 @@ def reach(model, targets: Sequence[Target], depth: int = DEFAULT_DEPTH, max_stat
         note = ""
     elif exhaustive:
         note = "unreachable: no reachable state (within the constraints) or step satisfies it"
+    elif truncated == "depth":
+        note = (f"exploration stopped at traces of {depth} states (--depth), {len(prev):,} states explored: "
+                "the predicates not reached may hold further on")
     else:
-        note = (f"exploration stopped at {len(prev):,} states or {depth} states per trace (--max-states, "
-                "--depth): the predicates not reached may hold further on")
+        note = (f"exploration stopped at {max_states:,} states (--max-states), at traces of {length + 1} "
+                "states: the predicates not reached may hold further on")
     return traces, Coverage("reach", len(found), len(targets), missing, exhaustive, len(prev), note)
 
 

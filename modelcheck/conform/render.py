@@ -266,10 +266,13 @@ def render_generation(gen, title: str, out_dir: str) -> str:
             lines.append(f"  cover {c.mode}: {c.covered:,} of {c.total:,} {what} covered "
                          f"({c.states:,} states explored, {ex})")
         if c.missing:
-            label = ("never enabled" if c.mode == "actions" and c.exhaustive
-                     else ("unreachable" if c.exhaustive else "not reached") if c.mode == "reach" else "not covered")
-            shown = ", ".join(c.missing[:12]) + (f", ... ({len(c.missing) - 12} more)" if len(c.missing) > 12 else "")
-            lines.append(f"    {label}: {shown}")
+            if c.mode == "reach":          # predicates may hold commas: one a line
+                label = "unreachable" if c.exhaustive else "not reached"
+                lines.extend(f"    {label}: {text}" for text in c.missing)
+            else:
+                label = "never enabled" if c.mode == "actions" and c.exhaustive else "not covered"
+                shown = ", ".join(c.missing[:12]) + (f", ... ({len(c.missing) - 12} more)" if len(c.missing) > 12 else "")
+                lines.append(f"    {label}: {shown}")
         if c.note:
             lines.append(f"    note: {c.note}")
     kinds: dict[str, list] = {}

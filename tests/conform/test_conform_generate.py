@@ -198,13 +198,17 @@ def test_reach_writes_a_shortest_trace_per_predicate(tmp_path, capsys):
 def test_reach_within_bounds_says_not_reached(tmp_path, capsys):
     """With at most 7 states per trace TMCommit's state is out of reach: not reached, not
     unreachable (the exploration stopped: exit 3, undetermined); the initial state
-    satisfies a predicate at once: a trace of one state."""
+    satisfies a predicate at once: a trace of one state. The note names the bound that
+    stopped the search."""
     assert gen(tmp_path, TWOPHASE, "--depth", "7", "--reach", REACH[0], "--reach", "tmState == init") == 3
     out = capsys.readouterr().out
     assert "--reach: 1 of 2 predicates reached" in out and f"not reached: {REACH[0]}" in out
     (cov,) = manifest(tmp_path)["coverage"]
     assert not cov["exhaustive"] and "--depth" in cov["note"]
     assert [(t["file"], t["states"]) for t in manifest(tmp_path)["traces"]] == [("reach-0002.itf.json", 1)]
+    assert gen(tmp_path, TWOPHASE, "--max-states", "50", "--reach", REACH[0], out="small") == 3
+    (cov,) = manifest(tmp_path, "small")["coverage"]
+    assert cov["note"].startswith("exploration stopped at 50 states (--max-states), at traces of 6 states")
 
 
 @pytest.mark.parametrize("expr,message", [
