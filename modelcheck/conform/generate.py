@@ -417,15 +417,18 @@ def reach(model, targets: Sequence[Target], depth: int = DEFAULT_DEPTH, max_stat
                 try_steps(s, lab, t)
                 if pending and t not in prev and not (cons and not all(c.check(t) for c in cons)):
                     if len(prev) >= max_states:
+                        # stop here: a hit beyond a state left out need not be shortest
                         truncated = "max-states"
-                        continue
+                        break
                     prev[t] = (s, lab)
                     nxt.append(t)
                     try_states(t)
                 if not pending:
                     break
-            if not pending:
+            if not pending or truncated:
                 break
+        if truncated:
+            break
         frontier = nxt
         length += 1
     exhaustive = not truncated and not frontier

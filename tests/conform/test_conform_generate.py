@@ -210,7 +210,7 @@ def test_reach_within_bounds_says_not_reached(tmp_path, capsys):
     assert [(t["file"], t["states"]) for t in manifest(tmp_path)["traces"]] == [("reach-0002.itf.json", 1)]
     assert gen(tmp_path, TWOPHASE, "--max-states", "50", "--reach", REACH[0], out="small") == 3
     (cov,) = manifest(tmp_path, "small")["coverage"]
-    assert cov["note"].startswith("exploration stopped at 50 states (--max-states), at traces of 6 states")
+    assert cov["note"].startswith("exploration stopped at 50 states (--max-states), at traces of 4 states")
 
 
 @pytest.mark.parametrize("expr,message", [
