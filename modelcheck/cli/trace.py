@@ -4,8 +4,9 @@ conformance between the spec and an implementation (the work is in
 
 Exit status. ``trace validate``: 0 the trace is explained, 1 a divergence, 2 bad input
 (spec, command line or trace), 3 undetermined (``--max-candidates`` reached).
-``trace generate``: 0 done, 2 bad input or a refusal (a graph too large, a file in the
-way).
+``trace generate``: 0 done, 1 a ``--reach`` predicate is unreachable (the exploration was
+exhaustive), 3 one was not reached within the bounds (the traces found are written either
+way), 2 bad input or a refusal (a graph too large, a file in the way).
 
 Depends on :mod:`.common` and :mod:`modelcheck.conform` (events, validate, generate,
 render).
@@ -16,7 +17,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, EXIT_USAGE, add_conform_arguments, count, load_spec, print_json, title, trace_input_error
+from .common import (EXIT_OK, EXIT_USAGE, add_conform_arguments, count, load_spec, parse_consts, print_json, title,
+                     trace_input_error)
+
+#: trace generate --reach: a predicate is unreachable / was not reached within the bounds
+EXIT_UNREACHABLE = 1
+EXIT_NOT_REACHED = 3
 
 
 def add_parser(sub) -> None:
@@ -44,17 +50,24 @@ def add_parser(sub) -> None:
     v.add_argument("--reports", type=int, default=3, metavar="N", help="divergence reports printed in full (default 3)")
     v.set_defaults(func=run_validate)
 
-    g = tsub.add_parser("generate", help="write ITF test traces from the spec: covering sets and random walks")
+    g = tsub.add_parser("generate", help="write ITF test traces from the spec: covering sets, targeted "
+                                         "witnesses (--reach) and random walks")
     add_conform_arguments(g)
     g.add_argument("--cover", choices=("actions", "transitions"),
                    help="a covering set: every action instance, or every edge of the (small) state graph")
+    g.add_argument("--reach", action="append", default=[], metavar="EXPR",
+                   help="a shortest trace to a state where EXPR holds, or (EXPR reads primed variables: a step "
+                        "predicate) ending with a step where it holds: the witness of a trap, say "
+                        "\"tmState == tmCommitted\"; repeatable, one trace each; exit 1 if one is unreachable, 3 if not "
+                        "reached within --depth and --max-states")
     g.add_argument("--out", required=True, metavar="DIR", help="directory for the traces and manifest.json")
     g.add_argument("--traces", type=int, default=None, metavar="N",
-                   help="seeded random walks to add (default 0 with --cover, 10 without)")
+                   help="seeded random walks to add (default 0 with --cover or --reach, 10 without)")
     g.add_argument("--depth", type=int, default=50, metavar="D", help="at most D states per trace (default 50)")
     g.add_argument("--seed", type=int, default=0, metavar="S", help="random seed for the walks (default 0)")
     g.add_argument("--max-states", type=int, default=None, metavar="N",
-                   help="explore at most N states (default 200,000 for actions; transitions refuse above 5,000)")
+                   help="explore at most N states (default 200,000 for actions and reach; transitions refuse "
+                        "above 5,000)")
     g.add_argument("--force", action="store_true", help="overwrite existing files in DIR")
     g.set_defaults(func=run_generate)
 
@@ -124,13 +137,22 @@ def run_generate(args) -> int:
         print("modelcheck: error: --depth must be 1 or more (it counts states, the initial one included)",
               file=sys.stderr)
         return EXIT_USAGE
-    traces = args.traces if args.traces is not None else (0 if args.cover else 10)
+    traces = args.traces if args.traces is not None else (0 if args.cover or args.reach else 10)
     if traces < 0:
         print("modelcheck: error: --traces must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
-    spec = load_spec(args)
+    consts = parse_consts(args.const)
+    spec = load_spec(args, consts)
+    targets = []
+    if args.reach:
+        from ..conform.generate import Target
+        from ..dsl.view import compile_predicate
+
+        for text in args.reach:
+            p = compile_predicate(spec, text, consts, args.config)
+            targets.append(Target(p.text, p.step, p.holds))
     try:
-        gen = generate(spec.model, args.cover, traces, args.depth, args.seed, args.max_states)
+        gen = generate(spec.model, args.cover, traces, args.depth, args.seed, args.max_states, targets)
         write(spec.model, gen, args.out, args.force, source=args.spec, consts=spec.describe_consts())
     except GenerateError as e:
         print(f"modelcheck: error: {e}", file=sys.stderr)
@@ -142,4 +164,7 @@ def run_generate(args) -> int:
         print_json(obj)
     else:
         print(render_generation(gen, title(spec, args.spec), args.out))
+    missed = [c for c in gen.coverage if c.mode == "reach" and c.missing]
+    if missed:
+        return EXIT_UNREACHABLE if missed[0].exhaustive else EXIT_NOT_REACHED
     return EXIT_OK

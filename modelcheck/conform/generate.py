@@ -17,6 +17,13 @@ Three kinds, each an ITF trace with ``mbt::actionTaken`` and ``mbt::nondetPicks`
 * random walks (``--traces N``): from a random initial state, a uniformly chosen
   successor at each step, up to ``depth`` states or a deadlock, as ``modelcheck
   simulate`` walks; seeded (``--seed``).
+* ``--reach EXPR``: a targeted witness, the trap of a situation the tests must bring the
+  implementation to: a shortest trace to a state satisfying a state predicate, or ending
+  with a step satisfying a step predicate (one that reads primed variables), found
+  breadth-first (at most ``max_states`` states, ``depth`` states per trace), as
+  ``check`` finds the shortest counterexample to ``invariant not EXPR`` (or to ``step
+  not EXPR``). One trace per predicate; a predicate no explored state or step satisfies
+  is reported as unreachable when the exploration was exhaustive, else as not reached.
 
 Everything is deterministic: breadth-first order follows the model's successor order,
 instances are taken in label order, walks use their own ``random.Random(seed)``. States
@@ -37,7 +44,7 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from ..itf import trace_to_itf
 from ..model import ActionAssertionFailed, HasStaticInstances
@@ -54,8 +61,18 @@ class GenerateError(Exception):
 
 
 @dataclass(frozen=True)
+class Target:
+    """A ``--reach`` predicate: ``holds(s)`` of a state, or ``holds(s, t)`` of a step
+    when ``step`` (:func:`modelcheck.dsl.view.compile_predicate` makes one)."""
+
+    text: str
+    step: bool
+    holds: Callable[..., bool]
+
+
+@dataclass(frozen=True)
 class GeneratedTrace:
-    kind: str  # "actions" | "transitions" | "walk"
+    kind: str  # "actions" | "transitions" | "walk" | "reach"
     number: int
     states: tuple
     labels: tuple
@@ -69,7 +86,7 @@ class GeneratedTrace:
 
 @dataclass(frozen=True)
 class Coverage:
-    mode: str  # "actions" | "transitions" | "walks"
+    mode: str  # "actions" | "transitions" | "walks" | "reach"
     covered: int
     total: int
     missing: tuple[str, ...]
@@ -336,10 +353,105 @@ def walk_coverage(model, walks: list[GeneratedTrace]) -> Coverage:
                     "random walks: instances not taken may still be enabled somewhere")
 
 
+# ----------------------------------------------------------------------------- targeted witnesses
+
+
+def reach(model, targets: Sequence[Target], depth: int = DEFAULT_DEPTH, max_states: int = DEFAULT_MAX_STATES):
+    """One shortest trace per target (numbered by the target's position), found by one
+    breadth-first search that stops once every target is reached; the coverage counts
+    the targets reached. As ``check`` orders its checks: a step predicate is tried on
+    every transition, before the state constraints (so the last step may leave them), a
+    state predicate on every state inside them when it is first seen (the initial states
+    included: a trace of one state); in breadth-first order, so that the first hit ends a
+    shortest trace."""
+    cons = tuple(model.constraints)
+    prev: dict = {}                 # state -> (parent, label of the step to it), None for an initial state
+    found: dict[int, tuple[tuple, tuple]] = {}
+    pending = list(range(len(targets)))
+
+    def path(v, step=None) -> tuple[tuple, tuple]:
+        states, labs = [v], []
+        while prev[v] is not None:
+            v, lab = prev[v]
+            states.append(v)
+            labs.append(lab)
+        states.reverse()
+        labs = [None] + labs[::-1]
+        if step is not None:
+            states.append(step[1])
+            labs.append(step[0])
+        return tuple(states), tuple(labs)
+
+    def try_states(v) -> None:
+        for k in [k for k in pending if not targets[k].step and targets[k].holds(v)]:
+            found[k] = path(v)
+            pending.remove(k)
+
+    def try_steps(s, lab, t) -> None:
+        for k in [k for k in pending if targets[k].step and targets[k].holds(s, t)]:
+            found[k] = path(s, (lab, t))
+            pending.remove(k)
+
+    frontier = []
+    for s in model.initial_states():
+        if s in prev or (cons and not all(c.check(s) for c in cons)):
+            continue
+        prev[s] = None
+        frontier.append(s)
+        try_states(s)
+    truncated = ""                  # the bound that stopped the search
+    length = 1                      # states of a trace to a state of the frontier
+    while frontier and pending:
+        if length >= depth:
+            truncated = "depth"
+            break
+        nxt = []
+        for s in frontier:
+            try:
+                succ = model.successors(s)
+            except ActionAssertionFailed:
+                continue
+            for lab, t in succ:
+                # check's order: step properties on the transition, then the constraints,
+                # then invariants on new states only
+                try_steps(s, lab, t)
+                if pending and t not in prev and not (cons and not all(c.check(t) for c in cons)):
+                    if len(prev) >= max_states:
+                        # stop here: a hit beyond a state left out need not be shortest
+                        truncated = "max-states"
+                        break
+                    prev[t] = (s, lab)
+                    nxt.append(t)
+                    try_states(t)
+                if not pending:
+                    break
+            if not pending or truncated:
+                break
+        if truncated:
+            break
+        frontier = nxt
+        length += 1
+    exhaustive = not truncated and not frontier
+    traces = [GeneratedTrace("reach", k + 1, *found[k], covers=(targets[k].text,)) for k in sorted(found)]
+    missing = tuple(targets[k].text for k in pending)
+    if not missing:
+        note = ""
+    elif exhaustive:
+        note = "unreachable: no reachable state (within the constraints) or step satisfies it"
+    elif truncated == "depth":
+        note = (f"exploration stopped at traces of {depth} states (--depth), {len(prev):,} states explored: "
+                "the predicates not reached may hold further on")
+    else:
+        note = (f"exploration stopped at {max_states:,} states (--max-states), at traces of {length + 1} "
+                "states: the predicates not reached may hold further on")
+    return traces, Coverage("reach", len(found), len(targets), missing, exhaustive, len(prev), note)
+
+
 # ----------------------------------------------------------------------------- the command
 
 
-def generate(model, cover: str | None, traces: int, depth: int, seed: int, max_states: int | None = None) -> Generation:
+def generate(model, cover: str | None, traces: int, depth: int, seed: int, max_states: int | None = None,
+             targets: Sequence[Target] = ()) -> Generation:
     t0 = time.perf_counter()
     out: list[GeneratedTrace] = []
     covs: list[Coverage] = []
@@ -353,6 +465,10 @@ def generate(model, cover: str | None, traces: int, depth: int, seed: int, max_s
         covs.append(cov)
     elif cover is not None:
         raise GenerateError(f"--cover must be `actions` or `transitions`, not `{cover}`")
+    if targets:
+        tr, cov = reach(model, targets, depth, max_states or DEFAULT_MAX_STATES)
+        out.extend(tr)
+        covs.append(cov)
     if traces:
         walks = random_walks(model, traces, depth, seed)
         out.extend(walks)
@@ -374,8 +490,9 @@ def write(model, gen: Generation, out_dir: str | Path, force: bool, source: str 
             raise GenerateError(f"{existing[0]} exists{more}: not overwriting it (use --force, or another --out)")
     d.mkdir(parents=True, exist_ok=True)
     for t in gen.traces:
+        what = f" (--reach {t.covers[0]})" if t.kind == "reach" else ""
         itf = trace_to_itf(model, Trace(t.states, t.labels), source=source,
-                           description=f"{t.kind} trace {t.number} generated by modelcheck trace generate")
+                           description=f"{t.kind} trace {t.number}{what} generated by modelcheck trace generate")
         (d / t.file).write_text(json.dumps(itf, indent=2) + "\n", encoding="utf-8")
     manifest = manifest_dict(model, gen, source, consts)
     (d / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -257,15 +257,22 @@ def render_generation(gen, title: str, out_dir: str) -> str:
         if c.mode == "walks":
             lines.append(f"  walks: {c.covered:,} of {c.total:,} action instances taken "
                          f"({c.states:,} distinct states visited)")
+        elif c.mode == "reach":
+            lines.append(f"  --reach: {c.covered:,} of {_plural(c.total, 'predicate')} reached "
+                         f"({c.states:,} states explored)")
         else:
             what = "action instances" if c.mode == "actions" else "transitions (edges of the state graph)"
             ex = "exhaustive" if c.exhaustive else "not exhaustive"
             lines.append(f"  cover {c.mode}: {c.covered:,} of {c.total:,} {what} covered "
                          f"({c.states:,} states explored, {ex})")
         if c.missing:
-            label = "never enabled" if c.mode == "actions" and c.exhaustive else "not covered"
-            shown = ", ".join(c.missing[:12]) + (f", ... ({len(c.missing) - 12} more)" if len(c.missing) > 12 else "")
-            lines.append(f"    {label}: {shown}")
+            if c.mode == "reach":          # predicates may hold commas: one a line
+                label = "unreachable" if c.exhaustive else "not reached"
+                lines.extend(f"    {label}: {text}" for text in c.missing)
+            else:
+                label = "never enabled" if c.mode == "actions" and c.exhaustive else "not covered"
+                shown = ", ".join(c.missing[:12]) + (f", ... ({len(c.missing) - 12} more)" if len(c.missing) > 12 else "")
+                lines.append(f"    {label}: {shown}")
         if c.note:
             lines.append(f"    note: {c.note}")
     kinds: dict[str, list] = {}

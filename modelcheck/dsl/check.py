@@ -30,7 +30,7 @@ from typing import Any, Mapping
 
 from .. import ir
 from ..diagnostics import Code, SpecError
-from ..types import Type
+from ..types import BOOL, Type
 from ..model import SPEC_CLASSES
 from .builtins import ARITIES
 from .checked import Checked
@@ -74,20 +74,28 @@ def check(module: ir.Module, consts: Mapping[str, Any] | None = None,
 
 def check_expression(module: ir.Module, expr: ir.Node, spans: dict, source: str,
                      consts: Mapping[str, Any] | None = None, config: str | None = None,
-                     what: str = "this expression") -> tuple[Checked, Type]:
-    """Check a lone expression (``modelcheck graph --view EXPR``, parsed by
-    ``parse.parse_expression``) in the scope of ``module``, as the body of a ``def``:
-    it may read state variables, constants and operators, but no primed variable and no
-    temporal operator. Returns the module's :class:`Checked` extended with the
-    expression's types and name resolutions, and the expression's type. Errors are
-    reported against ``source`` (the expression's own text)."""
+                     what: str = "this expression", predicate: bool = False,
+                     primes: bool = False) -> tuple[Checked, Type]:
+    """Check a lone expression (``modelcheck graph --view EXPR``, ``trace generate --reach
+    EXPR``, parsed by ``parse.parse_expression``) in the scope of ``module``, as the body
+    of a ``def``: it may read state variables, constants and operators, but no temporal
+    operator, and a primed variable only with ``primes`` (a step predicate, as a ``step``
+    property's body). With ``predicate`` it must be boolean (MC210 otherwise). Returns the
+    module's :class:`Checked` extended with the expression's types and name resolutions,
+    and the expression's type. Errors are reported against ``source`` (the expression's
+    own text)."""
     c = _Checker(module, dict(consts or {}), config)
     checked = c.run()
     c.spans = {**module.spans, **spans}
     c.errors = []
-    ctx = Ctx("def", prime_msg=f"cannot appear in {what}: it is evaluated on one state")
+    ctx = (Ctx("step", primes=True) if primes
+           else Ctx("def", prime_msg=f"cannot appear in {what}: it is evaluated on one state"))
     try:
-        t = c.infer(expr, ctx)
+        if predicate:
+            c.check_bool(expr, ctx, what)
+            t = BOOL
+        else:
+            t = c.infer(expr, ctx)
     except RecursionError:
         c.error(Code.SYNTAX, "the expression is nested too deeply to check", None)
         t = ERR
