@@ -336,6 +336,8 @@ def _read_lines(p: Path) -> tuple[list[tuple[str, int, Any]], list[Problem]]:
         except ValueError as e:
             problems.append(Problem(str(p), n, str(e), code=Code.TRACE_MALFORMED))
             continue
+        if isinstance(obj, dict) and "note" in obj and "action" not in obj:
+            continue            # a note (docs/traces.md, *Notes*): not a step, never read
         out.append((str(p), n, obj))
     return out, problems
 

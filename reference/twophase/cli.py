@@ -272,12 +272,13 @@ def _dispatch(a) -> int:
         from .trace import TraceError, merge_dir, write_events
         try:
             m = merge_dir(a.dir)
-            write_events(a.out, m.events, force=a.force)
+            write_events(a.out, m.lines(), force=a.force)
         except TraceError as e:
             return _fail(str(e))
         except FileExistsError:
             return _fail(f"{a.out} exists (use --force to overwrite it)")
-        print(f"merged {len(m.events)} events from {len(m.files)} file(s) into {a.out}")
+        notes = f" and {len(m.notes)} note(s)" if m.notes else ""
+        print(f"merged {len(m.events)} events{notes} from {len(m.files)} file(s) into {a.out}")
         return 0
 
     if a.cmd == "sim":

@@ -249,6 +249,7 @@ class Peer:
         if not self.retries:
             self.node.log.warning("%s is alive but not answering (%s): keeping %d message(s) and retrying",
                                   self.name, type(e).__name__, n)
+            self.node.note("peer-stalled", peer=self.name, kept=n, why=type(e).__name__)
         self.retries += 1
         delay = min(1.0, 0.1 * self.retries)
         asyncio.get_running_loop().call_later(delay, self.wake.set)
@@ -256,6 +257,11 @@ class Peer:
     def _drop(self, n: int, why: str) -> None:
         if n:
             self.node.log.debug("dropped %d message(s) to %s: %s", n, self.name, why)
+            # after a stall, the peer was declared down after all (it crashed: a new
+            # address, or no process): what was kept is lost, as the spec loses it
+            self.node.note("messages-lost", peer=self.name, messages=n, why=why,
+                           **({"attempts": self.retries} if self.retries else {}))
+            self.retries = 0
         del self.queue[:n]
         self.node.outbox_left()
         if self.queue:
@@ -295,6 +301,7 @@ class Peer:
         if self.retries:
             self.node.log.info("%s answers again after %d attempt(s): sending the %d message(s) kept",
                                self.name, self.retries, len(self.queue))
+            self.node.note("peer-answers", peer=self.name, attempts=self.retries, sending=len(self.queue))
             self.retries = 0
         self.node.machine.observe_clock(lc)
         self.node.clock.write(self.node.machine.lc)
@@ -391,6 +398,17 @@ class Node:
         if p is None:
             p = self.peers[name] = Peer(self, name)
         return p
+
+    def note(self, kind: str, **fields) -> None:
+        """A note in the trace (docs/traces.md, *Notes*): what became of messages to a
+        peer that stalled. Not a protocol step: a note that cannot be written (a full
+        disk) is logged and the process goes on."""
+        if self.tracer is None:
+            return
+        try:
+            self.tracer.write_note(self.name, kind, **fields)
+        except OSError as e:
+            self.log.warning("trace note %s not written: %s", kind, e)
 
     def save_outbox(self, event: dict | None = None) -> None:
         self.outbox.save(event, [m for p in self.peers.values() for m in (*p.inflight, *p.queue)])

@@ -60,7 +60,7 @@ class TraceFile:
         self.last_lc = last
         return last
 
-    def write(self, ev: dict) -> None:
+    def write(self, ev: dict, note: bool = False) -> None:
         """Append one event, whole or not at all: a short or failed write (a full disk)
         is cut off again and raised, so a trace never has a torn line in the middle."""
         line = (json.dumps(ev, separators=(",", ":")) + "\n").encode()
@@ -75,7 +75,14 @@ class TraceFile:
                 pass
             raise
         self.size += len(line)
-        self.last_lc = ev["lc"]
+        if not note:
+            self.last_lc = ev["lc"]
+
+    def write_note(self, proc: str, kind: str, **fields) -> None:
+        """Append a note: not a protocol step but what the process did about one (the
+        delivery of messages to a peer that stalled: docs/traces.md, *Notes*). It takes
+        the lc of the last event, which it follows; the validator skips it."""
+        self.write({"v": 1, "proc": proc, "lc": max(1, self.last_lc), "note": kind, **fields}, note=True)
 
     def close(self) -> None:
         if self.fd is not None:
@@ -87,8 +94,14 @@ def dumps(ev: dict) -> str:
     return json.dumps(ev, separators=(",", ":"))
 
 
-def read_events(path: str) -> list[dict]:
-    """Read one trace file, checking each line's shape; TraceError names file:line."""
+def is_note(ev) -> bool:
+    """A note line (docs/traces.md, *Notes*): ``"note"`` in place of ``"action"``."""
+    return isinstance(ev, dict) and "note" in ev and "action" not in ev
+
+
+def read_events(path: str, notes: list | None = None) -> list[dict]:
+    """Read one trace file's events, checking each line's shape; TraceError names
+    file:line. Its notes go to ``notes`` when given, else are skipped."""
     out = []
     with open(path, encoding="utf-8") as f:
         for i, line in enumerate(f, 1):
@@ -99,6 +112,10 @@ def read_events(path: str) -> list[dict]:
             except ValueError as e:
                 raise TraceError(f"{path}:{i}: not JSON ({e.msg} at column {e.colno})") from None
             check_event(ev, f"{path}:{i}")
+            if is_note(ev):
+                if notes is not None:
+                    notes.append(ev)
+                continue
             out.append(ev)
     return out
 
@@ -106,6 +123,12 @@ def read_events(path: str) -> list[dict]:
 def check_event(ev, where: str) -> None:
     if not isinstance(ev, dict):
         raise TraceError(f"{where}: an event must be a JSON object")
+    if is_note(ev):
+        if ev.get("v") != 1 or not isinstance(ev.get("proc"), str) or not isinstance(ev.get("note"), str):
+            raise TraceError(f"{where}: a note needs v 1, a proc and a note kind (strings)")
+        if not isinstance(ev.get("lc"), int) or isinstance(ev["lc"], bool) or ev["lc"] < 1:
+            raise TraceError(f"{where}: lc must be an integer >= 1, found {ev.get('lc')!r}")
+        return
     missing = [k for k in REQUIRED if k not in ev]
     if missing:
         raise TraceError(f"{where}: missing field(s) {', '.join(missing)}")
@@ -128,6 +151,12 @@ def check_event(ev, where: str) -> None:
 class Merged:
     events: list[dict]
     files: dict[str, int]        # file -> events read
+    notes: tuple = ()            # the files' notes, in (lc, proc) order
+
+    def lines(self) -> list[dict]:
+        """Events and notes in one (lc, proc) order, each note after the events of its
+        lc (what ``merge-traces`` writes)."""
+        return sorted(self.events + list(self.notes), key=lambda e: (e["lc"], e["proc"], is_note(e)))
 
 
 def merge_events(per_proc: dict[str, list[dict]], where: dict[str, str] | None = None) -> list[dict]:
@@ -155,14 +184,16 @@ def merge_dir(directory: str) -> Merged:
     per_proc: dict[str, list[dict]] = {}
     where: dict[str, str] = {}
     counts = {}
+    notes: list[dict] = []
     for f in files:
         path = os.path.join(directory, f)
-        evs = read_events(path)
+        evs = read_events(path, notes)
         proc = f[: -len(".trace.jsonl")]
         per_proc[proc] = evs
         where[proc] = path
         counts[path] = len(evs)
-    return Merged(merge_events(per_proc, where), counts)
+    notes.sort(key=lambda e: (e["lc"], e["proc"]))
+    return Merged(merge_events(per_proc, where), counts, tuple(notes))
 
 
 def write_events(path: str, events, *, force: bool = False) -> None:

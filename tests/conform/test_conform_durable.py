@@ -435,3 +435,24 @@ def test_a_restart_is_stamped_after_a_sender_that_is_down(model, tmp_path):
     assert d.kind == MISSING
     assert d.obligations == (("RMRecover(rm=rm1) (weak RMRecover(*))",),
                              ("RMPrepare(rm=rm1) (weak RMPrepare(*))", "RMRcvAbortMsg(rm=rm1) (weak RMRcvAbortMsg(*))"))
+
+
+def test_notes_are_not_read_by_the_validator(model, tmp_path):
+    """Notes (docs/traces.md, *Notes*: what became of messages to a peer that stalled)
+    are not steps: a trace with them validates as without them, and as a directory of
+    per-process files too; an event missing its action is still an error."""
+    evs = merged(random_run(3, crashes=0.0))
+    note = {"v": 1, "proc": "tm", "lc": evs[0]["lc"], "note": "peer-stalled", "peer": "rm2", "kept": 1,
+            "why": "TimeoutError"}
+    with_notes = evs[:1] + [note] + evs[1:] + [dict(note, note="peer-answers", attempts=3, sending=1)]
+    r = validate_trace(model, write(tmp_path / "notes.jsonl", with_notes), complete=True)
+    assert r.verdict == "explained" and len(r.behaviours) == 4
+    d = tmp_path / "dir"
+    d.mkdir()
+    for proc in {e["proc"] for e in evs}:
+        write(d / f"{proc}.trace.jsonl", [e for e in with_notes if e["proc"] == proc])
+    assert validate_trace(model, d, complete=True).verdict == "explained"
+    bad = dict(evs[1])
+    del bad["action"]
+    with pytest.raises(TraceError, match="missing field `action`"):
+        read_jsonl(write(tmp_path / "bad.jsonl", evs[:1] + [bad]), model)

@@ -233,6 +233,32 @@ def test_merge_orders_by_lc_then_proc(tmp_path):
                                                           (4, "rm2"), (5, "tm"), (6, "rm1")]
 
 
+def test_notes_follow_their_event_and_are_kept_apart(tmp_path):
+    """A note (docs/traces.md, *Notes*) takes the lc of the event before it, does not
+    count as one (the next event still needs a larger lc, a restart resumes from the
+    event's), and is read apart from the events; merge-traces' lines keep it after them."""
+    p = tmp_path / "tm.trace.jsonl"
+    t = TraceFile(str(p))
+    t.open()
+    t.write_note("tm", "peer-stalled", peer="rm2", kept=2, why="TimeoutError")   # before any event: lc 1
+    t.write(ev("tm", 1))
+    t.write(ev("tm", 3))
+    t.write_note("tm", "peer-answers", peer="rm2", attempts=4, sending=2)
+    t.close()
+    assert TraceFile(str(p)).open() == 3
+    notes: list = []
+    assert [e["lc"] for e in read_events(str(p), notes)] == [1, 3]
+    assert [(n["note"], n["lc"]) for n in notes] == [("peer-stalled", 1), ("peer-answers", 3)]
+    (tmp_path / "rm1.trace.jsonl").write_text(json.dumps(ev("rm1", 3)) + "\n")
+    m = merge_dir(str(tmp_path))
+    assert len(m.events) == 3 and len(m.notes) == 2
+    assert [(e["lc"], e["proc"], e.get("note")) for e in m.lines()] == [
+        (1, "tm", None), (1, "tm", "peer-stalled"), (3, "rm1", None), (3, "tm", None), (3, "tm", "peer-answers")]
+    p.write_text('{"v": 1, "proc": "tm", "lc": 0, "note": "peer-stalled"}\n')
+    with pytest.raises(TraceError, match=r":1: lc must be an integer >= 1"):
+        read_events(str(p))
+
+
 def test_bad_traces_are_located(tmp_path):
     p = tmp_path / "rm1.trace.jsonl"
     p.write_text(json.dumps(ev("rm1", 1)) + "\n{oops\n")
