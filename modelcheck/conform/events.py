@@ -625,7 +625,7 @@ def order_notes(path: str | Path) -> list[str]:
             obj = json.loads(line) if line.strip() else None
         except (ValueError, RecursionError):
             continue
-        if not isinstance(obj, dict):
+        if not isinstance(obj, dict) or ("note" in obj and "action" not in obj):
             continue
         lc, proc = obj.get("lc"), obj.get("proc")
         if type(lc) is not int or not isinstance(proc, str):

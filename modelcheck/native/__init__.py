@@ -13,12 +13,15 @@ asks for (``python``, ``c`` or ``auto``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from ..model import BackendFallback, BackendUnsupported, Model
-from ..result import CheckResult
+from ..result import CheckResult, StopReason
 from ..search import Options, Run, Strategy
 from ..search import explore as explore_python
+from ..search.run import Stop
+from .build import BuildTimeUp
 
 BACKENDS = ("auto", "c", "python")
 
@@ -42,8 +45,12 @@ def engine_or_reason(model: Model, opts: Options):
         return None, BackendUnsupported("the C backend searches breadth-first only")
     if not isinstance(model, CompiledModel):
         return None, BackendUnsupported("the C backend runs models compiled from a spec")
+    left = None
+    if opts.time_limit is not None:
+        # the compiler's time counts (from the command's start when it is given)
+        left = opts.time_limit - (time.monotonic() - opts.started if opts.started is not None else 0.0)
     try:
-        engine = engine_for(model)
+        engine = engine_for(model, left)
     except BackendUnsupported as u:
         return None, u
     why = engine.refuses(opts)
@@ -59,7 +66,14 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     error in the spec, which the Python backend locates and reports) is repeated on
     Python."""
     python = replace(opts, backend="python")
-    engine, why = engine_or_reason(model, opts)
+    try:
+        engine, why = engine_or_reason(model, opts)
+    except BuildTimeUp:
+        run = Run(model, opts)
+        run.coverage_partial = True        # nothing was searched: no action is "never enabled"
+        run.notes.append("--time-limit was reached while the C compiler compiled the spec: nothing was checked "
+                         "(a later run compiles again; the compiled spec is cached once a compilation finishes)")
+        return replace(run.execute(_time_is_up), backend="c")
     if engine is None:
         if opts.backend == "c":
             raise why
@@ -73,3 +87,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     finally:
         engine.release(run)
     return replace(result, backend="c")
+
+
+def _time_is_up(run: Run) -> None:
+    run.stop_reason = StopReason.TIME_LIMIT
+    raise Stop

@@ -64,6 +64,11 @@ def cache_dir() -> Path:
     return Path(xdg or Path.home() / ".cache") / "modelcheck" / "native"
 
 
+class BuildTimeUp(Exception):
+    """The time left to the run (``--time-limit``) ran out while the C compiler worked:
+    it was stopped, and nothing is cached (the next run compiles again)."""
+
+
 class Built:
     """A loaded library and the facts about its build."""
 
@@ -77,8 +82,9 @@ class Built:
 _loaded: dict[str, ctypes.CDLL] = {}
 
 
-def build(source: str) -> Built:
-    """Compile ``source`` (or find it in the cache) and load it."""
+def build(source: str, timeout: float | None = None) -> Built:
+    """Compile ``source`` (or find it in the cache) and load it; the compiler gets
+    ``timeout`` seconds (the time left to the run) at most, else :class:`BuildTimeUp`."""
     import time
 
     cc = compiler()
@@ -102,8 +108,13 @@ def build(source: str) -> Built:
             c_path = Path(tmp) / "model.c"
             c_path.write_text(source)
             out_path = Path(tmp) / "model.so"
-            proc = subprocess.run([cc[0], *FLAGS, "-o", str(out_path), str(c_path)],
-                                  capture_output=True, text=True, timeout=600)
+            try:
+                proc = subprocess.run([cc[0], *FLAGS, "-o", str(out_path), str(c_path)], capture_output=True,
+                                      text=True, timeout=600 if timeout is None else max(0.01, min(600, timeout)))
+            except subprocess.TimeoutExpired:
+                if timeout is not None and timeout < 600:
+                    raise BuildTimeUp() from None
+                raise
             if proc.returncode != 0:
                 # our generator's fault, never the user's: keep the source for the report
                 keep = d / f"mc_{key}.failed.c"

@@ -42,7 +42,7 @@ Fallback = BackendFallback
 class Engine:
     """A spec compiled to C and loaded: build once per model, run many times."""
 
-    def __init__(self, model):
+    def __init__(self, model, build_timeout: float | None = None):
         self.model = model
         emitter = Emitter(model.checked)
         from .build import RUNTIME
@@ -55,7 +55,7 @@ class Engine:
         #: action index -> its parameters' codecs, for actions labelled at run time
         self.dynamic = emitter.dynamic
         self.maxp = max([len(a.params) for a in model.checked.actions] + [1])
-        built = build(self.source)
+        built = build(self.source, build_timeout)
         self.lib = built.lib
         self.build_seconds = built.seconds
         self.cached = built.cached
@@ -381,13 +381,14 @@ class _NativeSearch:
 _engines: "weakref.WeakKeyDictionary[Any, Engine | Unsupported]" = weakref.WeakKeyDictionary()
 
 
-def engine_for(model: Any) -> Engine:
+def engine_for(model: Any, build_timeout: float | None = None) -> Engine:
     """The C engine of a compiled model (built once per model); raises Unsupported,
-    located in the spec when a construct is the reason."""
+    located in the spec when a construct is the reason, and BuildTimeUp (not kept: a
+    later call builds again) when the compiler takes more than ``build_timeout``."""
     got = _engines.get(model)
     if got is None:
         try:
-            got = Engine(model)
+            got = Engine(model, build_timeout)
         except Unsupported as u:
             got = _locate(model, u)
         _engines[model] = got

@@ -160,3 +160,28 @@ def test_naming_millions_of_action_instances_stays_within_the_time_limit(tmp_pat
     assert any("coverage is partial" in w for w in r.warnings), r.warnings
     assert len(r.coverage) < 3_000_001 and not r.never_enabled
     assert r.verdict in (Verdict.HOLDS, Verdict.UNDETERMINED)
+
+
+def test_the_c_compiler_is_held_to_the_time_limit(tmp_path, monkeypatch):
+    """gcc compiled a spec of 4,000 actions for 18 s after ``--time-limit 3`` (22 s in
+    all): the build ran before the timer was armed. The compiler now gets the time left
+    and is stopped when it runs out; the run is undetermined, with nothing checked, and
+    nothing half-built is cached."""
+    from modelcheck.native import explore as explore_native
+    from modelcheck.native.build import cache_dir
+
+    monkeypatch.setenv("MODELCHECK_CACHE", str(tmp_path / "cache"))   # a cold cache
+    path = tmp_path / "many.mc"
+    path.write_text("module Many\nvar x: int\ninit { x = 0 }\n"
+                    + "".join(f"action A{i} {{\n  require x < {i}\n  x' = x + 1\n}}\n" for i in range(1500))
+                    + "invariant Ok [typing]: x < 100000\n")
+    model = load_spec(path).model
+    t0 = time.monotonic()
+    r = explore_native(model, Options(strategy="bfs", time_limit=0.3, started=t0, check_temporal=False,
+                                      backend="auto"))
+    spent = time.monotonic() - t0
+    assert r.stop_reason is StopReason.TIME_LIMIT and r.verdict is Verdict.UNDETERMINED
+    assert r.distinct_states == 0 and not r.never_enabled
+    assert any("while the C compiler compiled the spec" in w for w in r.warnings), r.warnings
+    assert spent < 3, spent
+    assert not list(cache_dir().glob("*.so"))
