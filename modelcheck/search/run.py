@@ -390,8 +390,8 @@ class Run:
         # deadlock, a limit, an error) saw only part of the state space.
         if self.stop_reason == StopReason.EXHAUSTED:
             unused = tuple(f"action {a} was never enabled" for a in never)
-        elif self.stop_reason == StopReason.ERROR:
-            unused = ()  # the error is the news; which actions ran before it is noise
+        elif self.stop_reason in (StopReason.ERROR, StopReason.WORKER_LOST):
+            unused = ()  # the error (the lost worker) is the news; which actions ran before it is noise
         else:
             why = {StopReason.VIOLATION: "at the first counterexample", StopReason.ERROR: "by an error",
                    StopReason.INTERRUPTED: "by Ctrl-C"}.get(
@@ -442,11 +442,18 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
-def pipeline(run: Run, recorder: GraphRecorder | None = None) -> Callable[[State], list[State]]:
+def pipeline(run: Run, recorder: GraphRecorder | None = None,
+             route: Callable[[State, int], bool] | None = None) -> Callable[[State], list[State]]:
     """The successor pipeline of ``run``, compiled once: ``expand(s)`` computes the
     successors of ``s``, checks them in TLC's order, stores the new ones and returns them
     (in successor order). ``recorder`` (breadth-first only) also records the transitions
-    of ``s`` as its row of the state graph."""
+    of ``s`` as its row of the state graph.
+
+    ``route`` (a parallel worker's, :mod:`.parallel`; not with ``recorder``) is asked
+    ``route(t, label)`` for every successor after its representative is taken: True
+    means ``t`` is another worker's to test against the seen map and to check, and it
+    has taken it; False, that ``t`` goes on here."""
+    assert recorder is None or route is None, "a parallel search records no graph"
     model = run.model
     succ = model.successors
     canon = run.canon
@@ -455,6 +462,7 @@ def pipeline(run: Run, recorder: GraphRecorder | None = None) -> Callable[[State
     has_steps = bool(run.step_checks)
     has_inv = bool(run.inv_checks)
     has_constraints = bool(run.constraints)
+    has_route = route is not None
     gen_cov = run.gen_cov
     new_cov = run.new_cov
     check_new = run.check_new
@@ -483,6 +491,8 @@ def pipeline(run: Run, recorder: GraphRecorder | None = None) -> Callable[[State
                     check_step(s, label, t)
                 if canon is not None:
                     t = canon(t)
+                if has_route and route(t, label):
+                    continue
                 if t in seen:
                     continue
                 if has_constraints and not admit(t):
