@@ -442,18 +442,32 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
+class Partition:
+    """A parallel worker's share of the states (:mod:`.parallel`): worker ``me`` of ``n``
+    keeps the states ``t`` with ``(hash(t) >> shift) % n == me``; the pipeline puts
+    another worker's successors in ``boxes[owner]`` (state -> ``parent | label``, once
+    per level), ``parent`` being set by the worker before each expansion."""
+
+    __slots__ = ("n", "me", "shift", "boxes", "parent")
+
+    def __init__(self, n: int, me: int, shift: int):
+        self.n, self.me, self.shift = n, me, shift
+        self.boxes: list[dict] = [{} for _ in range(n)]
+        self.parent = 0
+
+
 def pipeline(run: Run, recorder: GraphRecorder | None = None,
-             route: Callable[[State, int], bool] | None = None) -> Callable[[State], list[State]]:
+             partition: Partition | None = None) -> Callable[[State], list[State]]:
     """The successor pipeline of ``run``, compiled once: ``expand(s)`` computes the
     successors of ``s``, checks them in TLC's order, stores the new ones and returns them
     (in successor order). ``recorder`` (breadth-first only) also records the transitions
     of ``s`` as its row of the state graph.
 
-    ``route`` (a parallel worker's, :mod:`.parallel`; not with ``recorder``) is asked
-    ``route(t, label)`` for every successor after its representative is taken: True
-    means ``t`` is another worker's to test against the seen map and to check, and it
-    has taken it; False, that ``t`` goes on here."""
-    assert recorder is None or route is None, "a parallel search records no graph"
+    With a ``partition`` (a parallel worker's, :mod:`.parallel`; not with ``recorder``),
+    a successor another worker owns, once its representative is taken, is put in that
+    worker's box, to be tested against the seen map and checked there; the ones this
+    worker owns go on here. Inline, not a call: it is every successor's cost."""
+    assert recorder is None or partition is None, "a parallel search records no graph"
     model = run.model
     succ = model.successors
     canon = run.canon
@@ -462,7 +476,9 @@ def pipeline(run: Run, recorder: GraphRecorder | None = None,
     has_steps = bool(run.step_checks)
     has_inv = bool(run.inv_checks)
     has_constraints = bool(run.constraints)
-    has_route = route is not None
+    has_route = partition is not None
+    if has_route:
+        n, me, shift, boxes = partition.n, partition.me, partition.shift, partition.boxes
     gen_cov = run.gen_cov
     new_cov = run.new_cov
     check_new = run.check_new
@@ -491,8 +507,11 @@ def pipeline(run: Run, recorder: GraphRecorder | None = None,
                     check_step(s, label, t)
                 if canon is not None:
                     t = canon(t)
-                if has_route and route(t, label):
-                    continue
+                if has_route:
+                    o = (hash(t) >> shift) % n
+                    if o != me:
+                        boxes[o].setdefault(t, partition.parent | label)
+                        continue
                 if t in seen:
                     continue
                 if has_constraints and not admit(t):
