@@ -15,6 +15,9 @@ TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python
 * ``cpu s``: the processor seconds of the run, every process counted (the workers and
   the coordinator): unlike wall seconds, it does not move with the machine's other work,
   so ``cpu s`` over the one-process run's is the cost of the partition and exchange;
+* ``idle-machine speed-up``: the one-process run's ``cpu s`` over the largest processor
+  time of one worker: the speed-up the same work would give on cores with nothing else
+  to run (an estimate: it leaves out the memory bandwidth the workers share);
 * ``exchange``: the share of the workers' time not spent admitting and expanding
   states: pickling and unpickling the batches, handing them over through the
   coordinator, and waiting at the end of a level for the slowest worker (the mean over
@@ -63,6 +66,7 @@ def child(rm: int, workers: int) -> dict:
         rounds = r.extra["rounds_seconds"]
         out["exchange"] = sum(1 - b / rounds for b in r.extra["busy_seconds"]) / workers
         out["codec"] = sum(c / rounds for c in r.extra["codec_seconds"]) / workers
+        out["worker_cpu"] = max(r.extra["cpu_seconds"])
     return out
 
 
@@ -81,7 +85,7 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; Python backend, "
           f"TwoPhase without symmetry, safety only")
     print(f"{'configuration':<18} {'workers':>7} {'distinct':>10} {'s':>8} {'states/s/worker':>16} "
-          f"{'speed-up':>8} {'cpu s':>7} {'exchange':>8} {'codec':>6} {'load':>5}")
+          f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5}")
     bad = 0
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     for rm in sizes:
@@ -98,9 +102,11 @@ def main() -> int:
                 bad = 1
             rate = r["distinct"] / r["seconds"] / w
             exchange = f"{r['exchange']:.0%}" if "exchange" in r else "-"
+            idle = f"{base['cpu'] / r['worker_cpu']:.2f}x" if "worker_cpu" in r else "-"
             codec = f"{r['codec']:.0%}" if "codec" in r else "-"
             print(f"{'TwoPhase RM=' + str(rm):<18} {w:>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
-                  f"{base['seconds'] / r['seconds']:>7.2f}x {r['cpu']:>7.2f} {exchange:>8} {codec:>6} {r['load']:>5.2f}",
+                  f"{base['seconds'] / r['seconds']:>7.2f}x {r['cpu']:>7.2f} {idle:>21} {exchange:>8} {codec:>6} "
+                  f"{r['load']:>5.2f}",
                   flush=True)
     return bad
 

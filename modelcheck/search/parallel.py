@@ -179,6 +179,7 @@ def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
     max_states = opts.max_states
     max_depth = opts.max_depth
     busy = codec = 0.0
+    cpu = time.process_time()      # the processor time of the rounds, whatever else the machine runs
     level_start = 0
 
     def recv():
@@ -257,7 +258,7 @@ def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
             conn.send(run.segment(states[msg[1]]))
         elif what == "finish":
             keys = model.dynamic_labels() if isinstance(model, HasDynamicLabels) else None
-            conn.send((run.gen_cov, run.new_cov, cov_from, keys, run.partial, busy, codec))
+            conn.send((run.gen_cov, run.new_cov, cov_from, keys, run.partial, busy, codec, time.process_time() - cpu))
             return
         else:  # pragma: no cover - a message of a newer coordinator
             raise RuntimeError(f"unknown message {what!r}")
@@ -499,11 +500,12 @@ class _Coordinator:
     def merge(self, answers: dict) -> None:
         run, model = self.run, self.run.model
         keys = {w: a[3] for w, a in answers.items()}
-        busy, codec = [], []
-        for w, (gen_cov, new_cov, cov_from, _, partial, b, c) in sorted(answers.items()):
+        busy, codec, cpu = [], [], []
+        for w, (gen_cov, new_cov, cov_from, _, partial, b, c, p) in sorted(answers.items()):
             run.partial = run.partial or partial
             busy.append(b)
             codec.append(c)
+            cpu.append(p)
             for label, count in gen_cov.items():
                 lab = self.relabel(label, keys[w])
                 run.gen_cov[lab] = run.gen_cov.get(lab, 0) + count
@@ -511,7 +513,7 @@ class _Coordinator:
                 for label, count in cov.items():
                     lab = self.relabel(label, keys[sender])
                     run.new_cov[lab] = run.new_cov.get(lab, 0) + count
-        run.stats.update(busy_seconds=busy, codec_seconds=codec)
+        run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu)
         run.covered = True
 
     def relabel(self, label, keys):
