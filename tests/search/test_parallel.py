@@ -264,3 +264,28 @@ def test_ctrl_c_reports_the_partial_result_and_ends_the_workers():
     report = json.loads(out)
     assert p.returncode == 3 and report["verdict"] == "undetermined" and report["stop_reason"] == "interrupted"
     assert report["distinct_states"] > 0
+
+
+def test_a_failed_assertion_and_an_initial_violation_as_in_one_process(tmp_path):
+    from modelcheck import load
+    from modelcheck.model import ActionAssertionFailed
+
+    path = tmp_path / "assert.mc"
+    path.write_text('module M\nmodels P = {a, b}\nvar n: P -> 0..6\ninit { n = { p: 0 for p in P } }\n'
+                    'action Inc(p in P) { require n[p] < 6; assert n[p] + 1 < 5: "too far"; n\' = n.put(p, n[p] + 1) }\n')
+    model = load(path).model
+    for kw in (dict(), dict(symmetry=False), dict(stop_at_first=False)):
+        one, many = explore(model, Options(**kw)), explore(model, Options(workers=2, **kw))
+        assert many.verdict is one.verdict is Verdict.VIOLATED
+        ((v1,), (v2,)) = one.violations, many.violations
+        assert (v2.kind, len(v2.trace), v2.message) == (v1.kind, len(v1.trace), v1.message) == ("assertion", 5, "too far")
+        with pytest.raises(ActionAssertionFailed) as failed:     # the label names the failing step, here
+            model.successors(v2.trace.states[-1])
+        assert failed.value.label == v2.failed_label
+        if kw.get("stop_at_first") is False:        # --continue: the search is exhaustive
+            assert figures(many) == figures(one)
+    path.write_text("module M\nvar x: 0..3\ninit { x = 0 }\naction A { require x < 3; x' = x + 1 }\n"
+                    "invariant Pos [typing]: x > 0\n")
+    r = explore(load(path).model, Options(workers=2))
+    assert (r.verdict, r.distinct_states, [(v.property, len(v.trace)) for v in r.violations]) == \
+        (Verdict.VIOLATED, 1, [("Pos", 1)])
