@@ -409,9 +409,13 @@ class _Coordinator:
         parts: list[list] = [[] for _ in range(n)]
         for s in initial:
             parts[owner(s, n)].append(s)
-        self.start()
         t_start = time.monotonic()
         try:
+            try:
+                self.start()
+            except OSError as e:        # no processes to be had (memory, a process limit)
+                raise WorkerLost(f"the {n} worker processes could not be started ({e}): nothing was "
+                                 f"searched beyond the initial states") from None
             self.rounds(parts, init_generated)
         except BaseException:   # a lost worker, the time limit, Ctrl-C: end the workers now
             run.stats = {"workers": n, "rounds_seconds": time.monotonic() - t_start}

@@ -289,3 +289,15 @@ def test_a_failed_assertion_and_an_initial_violation_as_in_one_process(tmp_path)
     r = explore(load(path).model, Options(workers=2))
     assert (r.verdict, r.distinct_states, [(v.property, len(v.trace)) for v in r.violations]) == \
         (Verdict.VIOLATED, 1, [("Pos", 1)])
+
+
+def test_workers_that_cannot_be_started_leave_the_run_undetermined(specs, monkeypatch):
+    from modelcheck.search import parallel
+
+    def no_fork(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel._Coordinator, "start", no_fork)
+    r = explore(specs["twophase4"].model, Options(check_temporal=False, workers=2))
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.WORKER_LOST)
+    assert any("the 2 worker processes could not be started" in w for w in r.warnings)
