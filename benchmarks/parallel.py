@@ -26,7 +26,8 @@ TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python
 Each run goes in its own subprocess (this script with ``--child``), so that runs do
 not share a heap. The counts of every run must equal the one-process run's: a MISMATCH
 line says otherwise and the script exits 1. The machine is printed first: on a shared
-machine the figures move with the other work (the load average is printed per run).
+machine the figures move with the other work (``load``: the one-minute load average when
+the run ended, this benchmark's own processes included).
 """
 
 from __future__ import annotations
