@@ -143,6 +143,13 @@ def test_the_state_bound_stops_undetermined(specs):
     assert all(p.verdict is not Verdict.HOLDS for p in r.properties)
 
 
+def test_the_memory_bound_stops_undetermined(specs):
+    # a megabyte: every worker is past its share at its first look
+    r = explore(specs["twophase4"].model, Options(symmetry=False, check_temporal=False, max_memory_mb=1, workers=2))
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.MAX_MEMORY)
+    assert all(p.verdict is not Verdict.HOLDS for p in r.properties)
+
+
 def test_a_runtime_error_is_explained_as_in_one_process(tmp_path):
     from modelcheck import load
 
