@@ -47,6 +47,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 from dataclasses import replace
 from multiprocessing.connection import wait
@@ -168,6 +169,7 @@ def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
     for c in others:                                 # the coordinator's ends of the other workers' pipes
         c.close()
     parent = os.getppid()
+    _die_with_parent(parent)
     share_memory = None if opts.max_memory_mb is None else max(1, opts.max_memory_mb // n)
     run = _WorkerRun(model, replace(opts, progress=None, max_memory_mb=share_memory), me, n)
     seen, states = run.seen, run.states
@@ -262,6 +264,21 @@ def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
             return
         else:  # pragma: no cover - a message of a newer coordinator
             raise RuntimeError(f"unknown message {what!r}")
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, have the kernel kill this worker when the coordinator dies (SIGKILL,
+    say), instead of letting it finish its level first and find the pipe broken."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:                       # it died before the call
+        os._exit(1)
 
 
 def _admit(run: _WorkerRun, box: dict, sender: int, cov: dict) -> None:
