@@ -15,9 +15,10 @@ search is level-synchronous: in round ``k`` every worker
    for round ``k + 1`` once every worker has finished round ``k``.
 
 So the levels, hence the distinct and generated counts, the depth and the verdicts,
-are those of the one-process search, and a violation found in round ``k`` has a
-counterexample of the length the one-process search reports. The coordinator keeps
-the shortest violation reported in the first round that reports one.
+are those of the one-process search, and the first violation found has a
+counterexample as long as the one the one-process search reports (of another property,
+possibly, where several fail at the same depth): the coordinator keeps the shortest
+violation reported in the first round that reports one.
 
 The seen map of a worker maps a state to its parent: the parent state itself when the
 worker owns it (no copy), else ``index * N + owner`` (the parent's position in its
