@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python benchmarks/zab_ref.py
 	$(BIN)/python benchmarks/symbolic.py
 	$(BIN)/python benchmarks/backends.py --quick
+	$(BIN)/python benchmarks/parallel.py
 
 install: $(VENV)/.installed
 

@@ -13,10 +13,11 @@ counterexamples are rebuilt by replaying it.
 
 Optional capabilities are :class:`typing.Protocol` classes, checkable at run time with
 ``isinstance`` (never probed with ``getattr``/``hasattr``): :class:`HasTemporal`,
-:class:`HasVarTypes`, :class:`HasParamTypes`, :class:`HasStepRoles`, and for the trace
+:class:`HasVarTypes`, :class:`HasParamTypes`, :class:`HasStepRoles`, for the trace
 tools (``modelcheck.conform``) :class:`HasStaticInstances` and :class:`Traceable`, which
 hands over :class:`SpecSignature`, the typed artifact the front end builds for them (the
-trace tools never read the checker's tables). :func:`temporal_properties` and
+trace tools never read the checker's tables), and for the parallel search
+:class:`HasDynamicLabels`. :func:`temporal_properties` and
 :func:`fairness` read the optional liveness part of any model.
 
 Depends on nothing else in the package.
@@ -317,6 +318,23 @@ class HasStaticInstances(Protocol):
     def static_instances(self) -> int: ...
 
 
+@runtime_checkable
+class HasDynamicLabels(Protocol):
+    """Labels numbered during a search, on first sight (instances of actions whose
+    parameters range over a state-dependent set), after the ``static_instances()``
+    static ones: two processes searching the same model number them differently. A
+    parallel search translates a worker's labels through their keys: ``dynamic_labels()``
+    lists the keys (picklable) in label order, ``dynamic_label(*key)`` is the label of a
+    key here (numbered now if new). A model that numbers labels as it goes and lacks
+    this capability cannot be searched by parallel workers."""
+
+    def static_instances(self) -> int: ...
+
+    def dynamic_labels(self) -> list: ...
+
+    def dynamic_label(self, *key) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ActionSignature:
     """An action as traces name it: its name and its parameters' names, in order."""
@@ -383,19 +401,29 @@ class SimpleModel:
 
     def successors(self, state: State) -> list[tuple[Label, State]]:
         out = []
+        labels = self._labels
         for action, params, t in self.next(state):
-            key = (action, params)
-            label = self._labels.get(key)
-            if label is None:
-                label = self._labels[key] = len(self._infos)
-                self._infos.append(
-                    ActionInfo(action, tuple((f"p{i + 1}", repr(v)) for i, v in enumerate(params)), params)
-                )
-            out.append((label, t))
+            label = labels.get((action, params))
+            out.append((self.dynamic_label(action, params) if label is None else label, t))
         return out
 
     def describe(self, label: Label) -> ActionInfo:
         return self._infos[label]
+
+    # labels are numbered on first sight: HasDynamicLabels, for a parallel search
+    def static_instances(self) -> int:
+        return 0
+
+    def dynamic_labels(self) -> list:
+        return [k for k, _ in sorted(self._labels.items(), key=lambda kv: kv[1])]
+
+    def dynamic_label(self, action: str, params: tuple) -> int:
+        key = (action, params)
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = len(self._infos)
+            self._infos.append(ActionInfo(action, tuple((f"p{i + 1}", repr(v)) for i, v in enumerate(params)), params))
+        return label
 
     def show_value(self, var: int, value: Any) -> str:
         return repr(value)

@@ -61,6 +61,8 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         if isinstance(model, HasVarTypes):
             entry["trace"] = itf_object(model, witness_meta(w), w.trace, source)
         out["witnesses"].append(entry)
+    if "workers" in result.extra:
+        out["workers"] = result.extra["workers"]
     if "liveness_seconds" in result.extra:
         out["liveness_seconds"] = round(result.extra["liveness_seconds"], 4)
     if result.simulation is not None:

@@ -62,6 +62,7 @@ class StopReason(str, enum.Enum):
     ERROR = "error"
     TRACES = "traces"  # a simulation ran every trace it was asked for
     INTERRUPTED = "interrupted"  # Ctrl-C (SIGINT): the partial result is reported
+    WORKER_LOST = "worker-lost"  # a worker process of a parallel search died (docs/parallel.md)
 
     def __str__(self) -> str:
         return self.value

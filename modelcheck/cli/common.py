@@ -260,6 +260,11 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
     add_backend_option(p)
     p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
     add_deadlock_options(p)
+    p.add_argument("--workers", type=count(1), default=1, metavar="N",
+                   help="breadth-first search in N worker processes (Python backend; docs/parallel.md). "
+                        "Default 1: starting processes costs more than it gains on the small "
+                        "configurations most specs are checked with, and the C backend does not run "
+                        "in workers yet (--backend auto then searches in Python, with a note)")
     p.add_argument("--max-states", type=count(1), metavar="N",
                    help="stop after N distinct states (verdict undetermined)")
     p.add_argument("--max-depth", type=count(1), metavar="N",
@@ -296,6 +301,7 @@ def search_options(args, progress=None) -> Options:
         started=getattr(args, "started", None),
         stop_at_first=not args.keep_going,
         check_temporal=not args.no_temporal,
+        workers=args.workers,
         progress=progress,
     )
 

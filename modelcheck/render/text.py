@@ -182,10 +182,13 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
     lines.append(
         f"  {result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
-        f"{', symmetry' if result.symmetry else ''}{', C backend' if result.backend == 'c' else ''})"
+        f"{', symmetry' if result.symmetry else ''}{', C backend' if result.backend == 'c' else ''}"
+        f"{', %d workers' % result.extra['workers'] if 'workers' in result.extra else ''})"
     )
     if result.stop_reason.value == "interrupted":
         lines.append("  search interrupted (Ctrl-C): not exhaustive, nothing proven")
+    elif result.stop_reason.value == "worker-lost":
+        lines.append("  search stopped: a worker process was lost: not exhaustive, nothing proven")
     elif result.stop_reason.value not in ("exhausted", "violation", "error"):
         lines.append(f"  search stopped by --{result.stop_reason.value}: not exhaustive, nothing proven")
     for w in result.warnings:

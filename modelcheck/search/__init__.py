@@ -2,7 +2,8 @@
 
 After TLC, parts with one job each: the options (:mod:`.options`), the seen map and the
 state graph (:mod:`.store`), the bookkeeping and successor pipeline every strategy
-shares (:mod:`.run`), the strategies (:mod:`.bfs`, :mod:`.dfs`, :mod:`.simulate`), the
+shares (:mod:`.run`), the strategies (:mod:`.bfs`, :mod:`.dfs`, :mod:`.simulate`, and
+breadth-first in worker processes, :mod:`.parallel`), the
 fair-cycle search for temporal properties (:mod:`.liveness`), and the graphs built for
 pictures and test generation (:mod:`.graph`, :mod:`.excerpt`).
 
@@ -10,7 +11,7 @@ A backend plugs in here. :func:`explore` is the Python backend (any object with 
 :class:`~modelcheck.model.Model` interface); the C backend (:mod:`modelcheck.native`) is a
 strategy for the same :class:`Run`, so it keeps the same contract: ``Options`` in, a
 frozen :class:`~modelcheck.result.CheckResult` out, with the same counts, verdicts and
-traces (traces of states the model can replay); distributed workers will do the same.
+traces (traces of states the model can replay); so do the parallel workers.
 docs/architecture.md says where each goes.
 
 This package never imports the language front end or the compiler.
@@ -37,7 +38,9 @@ __all__ = [
 def explore(model: Model, opts: Options | None = None) -> CheckResult:
     """Search the state space of ``model`` exhaustively (breadth- or depth-first, as
     ``opts.strategy`` says; a simulation when it says ``simulate``) and return a frozen
-    result. This is the Python backend, whatever ``opts.backend`` says:
+    result; breadth-first in ``opts.workers`` processes when that is more than one
+    (:mod:`.parallel`; a run it cannot do runs here, with a warning saying why). This
+    is the Python backend, whatever ``opts.backend`` says:
     :func:`modelcheck.native.explore` is the entry that chooses."""
     from .bfs import bfs
     from .dfs import dfs
@@ -46,4 +49,12 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     if opts.strategy is Strategy.SIMULATE:
         return simulate(model, opts)
     strategy = bfs if opts.strategy is Strategy.BFS else dfs
-    return Run(model, opts).execute(strategy)
+    run = Run(model, opts)
+    if opts.workers > 1:
+        from .parallel import explore_parallel, refusal
+
+        why = refusal(model, opts)
+        if why is None:
+            return explore_parallel(model, opts)
+        run.notes.append(f"--workers {opts.workers} not applied: {why}; the search ran in one process")
+    return run.execute(strategy)

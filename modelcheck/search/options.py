@@ -74,6 +74,10 @@ class Options:
     stop_at_first: bool = True
     #: decide the model's temporal properties (liveness) after an exhaustive search
     check_temporal: bool = True
+    #: breadth-first search in this many worker processes (:mod:`.parallel`,
+    #: docs/parallel.md); 1 searches in this process. A run the parallel search cannot
+    #: do (depth-first, temporal properties) runs in one process, with a warning
+    workers: int = 1
     #: called with a :class:`Progress` (:class:`SimProgress` for a simulation)
     progress: Callable[[Progress], None] | None = field(default=None, compare=False)
     progress_every: float = 1.0  # seconds between progress callbacks
@@ -84,3 +88,5 @@ class Options:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strategy", Strategy(self.strategy))
+        if not (isinstance(self.workers, int) and self.workers >= 1):
+            raise ValueError(f"workers must be a whole number >= 1, not {self.workers!r}")

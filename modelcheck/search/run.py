@@ -393,8 +393,8 @@ class Run:
         # deadlock, a limit, an error) saw only part of the state space.
         if self.stop_reason == StopReason.EXHAUSTED:
             unused = tuple(f"action {a} was never enabled" for a in never)
-        elif self.stop_reason == StopReason.ERROR:
-            unused = ()  # the error is the news; which actions ran before it is noise
+        elif self.stop_reason in (StopReason.ERROR, StopReason.WORKER_LOST):
+            unused = ()  # the error (the lost worker) is the news; which actions ran before it is noise
         else:
             why = {StopReason.VIOLATION: "at the first counterexample", StopReason.ERROR: "by an error",
                    StopReason.INTERRUPTED: "by Ctrl-C"}.get(
@@ -445,11 +445,32 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
-def pipeline(run: Run, recorder: GraphRecorder | None = None) -> Callable[[State], list[State]]:
+class Partition:
+    """A parallel worker's share of the states (:mod:`.parallel`): worker ``me`` of ``n``
+    keeps the states ``t`` with ``(hash(t) >> shift) % n == me``; the pipeline puts
+    another worker's successors in ``boxes[owner]`` (state -> ``parent | label``, once
+    per level), ``parent`` being set by the worker before each expansion."""
+
+    __slots__ = ("n", "me", "shift", "boxes", "parent")
+
+    def __init__(self, n: int, me: int, shift: int):
+        self.n, self.me, self.shift = n, me, shift
+        self.boxes: list[dict] = [{} for _ in range(n)]
+        self.parent = 0
+
+
+def pipeline(run: Run, recorder: GraphRecorder | None = None,
+             partition: Partition | None = None) -> Callable[[State], list[State]]:
     """The successor pipeline of ``run``, compiled once: ``expand(s)`` computes the
     successors of ``s``, checks them in TLC's order, stores the new ones and returns them
     (in successor order). ``recorder`` (breadth-first only) also records the transitions
-    of ``s`` as its row of the state graph."""
+    of ``s`` as its row of the state graph.
+
+    With a ``partition`` (a parallel worker's, :mod:`.parallel`; not with ``recorder``),
+    a successor another worker owns, once its representative is taken, is put in that
+    worker's box, to be tested against the seen map and checked there; the ones this
+    worker owns go on here. Inline, not a call: it is every successor's cost."""
+    assert recorder is None or partition is None, "a parallel search records no graph"
     model = run.model
     succ = model.successors
     canon = run.canon
@@ -458,6 +479,9 @@ def pipeline(run: Run, recorder: GraphRecorder | None = None) -> Callable[[State
     has_steps = bool(run.step_checks)
     has_inv = bool(run.inv_checks)
     has_constraints = bool(run.constraints)
+    has_route = partition is not None
+    if has_route:
+        n, me, shift, boxes = partition.n, partition.me, partition.shift, partition.boxes
     gen_cov = run.gen_cov
     new_cov = run.new_cov
     check_new = run.check_new
@@ -486,6 +510,11 @@ def pipeline(run: Run, recorder: GraphRecorder | None = None) -> Callable[[State
                     check_step(s, label, t)
                 if canon is not None:
                     t = canon(t)
+                if has_route:
+                    o = (hash(t) >> shift) % n
+                    if o != me:
+                        boxes[o].setdefault(t, partition.parent | label)
+                        continue
                 if t in seen:
                     continue
                 if has_constraints and not admit(t):

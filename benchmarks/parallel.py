@@ -1,0 +1,116 @@
+"""Benchmark: the breadth-first search in worker processes (``--workers``, docs/parallel.md).
+
+    python benchmarks/parallel.py              # TwoPhase RM = 6 and 7, 1 and 2 workers
+    python benchmarks/parallel.py --big        # and RM = 8 (about a minute per run in Python)
+    python benchmarks/parallel.py --workers 1 2 4 --rm 6
+
+TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python backend
+(the C backend does not run inside workers yet). One row per (configuration, workers):
+
+* ``s``: wall seconds of the search (loading the spec not counted; starting the
+  workers counted);
+* ``states/s/worker``: distinct states per second of search per worker;
+* ``speed-up``: the one-process search's seconds over these (1 worker is the ordinary
+  one-process search, not the parallel code with one worker);
+* ``cpu s``: the processor seconds of the run, every process counted (the workers and
+  the coordinator): unlike wall seconds, it does not move with the machine's other work,
+  so ``cpu s`` over the one-process run's is the cost of the partition and exchange;
+* ``idle-machine speed-up``: the one-process run's ``cpu s`` over the largest processor
+  time of one worker: the speed-up the same work would give on cores with nothing else
+  to run (an estimate: it leaves out the memory bandwidth the workers share);
+* ``exchange``: the share of the workers' time not spent admitting and expanding
+  states: pickling and unpickling the batches, handing them over through the
+  coordinator, and waiting at the end of a level for the slowest worker (the mean over
+  the workers of 1 - busy / rounds); ``codec`` is the pickling and unpickling alone.
+
+Each run goes in its own subprocess (this script with ``--child``), so that runs do
+not share a heap. The counts of every run must equal the one-process run's: a MISMATCH
+line says otherwise and the script exits 1. The machine is printed first: on a shared
+machine the figures move with the other work (``load``: the one-minute load average when
+the run ended, this benchmark's own processes included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TWOPHASE = ROOT / "specs" / "twophase" / "twophase.mc"
+
+
+def cpu() -> float:
+    """Processor seconds of this process and of its children that have ended."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def child(rm: int, workers: int) -> dict:
+    from modelcheck import load
+    from modelcheck.search import Options, explore
+
+    model = load(TWOPHASE, consts={"RM": rm}).model
+    c0 = cpu()
+    t0 = time.monotonic()
+    r = explore(model, Options(symmetry=False, check_temporal=False, workers=workers, backend="python"))
+    seconds = time.monotonic() - t0
+    out = {"rm": rm, "workers": workers, "seconds": seconds, "cpu": cpu() - c0, "verdict": r.verdict.value,
+           "distinct": r.distinct_states, "generated": r.generated_states, "depth": r.depth,
+           "load": os.getloadavg()[0]}
+    if workers > 1:
+        rounds = r.extra["rounds_seconds"]
+        out["exchange"] = sum(1 - b / rounds for b in r.extra["busy_seconds"]) / workers
+        out["codec"] = sum(c / rounds for c in r.extra["codec_seconds"]) / workers
+        out["worker_cpu"] = max(r.extra["cpu_seconds"])
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--big", action="store_true", help="add TwoPhase RM=8")
+    ap.add_argument("--rm", type=int, nargs="+", help="the RM sizes (default 6 7, with --big 6 7 8)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
+    ap.add_argument("--child", nargs=2, type=int, metavar=("RM", "WORKERS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return 0
+    sizes = args.rm or ([6, 7, 8] if args.big else [6, 7])
+    workers = sorted(set(args.workers) | {1})
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; Python backend, "
+          f"TwoPhase without symmetry, safety only")
+    print(f"{'configuration':<18} {'workers':>7} {'distinct':>10} {'s':>8} {'states/s/worker':>16} "
+          f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5}")
+    bad = 0
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    for rm in sizes:
+        base = None
+        for w in workers:
+            out = subprocess.run([sys.executable, __file__, "--child", str(rm), str(w)], capture_output=True,
+                                 text=True, env=env, check=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            if base is None:
+                base = r
+            elif (r["verdict"], r["distinct"], r["generated"], r["depth"]) != \
+                    (base["verdict"], base["distinct"], base["generated"], base["depth"]):
+                print(f"MISMATCH RM={rm} workers={w}: {r} against {base}")
+                bad = 1
+            rate = r["distinct"] / r["seconds"] / w
+            exchange = f"{r['exchange']:.0%}" if "exchange" in r else "-"
+            idle = f"{base['cpu'] / r['worker_cpu']:.2f}x" if "worker_cpu" in r else "-"
+            codec = f"{r['codec']:.0%}" if "codec" in r else "-"
+            print(f"{'TwoPhase RM=' + str(rm):<18} {w:>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
+                  f"{base['seconds'] / r['seconds']:>7.2f}x {r['cpu']:>7.2f} {idle:>21} {exchange:>8} {codec:>6} "
+                  f"{r['load']:>5.2f}",
+                  flush=True)
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main())
