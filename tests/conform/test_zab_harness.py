@@ -78,6 +78,23 @@ def test_the_covering_set_drives_the_implementation(tiny, covering):
     assert {"elect", "deliver", "write", "fsync", "crash", "restart", "timeout", "cut"} <= taken
 
 
+@pytest.mark.slow
+def test_every_edge_of_a_small_configuration_drives_the_implementation(tiny, tmp_path):
+    """``--cover transitions`` on the `edges` configuration (two servers, one message per
+    channel, no fault: 180 edges, 46 behaviours): no step leaves the spec on the correct
+    core, and the core that commits without a quorum fails on them."""
+    subprocess.run([sys.executable, "-m", "modelcheck.cli", "trace", "generate", "specs/zab/zab_impl.mc",
+                    "--config", "edges", "--cover", "transitions", "--out", str(tmp_path)],
+                   cwd=ROOT, check=True, capture_output=True, text=True, timeout=120)
+    paths = generated_traces(tmp_path)
+    results = [follow_itf(tiny, p, 2) for p in paths]
+    assert len(results) == 46 and sum(r.spec_steps for r in results) == 544
+    assert [r.failure for r in results if r.failure] == []
+    assert sum(r.followed for r in results) == 500
+    buggy = next(r.failure for p in paths if (r := follow_itf(tiny, p, 2, bugs=("commit-without-quorum",))).failure)
+    assert buggy.kind == "unexpected-event", buggy
+
+
 @pytest.mark.parametrize("bug,trace,step,event,reason", [
     # the leader commits its own proposal at once: the follower takes a COMMIT of a zxid
     # the spec's leader never sent a COMMIT for (no quorum of ACKs)
