@@ -19,7 +19,8 @@ exactly: log entries are lost by a crash until the server's fsync step.
 
 :func:`check` states what ZAB promises across the run: the committed sequences of any
 two servers are prefixes of one another, nothing committed is lost by a later leader, and
-servers at the same zxid have the same tree. Depends on core.py and tree.py.
+servers at the same zxid have the same tree. :meth:`Sim.history` is what the clients saw,
+for the history checker (docs/histories.md). Depends on core.py and tree.py.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class Sim:
         self.steps: list = []
         self.unsynced: dict[int, list] = {i: [] for i in self.ids}
         self.held: dict[int, list] = {i: [] for i in self.ids}
+        #: the clients' operations (docs/histories.md's format, the clock a step's number):
+        #: each write a create of its own path, answered when the server it was submitted
+        #: to applies it; ``pending`` maps (server, path) to its operation until then
+        self.ops: list[dict] = []
+        self.pending: dict[tuple[int, str], dict] = {}
         for i in self.ids:
             self._boot(i)
 
@@ -121,6 +127,16 @@ class Sim:
             elif kind == "deliver":
                 self.committed[i].append((e[1], e[2]))
                 self.ever.append((i, e[1], e[2]))
+                path = e[2].get("path")
+                op = self.pending.pop((i, path), None)
+                if op is not None:          # the client that wrote here gets its answer
+                    op["ret"], op["result"] = self._now(), op["args"][0]
+                if path is not None and e[2].get("op") == "create":
+                    # a reader at this server sees the node as it is applied
+                    node = c.tree.nodes.get(path)
+                    t = self._now()
+                    self.ops.append({"process": f"r{i}", "call": t, "ret": t, "f": "exists", "args": [path],
+                                     "result": None if node is None else node.version})
 
     def _fsync(self, i: int):
         self.disk[i]["log"].extend(self.unsynced[i])
@@ -160,6 +176,10 @@ class Sim:
             i = st[1]
             self.writes += 1
             txn = {"op": "create", "path": f"/n{self.writes}", "data": "", "flags": 0}
+            op = {"process": f"c{self.writes}", "call": self._now(), "ret": None, "f": "create",
+                  "args": [txn["path"], ""], "result": None}
+            self.ops.append(op)
+            self.pending[(i, txn["path"])] = op
             eff = self.cores[i].submit(txn, self.t)
             if eff is not None:
                 self._perform(i, eff)
@@ -170,6 +190,37 @@ class Sim:
         elif kind == "restart":
             self._boot(st[1])
 
+    def _now(self) -> float:
+        """The history's clock: the step's number, and a thousandth more for each
+        operation recorded in the same step (so that one reader's operations follow one
+        another)."""
+        n = len(self.steps)
+        self._t_ops = max(n, getattr(self, "_t_ops", 0) + 0.001)
+        return self._t_ops
+
+    def history(self, read_every_server: bool = True) -> list[dict]:
+        """The clients' operations so far (a write whose server crashed before applying it
+        never got an answer: ``ret`` null), and, with ``read_every_server``, after the last
+        step an ``exists`` of every written path at each serving server, one after the
+        other, twice round: read at the end of a healed run, each must show every
+        acknowledged write, and a write once seen must stay seen (the second round reads
+        the first servers again after the last). Reads of single paths keep the check
+        path by path; a listing of "/" would join hundreds of writes into one part."""
+        ops = [dict(op) for op in self.ops]
+        t = int(self._now()) + 1
+        if read_every_server:
+            for i in self.ids + self.ids:
+                c = self.cores.get(i)
+                if c is None or not c.serving:
+                    continue
+                for op in self.ops:
+                    path = op["args"][0]
+                    t += 1
+                    node = c.tree.nodes.get(path)
+                    ops.append({"process": f"r{i}", "call": t, "ret": t + 0.5, "f": "exists", "args": [path],
+                                "result": None if node is None else node.version})
+        return ops
+
     def crash(self, i: int, announce: bool = True):
         """Server i loses everything but its disk (entries written and not yet synced are
         lost, its timers stop). With ``announce`` (the scheduler's step), the channels to and
@@ -178,6 +229,8 @@ class Sim:
         lost: what it had sent is still delivered."""
         self.cores[i] = None
         self.unsynced[i], self.held[i] = [], []
+        for k in [k for k in self.pending if k[0] == i]:
+            del self.pending[k]             # their clients never hear back: ret stays null
         for k in list(self.timers):
             if k[0] == i:
                 del self.timers[k]
