@@ -584,6 +584,10 @@ class Node:
                     self.refused(why if msg.short() in why else f"{msg.short()} from {who}: {why}", limited=False)
                     continue
                 self.input(Deliver(msg))
+                # a line already read returns from readline() without a pause: yield, so
+                # that a connection that sends thousands of messages (each an fsync) does
+                # not keep status and operator requests waiting behind all of them
+                await asyncio.sleep(0)
             elif isinstance(d, dict) and "op" in d:
                 if d["op"] == "shutdown":
                     writer.write(b'{"ok": true}\n')
