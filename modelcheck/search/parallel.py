@@ -390,6 +390,8 @@ class Coordinator:
 
     #: how the workers are named in messages ("worker processes", "Dask actors")
     kind = "worker processes"
+    #: what the result's ``extra`` says of the transport besides the number of workers
+    extra: dict = {}
 
     def __init__(self, run: _CoordinatorRun, n: int):
         self.run, self.n = run, n
@@ -427,10 +429,10 @@ class Coordinator:
                                  f"searched beyond the initial states") from None
             self.rounds(initial, init_generated)
         except BaseException:   # a lost worker, the time limit, Ctrl-C: end the workers now
-            run.stats = {"workers": n, "rounds_seconds": time.monotonic() - t_start}
+            run.stats = {"workers": n, **self.extra, "rounds_seconds": time.monotonic() - t_start}
             self.stop_all()
             raise
-        run.stats = {"workers": n, "rounds_seconds": time.monotonic() - t_start}
+        run.stats = {"workers": n, **self.extra, "rounds_seconds": time.monotonic() - t_start}
         self.finish()
 
     def rounds(self, initial: list, init_generated: int) -> None:
