@@ -82,6 +82,17 @@ class PartitionActor:
         return self.core.finish(k)
 
 
+def disagreement(probes: list, places: list[str]) -> str | None:
+    """Why the actors' probes (:meth:`PartitionActor.probe`, on the workers ``places``)
+    say they would disagree on owners, or None."""
+    if len({p[:2] for p in probes}) <= 1:
+        return None
+    seeds = ", ".join(f"{places[w]}: {p[2] or 'not set'}" for w, p in enumerate(probes))
+    return (f"the Dask workers hash strings differently (PYTHONHASHSEED {seeds}), so they would disagree on "
+            f"which partition owns a state: start every worker with the same PYTHONHASHSEED (a nanny, dask "
+            f"worker's default, sets 6640; with --no-nanny set it yourself)")
+
+
 class ClusterCoordinator(Coordinator):
     """The coordinator with Dask actors for workers. :meth:`connect` (before the run:
     what goes wrong there is an error of the setup, not a verdict) starts or reaches the
@@ -148,13 +159,10 @@ class ClusterCoordinator(Coordinator):
             raise BackendUnsupported(f"the Dask cluster at {self.address} could not run the search: "
                                      f"{type(e).__name__}: {e}") from None
         self.pids = [p[3] for p in probes]
-        if len({p[:2] for p in probes}) > 1:
+        why = disagreement(probes, self.places)
+        if why is not None:
             self.stop_all()
-            seeds = ", ".join(f"{self.places[w]}: {p[2] or 'not set'}" for w, p in enumerate(probes))
-            raise BackendUnsupported(
-                f"the Dask workers hash strings differently (PYTHONHASHSEED {seeds}), so they would disagree "
-                f"on which partition owns a state: start every worker with the same PYTHONHASHSEED (a nanny, "
-                f"dask worker's default, sets 6640; with --no-nanny set it yourself)")
+            raise BackendUnsupported(why)
 
     def start(self) -> None:
         """The actors are in place already (:meth:`connect`)."""
