@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import replace
 
 from ..model import BackendUnsupported, Model, Rebuildable
@@ -122,10 +123,12 @@ class ClusterCoordinator(Coordinator):
         n, run = self.n, self.run
         try:
             if self.address == "local":
-                self.cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                    memory_limit=0,            # --max-memory is ours to hold, not the nanny's
-                    silence_logs=logging.CRITICAL)
+                with warnings.catch_warnings():   # "port 8787 is in use" (the scheduler's HTTP routes) is not ours
+                    warnings.simplefilter("ignore", UserWarning)
+                    self.cluster = distributed.LocalCluster(
+                        n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                        memory_limit=0,            # --max-memory is ours to hold, not the nanny's
+                        silence_logs=logging.CRITICAL)
                 self.client = distributed.Client(self.cluster, set_as_default=False, timeout=START_TIMEOUT,
                                                  direct_to_workers=True)
             else:

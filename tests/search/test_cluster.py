@@ -172,7 +172,6 @@ def test_check_does_not_import_dask_without_cluster():
     assert out.strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.slow
 def test_a_local_cluster_of_its_own(capsys):
     """``--cluster local`` starts (and ends) a LocalCluster of --workers processes here."""
     code, out, _ = run(capsys, "check", TWOPHASE, "--const", "RM=4", "--no-symmetry", "--no-temporal", "--json",
