@@ -36,6 +36,8 @@ this package and the foundation.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 import warnings
 from dataclasses import replace
@@ -64,9 +66,7 @@ class PartitionActor:
         self.core = WorkerCore(self.model, opts, me, n)
 
     def probe(self) -> tuple:
-        """The hashes that must agree between partitions, and this process's seed."""
-        import os
-
+        """The hashes that must agree between partitions, this process's seed and pid."""
         try:
             states = tuple(hash(s) for s in list(self.model.initial_states())[:64])
         except Exception:  # noqa: BLE001 - a runtime error in init: the search reports it
@@ -171,10 +171,19 @@ class ClusterCoordinator(Coordinator):
         """The actors are in place already (:meth:`connect`)."""
 
     def stop_all(self, grace: float = 0.0) -> None:
-        """Release the actors and leave the cluster (a local one is shut down)."""
+        """Release the actors and leave the cluster. A local one is shut down; without
+        ``grace`` (a lost worker, the time limit, Ctrl-C: maybe in the middle of a level)
+        its worker processes, which this process started, are killed first: a Dask
+        worker closing would otherwise wait for its actor to finish the level."""
         client, cluster = self.client, self.cluster
         self.client = self.cluster = None
         self.actors = []
+        if cluster is not None and not grace:
+            for pid in self.pids:
+                try:
+                    os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+                except OSError:     # gone already
+                    pass
         if client is not None:
             try:
                 client.cancel(self.futures)

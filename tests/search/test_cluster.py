@@ -179,3 +179,35 @@ def test_a_local_cluster_of_its_own(capsys):
     report = json.loads(out)
     assert code == 0 and (report["distinct_states"], report["generated_states"], report["depth"]) == (1568, 8258, 14)
     assert (report["workers"], report["cluster"]) == (2, "local")
+
+
+def test_the_time_limit_stops_the_actors(address):
+    model = load_spec(TWOPHASE, RM=7).model      # far more than a second in Python
+    t0 = time.monotonic()
+    r = explore(model, Options(symmetry=False, check_temporal=False, workers=2, cluster=address, time_limit=1.0))
+    assert time.monotonic() - t0 < 15
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.TIME_LIMIT)
+    assert 0 < r.distinct_states < 296448
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_local_cluster_at_once():
+    p = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", "check", TWOPHASE, "--const", "RM=8", "--no-symmetry",
+                          "--no-temporal", "--cluster", "local", "--progress", "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        line = p.stderr.readline()            # the first progress line: the actors are searching
+        assert "distinct" in line, line
+        time.sleep(1.0)
+        p.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        out, _ = p.communicate(timeout=60)
+        ended = time.monotonic() - t0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    report = json.loads(out)
+    assert p.returncode == 3 and (report["verdict"], report["stop_reason"]) == ("undetermined", "interrupted")
+    assert ended < 10      # the cluster's workers are killed, not waited for to the end of their level
