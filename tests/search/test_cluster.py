@@ -211,3 +211,41 @@ def test_ctrl_c_ends_a_local_cluster_at_once():
     report = json.loads(out)
     assert p.returncode == 3 and (report["verdict"], report["stop_reason"]) == ("undetermined", "interrupted")
     assert ended < 10      # the cluster's workers are killed, not waited for to the end of their level
+
+
+def test_an_actor_started_again_refuses_a_later_round(specs):
+    """What Dask does with the actor of a lost worker: a new one elsewhere, empty. Asked
+    for round k > 1 (or a chain, or to finish), it says so instead of answering."""
+    from modelcheck.search.parallel import WorkerCore, WorkerReset
+
+    core = WorkerCore(specs["twophase4"].model, Options(check_temporal=False), 0, 2)
+    with pytest.raises(WorkerReset, match="asked for round 3 after 0"):
+        core.round(3, [], None)
+    with pytest.raises(WorkerReset):
+        core.finish(2)
+    with pytest.raises(WorkerReset):
+        core.chain(2, 0)
+
+
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
+def test_workers_with_different_hash_seeds_are_refused(specs):
+    """A worker started without a nanny and with another PYTHONHASHSEED joins a local
+    cluster (whose nanny-started worker has 6640): the probe tells them apart."""
+    dask_cli = os.path.join(os.path.dirname(sys.executable), "dask")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as c, \
+            distributed.Client(c, set_as_default=False) as client:
+        stray = subprocess.Popen([dask_cli, "worker", c.scheduler_address, "--no-nanny", "--nthreads", "1",
+                                  "--host", "127.0.0.1", "--no-dashboard"], cwd=ROOT,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "2"},
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            client.wait_for_workers(2, timeout=60)
+            with pytest.raises(BackendUnsupported, match="the Dask workers hash strings differently") as refused:
+                explore(specs["twophase4"].model, Options(check_temporal=False, workers=2,
+                                                          cluster=c.scheduler_address))
+            seeds = str(refused.value).split("(PYTHONHASHSEED ")[1].split(")")[0]
+            assert sorted(x.rsplit(": ", 1)[1] for x in seeds.split(", ")) == ["2", "6640"]
+        finally:
+            stray.kill()
+            stray.wait()
