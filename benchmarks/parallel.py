@@ -3,6 +3,7 @@
     python benchmarks/parallel.py              # TwoPhase RM = 6 and 7, 1 and 2 workers
     python benchmarks/parallel.py --big        # and RM = 8 (about a minute per run in Python)
     python benchmarks/parallel.py --workers 1 2 4 --rm 6
+    python benchmarks/parallel.py --no-dask    # without the LocalCluster row
 
 TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python backend
 (the C backend does not run inside workers yet). One row per (configuration, workers):
@@ -22,6 +23,11 @@ TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python
   states: pickling and unpickling the batches, handing them over through the
   coordinator, and waiting at the end of a level for the slowest worker (the mean over
   the workers of 1 - busy / rounds); ``codec`` is the pickling and unpickling alone.
+
+A last row per configuration, ``dask 2``, runs the same search on a Dask ``LocalCluster``
+of 2 processes (``--cluster local``, docs/parallel.md: a cluster on Dask); its ``s``
+counts starting the cluster and compiling the spec in each worker, ``rounds s`` the
+search alone (the same columns otherwise).
 
 Each run goes in its own subprocess (this script with ``--child``), so that runs do
 not share a heap. The counts of every run must equal the one-process run's: a MISMATCH
@@ -51,14 +57,15 @@ def cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child(rm: int, workers: int) -> dict:
+def child(rm: int, workers: int, dask: int = 0) -> dict:
     from modelcheck import load
     from modelcheck.search import Options, explore
 
     model = load(TWOPHASE, consts={"RM": rm}).model
     c0 = cpu()
     t0 = time.monotonic()
-    r = explore(model, Options(symmetry=False, check_temporal=False, workers=workers, backend="python"))
+    r = explore(model, Options(symmetry=False, check_temporal=False, workers=workers, backend="python",
+                               cluster="local" if dask else None))
     seconds = time.monotonic() - t0
     out = {"rm": rm, "workers": workers, "seconds": seconds, "cpu": cpu() - c0, "verdict": r.verdict.value,
            "distinct": r.distinct_states, "generated": r.generated_states, "depth": r.depth,
@@ -68,6 +75,7 @@ def child(rm: int, workers: int) -> dict:
         out["exchange"] = sum(1 - b / rounds for b in r.extra["busy_seconds"]) / workers
         out["codec"] = sum(c / rounds for c in r.extra["codec_seconds"]) / workers
         out["worker_cpu"] = max(r.extra["cpu_seconds"])
+        out["rounds"] = rounds
     return out
 
 
@@ -76,7 +84,8 @@ def main() -> int:
     ap.add_argument("--big", action="store_true", help="add TwoPhase RM=8")
     ap.add_argument("--rm", type=int, nargs="+", help="the RM sizes (default 6 7, with --big 6 7 8)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
-    ap.add_argument("--child", nargs=2, type=int, metavar=("RM", "WORKERS"), help=argparse.SUPPRESS)
+    ap.add_argument("--no-dask", action="store_true", help="leave out the LocalCluster row")
+    ap.add_argument("--child", nargs=3, type=int, metavar=("RM", "WORKERS", "DASK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
@@ -86,14 +95,16 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; Python backend, "
           f"TwoPhase without symmetry, safety only")
     print(f"{'configuration':<18} {'workers':>7} {'distinct':>10} {'s':>8} {'states/s/worker':>16} "
-          f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5}")
+          f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5} "
+          f"{'rounds s':>8}")
     bad = 0
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     for rm in sizes:
         base = None
-        for w in workers:
-            out = subprocess.run([sys.executable, __file__, "--child", str(rm), str(w)], capture_output=True,
-                                 text=True, env=env, check=True).stdout
+        runs = [(w, 0) for w in workers] + ([] if args.no_dask else [(2, 1)])
+        for w, dask in runs:
+            out = subprocess.run([sys.executable, __file__, "--child", str(rm), str(w), str(dask)],
+                                 capture_output=True, text=True, env=env, check=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
             if base is None:
                 base = r
@@ -105,9 +116,10 @@ def main() -> int:
             exchange = f"{r['exchange']:.0%}" if "exchange" in r else "-"
             idle = f"{base['cpu'] / r['worker_cpu']:.2f}x" if "worker_cpu" in r else "-"
             codec = f"{r['codec']:.0%}" if "codec" in r else "-"
-            print(f"{'TwoPhase RM=' + str(rm):<18} {w:>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
+            rounds = f"{r['rounds']:.2f}" if "rounds" in r else "-"
+            print(f"{'TwoPhase RM=' + str(rm):<18} {('dask ' if dask else '') + str(w):>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
                   f"{base['seconds'] / r['seconds']:>7.2f}x {r['cpu']:>7.2f} {idle:>21} {exchange:>8} {codec:>6} "
-                  f"{r['load']:>5.2f}",
+                  f"{r['load']:>5.2f} {rounds:>8}",
                   flush=True)
     return bad
 

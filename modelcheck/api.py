@@ -106,7 +106,9 @@ def load(
     module = resolve(parse(text, path))
     try:
         checked = check_module(module, consts=consts, config=config)
-        return Spec(path, checked, compile_spec(checked))
+        model = compile_spec(checked)
+        model.recipe = SpecRecipe(text, path, dict(consts or {}), config)   # model.Rebuildable
+        return Spec(path, checked, model)
     except (RecursionError, MemoryError):
         # an expression nested so deeply that the checker's recursion, or Python's own
         # compiler (of the generated code), cannot follow it: about 150 levels
@@ -115,6 +117,22 @@ def load(
         raise SpecError([Diagnostic(Code.SYNTAX, "the spec is nested too deeply: an expression nests more "
                                     "levels than the checker supports (about 150); split it with `def` or `let`",
                                     deepest_point(text, path))], source=text) from None
+
+
+@dataclass(frozen=True)
+class SpecRecipe:
+    """How to compile a spec again in another process (a Dask worker on another
+    machine, :mod:`modelcheck.search.cluster`): its text, the path it was read from (for
+    diagnostics and for the modules it imports, read there from that path), its constants
+    and configuration. Calling it returns the compiled model."""
+
+    text: str
+    path: str
+    consts: dict
+    config: str | None
+
+    def __call__(self) -> Model:
+        return load(self.path, consts=self.consts, config=self.config, text=self.text).model
 
 
 #: a spec file larger than this is refused before it is read (specs are a few KB)

@@ -335,6 +335,17 @@ class HasDynamicLabels(Protocol):
     def dynamic_label(self, *key) -> int: ...
 
 
+@runtime_checkable
+class Rebuildable(Protocol):
+    """A model that another machine can build for itself: ``recipe`` is a picklable
+    callable (no argument) that returns an equal model there (a spec's text, path,
+    constants and configuration, compiled again). A search on a cluster
+    (:mod:`modelcheck.search.cluster`) sends it instead of the model, whose compiled
+    closures do not cross the network."""
+
+    recipe: Any
+
+
 @dataclass(frozen=True, slots=True)
 class ActionSignature:
     """An action as traces name it: its name and its parameters' names, in order."""

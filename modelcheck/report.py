@@ -63,6 +63,8 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         out["witnesses"].append(entry)
     if "workers" in result.extra:
         out["workers"] = result.extra["workers"]
+    if "cluster" in result.extra:
+        out["cluster"] = result.extra["cluster"]
     if "liveness_seconds" in result.extra:
         out["liveness_seconds"] = round(result.extra["liveness_seconds"], 4)
     if result.simulation is not None:

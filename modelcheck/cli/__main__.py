@@ -2,4 +2,5 @@
 
 from . import entry
 
-entry()
+if __name__ == "__main__":   # not again in a process that re-imports the main module (Dask's spawned workers)
+    entry()

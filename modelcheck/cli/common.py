@@ -260,11 +260,16 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
     add_backend_option(p)
     p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
     add_deadlock_options(p)
-    p.add_argument("--workers", type=count(1), default=1, metavar="N",
+    p.add_argument("--workers", type=count(1), default=None, metavar="N",
                    help="breadth-first search in N worker processes (Python backend; docs/parallel.md). "
                         "Default 1: starting processes costs more than it gains on the small "
                         "configurations most specs are checked with, and the C backend does not run "
-                        "in workers yet (--backend auto then searches in Python, with a note)")
+                        "in workers yet (--backend auto then searches in Python, with a note). "
+                        "With --cluster: N partitions, one Dask actor each (default 2)")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the --workers search on a Dask cluster: a scheduler's address "
+                        "(tcp://host:8786), or 'local' for a LocalCluster of N processes here "
+                        "(docs/parallel.md: a cluster on Dask)")
     p.add_argument("--max-states", type=count(1), metavar="N",
                    help="stop after N distinct states (verdict undetermined)")
     p.add_argument("--max-depth", type=count(1), metavar="N",
@@ -287,6 +292,11 @@ def add_backend_option(p: argparse.ArgumentParser) -> None:
                         "(docs/native.md)")
 
 
+#: partitions of a --cluster search when --workers is not given (search/cluster.py has
+#: the same; not imported from there, which would import Dask's side at start-up)
+DEFAULT_CLUSTER_WORKERS = 2
+
+
 def search_options(args, progress=None) -> Options:
     """The search :class:`Options` the options of :func:`add_search_options` ask for."""
     return Options(
@@ -301,7 +311,8 @@ def search_options(args, progress=None) -> Options:
         started=getattr(args, "started", None),
         stop_at_first=not args.keep_going,
         check_temporal=not args.no_temporal,
-        workers=args.workers,
+        workers=args.workers or (DEFAULT_CLUSTER_WORKERS if getattr(args, "cluster", None) else 1),
+        cluster=getattr(args, "cluster", None),
         progress=progress,
     )
 

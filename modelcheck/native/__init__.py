@@ -31,12 +31,14 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     opts = opts or Options()
     if opts.backend == "python" or opts.strategy is Strategy.SIMULATE:
         return explore_python(model, replace(opts, backend="python"))
-    if opts.workers > 1:
+    if opts.workers > 1 or opts.cluster is not None:
         # the C search does not run inside workers yet (docs/parallel.md): ``auto`` takes
         # the Python parallel search, ``c`` (C or an error) refuses
-        why = f"the C backend does not run in parallel workers yet (--workers {opts.workers})"
+        asked = f"--cluster {opts.cluster}" if opts.cluster is not None else f"--workers {opts.workers}"
+        why = f"the C backend does not run in parallel workers yet ({asked})"
         if opts.backend == "c":
-            raise BackendUnsupported(f"{why}: use --workers 1, or --backend python or auto")
+            fix = "--backend python or auto" if opts.cluster is not None else "--workers 1, or --backend python or auto"
+            raise BackendUnsupported(f"{why}: use {fix}")
         return replace(explore_python(model, replace(opts, backend="python")),
                        backend_note=f"{why}: the Python backend searched")
     return _explore_native(model, opts)

@@ -183,7 +183,8 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
         f"  {result.distinct_states:,} distinct states, {result.generated_states:,} generated, "
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
         f"{', symmetry' if result.symmetry else ''}{', C backend' if result.backend == 'c' else ''}"
-        f"{', %d workers' % result.extra['workers'] if 'workers' in result.extra else ''})"
+        f"{', %d workers' % result.extra['workers'] if 'workers' in result.extra else ''}"
+        f"{' on the Dask cluster ' + result.extra['cluster'] if 'cluster' in result.extra else ''})"
     )
     if result.stop_reason.value == "interrupted":
         lines.append("  search interrupted (Ctrl-C): not exhaustive, nothing proven")

@@ -39,7 +39,8 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     """Search the state space of ``model`` exhaustively (breadth- or depth-first, as
     ``opts.strategy`` says; a simulation when it says ``simulate``) and return a frozen
     result; breadth-first in ``opts.workers`` processes when that is more than one
-    (:mod:`.parallel`; a run it cannot do runs here, with a warning saying why). This
+    (:mod:`.parallel`), or on the Dask cluster ``opts.cluster`` (:mod:`.cluster`); a run
+    they cannot do runs here, with a warning saying why. This
     is the Python backend, whatever ``opts.backend`` says:
     :func:`modelcheck.native.explore` is the entry that chooses."""
     from .bfs import bfs
@@ -50,11 +51,16 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
         return simulate(model, opts)
     strategy = bfs if opts.strategy is Strategy.BFS else dfs
     run = Run(model, opts)
-    if opts.workers > 1:
+    if opts.workers > 1 or opts.cluster is not None:
         from .parallel import explore_parallel, refusal
 
         why = refusal(model, opts)
         if why is None:
+            if opts.cluster is not None:
+                from .cluster import explore_cluster
+
+                return explore_cluster(model, opts)
             return explore_parallel(model, opts)
-        run.notes.append(f"--workers {opts.workers} not applied: {why}; the search ran in one process")
+        asked = f"--cluster {opts.cluster}" if opts.cluster is not None else f"--workers {opts.workers}"
+        run.notes.append(f"{asked} not applied: {why}; the search ran in one process")
     return run.execute(strategy)

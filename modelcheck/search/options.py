@@ -78,6 +78,10 @@ class Options:
     #: docs/parallel.md); 1 searches in this process. A run the parallel search cannot
     #: do (depth-first, temporal properties) runs in one process, with a warning
     workers: int = 1
+    #: run the breadth-first search on a Dask cluster (:mod:`.cluster`, docs/parallel.md):
+    #: a scheduler's address (``tcp://host:8786``), or ``"local"`` for a ``LocalCluster``
+    #: of ``workers`` processes on this machine; ``workers`` partitions, one Dask actor each
+    cluster: str | None = None
     #: called with a :class:`Progress` (:class:`SimProgress` for a simulation)
     progress: Callable[[Progress], None] | None = field(default=None, compare=False)
     progress_every: float = 1.0  # seconds between progress callbacks

@@ -83,7 +83,7 @@ def refusal(model: Model, opts: Options) -> str | None:
     if opts.check_temporal and temporal_properties(model):
         return ("temporal properties are decided on the whole state graph in one process "
                 "(--no-temporal checks safety in parallel)")
-    if start_method() is None:
+    if opts.cluster is None and start_method() is None:
         return "the parallel search needs the 'fork' start method, which this platform lacks"
     return None
 
@@ -95,6 +95,11 @@ def owner(state: State, n: int) -> int:
 
 class WorkerLost(Exception):
     """A worker process died (or stopped answering) during the run."""
+
+
+class WorkerReset(Exception):
+    """A worker was asked for a round other than its next: it was started again (a Dask
+    actor recreated on another machine after its own was lost) and its states are gone."""
 
 
 # ---------------------------------------------------------------------------------- worker
@@ -163,47 +168,48 @@ class _WorkerRun(Run):
             raise Stop
 
 
-def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
-    """A worker's life: answer the coordinator's messages until told to finish."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the coordinator's to handle
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    for c in others:                                 # the coordinator's ends of the other workers' pipes
-        c.close()
-    parent = os.getppid()
-    _die_with_parent(parent)
-    share_memory = None if opts.max_memory_mb is None else max(1, opts.max_memory_mb // n)
-    run = _WorkerRun(model, replace(opts, progress=None, max_memory_mb=share_memory), me, n)
-    seen, states = run.seen, run.states
-    partition = Partition(n, me, SHIFT)
-    boxes = partition.boxes          # emptied in place after each round: the pipeline holds it
-    expand = pipeline(run, None, partition)
-    cov_from: list[dict] = [{} for _ in range(n)]
-    # alone past the bound: stop now; together past it: the coordinator stops at the level's end
-    max_states = opts.max_states
-    max_depth = opts.max_depth
-    busy = codec = 0.0
-    cpu = time.process_time()      # the processor time of the rounds, whatever else the machine runs
-    level_start = 0
+class WorkerCore:
+    """A worker's share of the search, whatever carries its messages (pipes to a forked
+    process here, a Dask actor in :mod:`.cluster`): one method per message of the
+    coordinator, each answering with what crosses back."""
 
-    def recv():
-        while not conn.poll(1.0):
-            if os.getppid() != parent:               # the coordinator is gone
-                os._exit(1)
-        return conn.recv()
+    def __init__(self, model: Model, opts: Options, me: int, n: int):
+        share_memory = None if opts.max_memory_mb is None else max(1, opts.max_memory_mb // n)
+        self.model, self.me, self.n = model, me, n
+        self.run = _WorkerRun(model, replace(opts, progress=None, max_memory_mb=share_memory), me, n)
+        self.partition = Partition(n, me, SHIFT)
+        self.expand = pipeline(self.run, None, self.partition)
+        self.cov_from: list[dict] = [{} for _ in range(n)]
+        self.busy = self.codec = 0.0
+        self.cpu = time.process_time()  # the processor time of the rounds, whatever else the machine runs
+        self.level_start = 0
+        #: the rounds done: a coordinator that asks for another round than the next is
+        #: talking to a worker started again (a Dask actor recreated elsewhere), whose
+        #: states are lost
+        self.rounds = 0
 
-    while True:
-        msg = recv()
-        what = msg[0]
-        if what == "round":
-            _, k, senders, initial = msg
-            t0 = time.monotonic()
-            # No collection inside a round: its unpickled and outgoing batches are large,
-            # short-lived and hold no cycles, yet reach the old generation and set off full
-            # collections of the whole store again and again (about a sixth of the workers'
-            # processor time on TwoPhase RM=7). Enabled again at the end of the round, the
-            # collector looks once at what the round left (the states stored), cycles included.
-            gc.disable()
-            blobs = [(w, conn.recv_bytes()) for w in senders]
+    def round(self, k: int, blobs: list, initial) -> tuple[_Done, list]:
+        """Round ``k``: admit the batches ``blobs`` (``(sender, pickled box)``) or, in
+        round 1, the ``initial`` states this worker owns; expand the level; answer with
+        the counts and the pickled batches for the others (``(owner, bytes)``)."""
+        if k != self.rounds + 1:
+            raise WorkerReset(f"asked for round {k} after {self.rounds}")
+        self.rounds = k
+        run, me, n = self.run, self.me, self.n
+        seen, states = run.seen, run.states
+        partition = self.partition
+        boxes = partition.boxes          # emptied in place after each round: the pipeline holds it
+        expand = self.expand
+        max_states = run.opts.max_states  # alone past the bound: stop now; together: at the level's end
+        max_depth = run.opts.max_depth
+        t0 = time.monotonic()
+        # No collection inside a round: its unpickled and outgoing batches are large,
+        # short-lived and hold no cycles, yet reach the old generation and set off full
+        # collections of the whole store again and again (about a sixth of the workers'
+        # processor time on TwoPhase RM=7). Enabled again at the end of the round, the
+        # collector looks once at what the round left (the states stored), cycles included.
+        gc.disable()
+        try:
             status = error = None
             level = 0
             loads = 0.0
@@ -212,15 +218,16 @@ def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
                 # 1. this level's states that other workers found (or the initial ones)
                 if initial:
                     for s in initial:
-                        seen[s] = None
-                        states.append(s)
+                        if owner(s, n) == me:
+                            seen[s] = None
+                            states.append(s)
                 for w, blob in blobs:
                     c0 = time.monotonic()
                     box = pickle.loads(blob)
                     loads += time.monotonic() - c0
-                    _admit(run, box, w, cov_from[w])
+                    _admit(run, box, w, self.cov_from[w])
                 hi = len(states)
-                lo, level_start = level_start, hi
+                lo, self.level_start = self.level_start, hi
                 level = hi - lo
                 # 2. expand them (unless the depth bound says stop)
                 if level and (max_depth is None or k < max_depth):
@@ -241,27 +248,69 @@ def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
                 run.fail(exc, seen)
                 status, error = StopReason.ERROR.value, run.error
             t2 = time.monotonic()
-            busy += t2 - t1 - loads
-            codec += loads
+            self.busy += t2 - t1 - loads
+            self.codec += loads
             out = []
             for d in range(n):
                 if d != me and boxes[d]:
                     out.append((d, pickle.dumps(boxes[d], _DUMP)))
             for d in range(n):
                 boxes[d] = {}
-            codec += time.monotonic() - t2
+            self.codec += time.monotonic() - t2
             reports, run.reports = run.reports, []
+            model = self.model
             keys = model.dynamic_labels() if reports and isinstance(model, HasDynamicLabels) else None
+        finally:
             gc.enable()
-            conn.send(_Done(level, len(seen), run.generated, status, error, reports, keys, [d for d, _ in out],
-                            time.monotonic() - t0))
+        return _Done(level, len(seen), run.generated, status, error, reports, keys, [d for d, _ in out],
+                     time.monotonic() - t0), out
+
+    def chain(self, k: int, index: int):
+        """The chain of this worker's ``index``-th state, and the reference it ends on."""
+        if k != self.rounds:
+            raise WorkerReset(f"asked for a chain after round {k}, having done {self.rounds}")
+        return self.run.segment(self.run.states[index])
+
+    def finish(self, k: int) -> tuple:
+        """Coverage, counters and timings, at the end."""
+        if k != self.rounds:
+            raise WorkerReset(f"asked to finish after round {k}, having done {self.rounds}")
+        run, model = self.run, self.model
+        keys = model.dynamic_labels() if isinstance(model, HasDynamicLabels) else None
+        return (run.gen_cov, run.new_cov, self.cov_from, keys, run.partial, self.busy, self.codec,
+                time.process_time() - self.cpu)
+
+
+def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
+    """A forked worker's life: answer the coordinator's messages until told to finish."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the coordinator's to handle
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    for c in others:                                 # the coordinator's ends of the other workers' pipes
+        c.close()
+    parent = os.getppid()
+    _die_with_parent(parent)
+    core = WorkerCore(model, opts, me, n)
+
+    def recv():
+        while not conn.poll(1.0):
+            if os.getppid() != parent:               # the coordinator is gone
+                os._exit(1)
+        return conn.recv()
+
+    while True:
+        msg = recv()
+        what = msg[0]
+        if what == "round":
+            _, k, senders, initial = msg
+            blobs = [(w, conn.recv_bytes()) for w in senders]
+            done, out = core.round(k, blobs, initial)
+            conn.send(done)
             for _, blob in out:
                 conn.send_bytes(blob)
         elif what == "chain":
-            conn.send(run.segment(states[msg[1]]))
+            conn.send(core.chain(msg[1], msg[2]))
         elif what == "finish":
-            keys = model.dynamic_labels() if isinstance(model, HasDynamicLabels) else None
-            conn.send((run.gen_cov, run.new_cov, cov_from, keys, run.partial, busy, codec, time.process_time() - cpu))
+            conn.send(core.finish(msg[1]))
             return
         else:  # pragma: no cover - a message of a newer coordinator
             raise RuntimeError(f"unknown message {what!r}")
@@ -334,13 +383,202 @@ class _CoordinatorRun(Run):
         return r
 
 
-class _Coordinator:
+class Coordinator:
+    """The coordinator's side of the search, whatever carries its messages: it runs the
+    rounds, routes the batches, merges counts and coverage, and rebuilds counterexamples.
+    A transport (a subclass) starts and ends the workers and implements :meth:`ask`."""
+
+    #: how the workers are named in messages ("worker processes", "Dask actors")
+    kind = "worker processes"
+    #: what the result's ``extra`` says of the transport besides the number of workers
+    extra: dict = {}
+
     def __init__(self, run: _CoordinatorRun, n: int):
         self.run, self.n = run, n
+        self.k = 0      # rounds sent
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop_all(self, grace: float = 0.0) -> None:
+        raise NotImplementedError
+
+    def ask(self, method: str, args: dict, doing: str) -> dict:
+        """Call ``method`` (``round``, ``chain``, ``finish``: :class:`WorkerCore`'s) on
+        each worker ``w`` of ``args`` with ``args[w]``; their answers by worker. Every
+        wait is bounded (the progress callback runs in between); a worker lost raises
+        :class:`WorkerLost`."""
+        raise NotImplementedError
+
+    # ---- the search
+
+    def go(self) -> None:
+        run, n = self.run, self.n
+        initial = run.initial()             # counted, admitted and checked here, as Run does
+        run.distinct = len(initial)
+        run.depth = 1 if initial else 0
+        init_generated = run.generated
+        if not initial:
+            return
+        t_start = time.monotonic()
+        try:
+            try:
+                self.start()
+            except OSError as e:        # no processes to be had (memory, a process limit)
+                raise WorkerLost(f"the {n} {self.kind} could not be started ({e}): nothing was "
+                                 f"searched beyond the initial states") from None
+            self.rounds(initial, init_generated)
+        except BaseException:   # a lost worker, the time limit, Ctrl-C: end the workers now
+            run.stats = {"workers": n, **self.extra, "rounds_seconds": time.monotonic() - t_start}
+            self.stop_all()
+            raise
+        run.stats = {"workers": n, **self.extra, "rounds_seconds": time.monotonic() - t_start}
+        self.finish()
+
+    def rounds(self, initial: list, init_generated: int) -> None:
+        """Round after round until a level is empty or something stops the run. The
+        initial states go to every worker, which keeps those it owns (by its own hash:
+        the coordinator's string-hash secret may differ from the workers')."""
+        run, n = self.run, self.n
+        relay: list[list] = [[] for _ in range(n)]
+        k = 0
+        while True:
+            k += 1
+            self.k = k
+            doing = f"during level {k}"
+            answers = self.ask("round", {d: (k, relay[d], initial if k == 1 else None) for d in range(n)}, doing)
+            relay = [[] for _ in range(n)]
+            dones = [answers[w][0] for w in range(n)]
+            level = sum(d.level for d in dones)
+            run.distinct = sum(d.stored for d in dones)
+            run.generated = init_generated + sum(d.generated for d in dones)
+            if level:
+                run.depth = k
+                run.queue = level
+                run.max_frontier = max(run.max_frontier, level)
+            errors = [d.error for d in dones if d.error is not None]
+            if errors:
+                run.error = errors[0]
+                run.stop_reason = StopReason.ERROR
+                return
+            reports = []
+            for w, d in enumerate(dones):
+                for r in d.reports:
+                    r.worker = w
+                    reports.append((r, d.keys))
+            if reports:
+                with run.deadline.paused():     # a violation found is reported, whatever the clock says
+                    self.record(reports)
+                if run.opts.stop_at_first:
+                    run.stop_reason = StopReason.VIOLATION
+                    return
+            limits = [StopReason(d.status) for d in dones
+                      if d.status is not None and d.status != StopReason.VIOLATION.value]
+            if limits:
+                run.stop_reason = limits[0]
+                return
+            if not level:
+                return                      # exhausted
+            if run.opts.max_depth is not None and k >= run.opts.max_depth:
+                run.stop_reason = StopReason.MAX_DEPTH
+                return
+            if run.opts.max_states is not None and run.distinct >= run.opts.max_states:
+                run.stop_reason = StopReason.MAX_STATES
+                return
+            for w in range(n):
+                for d, blob in answers[w][1]:
+                    relay[d].append((w, blob))
+
+    def finish(self) -> None:
+        """Gather the workers' coverage and timings, and end them."""
+        run = self.run
+        try:
+            answers = self.ask("finish", {w: (self.k,) for w in range(self.n)}, "at the end")
+            self.merge(answers)
+            self.stop_all(grace=2.0)
+        except WorkerLost as e:
+            if run.stop_reason in (StopReason.EXHAUSTED, StopReason.MAX_STATES, StopReason.MAX_DEPTH):
+                run.stop_reason = StopReason.WORKER_LOST
+                run.notes.append(str(e))
+            # else: the verdict is already decided (a violation, an error); coverage is missing
+        finally:
+            self.stop_all()
+
+    def merge(self, answers: dict) -> None:
+        run, model = self.run, self.run.model
+        keys = {w: a[3] for w, a in answers.items()}
+        busy, codec, cpu = [], [], []
+        for w, (gen_cov, new_cov, cov_from, _, partial, b, c, p) in sorted(answers.items()):
+            run.partial = run.partial or partial
+            busy.append(b)
+            codec.append(c)
+            cpu.append(p)
+            for label, count in gen_cov.items():
+                lab = self.relabel(label, keys[w])
+                run.gen_cov[lab] = run.gen_cov.get(lab, 0) + count
+            for sender, cov in [(w, new_cov)] + list(enumerate(cov_from)):
+                for label, count in cov.items():
+                    lab = self.relabel(label, keys[sender])
+                    run.new_cov[lab] = run.new_cov.get(lab, 0) + count
+        run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu)
+        run.covered = True
+
+    def relabel(self, label, keys):
+        """A worker's label as this process numbers it."""
+        model = self.run.model
+        if label is None or keys is None or not isinstance(model, HasDynamicLabels):
+            return label
+        static = model.static_instances()
+        if label < static:
+            return label
+        return model.dynamic_label(*keys[label - static])
+
+    def chain(self, report: _Report) -> list[State]:
+        """The chain of stored states from an initial state to the report's state."""
+        chain = list(report.segment)
+        ref = report.ref
+        while ref is not None:
+            w, idx = ref % self.n, ref // self.n
+            segment, ref = self.ask("chain", {w: (self.k, idx)}, "while rebuilding a counterexample")[w]
+            chain.extend(segment)
+        chain.reverse()
+        return chain
+
+    def record(self, reports) -> None:
+        """Record the reports of one round: per property the shortest (the first of
+        the lowest-numbered worker among equals), shortest first."""
+        run = self.run
+        found = []
+        for r, keys in reports:
+            chain = self.chain(r)
+            found.append((len(chain) + (r.step_next is not None), r.worker, r, keys, chain))
+        found.sort(key=lambda f: (f[0], f[1]))
+        steps = {p.name: p.check for p in run.model.step_properties}
+        for _, _, r, keys, chain in found:
+            if r.prop in run.violated:
+                continue
+            run.store = Store()
+            parent = run.store.parent
+            prev = None
+            for s in chain:
+                parent[s] = prev
+                prev = s
+            step = None
+            if r.step_next is not None:
+                step = (steps[r.prop], self.relabel(r.step_label, keys), r.step_next)
+            try:
+                run.record(r.prop, r.cls, r.kind, chain[-1], r.message, self.relabel(r.failed_label, keys), step)
+            except Stop:
+                return
+
+
+class _Coordinator(Coordinator):
+    """Workers as forked processes, messages over pipes."""
+
+    def __init__(self, run: _CoordinatorRun, n: int):
+        super().__init__(run, n)
         self.procs: list = []
         self.conns: list = []
-
-    # ---- processes
 
     def start(self) -> None:
         ctx = multiprocessing.get_context("fork")
@@ -414,185 +652,30 @@ class _Coordinator:
             run.beat()
         return out
 
-    # ---- the search
+    def ask(self, method: str, args: dict, doing: str) -> dict:
+        for w, a in args.items():
+            if method == "round":
+                k, relay, initial = a
+                self.send(w, ("round", k, [s for s, _ in relay], initial), [b for _, b in relay], doing)
+            else:
+                self.send(w, (method, *a), doing=doing)
 
-    def go(self) -> None:
-        run, n = self.run, self.n
-        initial = run.initial()             # counted, admitted and checked here, as Run does
-        run.distinct = len(initial)
-        run.depth = 1 if initial else 0
-        init_generated = run.generated
-        if not initial:
-            return
-        parts: list[list] = [[] for _ in range(n)]
-        for s in initial:
-            parts[owner(s, n)].append(s)
-        t_start = time.monotonic()
-        try:
-            try:
-                self.start()
-            except OSError as e:        # no processes to be had (memory, a process limit)
-                raise WorkerLost(f"the {n} worker processes could not be started ({e}): nothing was "
-                                 f"searched beyond the initial states") from None
-            self.rounds(parts, init_generated)
-        except BaseException:   # a lost worker, the time limit, Ctrl-C: end the workers now
-            run.stats = {"workers": n, "rounds_seconds": time.monotonic() - t_start}
-            self.stop_all()
-            raise
-        run.stats = {"workers": n, "rounds_seconds": time.monotonic() - t_start}
-        self.finish()
+        def read(w):
+            conn = self.conns[w]
+            answer = conn.recv()
+            if method == "round":
+                return answer, [(d, conn.recv_bytes()) for d in answer.to]
+            return answer
 
-    def rounds(self, parts, init_generated: int) -> None:
-        """Round after round until a level is empty or something stops the run."""
-        run, n = self.run, self.n
-        relay: list[list] = [[] for _ in range(n)]
-        k = 0
-        while True:
-            k += 1
-            doing = f"during level {k}"
-            for d in range(n):
-                self.send(d, ("round", k, [w for w, _ in relay[d]], parts[d] if k == 1 else None),
-                          [b for _, b in relay[d]], doing)
-            relay = [[] for _ in range(n)]
-
-            def read(w):
-                conn = self.conns[w]
-                done = conn.recv()
-                return done, [(d, conn.recv_bytes()) for d in done.to]
-
-            answers = self.gather(range(n), read, doing)
-            dones = [answers[w][0] for w in range(n)]
-            level = sum(d.level for d in dones)
-            run.distinct = sum(d.stored for d in dones)
-            run.generated = init_generated + sum(d.generated for d in dones)
-            if level:
-                run.depth = k
-                run.queue = level
-                run.max_frontier = max(run.max_frontier, level)
-            errors = [d.error for d in dones if d.error is not None]
-            if errors:
-                run.error = errors[0]
-                run.stop_reason = StopReason.ERROR
-                return
-            reports = []
-            for w, d in enumerate(dones):
-                for r in d.reports:
-                    r.worker = w
-                    reports.append((r, d.keys))
-            if reports:
-                with run.deadline.paused():     # a violation found is reported, whatever the clock says
-                    self.record(reports)
-                if run.opts.stop_at_first:
-                    run.stop_reason = StopReason.VIOLATION
-                    return
-            limits = [StopReason(d.status) for d in dones
-                      if d.status is not None and d.status != StopReason.VIOLATION.value]
-            if limits:
-                run.stop_reason = limits[0]
-                return
-            if not level:
-                return                      # exhausted
-            if run.opts.max_depth is not None and k >= run.opts.max_depth:
-                run.stop_reason = StopReason.MAX_DEPTH
-                return
-            if run.opts.max_states is not None and run.distinct >= run.opts.max_states:
-                run.stop_reason = StopReason.MAX_STATES
-                return
-            for w in range(n):
-                for d, blob in answers[w][1]:
-                    relay[d].append((w, blob))
-
-    def finish(self) -> None:
-        """Gather the workers' coverage and timings, and end them."""
-        run = self.run
-        try:
-            for w in range(self.n):
-                self.send(w, ("finish",), doing="at the end")
-            answers = self.gather(range(self.n), lambda w: self.conns[w].recv(), "at the end")
-            self.merge(answers)
-            self.stop_all(grace=2.0)
-        except WorkerLost as e:
-            if run.stop_reason in (StopReason.EXHAUSTED, StopReason.MAX_STATES, StopReason.MAX_DEPTH):
-                run.stop_reason = StopReason.WORKER_LOST
-                run.notes.append(str(e))
-            # else: the verdict is already decided (a violation, an error); coverage is missing
-        finally:
-            self.stop_all()
-
-    def merge(self, answers: dict) -> None:
-        run, model = self.run, self.run.model
-        keys = {w: a[3] for w, a in answers.items()}
-        busy, codec, cpu = [], [], []
-        for w, (gen_cov, new_cov, cov_from, _, partial, b, c, p) in sorted(answers.items()):
-            run.partial = run.partial or partial
-            busy.append(b)
-            codec.append(c)
-            cpu.append(p)
-            for label, count in gen_cov.items():
-                lab = self.relabel(label, keys[w])
-                run.gen_cov[lab] = run.gen_cov.get(lab, 0) + count
-            for sender, cov in [(w, new_cov)] + list(enumerate(cov_from)):
-                for label, count in cov.items():
-                    lab = self.relabel(label, keys[sender])
-                    run.new_cov[lab] = run.new_cov.get(lab, 0) + count
-        run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu)
-        run.covered = True
-
-    def relabel(self, label, keys):
-        """A worker's label as this process numbers it."""
-        model = self.run.model
-        if label is None or keys is None or not isinstance(model, HasDynamicLabels):
-            return label
-        static = model.static_instances()
-        if label < static:
-            return label
-        return model.dynamic_label(*keys[label - static])
-
-    def chain(self, report: _Report) -> list[State]:
-        """The chain of stored states from an initial state to the report's state."""
-        chain = list(report.segment)
-        ref = report.ref
-        while ref is not None:
-            w, idx = ref % self.n, ref // self.n
-            self.send(w, ("chain", idx), doing="while rebuilding a counterexample")
-            segment, ref = self.gather([w], lambda w: self.conns[w].recv(), "while rebuilding a counterexample")[w]
-            chain.extend(segment)
-        chain.reverse()
-        return chain
-
-    def record(self, reports) -> None:
-        """Record the reports of one round: per property the shortest (the first of
-        the lowest-numbered worker among equals), shortest first."""
-        run = self.run
-        found = []
-        for r, keys in reports:
-            chain = self.chain(r)
-            found.append((len(chain) + (r.step_next is not None), r.worker, r, keys, chain))
-        found.sort(key=lambda f: (f[0], f[1]))
-        steps = {p.name: p.check for p in run.model.step_properties}
-        for _, _, r, keys, chain in found:
-            if r.prop in run.violated:
-                continue
-            run.store = Store()
-            parent = run.store.parent
-            prev = None
-            for s in chain:
-                parent[s] = prev
-                prev = s
-            step = None
-            if r.step_next is not None:
-                step = (steps[r.prop], self.relabel(r.step_label, keys), r.step_next)
-            try:
-                run.record(r.prop, r.cls, r.kind, chain[-1], r.message, self.relabel(r.failed_label, keys), step)
-            except Stop:
-                return
+        return self.gather(args, read, doing)
 
 
-def explore_parallel(model: Model, opts: Options) -> CheckResult:
+def explore_parallel(model: Model, opts: Options, transport=None) -> CheckResult:
     """The breadth-first search of ``model`` in ``opts.workers`` processes; the caller
-    has made sure :func:`refusal` says None."""
+    has made sure :func:`refusal` says None. ``transport(run, n)`` makes the
+    :class:`Coordinator` (default: forked processes, :class:`_Coordinator`)."""
     run = _CoordinatorRun(model, opts)
-    coordinator = _Coordinator(run, opts.workers)
+    coordinator = (transport or _Coordinator)(run, opts.workers)
 
     def strategy(r: Run) -> None:
         try:
