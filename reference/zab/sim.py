@@ -57,6 +57,7 @@ class Sim:
         #: to applies it; ``pending`` maps (server, path) to its operation until then
         self.ops: list[dict] = []
         self.pending: dict[tuple[int, str], dict] = {}
+        self._t_ops = 0.0
         for i in self.ids:
             self._boot(i)
 
@@ -195,7 +196,7 @@ class Sim:
         operation recorded in the same step (so that one reader's operations follow one
         another)."""
         n = len(self.steps)
-        self._t_ops = max(n, getattr(self, "_t_ops", 0) + 0.001)
+        self._t_ops = max(n, self._t_ops + 0.001)
         return self._t_ops
 
     def history(self, read_every_server: bool = True) -> list[dict]:
@@ -208,13 +209,13 @@ class Sim:
         path by path; a listing of "/" would join hundreds of writes into one part."""
         ops = [dict(op) for op in self.ops]
         t = int(self._now()) + 1
+        paths = [op["args"][0] for op in self.ops if op["f"] == "create"]
         if read_every_server:
             for i in self.ids + self.ids:
                 c = self.cores.get(i)
                 if c is None or not c.serving:
                     continue
-                for op in self.ops:
-                    path = op["args"][0]
+                for path in paths:
                     t += 1
                     node = c.tree.nodes.get(path)
                     ops.append({"process": f"r{i}", "call": t, "ret": t + 0.5, "f": "exists", "args": [path],
