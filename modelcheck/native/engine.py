@@ -207,6 +207,7 @@ class _Recorder:
         if n.value:
             to.frombytes(ctypes.string_at(to_p, n.value * 8))
             lab.frombytes(ctypes.string_at(lab_p, n.value * 8))
+        self.search.labels()          # every one named (a sync near the time limit may have stopped short)
         cmap = self.search.cmap
         if len(cmap) > self.search.e.nlabels:         # dynamic labels: the model's numbers
             lab = array("l", [cmap[x] for x in lab])
@@ -364,6 +365,8 @@ class _NativeSearch:
                 p = self.e.steps[info[0]]
                 s = seen.state(info[1])
                 t = self.e.decode(lib.mc_next(h))
+                if int(info[2]) >= len(self.cmap):
+                    self.labels()       # the step's label, left unnamed by a sync near the time limit
                 run.record(p.name, p.cls, PropertyKind.STEP, s, step=(p.check, self.cmap[int(info[2])], t))
             elif st == ST_ASSERT:
                 s = seen.state(info[1])
