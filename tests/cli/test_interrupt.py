@@ -16,9 +16,16 @@ from tests.helpers import ROOT, TWOPHASE
 MODELCHECK = os.path.join(os.path.dirname(sys.executable), "modelcheck")
 
 
+def _default_sigint():
+    # a process started in the background by a shell without job control inherits SIGINT
+    # ignored, and Python then keeps it ignored (as nohup means): the checker under test
+    # gets the default, as it does at a terminal, whatever ran this suite
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted(*argv):
     p = subprocess.Popen([MODELCHECK, *argv, "--progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, cwd=ROOT)
+                         text=True, cwd=ROOT, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 60
         line = p.stderr.readline()            # the first progress line: the search is running
