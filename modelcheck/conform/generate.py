@@ -196,6 +196,20 @@ def cover_actions(model, depth: int = DEFAULT_DEPTH, max_states: int = DEFAULT_M
 LOCAL_SEARCH_LIMIT = 20_000  # states visited when looking for the next instance to cover
 
 
+def _successors(model, s) -> list:
+    """``s``'s transitions, or none when an action's assertion fails in it (a state no
+    generated trace goes through)."""
+    try:
+        return model.successors(s)
+    except ActionAssertionFailed:
+        return []
+
+
+def _inside(cons: tuple, s) -> bool:
+    """``s`` satisfies the state constraints ``cons``."""
+    return all(c.check(s) for c in cons)
+
+
 def _nearest_instance(model, start, covered: set, wanted: dict, budget: int):
     """A shortest run of steps from ``start`` (at most ``budget``) whose last step is an
     instance that is reachable (in ``wanted``) and not yet covered."""
@@ -205,12 +219,8 @@ def _nearest_instance(model, start, covered: set, wanted: dict, budget: int):
     for _ in range(budget):
         nxt = []
         for s in frontier:
-            try:
-                succ = model.successors(s)
-            except ActionAssertionFailed:
-                continue
-            for lab, t in succ:
-                if cons and not all(c.check(t) for c in cons):
+            for lab, t in _successors(model, s):
+                if not _inside(cons, t):
                     continue
                 if lab not in covered and lab in wanted:
                     run = [(lab, t)]
@@ -323,7 +333,7 @@ def _edge_text(model, g: _Graph, k: int) -> str:
 def random_walks(model, traces: int, depth: int, seed: int) -> list[GeneratedTrace]:
     rng = random.Random(seed)
     cons = tuple(model.constraints)
-    inits = [s for s in model.initial_states() if all(c.check(s) for c in cons)]
+    inits = [s for s in model.initial_states() if _inside(cons, s)]
     out = []
     for n in range(traces):
         if not inits:
@@ -331,10 +341,7 @@ def random_walks(model, traces: int, depth: int, seed: int) -> list[GeneratedTra
         s = inits[rng.randrange(len(inits))]
         states, labels = [s], [None]
         while len(states) < depth:
-            try:
-                succ = [(lab, t) for lab, t in model.successors(s) if all(c.check(t) for c in cons)]
-            except ActionAssertionFailed:
-                break
+            succ = [(lab, t) for lab, t in _successors(model, s) if _inside(cons, t)]
             if not succ:
                 break
             lab, s = succ[rng.randrange(len(succ))]
@@ -394,7 +401,7 @@ def reach(model, targets: Sequence[Target], depth: int = DEFAULT_DEPTH, max_stat
 
     frontier = []
     for s in model.initial_states():
-        if s in prev or (cons and not all(c.check(s) for c in cons)):
+        if s in prev or not _inside(cons, s):
             continue
         prev[s] = None
         frontier.append(s)
@@ -407,15 +414,11 @@ def reach(model, targets: Sequence[Target], depth: int = DEFAULT_DEPTH, max_stat
             break
         nxt = []
         for s in frontier:
-            try:
-                succ = model.successors(s)
-            except ActionAssertionFailed:
-                continue
-            for lab, t in succ:
+            for lab, t in _successors(model, s):
                 # check's order: step properties on the transition, then the constraints,
                 # then invariants on new states only
                 try_steps(s, lab, t)
-                if pending and t not in prev and not (cons and not all(c.check(t) for c in cons)):
+                if pending and t not in prev and _inside(cons, t):
                     if len(prev) >= max_states:
                         # stop here: a hit beyond a state left out need not be shortest
                         truncated = "max-states"

@@ -21,6 +21,7 @@ import time
 import pytest
 
 from reference.twophase import auth, client, cluster
+from tests.reference.clusters import stop
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
 
@@ -92,11 +93,7 @@ def live(tmp_path_factory):
     else:
         pytest.fail("a transaction stayed in doubt for 10 s after the workload")
     yield d
-    cluster.stop_all(d)
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait(timeout=10)
+    stop(d, procs)
 
 
 def _log(d, name):
@@ -233,8 +230,4 @@ def test_a_flood_of_authenticated_prepares_does_not_stop_status(tmp_path):
         assert st["proc"] == "rm1" and asked >= 10
         assert worst < 0.5, worst
     finally:
-        cluster.stop_all(d)
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
+        stop(d, procs)

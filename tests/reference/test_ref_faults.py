@@ -21,6 +21,7 @@ import pytest
 from reference import wal
 from reference.twophase import client, cluster
 from tests.helpers import ROOT
+from tests.reference.clusters import stop
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -72,11 +73,7 @@ def test_a_flipped_bit_mid_log_stops_the_participant_until_an_operator_repairs_i
         problems = client.verify(d, status, res)
         assert all("rm1" in p or "money" in p or "atomic" in p for p in problems), problems
     finally:
-        cluster.stop_all(d)
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
+        stop(d, procs)
 
 
 def _unshare_works() -> bool:
@@ -162,8 +159,4 @@ def test_a_stalled_participant_loses_no_message(tmp_path):
         report = json.loads(v.stdout)
         assert (v.returncode, report["verdict"]) == (0, "explained"), v.stdout[-3000:]
     finally:
-        cluster.stop_all(d)
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
+        stop(d, procs)

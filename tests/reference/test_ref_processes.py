@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -34,21 +33,12 @@ import pytest
 
 from reference.twophase import client, cluster
 from reference.twophase.trace import merge_dir
+from tests.reference.clusters import reap
 from tests.reference.spec_check import DURABLE, check_trace
 
 MODELCHECK = os.path.join(os.path.dirname(sys.executable), "modelcheck")   # the venv's command
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def _reap(procs):
-    for p in procs:
-        if p.poll() is None:
-            try:
-                os.kill(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        p.wait(timeout=10)
 
 
 def _run_cluster(tmp_path, transfers, kills, seed):
@@ -87,7 +77,7 @@ def _run_cluster(tmp_path, transfers, kills, seed):
         assert sorted(stopped) == sorted(conf["roles"])      # all four were still running
         return d, conf, res, status, killed
     finally:
-        _reap(procs)
+        reap(procs)
 
 
 @pytest.mark.slow
