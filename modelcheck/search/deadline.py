@@ -14,12 +14,19 @@ left alone, and one that fires later is restored, less the time spent, when the 
 ends. Off the main thread, or without ``setitimer``, nothing is armed and the clock
 checks in the loop are all there is.
 
+A signal handler runs wherever the main thread is, and that may be a garbage
+collector's callback (Hypothesis installs one) or a ``__del__``: an exception raised
+there is printed as "unraisable" and dropped, and the time limit with it. The handler
+looks for such a frame first and, if it is inside one, fires again a few milliseconds
+later instead of raising.
+
 Depends on nothing in the package.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import threading
 import time
@@ -64,6 +71,9 @@ class Deadline:
         self.armed = True
 
     def _handler(self, signum, frame) -> None:
+        if self.active and _unraisable(frame):
+            signal.setitimer(signal.ITIMER_REAL, 0.005, signal.getitimer(signal.ITIMER_REAL)[1])
+            return
         if self.end is None or time.monotonic() < self.end - 1e-3:
             if self.active and self.on_beat is not None:
                 self.on_beat()
@@ -105,3 +115,14 @@ class Deadline:
         left, interval = self.outer
         if left:
             signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - self.t0), 1e-3), interval)
+
+
+def _unraisable(frame) -> bool:
+    """Whether ``frame`` runs inside a garbage collector's callback or a ``__del__``,
+    where Python drops any exception raised."""
+    codes = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in codes or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False

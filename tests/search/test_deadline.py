@@ -110,6 +110,37 @@ def test_no_raise_outside_the_guarded_region_nor_while_paused():
         d.disarm()
 
 
+def test_the_time_up_inside_a_gc_callback_is_raised_after_it():
+    """The timer fired inside Hypothesis's garbage-collector callback once (CI): the
+    exception was dropped as unraisable and the limit with it. It is raised once the
+    callback returns."""
+    import gc
+
+    busy = [False]
+
+    def spin(phase, info):
+        if phase == "start" and busy[0]:
+            busy[0] = False
+            t = time.monotonic()
+            while time.monotonic() - t < 0.2:          # the timer fires in here
+                pass
+
+    gc.callbacks.append(spin)
+    d = Deadline(0.05)
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(TimeUp):
+            with d:
+                busy[0] = True
+                gc.collect()
+                while time.monotonic() - t0 < 3:
+                    time.sleep(0.01)
+        assert not busy[0] and time.monotonic() - t0 < 1
+    finally:
+        gc.callbacks.remove(spin)
+        d.disarm()
+
+
 def test_max_memory_stops_the_search(capsys):
     # any Python process is over 1 MB: the first look at the memory stops the search
     from tests.helpers import run

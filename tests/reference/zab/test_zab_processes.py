@@ -56,7 +56,11 @@ def cli(*args, **kw):
 
 
 def test_killing_the_leader_elects_another_and_the_session_survives(ens):
-    zk = client(ens, timeout=6)
+    # The new leader gives every session a whole timeout from the moment it is
+    # established; kazoo, meanwhile, backs off (0.1 s, doubling, per failed pass over
+    # the three servers), so on a loaded machine its next attempt came more than 6 s
+    # after that (CI, 2026-12-05: the session expired). 15 s covers the backoff.
+    zk = client(ens, timeout=15)
     sid = zk.client_id[0]
     zk.create("/a", b"before")
     old = leader_of(ens)
