@@ -161,7 +161,7 @@ def limits_while_loading(args):
     """Hold ``--time-limit`` (counted from the command's start) and ``--max-memory``
     while the spec is compiled, with the search's timer (search/deadline.py)."""
     from ..search.deadline import Deadline, Halt, OutOfMemory, TimeUp
-    from ..search.run import rss_mb
+    from ..resources import rss_mb
 
     limit = getattr(args, "time_limit", None)
     memory = getattr(args, "max_memory", None)

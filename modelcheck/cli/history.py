@@ -4,7 +4,9 @@ linearizable (or sequentially consistent) against a sequential model? The work i
 
 Exit status of ``history check``: 0 linearizable (sequentially consistent with
 ``--consistency sequential``), 1 not, 2 bad input (command line, history file, model),
-3 unknown (``--time-limit`` ran out first).
+3 unknown (``--time-limit`` ran out first, or ``--max-memory``: by default three
+quarters of the machine's memory, so that an exponential search ends in ``unknown``
+rather than in the kernel's out-of-memory killer).
 
 Depends on :mod:`.common` and :mod:`modelcheck.history`.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_OK, EXIT_USAGE, UsageError, print_json, seconds
+from .common import EXIT_OK, EXIT_USAGE, UsageError, count, print_json, seconds
 
 EXIT_VIOLATED = 1
 EXIT_UNKNOWN = 3
@@ -59,6 +61,19 @@ def add_input_arguments(p) -> None:
     p.add_argument("--config", metavar="NAME", help="a .mc model's named config block")
     p.add_argument("--time-limit", type=seconds, default=None, metavar="S",
                    help="give up after S seconds (unknown, exit 3)")
+    p.add_argument("--max-memory", type=count(1), default=None, metavar="MB",
+                   help="give up when the checker's resident memory passes MB megabytes (unknown, exit 3; "
+                        "default: three quarters of the machine's memory)")
+
+
+def memory_limit(args) -> float | None:
+    """``--max-memory``, or three quarters of the machine's memory when it is not given."""
+    from ..resources import physical_mb
+
+    if args.max_memory is not None:
+        return args.max_memory
+    phys = physical_mb()
+    return None if phys is None else 0.75 * phys
 
 
 def _bank_header(path: str):
@@ -121,7 +136,8 @@ def run_check(args) -> int:
     consistency = Consistency(args.consistency)
     try:
         ops, notes, model = _load(args)
-        result = check_history(ops, model, consistency, time_limit=args.time_limit)
+        result = check_history(ops, model, consistency, time_limit=args.time_limit,
+                               max_memory_mb=memory_limit(args))
     except HistoryError as e:
         if e.where and e.where.startswith("line "):     # a model's complaint about an op: name the file
             e = HistoryError(e.message, f"{args.history}:{e.where[5:]}")
@@ -278,7 +294,8 @@ def run_report(args) -> int:
     consistency = Consistency(args.consistency)
     try:
         ops, notes, model = _load(args)
-        result = check_history(ops, model, consistency, time_limit=args.time_limit)
+        result = check_history(ops, model, consistency, time_limit=args.time_limit,
+                               max_memory_mb=memory_limit(args))
     except HistoryError as e:
         if e.where and e.where.startswith("line "):
             e = HistoryError(e.message, f"{args.history}:{e.where[5:]}")

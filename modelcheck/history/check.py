@@ -26,10 +26,12 @@ each process's order; the sequential search runs only when it does not.
 
 Both searches are iterative (a history of 100,000 operations does not meet Python's
 recursion limit) and keep the undo stack as a linked chain of tuples, so that the
-longest prefix found is kept by reference, never copied in the loop. The clock is read
-every few thousand steps.
+longest prefix found is kept by reference, never copied in the loop. The clock, and the
+process's memory when there is a memory limit, are read every few thousand steps: both
+searches are exponential in the worst case (the sequential one on a long violated history
+filled 24 GB once), and a limit reached gives ``unknown``, never a killed process.
 
-Depends on :mod:`.core` only; models come from the caller.
+Depends on :mod:`.core` and :mod:`modelcheck.resources`; models come from the caller.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import time
 from dataclasses import replace
 from typing import Any, Sequence
 
+from ..resources import rss_mb
 from .core import Consistency, HistoryError, HistoryResult, HistoryVerdict, Model, Op, PartFailure
 
 __all__ = ["check_history"]
@@ -49,18 +52,34 @@ _CLOCK_EVERY = 4096
 
 
 class _Expired(Exception):
-    pass
+    """A limit ran out: ``args`` are the steps taken and what ran out."""
+
+
+class _Limits:
+    """The time limit and the memory limit, looked at every ``_CLOCK_EVERY`` steps."""
+
+    def __init__(self, started: float, time_limit: float | None, max_memory_mb: float | None):
+        self.time_limit = time_limit
+        self.deadline = None if time_limit is None else started + time_limit
+        self.max_memory_mb = max_memory_mb
+
+    def check(self, steps: int) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Expired(steps, f"the time limit ({self.time_limit:g} s) ran out")
+        if self.max_memory_mb is not None and rss_mb() > self.max_memory_mb:
+            raise _Expired(steps, f"the memory limit ({self.max_memory_mb:,.0f} MB) was reached")
 
 
 def check_history(ops: Sequence[Op], model: Model, consistency: Consistency = Consistency.LINEARIZABLE,
-                  time_limit: float | None = None) -> HistoryResult:
+                  time_limit: float | None = None, max_memory_mb: float | None = None) -> HistoryResult:
     """Check ``ops`` against ``model``. OK comes with a witness order per part
     (``order[key]``, op ids); VIOLATED with the smallest failing part (its longest
     ordered prefix and the operations that cannot come next); UNKNOWN when
-    ``time_limit`` (seconds) ran out first. Raises :class:`HistoryError` for an
-    operation the model does not know."""
+    ``time_limit`` (seconds) ran out first, or the process's resident memory passed
+    ``max_memory_mb``. Raises :class:`HistoryError` for an operation the model does
+    not know."""
     started = time.monotonic()
-    deadline = None if time_limit is None else started + time_limit
+    limits = _Limits(started, time_limit, max_memory_mb)
     ops = list(ops)
     validate = getattr(model, "validate", None)
     if validate is not None:
@@ -75,7 +94,7 @@ def check_history(ops: Sequence[Op], model: Model, consistency: Consistency = Co
         parts = model.partition(ops) or {None: ops}
         # smallest first; equal sizes by first operation, so the order is the same every run
         ordered = sorted(parts.items(), key=lambda kv: (len(kv[1]), kv[1][0].id if kv[1] else -1))
-        lin = _check_parts(ops, model, Consistency.LINEARIZABLE, ordered, started, deadline, time_limit)
+        lin = _check_parts(ops, model, Consistency.LINEARIZABLE, ordered, started, limits)
         if consistency is Consistency.LINEARIZABLE:
             return lin
         # Sequential consistency is not local (Herlihy and Wing 1990): one search over the
@@ -90,14 +109,14 @@ def check_history(ops: Sequence[Op], model: Model, consistency: Consistency = Co
                 return HistoryResult(HistoryVerdict.OK, consistency, model.name, len(ops), 1, order={None: order},
                                      reason="a linearization keeps each process's order",
                                      elapsed=time.monotonic() - started, explored=lin.explored)
-        seq = _check_parts(ops, model, consistency, [(None, ops)], started, deadline, time_limit)
+        seq = _check_parts(ops, model, consistency, [(None, ops)], started, limits)
         return replace(seq, explored=seq.explored + lin.explored)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _check_parts(ops, model, consistency, ordered, started, deadline, time_limit) -> HistoryResult:
+def _check_parts(ops, model, consistency, ordered, started, limits: _Limits) -> HistoryResult:
     """Check the parts ``ordered`` (``(key, ops)`` pairs) one by one, stopping at the
     first that fails or at the deadline."""
     search = _linearize if consistency is Consistency.LINEARIZABLE else _sequential
@@ -110,13 +129,12 @@ def _check_parts(ops, model, consistency, ordered, started, deadline, time_limit
         # pending operations whose effect nothing observes: dropping them keeps the answer
         todo = prune(part) if prune is not None else part
         try:
-            ok, info, n = search(todo, model, deadline)
+            ok, info, n = search(todo, model, limits)
         except _Expired as e:
             explored += e.args[0]
             return HistoryResult(HistoryVerdict.UNKNOWN, consistency, model.name, len(ops), nparts,
-                                 reason=f"the time limit ({time_limit:g} s) ran out while checking "
-                                        f"{_part_name(key)} ({len(part)} operations); {len(orders)} of "
-                                        f"{nparts} parts checked",
+                                 reason=f"{e.args[1]} while checking {_part_name(key)} ({len(part)} "
+                                        f"operations); {len(orders)} of {nparts} parts checked",
                                  elapsed=time.monotonic() - started, explored=explored)
         explored += n
         if not ok:
@@ -181,7 +199,7 @@ def _chain(node) -> list[int]:
 
 # ------------------------------------------------------------------ linearizability
 
-def _linearize(ops: list[Op], model: Model, deadline: float | None):
+def _linearize(ops: list[Op], model: Model, limits: _Limits):
     """Wing and Gong with Lowe's cache over one part. Returns ``(True, witness ids,
     steps)`` or ``(False, (prefix ids, stuck), steps)``."""
     n = len(ops)
@@ -237,8 +255,8 @@ def _linearize(ops: list[Op], model: Model, deadline: float | None):
     entry = nxt[head]
     while remaining:
         steps += 1
-        if deadline is not None and not (steps & (_CLOCK_EVERY - 1)) and time.monotonic() > deadline:
-            raise _Expired(steps)
+        if not (steps & (_CLOCK_EVERY - 1)):
+            limits.check(steps)
         if entry != -1 and iscall[entry]:
             i = opix[entry]
             s2 = step(state, ops[i])
@@ -314,7 +332,7 @@ def _lin_failure(ops, model, opix, node, state):
 
 # ------------------------------------------------------------------ sequential consistency
 
-def _sequential(ops: list[Op], model: Model, deadline: float | None):
+def _sequential(ops: list[Op], model: Model, limits: _Limits):
     """Depth-first search over (position per process, model state), memoised. A pending
     operation may take effect in its place or be skipped.
 
@@ -359,8 +377,8 @@ def _sequential(ops: list[Op], model: Model, deadline: float | None):
     steps = 0
     while stack:
         steps += 1
-        if deadline is not None and not (steps & (_CLOCK_EVERY - 1)) and time.monotonic() > deadline:
-            raise _Expired(steps)
+        if not (steps & (_CLOCK_EVERY - 1)):
+            limits.check(steps)
         frame = stack[-1]
         pos, state, alts, m, chain = frame
         if pos == lens:

@@ -24,13 +24,13 @@ Depends on :mod:`modelcheck.model`, :mod:`modelcheck.result` and this package.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from typing import Callable
 
 from ..diagnostics import Code
 from ..model import ActionAssertionFailed, BackendFallback, Model, State, StepProperty, checks_deadlock, temporal_properties
+from ..resources import rss_mb
 from ..result import (
     ActionCoverage,
     CheckResult,
@@ -429,20 +429,6 @@ def beat_every(opts: Options) -> float | None:
     if opts.max_memory_mb is not None:
         every.append(0.2)
     return min(every) if every else None
-
-
-_PAGE_MB = (os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096) / 1e6
-
-
-def rss_mb() -> float:
-    """The process's resident memory in MB now (Linux: /proc/self/statm; elsewhere the
-    peak so far, from getrusage)."""
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE_MB
-    except (OSError, ValueError, IndexError):
-        import resource
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
 class Partition:

@@ -55,10 +55,11 @@ import time
 from dataclasses import replace
 
 from ..model import ActionAssertionFailed, Label, Model, State
+from ..resources import rss_mb
 from ..result import CheckResult, PropertyKind, ShrinkInfo, SimulationStats, StopReason, Trace, Verdict
 from .options import Options, SimProgress, Strategy
 from .deadline import Deadline, TimeUp
-from .run import CHECK_EVERY, Run, Stop, rss_mb, step_violated
+from .run import CHECK_EVERY, Run, Stop, step_violated
 
 #: a step of a trace to replay: the action label and which of the successors carrying
 #: that label (0 for the first) was taken

@@ -185,6 +185,16 @@ def test_time_limit_gives_unknown():
     assert r.elapsed < 5
 
 
+def test_memory_limit_gives_unknown():
+    """The sequential search on a long violated history filled 24 GB once; a memory
+    limit ends it in ``unknown``. Any process is over 1 MB: the first look stops it."""
+    for consistency in (Consistency.LINEARIZABLE, SEQ):
+        r = check_history(hard_register_history(), RegisterModel(), consistency, max_memory_mb=1)
+        assert r.verdict is UNKNOWN, consistency
+        assert "the memory limit (1 MB) was reached while checking the history" in r.reason
+        assert r.elapsed < 5
+
+
 def test_a_hard_history_is_decided_without_a_limit():
     r = check_history(hard_register_history(8), RegisterModel())
     assert r.verdict is VIOLATED and r.failure.prefix and len(r.failure.prefix) == 8

@@ -71,6 +71,24 @@ def test_time_limit_exit_3(tmp_path, capsys):
     assert out.startswith("unknown (linearizability): the time limit (0.05 s) ran out while checking the history")
 
 
+def test_memory_limit_exit_3(tmp_path, capsys):
+    p = tmp_path / "hard.jsonl"
+    write_jsonl(hard_register_history(), p)
+    code, out, err = run(capsys, "history", "check", p, "--model", "register", "--max-memory", "1")
+    assert code == 3, (out, err)
+    assert out.startswith("unknown (linearizability): the memory limit (1 MB) was reached while checking")
+
+
+def test_the_default_memory_limit_is_three_quarters_of_the_machine():
+    import argparse
+
+    from modelcheck.cli.history import memory_limit
+    from modelcheck.resources import physical_mb
+
+    assert memory_limit(argparse.Namespace(max_memory=500)) == 500
+    assert memory_limit(argparse.Namespace(max_memory=None)) == 0.75 * physical_mb() > 1000
+
+
 def test_bad_input_exit_2_with_file_and_line(tmp_path, capsys):
     bad = history(tmp_path, '{"process": 0, "call": 0, "ret": 1, "f": "write", "args": [1]}\n{"process": 0}\n')
     code, out, err = run(capsys, "history", "check", bad, "--model", "register")
