@@ -4,9 +4,13 @@
     python benchmarks/parallel.py --big        # and RM = 8 (about a minute per run in Python)
     python benchmarks/parallel.py --workers 1 2 4 --rm 6
     python benchmarks/parallel.py --no-dask    # without the LocalCluster row
+    python benchmarks/parallel.py --zab default txn2   # ZAB's configurations instead
+    python benchmarks/parallel.py --zab faults # ZAB's faults: about 10 minutes per run
 
 TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python backend
-(the C backend does not run inside workers yet). One row per (configuration, workers):
+(the C backend does not run inside workers yet); ZAB (``--zab CONFIG``) with symmetry
+over its servers, as ``modelcheck check specs/zab/zab.mc --config CONFIG --no-temporal``
+runs it (ZAB's ``faults`` is 3.5 million orbits). One row per (configuration, workers):
 
 * ``s``: wall seconds of the search (loading the spec not counted; starting the
   workers counted);
@@ -49,6 +53,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TWOPHASE = ROOT / "specs" / "twophase" / "twophase.mc"
+ZAB = ROOT / "specs" / "zab" / "zab.mc"
 
 
 def cpu() -> float:
@@ -57,17 +62,21 @@ def cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child(rm: int, workers: int, dask: int = 0) -> dict:
+def child(what: str, workers: int, dask: int = 0) -> dict:
+    """One run: ``what`` is a TwoPhase size (``"7"``) or ``"zab:CONFIG"``."""
     from modelcheck import load
     from modelcheck.search import Options, explore
 
-    model = load(TWOPHASE, consts={"RM": rm}).model
+    if what.startswith("zab:"):
+        model, symmetry = load(ZAB, config=None if what == "zab:default" else what[4:]).model, True
+    else:
+        model, symmetry = load(TWOPHASE, consts={"RM": int(what)}).model, False
     c0 = cpu()
     t0 = time.monotonic()
-    r = explore(model, Options(symmetry=False, check_temporal=False, workers=workers, backend="python",
+    r = explore(model, Options(symmetry=symmetry, check_temporal=False, workers=workers, backend="python",
                                cluster="local" if dask else None))
     seconds = time.monotonic() - t0
-    out = {"rm": rm, "workers": workers, "seconds": seconds, "cpu": cpu() - c0, "verdict": r.verdict.value,
+    out = {"what": what, "workers": workers, "seconds": seconds, "cpu": cpu() - c0, "verdict": r.verdict.value,
            "distinct": r.distinct_states, "generated": r.generated_states, "depth": r.depth,
            "load": os.getloadavg()[0]}
     if workers > 1:
@@ -85,39 +94,45 @@ def main() -> int:
     ap.add_argument("--rm", type=int, nargs="+", help="the RM sizes (default 6 7, with --big 6 7 8)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
     ap.add_argument("--no-dask", action="store_true", help="leave out the LocalCluster row")
-    ap.add_argument("--child", nargs=3, type=int, metavar=("RM", "WORKERS", "DASK"), help=argparse.SUPPRESS)
+    ap.add_argument("--zab", nargs="+", metavar="CONFIG",
+                    help="ZAB's configurations (default, txn2, faults, ...) instead of TwoPhase, with symmetry")
+    ap.add_argument("--child", nargs=3, metavar=("WHAT", "WORKERS", "DASK"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(*args.child)))
+        print(json.dumps(child(args.child[0], int(args.child[1]), int(args.child[2]))))
         return 0
-    sizes = args.rm or ([6, 7, 8] if args.big else [6, 7])
+    if args.zab:
+        runs_of = [f"zab:{c}" for c in args.zab]
+    else:
+        runs_of = [str(rm) for rm in (args.rm or ([6, 7, 8] if args.big else [6, 7]))]
     workers = sorted(set(args.workers) | {1})
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; Python backend, "
-          f"TwoPhase without symmetry, safety only")
+          f"safety only; TwoPhase without symmetry, ZAB with")
     print(f"{'configuration':<18} {'workers':>7} {'distinct':>10} {'s':>8} {'states/s/worker':>16} "
           f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5} "
           f"{'rounds s':>8}")
     bad = 0
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    for rm in sizes:
+    for what in runs_of:
+        name = f"ZAB {what[4:]}" if what.startswith("zab:") else f"TwoPhase RM={what}"
         base = None
         runs = [(w, 0) for w in workers] + ([] if args.no_dask else [(2, 1)])
         for w, dask in runs:
-            out = subprocess.run([sys.executable, __file__, "--child", str(rm), str(w), str(dask)],
+            out = subprocess.run([sys.executable, __file__, "--child", what, str(w), str(dask)],
                                  capture_output=True, text=True, env=env, check=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
             if base is None:
                 base = r
             elif (r["verdict"], r["distinct"], r["generated"], r["depth"]) != \
                     (base["verdict"], base["distinct"], base["generated"], base["depth"]):
-                print(f"MISMATCH RM={rm} workers={w}: {r} against {base}")
+                print(f"MISMATCH {name} workers={w}: {r} against {base}")
                 bad = 1
             rate = r["distinct"] / r["seconds"] / w
             exchange = f"{r['exchange']:.0%}" if "exchange" in r else "-"
             idle = f"{base['cpu'] / r['worker_cpu']:.2f}x" if "worker_cpu" in r else "-"
             codec = f"{r['codec']:.0%}" if "codec" in r else "-"
             rounds = f"{r['rounds']:.2f}" if "rounds" in r else "-"
-            print(f"{'TwoPhase RM=' + str(rm):<18} {('dask ' if dask else '') + str(w):>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
+            print(f"{name:<18} {('dask ' if dask else '') + str(w):>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
                   f"{base['seconds'] / r['seconds']:>7.2f}x {r['cpu']:>7.2f} {idle:>21} {exchange:>8} {codec:>6} "
                   f"{r['load']:>5.2f} {rounds:>8}",
                   flush=True)
