@@ -52,13 +52,13 @@ import os
 import signal
 import sys
 import time
-from collections import deque
 
 from reference import secret
 from reference.wal import MAGIC, WAL, LogDamaged, NotALog, WriteFailed
 
 from . import jute
 from .core import BUGS, FOLLOWING, Core, zxid_str
+from .pipeline import Pipeline
 from .tree import ERR, OK, Tree, bad_path
 
 log = logging.getLogger("zab")
@@ -262,10 +262,10 @@ class Client:
 
     __slots__ = ("writer", "sid", "pending", "closed", "timeout", "closing")
 
-    def __init__(self, writer):
+    def __init__(self, writer, bugs=()):
         self.writer = writer
         self.sid = 0
-        self.pending: deque = deque()   # [kind, xid, payload, reply or None]
+        self.pending = Pipeline(bugs)    # requests [kind, xid, payload], answered in order
         self.closed = False
         self.closing = False
 
@@ -571,7 +571,7 @@ class Server:
             writer.close()
 
     async def _client_conn_inner(self, reader, writer):
-        c = Client(writer)
+        c = Client(writer, self.bugs)
         if not self.core.serving or len(self.clients) >= MAX_CLIENTS:
             writer.close()
             return
@@ -662,23 +662,17 @@ class Server:
         xid, name, f = jute.decode_request(packet)
         self.core.touch([c.sid], now_ms())
         if name in READS:
-            entry = [name, xid, f, None]
-            if not c.pending:
-                c.send(self._read(c, entry))
-            else:
-                if "stale-own-read" in self.bugs:    # answered in order, but read before the writes apply
-                    entry[3] = self._read(c, entry)
-                c.pending.append(entry)
+            for answer in c.pending.read([name, xid, f], lambda e: self._read(c, e)):
+                c.send(answer)
             return
         if name == "auth":
-            c.pending.append([name, jute.AUTH_XID, f, jute.reply(jute.AUTH_XID, 0, OK)])
+            c.pending.wait([name, jute.AUTH_XID, f], jute.reply(jute.AUTH_XID, 0, OK))
             self._flush(c)
             return
         txn, err = self._txn(c, name, f)
-        entry = [name, xid, f, None]
-        c.pending.append(entry)
+        entry = c.pending.wait([name, xid, f])
         if err is not None:
-            entry[3] = jute.reply(xid, self.core.tree.zxid, err)
+            c.pending.answer(entry, jute.reply(xid, self.core.tree.zxid, err))
             self._flush(c)
             return
         self.cx += 1
@@ -721,7 +715,7 @@ class Server:
         return None, ERR["Unimplemented"]     # check outside multi, ACLs, containers, TTLs, ...
 
     def _read(self, c: Client, entry) -> bytes:
-        name, xid, f, _ = entry
+        name, xid, f = entry
         tree = self.core.tree
         z = tree.zxid
         if name == "ping":
@@ -777,12 +771,11 @@ class Server:
                 table.setdefault(p, set()).add(c)
 
     def _flush(self, c: Client):
-        while c.pending:
-            e = c.pending[0]
-            if e[3] is None and e[0] not in READS:
-                return
-            c.pending.popleft()
-            c.send(e[3] if e[3] is not None else self._read(c, e))
+        answers = c.pending.flush(lambda e: self._read(c, e))
+        for answer in answers:
+            c.send(answer)
+        if c.pending:
+            return
         if c.closing:
             c.close()
 
@@ -812,8 +805,8 @@ class Server:
                     if not w[1].done():
                         w[1].set_result(True)
                 else:
-                    c, entry = w[1], w[2]
-                    entry[3] = self._reply(entry, zxid, err, result)
+                    c, slot = w[1], w[2]
+                    c.pending.answer(slot, self._reply(slot[0], zxid, err, result))
                     self._flush(c)
         self.since_snap += 1
         if self.since_snap >= self.snap_count and not self.pending_sync:
