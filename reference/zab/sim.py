@@ -6,6 +6,12 @@ A step is one of
     ("deliver", src, dst)   the oldest message on the channel src -> dst
     ("timer", server, name) a timer fires (time jumps to its due time)
     ("write", server)       a client write submitted at a serving server
+    ("syncread", server, path)  a client at a serving server sends ``sync`` and, behind
+                            it on the same connection, an ``exists`` of ``path``: one
+                            operation of the history, answered when the read's turn
+                            comes (pipeline.py, the server's own code: after the sync
+                            applies here, so the read sees every write acknowledged
+                            before it; with ``stale-own-read``, read at once)
     ("fsync", server)       the server's written log entries become durable, and the
                             effects that waited for them are performed
     ("crash", server)       the server loses everything but its disk (entries written
@@ -20,7 +26,9 @@ exactly: log entries are lost by a crash until the server's fsync step.
 :func:`check` states what ZAB promises across the run: the committed sequences of any
 two servers are prefixes of one another, nothing committed is lost by a later leader, and
 servers at the same zxid have the same tree. :meth:`Sim.history` is what the clients saw,
-for the history checker (docs/histories.md). Depends on core.py and tree.py.
+for the history checker (docs/histories.md). Sync-reads are offered by :meth:`Sim.enabled`
+only when asked (``reads``), so that the seeded runs of the tests keep their schedules.
+Depends on core.py, pipeline.py and tree.py.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import random
 from collections import deque
 
 from .core import LEADING, Core
+from .pipeline import Pipeline
 from .tree import Tree
 
 
@@ -58,6 +67,11 @@ class Sim:
         self.ops: list[dict] = []
         self.pending: dict[tuple[int, str], dict] = {}
         self._t_ops = 0.0
+        #: the sync-reads waiting: (server, k) -> (pipeline, the sync's slot, operation)
+        self.reads = 0
+        self.syncs: dict[tuple[int, int], tuple] = {}
+        self.read_at: dict[str, int] = {}   # a sync-read's process -> its server
+        self.acked: str | None = None       # the path of the last write answered
         for i in self.ids:
             self._boot(i)
 
@@ -132,12 +146,28 @@ class Sim:
                 op = self.pending.pop((i, path), None)
                 if op is not None:          # the client that wrote here gets its answer
                     op["ret"], op["result"] = self._now(), op["args"][0]
+                    self.acked = path
+                k = e[2].get("sr")
+                if k is not None and (i, k) in self.syncs:   # a sync-read's sync: its read's turn
+                    pipe, slot, op = self.syncs.pop((i, k))
+                    pipe.answer(slot, ("sync",))
+                    self._answer(op, pipe.flush(lambda req: self._exists(i, req[1])))
                 if path is not None and e[2].get("op") == "create":
                     # a reader at this server sees the node as it is applied
                     node = c.tree.nodes.get(path)
                     t = self._now()
                     self.ops.append({"process": f"r{i}", "call": t, "ret": t, "f": "exists", "args": [path],
                                      "result": None if node is None else node.version})
+
+    def _exists(self, i: int, path: str) -> tuple:
+        """A read at server i, now: ``("exists", version or None)``."""
+        node = self.cores[i].tree.nodes.get(path)
+        return ("exists", None if node is None else node.version)
+
+    def _answer(self, op: dict, answers: list) -> None:
+        for a in answers:
+            if a[0] == "exists":
+                op["ret"], op["result"] = self._now(), a[1]
 
     def _fsync(self, i: int):
         self.disk[i]["log"].extend(self.unsynced[i])
@@ -147,10 +177,12 @@ class Sim:
 
     # ---- steps -------------------------------------------------------------------------
 
-    def enabled(self, faults: bool = True) -> list:
+    def enabled(self, faults: bool = True, reads: bool = False) -> list:
         out = [("deliver", s, d) for (s, d), q in self.chan.items() if q]
         up = [i for i in self.ids if self.cores.get(i) is not None]
         out += [("write", i) for i in up if self.cores[i].serving]
+        if reads and self.acked is not None:
+            out += [("syncread", i, self.acked) for i in up if self.cores[i].serving]
         out += [("fsync", i) for i in up if self.unsynced[i]]
         if self.timers:
             first = min(self.timers.values())
@@ -184,12 +216,31 @@ class Sim:
             eff = self.cores[i].submit(txn, self.t)
             if eff is not None:
                 self._perform(i, eff)
+        elif kind == "syncread":
+            self.sync_read(st[1], st[2])
         elif kind == "fsync":
             self._fsync(st[1])
         elif kind == "crash":
             self.crash(st[1])
         elif kind == "restart":
             self._boot(st[1])
+
+    def sync_read(self, i: int, path: str) -> dict:
+        """A client at server i: ``sync``, then ``exists(path)`` behind it (see the module
+        docstring); its operation in the history."""
+        self.reads += 1
+        k = self.reads
+        op = {"process": f"q{k}", "call": self._now(), "ret": None, "f": "exists", "args": [path], "result": None}
+        self.ops.append(op)
+        self.read_at[op["process"]] = i
+        pipe = Pipeline(self.bugs)
+        slot = pipe.wait(("sync",))
+        self._answer(op, pipe.read(("exists", path), lambda req: self._exists(i, req[1])))
+        self.syncs[(i, k)] = (pipe, slot, op)
+        eff = self.cores[i].submit({"op": "sync", "sr": k}, self.t)
+        if eff is not None:
+            self._perform(i, eff)
+        return op
 
     def _now(self) -> float:
         """The history's clock: the step's number, and a thousandth more for each
@@ -232,6 +283,8 @@ class Sim:
         self.unsynced[i], self.held[i] = [], []
         for k in [k for k in self.pending if k[0] == i]:
             del self.pending[k]             # their clients never hear back: ret stays null
+        for k in [k for k in self.syncs if k[0] == i]:
+            del self.syncs[k]
         for k in list(self.timers):
             if k[0] == i:
                 del self.timers[k]
@@ -243,13 +296,16 @@ class Sim:
                     if self.cores.get(j) is not None:
                         self._perform(j, self.cores[j].on_disconnect(i, self.t))
 
-    def run(self, steps: int, *, faults: bool = True, write_weight: float = 0.15, fault_weight: float = 0.01):
+    def run(self, steps: int, *, faults: bool = True, write_weight: float = 0.15, fault_weight: float = 0.01,
+            read_weight: float = 0.0):
+        """``steps`` steps chosen by the seeded generator, weighted; sync-reads only with a
+        ``read_weight``."""
         for _ in range(steps):
-            en = self.enabled(faults)
+            en = self.enabled(faults, reads=read_weight > 0)
             if not en:
                 break
             weights = [write_weight if s[0] == "write" else fault_weight if s[0] in ("crash", "restart")
-                       else 1.0 for s in en]
+                       else read_weight if s[0] == "syncread" else 1.0 for s in en]
             self.step(self.rng.choices(en, weights)[0])
         return self
 

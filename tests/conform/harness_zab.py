@@ -13,7 +13,13 @@ specs/zab/zab_impl.mc (configuration ``validate``), and driven by the spec.
    holds must end the spec's ``history[i]``, and the last zxids must agree: after a SNAP
    the core holds only what came after the snapshot) (``state-mismatch``: ``history[2]:
    the spec has ..., the implementation ...``). A crashed server is skipped: a crash is not
-   a spec step, the spec keeps its state until ``Restart``.
+   a spec step, the spec keeps its state until ``Restart``;
+3. with ``reads`` (clients that read, for the client-facing bug ``stale-own-read``, which
+   leaves the protocol trace as it is): the scheduler also offers sync-reads (a ``sync``
+   and, behind it on the same connection, an ``exists`` of the last path written), and
+   each time one is answered the clients' history so far (:meth:`Sim.history`) is
+   checked to be linearizable against the ZooKeeper tree (``not-linearizable``, naming
+   the read and what the checker says it should have seen).
 
 Two ways to drive it:
 
@@ -48,6 +54,9 @@ from pathlib import Path
 
 from modelcheck.conform.events import Behaviour, Decoder, Event, read_itf
 from modelcheck.conform.validate import ConformanceVerdict, Validator
+from modelcheck.history.check import check_history
+from modelcheck.history.core import HistoryVerdict, Op
+from modelcheck.history.zktree import ZkTreeModel
 from reference.zab.sim import Sim
 from tests.conform.conform_helpers import ZAB_IMPL
 from tests.conform.harness_twophase import divergence_reasons
@@ -65,7 +74,7 @@ class Failure:
     (1-based) that did; ``event`` the trace event it emitted that the spec rejects (or
     after which the states differ)."""
 
-    kind: str                        # unexpected-event | state-mismatch
+    kind: str                        # unexpected-event | state-mismatch | not-linearizable
     step: int
     schedule_step: tuple
     event: str
@@ -108,9 +117,12 @@ def show_event(action: str, params: dict) -> str:
 class Driver:
     """The scheduler and the spec states still possible, checked after every step."""
 
-    def __init__(self, side: SpecSide, n: int = 3, bugs=(), seed: int = 0, oracle: bool = False):
+    def __init__(self, side: SpecSide, n: int = 3, bugs=(), seed: int = 0, oracle: bool = False,
+                 reads: bool = False):
         self.side = side
         self.oracle = oracle
+        self.reads = reads
+        self.answered = 0               # sync-reads answered and checked
         self.sim = Sim(n, seed=seed, bugs=bugs, trace=True)
         if oracle:
             self._quiet()
@@ -127,7 +139,7 @@ class Driver:
         return d
 
     def enabled(self, faults: bool = True) -> list:
-        en = self.sim.enabled(faults)
+        en = self.sim.enabled(faults, reads=self.reads)
         if self.oracle:
             en = [st for st in en if st[0] != "timer"]
         return en
@@ -190,6 +202,31 @@ class Driver:
             self._quiet()
         self.schedule.append(st)
         self._absorb(st)
+        if self.reads:
+            self.check_reads(st)
+
+    def check_reads(self, st) -> None:
+        """When a sync-read was answered since the last look: the history so far is
+        linearizable, or ``not-linearizable`` naming the read."""
+        answered = [op for op in self.sim.ops if op["process"].startswith("q") and op["ret"] is not None]
+        if len(answered) == self.answered:
+            return
+        self.answered = len(answered)
+        ops = [Op(k, o["process"], o["call"], o["ret"], o["f"], tuple(o["args"]), o["result"])
+               for k, o in enumerate(self.sim.history(read_every_server=False))]
+        r = check_history(ops, ZkTreeModel(), time_limit=30)
+        if r.verdict is not HistoryVerdict.VIOLATED:
+            return
+        f = r.failure
+        bad = [ops[i] for i, _ in f.stuck] or [ops[f.ops[-1].id]]
+        read = next((o for o in bad if o.process.startswith("q")), bad[0])
+        expected = dict(f.stuck).get(read.id, "")
+        server = self.sim.read_at.get(read.process)
+        raise HarnessFailure(Failure("not-linearizable", len(self.schedule), st,
+                                     f"{read.process} at s{server}: exists({read.args[0]}) -> {read.result}",
+                                     f"part {f.key!r} of the clients' history is not linearizable: {expected}",
+                                     tuple(f"{o.process} {o.f}{o.args} -> {o.result} [{o.call:g}, {o.ret}]"
+                                           for o in f.ops)[:6]), self.schedule)
 
     def new_events(self) -> list:
         return self.sim.events[self.seen:]
@@ -259,6 +296,7 @@ class FollowResult:
     failure: Failure | None = None   # a conformance failure (the implementation left the spec)
     stuck: str | None = None         # the spec steps the search did not reach (no failure)
     searched: list[int] = field(default_factory=list)   # scheduler states visited per spec step
+    driver: "Driver | None" = None   # where the replay ended (no failure)
 
 
 def spec_steps(side: SpecSide, path) -> list[tuple[str, dict]]:
@@ -344,7 +382,7 @@ def _relevant(st: tuple, heads: dict) -> bool:
     return False
 
 
-def follow_itf(side: SpecSide, path, n: int, bugs=(), nodes: int = SEARCH_NODES) -> FollowResult:
+def follow_itf(side: SpecSide, path, n: int, bugs=(), nodes: int = SEARCH_NODES, reads: bool = False) -> FollowResult:
     """Drive the implementation through the ITF behaviour at ``path``.
 
     The implementation must take every server's spec steps in the behaviour's order for
@@ -354,7 +392,40 @@ def follow_itf(side: SpecSide, path, n: int, bugs=(), nodes: int = SEARCH_NODES)
     ``Timeout`` of a LOOKING server (a new election round) is not traced by the
     implementation and is left out. Each step towards the next spec steps is searched
     breadth first over the scheduler's steps and the oracle's (:meth:`Driver.oracle_steps`);
-    a conformance failure on the way ends the replay with ``failure``."""
+    a conformance failure on the way ends the replay with ``failure``.
+
+    With ``reads``, where the replay ends (whole or stuck) every server that serves reads
+    every path whose write was acknowledged, each a sync-read (:meth:`final_reads`), and
+    the history is checked (``not-linearizable``)."""
+    res = _follow(side, path, n, bugs, nodes)
+    if reads and res.failure is None:
+        try:
+            final_reads(res.driver)
+        except HarnessFailure as exc:
+            res.failure, res.schedule = exc.failure, exc.schedule
+    return res
+
+
+def final_reads(drv: "Driver", limit: int = 2000) -> None:
+    """Every serving server sync-reads every path whose write was acknowledged; then the
+    messages and log syncs are taken (first enabled first) until none is left, each step
+    checked, the history at each answer (raises :class:`HarnessFailure`)."""
+    sim = drv.sim
+    drv.reads = True
+    paths = [op["args"][0] for op in sim.ops if op["f"] == "create" and op["ret"] is not None]
+    for i in sim.ids:
+        c = sim.cores.get(i)
+        if c is not None and c.serving:
+            for p in paths:
+                drv.take(("syncread", i, p))
+    for _ in range(limit):
+        en = [st for st in drv.enabled(False) if st[0] in ("deliver", "fsync")]
+        if not en:
+            return
+        drv.take(en[0])
+
+
+def _follow(side: SpecSide, path, n: int, bugs, nodes: int) -> FollowResult:
     want = [(a, dict(p)) for a, p in spec_steps(side, path)]
     todo = [(a, p) for a, p in want if not (a == "Timeout" and p["was"] == "LOOKING")]
     proj = {i: [] for i in range(1, n + 1)}
@@ -392,17 +463,19 @@ def follow_itf(side: SpecSide, path, n: int, bugs=(), nodes: int = SEARCH_NODES)
         if found is None:
             res.stuck = ("no scheduler steps reach any of the next spec steps within "
                          f"{visited:,} states: " + "; ".join(f"s{i} {show_event(*h)}" for i, h in heads.items()))
-            res.schedule = drv.schedule
+            res.schedule, res.driver = drv.schedule, drv
             return res
         drv, proj = found
         res.followed = len(todo) - sum(len(q) for q in proj.values())
         res.schedule = drv.schedule
+    res.driver = drv
     return res
 
 
 # ----------------------------------------------------------------------------- Hypothesis
 
 FAULTS = ("crash", "restart")
+CLIENT = ("write", "syncread")
 
 
 def _group(st: tuple) -> int:
@@ -423,14 +496,14 @@ def elect(driver: Driver, limit: int = 2000) -> None:
         en = [s for s in driver.enabled(False) if s[0] != "write"]
         driver.take(sim.rng.choice(en))
     raise AssertionError(f"no leader after {limit} scheduler steps")
-ORDER = {"deliver": 0, "fsync": 1, "timer": 2, "write": 3, "crash": 4, "restart": 5}
+ORDER = {"deliver": 0, "fsync": 1, "timer": 2, "write": 3, "syncread": 3, "crash": 4, "restart": 5}
 
 
-def state_machine(bugs=(), n: int = 3, side: SpecSide | None = None):
+def state_machine(bugs=(), n: int = 3, side: SpecSide | None = None, reads: bool = False):
     """A Hypothesis ``RuleBasedStateMachine`` over the scheduler (see the module
     docstring). Each rule draws a scheduler step: the kind (see the rule) and an index
     among the enabled steps of that kind, in a stable order (deliveries, log syncs,
-    timers, writes; shrinking goes towards the first). ``last`` is the driver of the last run (the minimal one after shrinking)."""
+    timers, writes and, with ``reads``, sync-reads; shrinking goes towards the first). ``last`` is the driver of the last run (the minimal one after shrinking)."""
     from hypothesis import note
     from hypothesis import strategies as st
     from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -446,7 +519,7 @@ def state_machine(bugs=(), n: int = 3, side: SpecSide | None = None):
 
         @initialize()
         def begin(self):
-            self.driver = Driver(side, n, bugs)
+            self.driver = Driver(side, n, bugs, reads=reads)
             type(self).last = self.driver
             elect(self.driver)
 
@@ -455,11 +528,23 @@ def state_machine(bugs=(), n: int = 3, side: SpecSide | None = None):
             en = sorted(self.driver.enabled(), key=lambda s: (ORDER[s[0]], s[1:]))
             if not en:
                 return
-            # seven in ten a message, log sync or write; two a timer (ticks, election
-            # rounds); one a crash or restart: uniform choices spend most steps on ticks
             k = data.draw(st.integers(0, 9), label="7, 8: a timer, 9: a fault")
-            kind = 2 if k == 9 else 1 if k >= 7 else 0
-            pool = [s for s in en if _group(s) == kind] or en
+            if not reads:
+                # seven in ten a message, log sync or write; two a timer (ticks, election
+                # rounds); one a crash or restart: uniform choices spend most steps on ticks
+                kind = 2 if k == 9 else 1 if k >= 7 else 0
+                pool = [s for s in en if _group(s) == kind] or en
+            else:
+                # clients that read (stale-own-read, a client-facing bug): no faults, one
+                # in ten a timer, one in ten a client's write or sync-read (half each),
+                # else a message or a log sync: writes do not pile up ahead of the reads,
+                # and a read may come while a COMMIT is still on its way
+                kind = 1 if k == 8 else 0
+                pool = [s for s in en if _group(s) == kind and (s[0] in CLIENT) == (k == 6)] or \
+                    [s for s in en if _group(s) == kind] or en
+                if k == 6:
+                    w = data.draw(st.booleans(), label="a sync-read, not a write")
+                    pool = [s for s in pool if (s[0] == "syncread") == w] or pool
             k = data.draw(st.integers(0, len(pool) - 1), label="which step")
             note(f"scheduler step {len(self.driver.schedule) + 1}: {pool[k]}")
             self.driver.take(pool[k])
