@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: or from a part listed before it
 PARTS = [
     ("foundation", ["modelcheck.model", "modelcheck.result", "modelcheck.diagnostics", "modelcheck.values",
-                    "modelcheck.types", "modelcheck.ir", "modelcheck.itf", "modelcheck.symmetry"]),
+                    "modelcheck.types", "modelcheck.ir", "modelcheck.itf", "modelcheck.symmetry",
+                    "modelcheck.resources"]),
     ("search", ["modelcheck.search"]),
     ("language", ["modelcheck.dsl"]),
     ("symbolic", ["modelcheck.symbolic"]),

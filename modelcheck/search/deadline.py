@@ -15,10 +15,11 @@ ends. Off the main thread, or without ``setitimer``, nothing is armed and the cl
 checks in the loop are all there is.
 
 A signal handler runs wherever the main thread is, and that may be a garbage
-collector's callback (Hypothesis installs one) or a ``__del__``: an exception raised
-there is printed as "unraisable" and dropped, and the time limit with it. The handler
-looks for such a frame first and, if it is inside one, fires again a few milliseconds
-later instead of raising.
+collector's callback (Hypothesis installs one), a weak reference's callback or a
+``__del__``: an exception raised there is passed to ``sys.unraisablehook`` and dropped,
+and the time limit with it. While a timer is armed, the hook is wrapped: a
+:class:`Halt` of ours that reaches it is not printed, and the timer fires again a few
+milliseconds later, by when the main thread is back in ordinary code.
 
 Depends on nothing in the package.
 """
@@ -26,8 +27,8 @@ Depends on nothing in the package.
 from __future__ import annotations
 
 import contextlib
-import gc
 import signal
+import sys
 import threading
 import time
 
@@ -68,12 +69,20 @@ class Deadline:
         self.end = None if seconds is None else self.t0 + seconds
         self.prev = signal.signal(signal.SIGALRM, self._handler)
         signal.setitimer(signal.ITIMER_REAL, max(first, 1e-3), beat if self.on_beat else 0)
+        self.prev_hook = sys.unraisablehook
+        sys.unraisablehook = self._dropped
         self.armed = True
 
-    def _handler(self, signum, frame) -> None:
-        if self.active and _unraisable(frame):
+    def _dropped(self, unraisable) -> None:
+        """``sys.unraisablehook`` while armed: a Halt raised where Python drops exceptions
+        is raised again 5 ms later; anything else goes to the hook there was."""
+        if self.armed and isinstance(unraisable.exc_value, Halt):
+            self.active = True
             signal.setitimer(signal.ITIMER_REAL, 0.005, signal.getitimer(signal.ITIMER_REAL)[1])
             return
+        self.prev_hook(unraisable)
+
+    def _handler(self, signum, frame) -> None:
         if self.end is None or time.monotonic() < self.end - 1e-3:
             if self.active and self.on_beat is not None:
                 self.on_beat()
@@ -112,17 +121,8 @@ class Deadline:
         self.armed = self.active = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, self.prev if self.prev is not None else signal.SIG_DFL)
+        if sys.unraisablehook == self._dropped:
+            sys.unraisablehook = self.prev_hook
         left, interval = self.outer
         if left:
             signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - self.t0), 1e-3), interval)
-
-
-def _unraisable(frame) -> bool:
-    """Whether ``frame`` runs inside a garbage collector's callback or a ``__del__``,
-    where Python drops any exception raised."""
-    codes = {getattr(cb, "__code__", None) for cb in gc.callbacks}
-    while frame is not None:
-        if frame.f_code in codes or frame.f_code.co_name == "__del__":
-            return True
-        frame = frame.f_back
-    return False

@@ -110,34 +110,47 @@ def test_no_raise_outside_the_guarded_region_nor_while_paused():
         d.disarm()
 
 
-def test_the_time_up_inside_a_gc_callback_is_raised_after_it():
-    """The timer fired inside Hypothesis's garbage-collector callback once (CI): the
-    exception was dropped as unraisable and the limit with it. It is raised once the
-    callback returns."""
+@pytest.mark.parametrize("where", ["gc callback", "weakref callback"])
+def test_the_time_up_where_python_drops_exceptions_is_raised_after(where):
+    """The timer fired inside Hypothesis's garbage-collector callback once (CI), and
+    inside a weak set's callback in another run: the exception was dropped as
+    unraisable, and the limit with it. It is raised once the callback returns."""
     import gc
+    import weakref
+
+    def spin(*_):
+        t = time.monotonic()
+        while time.monotonic() - t < 0.2:               # the timer fires in here
+            pass
+
+    class Thing:
+        pass
 
     busy = [False]
 
-    def spin(phase, info):
+    def on_gc(phase, info):
         if phase == "start" and busy[0]:
             busy[0] = False
-            t = time.monotonic()
-            while time.monotonic() - t < 0.2:          # the timer fires in here
-                pass
+            spin()
 
-    gc.callbacks.append(spin)
+    gc.callbacks.append(on_gc)
+    thing = Thing()
+    ref = weakref.ref(thing, spin)
     d = Deadline(0.05)
     t0 = time.monotonic()
     try:
         with pytest.raises(TimeUp):
             with d:
-                busy[0] = True
-                gc.collect()
+                if where == "gc callback":
+                    busy[0] = True
+                    gc.collect()
+                else:
+                    del thing                           # the callback runs now
                 while time.monotonic() - t0 < 3:
                     time.sleep(0.01)
-        assert not busy[0] and time.monotonic() - t0 < 1
+        assert time.monotonic() - t0 < 1 and ref() is None     # raised soon after the callback, not at 3 s
     finally:
-        gc.callbacks.remove(spin)
+        gc.callbacks.remove(on_gc)
         d.disarm()
 
 
