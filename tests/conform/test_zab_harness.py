@@ -349,12 +349,16 @@ def test_the_covering_set_with_reads_is_linearizable(tiny, covering):
 # Hypothesis with clients that read: the schedule it shrinks the bug to (budget(400, 120)):
 # the leader (3) commits a write and answers its client; server 1 sync-reads the path
 # before the COMMIT reaches it, and with the bug reads its tree at once; the read's answer,
-# sent after the sync, says the node does not exist.
+# sent after the sync, says the node does not exist. (Less shrunk than it could be: the
+# ticks and later deliveries stay, since a draw is an index whose meaning moves when the
+# shrinker deletes a step.)
 PINNED_READ = (
-    [('write', 3), ('deliver', 3, 1), ('deliver', 3, 2), ('fsync', 1), ('deliver', 1, 3), ('fsync', 3),
-     ('syncread', 1, '/n1'), ('deliver', 1, 3), ('deliver', 3, 1), ('deliver', 3, 1), ('fsync', 1), ('fsync', 3),
-     ('deliver', 1, 3), ('deliver', 3, 1)],
-    14, "q1 at s1: exists(/n1) -> None", "part '/n1' of the clients' history is not linearizable: exists(/n1) -> 0")
+    [('write', 3), ('deliver', 3, 1), ('deliver', 3, 2), ('fsync', 1), ('deliver', 1, 3), ('fsync', 2),
+     ('timer', 1, 'tick'), ('timer', 3, 'tick'), ('deliver', 2, 3), ('fsync', 3), ('deliver', 3, 1),
+     ('deliver', 1, 3), ('syncread', 1, '/n1'), ('deliver', 1, 3), ('deliver', 3, 1), ('deliver', 3, 1),
+     ('deliver', 3, 2), ('deliver', 2, 3), ('deliver', 3, 2), ('deliver', 3, 2), ('fsync', 1), ('deliver', 1, 3),
+     ('fsync', 2), ('deliver', 2, 3), ('fsync', 3), ('deliver', 3, 1)],
+    26, "q1 at s1: exists(/n1) -> None", "part '/n1' of the clients' history is not linearizable: exists(/n1) -> 0")
 
 
 def test_a_pinned_schedule_shows_the_stale_read(three):
