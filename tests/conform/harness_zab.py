@@ -16,7 +16,8 @@ specs/zab/zab_impl.mc (configuration ``validate``), and driven by the spec.
    a spec step, the spec keeps its state until ``Restart``;
 3. with ``reads`` (clients that read, for the client-facing bug ``stale-own-read``, which
    leaves the protocol trace as it is): the scheduler also offers sync-reads (a ``sync``
-   and, behind it on the same connection, an ``exists`` of the last path written), and
+   and, behind it on the same connection, an ``exists`` of the path of the last write
+   answered), and
    each time one is answered the clients' history so far (:meth:`Sim.history`) is
    checked to be linearizable against the ZooKeeper tree (``not-linearizable``, naming
    the read and what the checker says it should have seen).
@@ -215,7 +216,8 @@ class Driver:
         ops = [Op(k, o["process"], o["call"], o["ret"], o["f"], tuple(o["args"]), o["result"])
                for k, o in enumerate(self.sim.history(read_every_server=False))]
         r = check_history(ops, ZkTreeModel(), time_limit=30)
-        if r.verdict is not HistoryVerdict.VIOLATED:
+        assert r.verdict is not HistoryVerdict.UNKNOWN, f"the history check did not end: {r.reason}"
+        if r.verdict is HistoryVerdict.OK:
             return
         f = r.failure
         bad = [ops[i] for i, _ in f.stuck] or [ops[f.ops[-1].id]]
@@ -395,7 +397,7 @@ def follow_itf(side: SpecSide, path, n: int, bugs=(), nodes: int = SEARCH_NODES,
     a conformance failure on the way ends the replay with ``failure``.
 
     With ``reads``, where the replay ends (whole or stuck) every server that serves reads
-    every path whose write was acknowledged, each a sync-read (:meth:`final_reads`), and
+    every path whose write was acknowledged, each a sync-read (:func:`final_reads`), and
     the history is checked (``not-linearizable``)."""
     res = _follow(side, path, n, bugs, nodes)
     if reads and res.failure is None:
