@@ -259,18 +259,24 @@ PINNED = {
 }
 
 
-@pytest.mark.parametrize("bug", sorted(PINNED))
-def test_a_pinned_schedule_shows_its_bug(three, bug):
-    """The shrunk schedule, replayed: the failure's kind, step and reason; and without the
-    bug the same schedule (as far as its steps are enabled) is a spec behaviour."""
-    tail, step, event, reason = PINNED[bug]
-    d = Driver(three, 3, (bug,))
+def replay_failure(side, bug, tail, reads=False):
+    """A pinned schedule replayed after the first election with ``bug``: the failure it
+    ends in."""
+    d = Driver(side, 3, (bug,), reads=reads)
     elect(d)
     assert d.elected == ELECTION
     with pytest.raises(HarnessFailure) as e:
         for st in tail:
             d.take(st)
-    f = e.value.failure
+    return e.value.failure
+
+
+@pytest.mark.parametrize("bug", sorted(PINNED))
+def test_a_pinned_schedule_shows_its_bug(three, bug):
+    """The shrunk schedule, replayed: the failure's kind, step and reason; and without the
+    bug the same schedule (as far as its steps are enabled) is a spec behaviour."""
+    tail, step, event, reason = PINNED[bug]
+    f = replay_failure(three, bug, tail)
     assert (f.kind, f.step, f.event) == ("unexpected-event", ELECTION + step, event), f
     assert reason in f.reason, f.reason
     ok = Driver(three, 3)
@@ -363,13 +369,7 @@ PINNED_READ = (
 
 def test_a_pinned_schedule_shows_the_stale_read(three):
     tail, step, event, reason = PINNED_READ
-    d = Driver(three, 3, ("stale-own-read",), reads=True)
-    elect(d)
-    assert d.elected == ELECTION
-    with pytest.raises(HarnessFailure) as e:
-        for st in tail:
-            d.take(st)
-    f = e.value.failure
+    f = replay_failure(three, "stale-own-read", tail, reads=True)
     assert (f.kind, f.step, f.event) == ("not-linearizable", ELECTION + step, event), f
     assert reason in f.reason, f.reason
     ok = Driver(three, 3, reads=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from modelcheck.history.formats import write_jsonl
 from tests.helpers import run
 from tests.history.histories import hard_register_history
@@ -63,20 +65,16 @@ def test_json_output(tmp_path, capsys):
                                          "expected": "read -> 2: the register held 2"}]}
 
 
-def test_time_limit_exit_3(tmp_path, capsys):
+@pytest.mark.parametrize("limit,said", [
+    (("--time-limit", "0.05"), "the time limit (0.05 s) ran out while checking the history"),
+    (("--max-memory", "1"), "the memory limit (1 MB) was reached while checking the history"),
+])
+def test_a_limit_exits_3(tmp_path, capsys, limit, said):
     p = tmp_path / "hard.jsonl"
     write_jsonl(hard_register_history(), p)
-    code, out, err = run(capsys, "history", "check", p, "--model", "register", "--time-limit", "0.05")
+    code, out, err = run(capsys, "history", "check", p, "--model", "register", *limit)
     assert code == 3, (out, err)
-    assert out.startswith("unknown (linearizability): the time limit (0.05 s) ran out while checking the history")
-
-
-def test_memory_limit_exit_3(tmp_path, capsys):
-    p = tmp_path / "hard.jsonl"
-    write_jsonl(hard_register_history(), p)
-    code, out, err = run(capsys, "history", "check", p, "--model", "register", "--max-memory", "1")
-    assert code == 3, (out, err)
-    assert out.startswith("unknown (linearizability): the memory limit (1 MB) was reached while checking")
+    assert out.startswith(f"unknown (linearizability): {said}")
 
 
 def test_the_default_memory_limit_is_three_quarters_of_the_machine():
