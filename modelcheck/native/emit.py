@@ -26,7 +26,7 @@ from ..dsl.checked import Checked
 from ..dsl.compile import Compiler, fold_decision
 from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
 from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported,
-                     SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec)
+                     RecordCodec, RecSetCodec, SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec)
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
 ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP = 1, 2, 3, 4, 5, 6, 7, 8
@@ -59,6 +59,11 @@ class Emitter:
         self.tables: list[str] = []
         self.table_ids: dict[tuple, str] = {}
         self._ptypes: dict[tuple, Type | None] = {}
+        #: generated functions (value-order comparators, sets of records): prototypes,
+        #: bodies, and the name given to each codec's
+        self.protos: list[str] = []
+        self.funcs: list[str] = []
+        self.fnames: dict[tuple, str] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -73,7 +78,7 @@ class Emitter:
     def wide(self, e: ir.Node):
         """The codec of a set of several words (a bit mask, or a sparse set), or None."""
         c = self.codec_of(e)
-        if isinstance(c, (WideSetCodec, SparseSetCodec)):
+        if isinstance(c, (WideSetCodec, SparseSetCodec, RecSetCodec)):
             self.widths.add(c.words)
             return c
         return None
@@ -97,6 +102,150 @@ class Emitter:
 
     def type_of(self, e: ir.Node) -> Type:
         return self.c.types[e.id]
+
+    def seq_at(self, sc: SeqCodec, s: str, i: str) -> str:
+        """Element ``i`` (1-based; a C expression) of the sequence held in the struct
+        variable ``s``: an lvalue (of type ``V``, or ``Wn`` for elements of n words)."""
+        if sc.ew == 1:
+            return f"{s}.w[{i}]"
+        self.widths.add(sc.ew)
+        return f"(*(W{sc.ew} *)&{s}.w[1 + (({i}) - 1) * {sc.ew}])"
+
+    def cmp_fn(self, c: Codec) -> str:
+        """The name of a generated C function ``int f(const V *a, const V *b)`` that
+        compares two values laid out by ``c`` in the checker's value order (:func:`vkey`:
+        -1, 0 or 1), what the Python backend sorts a state-dependent domain by."""
+        key = ("cmp", id(c))
+        name = self.fnames.get(key)
+        if name is not None:
+            return name
+        name = f"mc_cmp{len(self.fnames)}"
+        self.fnames[key] = name
+        three = "return (a[0] > b[0]) - (a[0] < b[0]);"
+        if isinstance(c, (IntCodec, ScalarCodec, SetField)):
+            body = three          # an integer, or an ordinal (ordinals follow the value order)
+        elif isinstance(c, SetCodec):
+            body = "return mc_maskcmp((uint64_t)a[0], (uint64_t)b[0]);"
+        elif isinstance(c, WideSetCodec):
+            body = (f"V ca = 0, cb = 0; for (int i = 0; i < {c.words}; i++) {{ "
+                    f"ca += __builtin_popcountll((uint64_t)a[i]); cb += __builtin_popcountll((uint64_t)b[i]); }} "
+                    f"if (ca != cb) return ca < cb ? -1 : 1; int wa = 0, wb = 0; "
+                    f"uint64_t x = (uint64_t)a[0], y = (uint64_t)b[0]; "
+                    f"for (V k = 0; k < ca; k++) {{ while (!x) x = (uint64_t)a[++wa]; while (!y) y = (uint64_t)b[++wb]; "
+                    f"int i = wa * 64 + __builtin_ctzll(x), j = wb * 64 + __builtin_ctzll(y); "
+                    f"if (i != j) return i < j ? -1 : 1; x &= x - 1; y &= y - 1; }} return 0;")
+        elif isinstance(c, SparseSetCodec):
+            body = ("if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1; "
+                    "for (V i = 1; i <= a[0]; i++) if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1; return 0;")
+        elif isinstance(c, (SeqCodec, RecSetCodec)):
+            ec = self.cmp_fn(c.elem)
+            body = (f"if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1; "
+                    f"for (V i = 0; i < a[0]; i++) {{ int d = {ec}(&a[1 + i * {c.ew}], &b[1 + i * {c.ew}]); "
+                    f"if (d) return d; }} return 0;")
+        elif isinstance(c, RecordCodec):
+            parts = [f"if ((d = {self.cmp_fn(f)}(&a[{o}], &b[{o}]))) return d;" for f, o in zip(c.fields, c.offs)]
+            body = f"int d; {' '.join(parts)} return 0;"
+        elif isinstance(c, WideFunCodec):
+            vc = self.cmp_fn(c.val)
+            body = (f"for (int k = 0; k < {len(c.keys)}; k++) {{ int d = {vc}(&a[k * {c.slot}], &b[k * {c.slot}]); "
+                    f"if (d) return d; }} return 0;")
+        elif isinstance(c, FunCodec):
+            get = f"((uint64_t)a[0] >> (k * {c.width})) & {c.mask}ull", f"((uint64_t)b[0] >> (k * {c.width})) & {c.mask}ull"
+            test = ("mc_maskcmp(x, y)" if isinstance(c.val, SetCodec) else "(x > y) - (x < y)")
+            body = (f"for (int k = 0; k < {len(c.keys)}; k++) {{ uint64_t x = {get[0]}, y = {get[1]}; "
+                    f"int d = {test}; if (d) return d; }} return 0;")
+        else:
+            raise Unsupported(f"ordering values of type {c.t.show()} (not yet in the C backend)")
+        self.protos.append(f"static int {name}(const V *a, const V *b);")
+        self.funcs.append(f"static int {name}(const V *a, const V *b) {{ {body} }}")
+        return name
+
+    def rs_fn(self, c: RecSetCodec) -> str:
+        """The prefix of the generated operations on a set of values without an ordinal
+        (:class:`RecSetCodec`): ``P_pos``, ``P_has``, ``P_add``, ``P_or``, ``P_and``,
+        ``P_andnot``, ``P_sub``."""
+        key = ("rs", id(c))
+        name = self.fnames.get(key)
+        if name is not None:
+            return name
+        name = f"mc_rs{len(self.fnames)}"
+        self.fnames[key] = name
+        cmp = self.cmp_fn(c.elem)
+        n, e, cap = c.words, c.ew, c.cap
+        self.widths.add(n)
+        et = self.ctype(c.t.elem)
+        W = f"W{n}"
+        at = lambda s, i: f"&{s}.w[1 + ({i}) * {e}]"  # noqa: E731 - element i (0-based)
+        self.protos.append(f"static V {name}_pos(const V *s, const V *x);")
+        self.funcs.append(f"""
+static V {name}_pos(const V *s, const V *x) {{ /* > 0: x's place (from 1); else minus where it goes */
+  for (V i = 0; i < s[0]; i++) {{ int d = {cmp}(&s[1 + i * {e}], x); if (d == 0) return i + 1; if (d > 0) return -(i + 1); }}
+  return -(s[0] + 1);
+}}
+static inline int {name}_has({W} a, {et} x) {{ return {name}_pos(a.w, (const V *)&x) > 0; }}
+static inline {W} {name}_add(R *r, {W} a, {et} x, int node) {{
+  V p = {name}_pos(a.w, (const V *)&x);
+  if (p > 0) return a;
+  p = -p - 1;
+  if (a.w[0] >= {cap}) mc_fail(r, {ERR_CAP}, node);
+  memmove({at('a', 'p + 1')}, {at('a', 'p')}, (size_t)(a.w[0] - p) * {e} * sizeof(V));
+  memcpy({at('a', 'p')}, &x, sizeof x); a.w[0]++;
+  return a;
+}}
+static inline {W} {name}_or(R *r, {W} a, {W} b, int node) {{
+  for (V i = 0; i < b.w[0]; i++) a = {name}_add(r, a, *({et} *){at('b', 'i')}, node);
+  return a;
+}}
+static inline {W} {name}_keep({W} a, {W} b, int want) {{
+  {W} c = {{{{0}}}};
+  for (V i = 0; i < a.w[0]; i++) if (({name}_pos(b.w, {at('a', 'i')}) > 0) == want) {{
+    memcpy({at('c', 'c.w[0]')}, {at('a', 'i')}, {e} * sizeof(V)); c.w[0]++; }}
+  return c;
+}}
+static inline {W} {name}_and({W} a, {W} b) {{ return {name}_keep(a, b, 1); }}
+static inline {W} {name}_andnot({W} a, {W} b) {{ return {name}_keep(a, b, 0); }}
+static inline int {name}_sub({W} a, {W} b) {{
+  for (V i = 0; i < a.w[0]; i++) if ({name}_pos(b.w, {at('a', 'i')}) <= 0) return 0;
+  return 1;
+}}""")
+        return name
+
+    def rs_elem(self, c: RecSetCodec, s: str, i: str) -> str:
+        """Element ``i`` (from 1) of the set of records held in the struct variable ``s``."""
+        if c.ew == 1:
+            return f"{s}.w[{i}]"
+        self.widths.add(c.ew)
+        return f"(*(W{c.ew} *)&{s}.w[1 + (({i}) - 1) * {c.ew}])"
+
+    def rec_field(self, rc: RecordCodec, src: str, k: int) -> str:
+        """Field ``k`` of the record (or tuple) ``src`` laid out by ``rc``."""
+        if rc.words == 1:
+            return src
+        f, off, t = rc.fields[k], rc.offs[k], self.fresh("rec")
+        self.widths.add(rc.words)
+        if f.words == 1:
+            return f"({{ W{rc.words} {t} = {src}; {t}.w[{off}]; }})"
+        self.widths.add(f.words)
+        return f"({{ W{rc.words} {t} = {src}; *(W{f.words} *)&{t}.w[{off}]; }})"
+
+    def rec_store(self, rc: RecordCodec, acc: str, k: int, val: str, node: int) -> str:
+        """C statement: field ``k`` of the record variable ``acc`` set to ``val`` (a
+        bounded integer checked to be in its range)."""
+        f = rc.fields[k]
+        if isinstance(f, IntCodec) and f.bounded:
+            x = self.fresh("x")
+            val = (f"({{ V {x} = {val}; if ({x} < {_c_int(f.lo, node)} || {x} > {_c_int(f.hi, node)}) "
+                   f"mc_fail(r, {ERR_RANGE}, {node}); {x}; }})")
+        if rc.words == 1:
+            return f"{acc} = {val};"
+        if f.words == 1:
+            return f"{acc}.w[{rc.offs[k]}] = {val};"
+        self.widths.add(f.words)
+        return f"*(W{f.words} *)&{acc}.w[{rc.offs[k]}] = {val};"
+
+    def get_field(self, c: Codec, src: str, k: int) -> str:
+        """Field ``k`` of a tuple or record, whether a scalar or a :class:`RecordCodec`."""
+        return self.rec_field(c, src, k) if isinstance(c, RecordCodec) else self.field(c, src, k)
 
     def codec_of(self, e: ir.Node) -> Codec:
         try:
@@ -185,6 +334,9 @@ class Emitter:
                     f"V {var} = {self.from_ord(c.elem, k)}; {body} }}")
         t, i = self.fresh("st"), self.fresh("i")
         self.widths.add(c.words)
+        if isinstance(c, RecSetCodec):
+            return (f"{{ W{c.words} {t} = {src}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
+                    f"{self.ctype(c.t.elem)} {var} = {self.rs_elem(c, t, i)}; {body} }} }}")
         if isinstance(c, SparseSetCodec):
             return (f"{{ W{c.words} {t} = {src}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
                     f"V {var} = {self.from_ord(c.elem, f'{t}.w[{i}]')}; {body} }} }}")
@@ -200,20 +352,35 @@ class Emitter:
             cu, ct = codec(u), codec(t)
         except Unsupported as x:
             raise Unsupported(x.message, node) from None
-        if isinstance(cu, SeqCodec) and isinstance(ct, SeqCodec) and (
-                cu.t.elem == ct.t.elem or (isinstance(cu.t.elem, IntT) and isinstance(ct.t.elem, IntT))):
+        if isinstance(cu, SeqCodec) and isinstance(ct, SeqCodec):
             a, b = self.fresh("sq"), self.fresh("sq")
             self.widths.update((cu.words, ct.words))
-            n = min(cu.cap, ct.cap)
-            return (f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
-                    f"if ({a}.w[0] > {ct.cap}) mc_fail(r, {ERR_CAP}, {node}); "
-                    f"for (int i = 0; i <= {n}; i++) {b}.w[i] = {a}.w[i]; {b}; }})")
+            head = (f"W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
+                    f"if ({a}.w[0] > {ct.cap}) mc_fail(r, {ERR_CAP}, {node}); ")
+            if cu.t.elem == ct.t.elem or (isinstance(cu.t.elem, IntT) and isinstance(ct.t.elem, IntT)):
+                n = min(cu.cap, ct.cap) * cu.ew
+                return f"({{ {head}for (int i = 0; i <= {n}; i++) {b}.w[i] = {a}.w[i]; {b}; }})"
+            i = self.fresh("i")
+            val = self.convert(cu.t.elem, ct.t.elem, self.seq_at(cu, a, i), node)
+            return (f"({{ {head}for (V {i} = 1; {i} <= {a}.w[0]; {i}++) {self.seq_at(ct, b, i)} = {val}; "
+                    f"{b}.w[0] = {a}.w[0]; {b}; }})")
         v = self.fresh("cv")
-        sets = (SetCodec, WideSetCodec, SparseSetCodec)
+        record = (RecordCodec, ScalarCodec)
+        if isinstance(cu, record) and isinstance(ct, record) and (isinstance(cu, RecordCodec) or isinstance(
+                ct, RecordCodec)) and cu.fields and ct.fields and len(cu.fields) == len(ct.fields):
+            uts = u.elems if isinstance(u, TupleT) else [ft for _, ft in u.fields]
+            tts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            srcs = [self.convert(a, b, self.get_field(cu, v, k), node) for k, (a, b) in enumerate(zip(uts, tts))]
+            return f"({{ {self.ctype(u)} {v} = {src}; {self.compose(ct, srcs, node)}; }})"
+        sets = (SetCodec, WideSetCodec, SparseSetCodec, RecSetCodec)
         if isinstance(cu, sets) and isinstance(ct, sets):
             # element by element, each checked to fit the target's element type
             acc, x = self.fresh("acc"), self.fresh("x")
-            if isinstance(ct, SetCodec):
+            if isinstance(ct, RecSetCodec):
+                self.widths.add(ct.words)
+                elem = self.convert(u.elem, t.elem, x, node)
+                decl, add = f"W{ct.words} {acc} = {{{{0}}}};", self.wide_add(ct, acc, elem, node)
+            elif isinstance(ct, SetCodec):
                 decl, add = f"V {acc} = 0;", f"{acc} |= {self.set_bit(ct, x, node)};"
             else:
                 self.widths.add(ct.words)
@@ -315,6 +482,8 @@ class Emitter:
         if op in ("union", "intersect", "diff"):
             # the result in its own type's layout: both operands converted to it
             return self.set_result(e, op, e.left, e.right, env)
+        if op == "++":
+            return self.seq_concat(e, env)
         a = self.x(e.left, env)
         if op in ("==", "!=", "iff", "subseteq"):
             b = self.x_as(e.right, env, self.type_of(e.left))
@@ -325,8 +494,6 @@ class Emitter:
         lc = self.codec_of(e.left) if op in ("==", "!=") else None
         if lc is not None and lc.words > 1:
             return self.set_op(lc, op, a, b, e.id)
-        if op == "++":
-            return self.seq_concat(e, a, b)
         if op == "and":
             return f"({a} && {b})"
         if op == "or":
@@ -362,7 +529,10 @@ class Emitter:
         n = c.words
         self.widths.add(n)
         fn = {"==": "eq", "!=": "eq", "union": "or", "intersect": "and", "diff": "andnot", "subseteq": "sub"}[op]
-        if isinstance(c, SparseSetCodec) and op not in ("==", "!="):
+        if isinstance(c, RecSetCodec) and op not in ("==", "!="):
+            p = self.rs_fn(c)
+            out = f"{p}_or(r, {a}, {b}, {node})" if fn == "or" else f"{p}_{fn}({a}, {b})"
+        elif isinstance(c, SparseSetCodec) and op not in ("==", "!="):
             self.sparse.add(n)
             out = f"sp{n}_or(r, {a}, {b}, {node})" if fn == "or" else f"sp{n}_{fn}({a}, {b})"
         else:
@@ -395,6 +565,8 @@ class Emitter:
             parts = " || ".join(f"({x} == {self.x(d, env)})" for d in dom.elems)
             return f"({{ V {x} = {self.x(elem, env)}; ({parts}); }})"
         sc = self.codec_of(dom)
+        if isinstance(sc, RecSetCodec):
+            return f"{self.rs_fn(sc)}_has({self.x(dom, env)}, {self.x_as(elem, env, sc.t.elem)})"
         if isinstance(sc, SparseSetCodec):
             o = self.fresh("o")
             self.sparse.add(sc.words)
@@ -450,7 +622,7 @@ class Emitter:
             t, i = self.fresh("sq"), self.fresh("i")
             self.widths.add(sc.words)
             return (f"{{ W{sc.words} {t} = {self.x(seq, env)}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
-                    f"V {var} = {t}.w[{i}]; {body} }} }}")
+                    f"{self.ctype(sc.t.elem)} {var} = {self.seq_at(sc, t, i)}; {body} }} }}")
         dom = self.py.static_domain(d)
         if dom is not None:
             ec = self._elem_codec(d)
@@ -466,6 +638,8 @@ class Emitter:
             return (f"for (V {var} = {rng[0]}, {hi} = {rng[1]}; {var} <= {hi}; "
                     f"{var}++) {{ {body} }}")
         sc = self.codec_of(d)
+        if isinstance(sc, RecSetCodec):
+            return self.each_elem(sc, self.x(d, env), var, body)
         if isinstance(sc, SparseSetCodec):
             self.widths.add(sc.words)
             t, i = self.fresh("sp"), self.fresh("i")
@@ -489,6 +663,15 @@ class Emitter:
         p)`` whose body is a range): iterated as a range, never built as a set."""
         if isinstance(d, ir.Binary) and d.op == "..":
             return self.x(d.left, env), self.x(d.right, env)
+        if isinstance(d, ir.If):
+            c = self.py.static_bool(d.cond)
+            if c is not None:
+                return self.as_range(d.then if c else d.else_, env)
+            a, b = self.as_range(d.then, env), self.as_range(d.else_, env)
+            if a is None or b is None:
+                return None
+            k = self.x(d.cond, env)
+            return f"({k} ? {a[0]} : {b[0]})", f"({k} ? {a[1]} : {b[1]})"
         if isinstance(d, (ir.Call, ir.Name)):
             r = self.py.ref(d)
             if r is not None and r.kind == "def":
@@ -555,6 +738,10 @@ class Emitter:
         return f"((V)((uint64_t)1 << {o}))"
 
     def wide_add(self, sc, acc: str, elem_src: str, node: int) -> str:
+        """C statement adding an element (its standalone value; for a set of records,
+        already in the element type's layout) to the set variable ``acc``."""
+        if isinstance(sc, RecSetCodec):
+            return f"{acc} = {self.rs_fn(sc)}_add(r, {acc}, {elem_src}, {node});"
         o = self.fresh("o")
         ordsrc = self.to_ord(sc.elem, elem_src, node) if isinstance(sc.elem, (FieldInt, SetField)) else \
             f"CHK({elem_src}, {sc.elem.card}, {node})"
@@ -563,12 +750,16 @@ class Emitter:
             return f"{{ V {o} = {ordsrc}; {acc} = sp{sc.words}_add(r, {acc}, {o}, {node}); }}"
         return f"{{ V {o} = {ordsrc}; {acc}.w[{o} >> 6] |= (V)(1ull << ({o} & 63)); }}"
 
+    def elem_src(self, sc, x: ir.Node, env) -> str:
+        """A set element's source: in the element type's layout for a set of records."""
+        return self.x_as(x, env, sc.t.elem) if isinstance(sc, RecSetCodec) else self.x(x, env)
+
     def x_SetLit(self, e, env, sc=None):
         sc = sc or self.codec_of(e)
-        if isinstance(sc, (WideSetCodec, SparseSetCodec)):
+        if isinstance(sc, (WideSetCodec, SparseSetCodec, RecSetCodec)):
             self.widths.add(sc.words)
             acc = self.fresh("acc")
-            adds = " ".join(self.wide_add(sc, acc, self.x(x, env), e.id) for x in e.elems)
+            adds = " ".join(self.wide_add(sc, acc, self.elem_src(sc, x, env), e.id) for x in e.elems)
             return f"({{ W{sc.words} {acc} = {{{{0}}}}; {adds} {acc}; }})"
         if not isinstance(sc, SetCodec):
             raise Unsupported(f"a set of type {self.type_of(e).show()}", e.id)
@@ -578,12 +769,12 @@ class Emitter:
 
     def x_SetComp(self, e, env, sc=None):
         sc = sc or self.codec_of(e)
-        if isinstance(sc, (WideSetCodec, SparseSetCodec)):
+        if isinstance(sc, (WideSetCodec, SparseSetCodec, RecSetCodec)):
             self.widths.add(sc.words)
             acc = self.fresh("acc")
 
             def winner(env2):
-                add = self.wide_add(sc, acc, self.x(e.elem, env2), e.id)
+                add = self.wide_add(sc, acc, self.elem_src(sc, e.elem, env2), e.id)
                 return f"if ({self.x(e.cond, env2)}) {add}" if e.cond is not None else add
 
             return f"({{ W{sc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, winner, direct=True)} {acc}; }})"
@@ -645,6 +836,15 @@ class Emitter:
         return self.compose(sc, [self.x(x, env) for x in e.elems], e.id, list(e.elems))
 
     def compose(self, sc: Codec, srcs: list[str], node: int, nodes: list | None = None) -> str:
+        if isinstance(sc, RecordCodec):
+            ets = sc.t.elems if isinstance(sc.t, TupleT) else [ft for _, ft in sc.t.fields]
+            acc = self.fresh("rec")
+            stmts = []
+            for k, s in enumerate(srcs):
+                if nodes is not None and nodes[k] is not None:
+                    s = self.convert(self.type_of(nodes[k]), ets[k], s, node)
+                stmts.append(self.rec_store(sc, acc, k, s, node))
+            return f"({{ {self.ctype(sc.t)} {acc} = {{0}}; {' '.join(stmts)} {acc}; }})"
         if not isinstance(sc, ScalarCodec) or not sc.fields:
             raise Unsupported("a compound value", node)
         parts = []
@@ -671,6 +871,10 @@ class Emitter:
         sc = self.codec_of(e)
         given = dict(e.fields)
         b = self.fresh("rec")
+        if isinstance(sc, RecordCodec):
+            stmts = [self.rec_store(sc, b, i, self.x_as(given[f], env, ft), e.id)
+                     for i, (f, ft) in enumerate(t.fields) if f in given]
+            return f"({{ {self.ctype(t)} {b} = {self.x_as(e.base, env, t)}; {' '.join(stmts)} {b}; }})"
         srcs = [self.x(given[f], env) if f in given else self.field(sc, b, i) for i, (f, _) in enumerate(t.fields)]
         nodes = [given.get(f) for f, _ in t.fields]
         return f"({{ V {b} = {self.x_as(e.base, env, t)}; {self.compose(sc, srcs, e.id, nodes)}; }})"
@@ -680,7 +884,7 @@ class Emitter:
         base = self.x(e.base, env)
         if isinstance(bt, TupleT):
             sc = self.codec_of(e.base)
-            return self.field(sc, base, self.py.static_value(e.key) - 1)
+            return self.get_field(sc, base, self.py.static_value(e.key) - 1)
         if isinstance(bt, FunT):
             fc = self.codec_of(e.base)
             pos = self.key_pos(bt.dom, self.x(e.key, env), e.key, e.id)
@@ -692,7 +896,7 @@ class Emitter:
             t, i = self.fresh("sq"), self.fresh("i")
             self.widths.add(sc.words)
             return (f"({{ W{sc.words} {t} = {base}; V {i} = {self.x(e.key, env)}; "
-                    f"if ({i} < 1 || {i} > {t}.w[0]) mc_fail(r, {ERR_INDEX}, {e.id}); {t}.w[{i}]; }})")
+                    f"if ({i} < 1 || {i} > {t}.w[0]) mc_fail(r, {ERR_INDEX}, {e.id}); {self.seq_at(sc, t, i)}; }})")
         raise Unsupported(f"indexing a {bt.show()}", e.id)
 
     def wide_load(self, fc: WideFunCodec, base: str, pos: str) -> str:
@@ -712,15 +916,17 @@ class Emitter:
         self.widths.add(fc.slot)
         return f"{{ W{fc.slot} {v} = {val}; memcpy(&{acc}.w[({pos}) * {fc.slot}], &{v}, sizeof {v}); }}"
 
-    def seq_concat(self, e, a: str, b: str) -> str:
+    def seq_concat(self, e, env) -> str:
+        """``left ++ right``, both converted to the result's layout."""
+        t = self.type_of(e)
         sc = self.codec_of(e)
-        ca, cb = self.codec_of(e.left), self.codec_of(e.right)
+        a, b = self.x_as(e.left, env, t), self.x_as(e.right, env, t)
         x, y, o = self.fresh("sq"), self.fresh("sq"), self.fresh("sq")
-        self.widths.update((sc.words, ca.words, cb.words))
-        return (f"({{ W{ca.words} {x} = {a}; W{cb.words} {y} = {b}; W{sc.words} {o} = {{{{0}}}}; "
+        self.widths.add(sc.words)
+        return (f"({{ W{sc.words} {x} = {a}; W{sc.words} {y} = {b}; W{sc.words} {o} = {{{{0}}}}; "
                 f"if ({x}.w[0] + {y}.w[0] > {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
-                f"for (V i = 1; i <= {x}.w[0]; i++) {o}.w[i] = {x}.w[i]; "
-                f"for (V i = 1; i <= {y}.w[0]; i++) {o}.w[{x}.w[0] + i] = {y}.w[i]; "
+                f"for (V i = 1; i <= {x}.w[0]; i++) {self.seq_at(sc, o, 'i')} = {self.seq_at(sc, x, 'i')}; "
+                f"for (V i = 1; i <= {y}.w[0]; i++) {self.seq_at(sc, o, f'{x}.w[0] + i')} = {self.seq_at(sc, y, 'i')}; "
                 f"{o}.w[0] = {x}.w[0] + {y}.w[0]; {o}; }})")
 
     def x_SeqLit(self, e, env):
@@ -731,7 +937,8 @@ class Emitter:
             raise Unsupported(f"a sequence literal of {len(e.elems)} elements (capacity {sc.cap})", e.id)
         o = self.fresh("sq")
         self.widths.add(sc.words)
-        sets = " ".join(f"{o}.w[{k + 1}] = {self.x_as(x, env, sc.t.elem)};" for k, x in enumerate(e.elems))
+        sets = " ".join(f"{self.seq_at(sc, o, str(k + 1))} = {self.x_as(x, env, sc.t.elem)};"
+                        for k, x in enumerate(e.elems))
         return f"({{ W{sc.words} {o} = {{{{0}}}}; {o}.w[0] = {len(e.elems)}; {sets} {o}; }})"
 
     def x_SeqComp(self, e, env):
@@ -742,8 +949,10 @@ class Emitter:
         self.widths.add(sc.words)
 
         def inner(env2):
-            add = (f"{{ if ({o}.w[0] >= {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
-                   f"{o}.w[++{o}.w[0]] = {self.x_as(e.elem, env2, sc.t.elem)}; }}")
+            v = self.fresh("v")
+            add = (f"{{ {self.ctype(sc.t.elem)} {v} = {self.x_as(e.elem, env2, sc.t.elem)}; "
+                   f"if ({o}.w[0] >= {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
+                   f"{o}.w[0]++; {self.seq_at(sc, o, f'{o}.w[0]')} = {v}; }}")
             return f"if ({self.x(e.cond, env2)}) {add}" if e.cond is not None else add
 
         return f"({{ W{sc.words} {o} = {{{{0}}}}; {self.nest(e.binders, env, inner)} {o}; }})"
@@ -752,7 +961,7 @@ class Emitter:
         t = self.type_of(e.base)
         if isinstance(t, RecordT):
             sc = self.codec_of(e.base)
-            return self.field(sc, self.x(e.base, env), t.index(e.name))
+            return self.get_field(sc, self.x(e.base, env), t.index(e.name))
         if isinstance(t, EnumT):
             sc = self.codec_of(e.base)
             v = self.fresh("c")
@@ -826,7 +1035,8 @@ class Emitter:
         for p, a in zip(d.params, args):
             pt = self.param_type(d, p.name)
             c = self.fresh(p.name)
-            decls.append(f"{self.ctype(self.type_of(a))} {c} = {self.x(a, env) if pt is None else self.x_as(a, env, pt)};")
+            decls.append(f"{self.ctype(self.type_of(a) if pt is None else pt)} {c} = "
+                         f"{self.x(a, env) if pt is None else self.x_as(a, env, pt)};")
             env2[p.name] = c
         body = self.x(d.body, env2)
         if not decls:
@@ -857,7 +1067,7 @@ class Emitter:
                         f"{hi} >= {lo} ? {hi} - {lo} + 1 : 0; }})")
             if isinstance(t, SetT):
                 w = self.wide(a[0])
-                if isinstance(w, SparseSetCodec):
+                if isinstance(w, (SparseSetCodec, RecSetCodec)):
                     return f"({self.x(a[0], env)}).w[0]"
                 if w is not None:
                     return f"w{w.words}_size({self.x(a[0], env)})"
@@ -868,7 +1078,8 @@ class Emitter:
         if name == "subseteq":
             return self.set_op(self.codec_of(a[0]), name, self.x(a[0], env),
                                self.x_as(a[1], env, self.type_of(a[0])), e.id)
-        if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and isinstance(self.wide(a[0]), SparseSetCodec):
+        if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and isinstance(self.wide(a[0]),
+                                                                                (SparseSetCodec, RecSetCodec)):
             return f"(({self.x(a[0], env)}).w[0] == 0)"
         if name == "isEmpty" and isinstance(self.type_of(a[0]), SetT) and self.wide(a[0]) is not None:
             return f"(w{self.wide(a[0]).words}_size({self.x(a[0], env)}) == 0)"
@@ -883,6 +1094,12 @@ class Emitter:
             return f"({{ V {x} = {self.x(a[0], env)}, {y} = {self.x(a[1], env)}; {x} {op} {y} ? {x} : {y}; }})"
         if name in ("min", "max") and len(a) == 1:
             sc = self.codec_of(a[0])
+            if isinstance(sc, RecSetCodec):
+                t = self.fresh("rs")
+                self.widths.add(sc.words)
+                at = "1" if name == "min" else f"{t}.w[0]"
+                return (f"({{ W{sc.words} {t} = {self.x(a[0], env)}; if ({t}.w[0] == 0) mc_fail(r, {ERR_EMPTY}, "
+                        f"{e.id}); {self.rs_elem(sc, t, at)}; }})")
             if isinstance(sc, SparseSetCodec):
                 t = self.fresh("sp")
                 self.widths.add(sc.words)
@@ -908,24 +1125,43 @@ class Emitter:
                 return f"({{ {head} {s}.w[0] == 0; }})"
             if name in ("head", "last"):
                 at = "1" if name == "head" else f"{s}.w[0]"
-                return f"({{ {head} if ({s}.w[0] == 0) mc_fail(r, {ERR_INDEX}, {e.id}); {s}.w[{at}]; }})"
-            if name == "tail":
                 return (f"({{ {head} if ({s}.w[0] == 0) mc_fail(r, {ERR_INDEX}, {e.id}); "
-                        f"for (int i = 1; i < {sc.cap}; i++) {s}.w[i] = {s}.w[i + 1]; {s}.w[{sc.cap}] = 0; "
+                        f"{self.seq_at(sc, s, at)}; }})")
+            if name == "tail":
+                n = (sc.cap - 1) * sc.ew
+                return (f"({{ {head} if ({s}.w[0] == 0) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                        f"for (int i = 1; i <= {n}; i++) {s}.w[i] = {s}.w[i + {sc.ew}]; "
+                        f"for (int i = {n + 1}; i <= {n + sc.ew}; i++) {s}.w[i] = 0; "
                         f"{s}.w[0]--; {s}; }})")
             if name == "append":
                 rc = self.codec_of(e)
                 if rc.words != sc.words:
                     raise Unsupported(f"`append` changing a sequence's capacity", e.id)
-                return (f"({{ {head} if ({s}.w[0] >= {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
-                        f"{s}.w[++{s}.w[0]] = {self.x_as(a[1], env, sc.t.elem)}; {s}; }})")
+                v = self.fresh("v")
+                return (f"({{ {head} {self.ctype(sc.t.elem)} {v} = {self.x_as(a[1], env, sc.t.elem)}; "
+                        f"if ({s}.w[0] >= {sc.cap}) mc_fail(r, {ERR_CAP}, {e.id}); "
+                        f"{s}.w[0]++; {self.seq_at(sc, s, f'{s}.w[0]')} = {v}; {s}; }})")
+            if name == "subseq":
+                i, j, o, k = self.fresh("i"), self.fresh("j"), self.fresh("sq"), self.fresh("k")
+                return (f"({{ {head} V {i} = {self.x(a[1], env)}, {j} = {self.x(a[2], env)}; "
+                        f"W{sc.words} {o} = {{{{0}}}}; if ({j} >= {i}) {{ "
+                        f"if ({i} < 1 || {j} > {s}.w[0]) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                        f"for (V {k} = {i}; {k} <= {j}; {k}++) "
+                        f"{self.seq_at(sc, o, f'{k} - {i} + 1')} = {self.seq_at(sc, s, k)}; "
+                        f"{o}.w[0] = {j} - {i} + 1; }} {o}; }})")
             if name == "put":
                 i = self.fresh("i")
                 return (f"({{ {head} V {i} = {self.x(a[1], env)}; if ({i} < 1 || {i} > {s}.w[0]) "
-                        f"mc_fail(r, {ERR_INDEX}, {e.id}); {s}.w[{i}] = {self.x_as(a[2], env, sc.t.elem)}; {s}; }})")
+                        f"mc_fail(r, {ERR_INDEX}, {e.id}); {self.seq_at(sc, s, i)} = {self.x_as(a[2], env, sc.t.elem)}; "
+                        f"{s}; }})")
             if name == "elems":
                 rc = self.codec_of(e)
                 acc, i = self.fresh("acc"), self.fresh("i")
+                if isinstance(rc, RecSetCodec):
+                    self.widths.add(rc.words)
+                    add = self.wide_add(rc, acc, self.convert(sc.t.elem, rc.t.elem, self.seq_at(sc, s, i), e.id), e.id)
+                    return (f"({{ {head} W{rc.words} {acc} = {{{{0}}}}; for (V {i} = 1; {i} <= {s}.w[0]; {i}++) "
+                            f"{{ {add} }} {acc}; }})")
                 if isinstance(rc, (WideSetCodec, SparseSetCodec)):
                     self.widths.add(rc.words)
                     add = self.wide_add(rc, acc, f"{s}.w[{i}]", e.id)
@@ -1166,7 +1402,7 @@ class Emitter:
         head = [f"#define NVARS {self.nwords}", f"#define NLABELS {nlabels}", f"#define MAXP {maxp}",
                 f"#define NINV {ninv}", f"#define NSTEP {nstep}", f"#define NCONS {ncons}",
                 f"#define NCANON {1 if self.has_canon else 0}", runtime, PRELUDE]
-        return "\n".join(head + wides + self.tables + [canon, preds, succ]) + "\n"
+        return "\n".join(head + wides + self.protos + self.funcs + self.tables + [canon, preds, succ]) + "\n"
 
 
 PRELUDE = r"""
@@ -1180,6 +1416,12 @@ static inline V mc_div(R *r, V a, V b, int node) {
     if (b == -1 && a == INT64_MIN) mc_fail(r, 7, node);
     if (b == 0) mc_fail(r, 2, node);
     V q = a / b; if ((a % b != 0) && ((a < 0) != (b < 0))) q--; return q;   /* floor, as Python */
+}
+static inline int mc_maskcmp(uint64_t x, uint64_t y) {   /* two bit-mask sets in the value order */
+    int cx = __builtin_popcountll(x), cy = __builtin_popcountll(y);
+    if (cx != cy) return cx < cy ? -1 : 1;
+    for (; x; x &= x - 1, y &= y - 1) { int i = __builtin_ctzll(x), j = __builtin_ctzll(y); if (i != j) return i < j ? -1 : 1; }
+    return 0;
 }
 static inline V mc_mod(R *r, V a, V b, int node) {
     if (b == 0) mc_fail(r, 2, node);

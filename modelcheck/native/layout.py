@@ -32,10 +32,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import BackendUnsupported
+from ..values import sort_values
 from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values, is_indexable
 
 #: the largest number of values a scalar type may have (its ordinals fit a word with room)
 MAX_CARD = 1 << 62
+#: the most words one value may take
+MAX_WORDS = 4096
 
 
 class Unsupported(BackendUnsupported):
@@ -268,35 +271,116 @@ class SparseSetCodec(Codec):
         return frozenset(self.elem.value_of(o) for o in ws[1:1 + ws[0]])
 
 
+class RecSetCodec(Codec):
+    """A set of values that have no ordinal (records of several words, sequences,
+    functions, large sets): the count, then at most ``cap`` elements, each its standalone
+    value of ``ew`` words, ascending in the checker's value order (:func:`vkey`, compared
+    in C by a generated function), unused places zero. So equal sets are equal words and
+    iterating one visits the elements in the Python backend's order."""
+
+    kind = "wide"
+
+    def __init__(self, t: SetT):
+        self.t = t
+        self.elem = codec(t.elem)
+        self.ew = self.elem.words
+        self.cap = DEFAULT_SET_CAP
+        self.words = 1 + self.cap * self.ew
+        if self.words > MAX_WORDS:
+            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
+                              f"per value)")
+        self.card = MAX_CARD + 1
+
+    def encode(self, v) -> list[int]:
+        if len(v) > self.cap:
+            raise Unsupported(f"a set of {len(v)} elements (the C backend keeps at most {self.cap} of a {self.t.show()})")
+        out = [len(v)]
+        for x in sort_values(v):
+            w = self.elem.encode(x)
+            out.extend(w if self.ew > 1 else [w])
+        return out + [0] * ((self.cap - len(v)) * self.ew)
+
+    def decode(self, ws):
+        n, e = ws[0], self.ew
+        if e == 1:
+            return frozenset(self.elem.decode(w) for w in ws[1:1 + n])
+        return frozenset(self.elem.decode(tuple(ws[1 + k * e:1 + (k + 1) * e])) for k in range(n))
+
+
 #: the capacity of a sequence whose type gives none (``seq[T]``; ``seq[T, N]`` gives N):
 #: a longer one is a runtime error of the C search, and the run goes to Python
 DEFAULT_SEQ_CAP = 4
 
 
 class SeqCodec(Codec):
-    """A sequence of one-word values: ``1 + cap`` words, the length first, then the
-    elements (standalone words), unused places zero (so equal sequences are equal words)."""
+    """A sequence: ``1 + cap * ew`` words, the length first, then the elements (each its
+    standalone value of ``ew`` words, element i at word ``1 + (i - 1) * ew``), unused
+    places zero (so equal sequences are equal words)."""
 
     kind = "wide"
 
     def __init__(self, t: SeqT):
         self.t = t
         self.elem = codec(t.elem)
-        if self.elem.words != 1:
-            raise Unsupported(f"{t.show()}: sequences of values of more than one word are not supported by the C "
-                              f"backend yet")
+        self.ew = self.elem.words
         self.cap = t.max_len if t.max_len is not None else DEFAULT_SEQ_CAP
-        self.words = 1 + self.cap
+        self.words = 1 + self.cap * self.ew
+        if self.words > MAX_WORDS:
+            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
+                              f"per value)")
         self.card = MAX_CARD + 1
 
     def encode(self, v) -> list[int]:
         if len(v) > self.cap:
             raise Unsupported(f"a sequence of {len(v)} elements (the C backend keeps at most {self.cap})")
-        return [len(v)] + [self.elem.encode(x) for x in v] + [0] * (self.cap - len(v))
+        out = [len(v)]
+        for x in v:
+            w = self.elem.encode(x)
+            out.extend(w if self.ew > 1 else [w])
+        return out + [0] * ((self.cap - len(v)) * self.ew)
 
     def decode(self, ws):
-        n = ws[0]
-        return tuple(self.elem.decode(w) for w in ws[1:1 + n])
+        n, e = ws[0], self.ew
+        if e == 1:
+            return tuple(self.elem.decode(w) for w in ws[1:1 + n])
+        return tuple(self.elem.decode(tuple(ws[1 + k * e:1 + (k + 1) * e])) for k in range(n))
+
+
+class RecordCodec(Codec):
+    """A tuple or a record that is no scalar (a field of several words, such as a set of
+    a large type or a sequence, or more than 2^62 values in all): its fields' standalone
+    values one after the other, field k from word ``offs[k]``. Unused places are zero,
+    so equal values are equal words. It has no ordinal: it cannot be a set's element."""
+
+    kind = "wide"
+
+    def __init__(self, t: Type):
+        self.t = t
+        ets = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+        self.fields = tuple(codec(e) for e in ets)
+        offs, off = [], 0
+        for f in self.fields:
+            offs.append(off)
+            off += f.words
+        self.offs = tuple(offs)
+        self.words = off
+        if self.words > MAX_WORDS:
+            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
+                              f"per value)")
+        self.card = MAX_CARD + 1
+
+    def encode(self, v):
+        out: list[int] = []
+        for f, x in zip(self.fields, v):
+            w = f.encode(x)
+            out.extend(w if f.words > 1 else [w])
+        return out if self.words > 1 else out[0]
+
+    def decode(self, ws):
+        if self.words == 1:
+            ws = (ws,)
+        return tuple(f.decode(ws[o] if f.words == 1 else tuple(ws[o:o + f.words]))
+                     for f, o in zip(self.fields, self.offs))
 
 
 class WideFunCodec(Codec):
@@ -311,8 +395,9 @@ class WideFunCodec(Codec):
         self.val = val
         self.slot = val.words
         self.words = len(self.keys) * self.slot
-        if self.words > 4096:
-            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most 4,096 per value)")
+        if self.words > MAX_WORDS:
+            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
+                              f"per value)")
         self.card = MAX_CARD + 1
 
     def encode(self, v) -> list[int]:
@@ -349,9 +434,9 @@ class FunCodec(Codec):
                     raise Unsupported(f"{t.show()}: {len(self.keys)} unbounded integers do not fit the C "
                                       f"backend's one word per variable (give the values bounds, lo..hi)")
                 self.val = FieldInt(IntT(-(1 << (bits - 1)), (1 << (bits - 1)) - 1))
-        if isinstance(self.val, WideSetCodec):
-            raise Unsupported(f"{t.show()}: functions of sets of more than 64 possible elements are not supported "
-                              f"by the C backend yet")
+        if self.val.words > 1 or isinstance(self.val, (RecordCodec, SeqCodec)):
+            # a slot of the value's words per key (WideFunCodec)
+            raise Unsupported(f"{t.show()}: a function of values of several words does not fit one word")
         if isinstance(self.val, FunCodec):
             raise Unsupported(f"{t.show()}: functions of functions are not supported by the C backend yet")
         self.width = self.val.width if isinstance(self.val, SetCodec) else max(1, (self.val.card - 1).bit_length())
@@ -436,10 +521,18 @@ def codec(t: Type) -> Codec:
     """The codec of a value of type ``t`` where it stands alone (a variable, a local)."""
     if isinstance(t, IntT):
         return IntCodec(t)
-    if isinstance(t, (BoolT, ModelT, EnumT, TupleT, RecordT)):
+    if isinstance(t, (TupleT, RecordT)):
+        try:
+            return ScalarCodec(t)
+        except Unsupported:
+            return RecordCodec(t)
+    if isinstance(t, (BoolT, ModelT, EnumT)):
         return ScalarCodec(t)
     if isinstance(t, SetT):
-        card = field_codec(t.elem).card
+        try:
+            card = field_codec(t.elem).card
+        except Unsupported:     # elements without an ordinal: kept in order, compared
+            return RecSetCodec(t)
         if card > WideSetCodec.MAX_WIDE:
             return SparseSetCodec(t)
         if card > 64:

@@ -1,7 +1,8 @@
 """The C backend on the layouts and features beyond one-word scalars, each against the
 Python backend on a small spec written for it: negative bounds, sets of more than 64
 possible elements (several words), sets inside other values, powerset, actions whose
-parameters range over a state-dependent set (labels numbered at run time), and
+parameters range over a state-dependent set (labels numbered at run time), records and
+tuples of several words, sequences of them, sets of them (kept in the value order), and
 symmetry (by signatures, and by every permutation where a part of a state names two
 symmetric values). Skipped without a C compiler (MODELCHECK_SKIP_CC=1)."""
 
@@ -160,3 +161,146 @@ def test_twophase_with_symmetry_counts_orbits_as_python(consts):
         replay(spec, v.trace)
     if not consts:
         assert c.distinct_states == 80   # TwoPhase RM = 3 with symmetry (tests/specs pin it too)
+
+
+WIDE_VALUES = """
+module WideValues
+type Id = (int, int)
+type Ev = { c: int, past: set[Id] }
+type Note = { who: 1..2, evs: seq[Ev] }
+var log: seq[Ev]
+var notes: set[Note]
+var first: seq[Note]
+init { log = []  notes = {}  first = [] }
+action Add(p in 1..2) {
+  require len(log) < 3
+  let past = if len(log) == 0 then {} else last(log).past union {(p, len(log))}
+  log' = append(log, { c: 3 - len(log) * p, past: past })
+}
+action Take(p in 1..2) {
+  require len(log) > 0 and size(notes) < 3
+  notes' = notes union { { who: p, evs: subseq(log, 1, len(log) - p + 1) ++ [head(log)] } }
+}
+action Choose {
+  require size(notes) > 0 and len(first) < 2
+  first' = append(first, choose n in notes: n.who == 2 or len(n.evs) > 1)
+}
+action Pick {
+  require len(first) < 2
+  pick n in notes
+  first' = append(first, { ...n, evs: tail(n.evs) })
+}
+action Bump {
+  require len(log) > 0 and log[1].c < 4
+  log' = log.put(1, { ...log[1], c: log[1].c + 1 })
+}
+action Drop {
+  require len(first) > 0
+  first' = tail(first)
+  notes' = notes diff { n for n in notes if n in elems(first) }
+}
+invariant Distinct [validity]: len(first) < 2 or first[1] != first[2] or len(first[1].evs) < 3
+invariant Ordered [validity]: forall n, m in notes: n == m or n.evs != m.evs or n.who != m.who
+"""
+
+
+def test_records_of_several_words_sequences_and_sets_of_them(tmp_path):
+    # Ev holds a set[(int, int)] (a sparse set of 9 words), Note a sequence of Evs: each
+    # a record of several words; notes is a set of them, which `pick` and `choose` walk
+    # in the value order
+    spec, py, c = both(tmp_path, WIDE_VALUES, check_deadlock=False, stop_at_first=False)
+    assert (py.verdict.value, py.distinct_states) == ("violated", 45_616)
+    assert any(cov.action == "Pick" and cov.generated for cov in py.coverage)
+    assert_same(py, c)
+    for v in c.violations:
+        replay(spec, v.trace)
+
+
+SORT = """
+module Sort
+type T = { k: int, s: set[(int, int)], q: seq[0..3], f: 1..2 -> set[1..3], w: set[0..99], b: set[1..3] }
+var src: seq[T, 8]
+var pool: set[T]
+var out: seq[T, 8]
+init { src = [SRC]  pool = {}  out = [] }
+action Fill {
+  require len(src) > 0
+  pool' = pool union {head(src)}
+  src' = tail(src)
+}
+action Next {
+  require len(src) == 0 and size(pool) > 0
+  let m = choose x in pool: true
+  out' = append(out, m)
+  pool' = pool diff {m}
+}
+invariant NotAll [validity]: len(out) < 8
+"""
+
+#: a record of type T; each pool below lists, in the value order, records that differ
+#: from this one (or from their neighbour) in one field, by its elements or its size
+BASE = {"k": "-2", "s": "{(1, 1)}", "q": "[0]", "f": "{ i: (if i == 1 then {1} else {}) for i in 1..2 }",
+        "w": "{5, 70}", "b": "{1, 3}"}
+POOLS = {
+    "ints and masks": [{"k": "-3", "s": "{(9, 9)}"}, {}, {"b": "{2, 3}"}, {"b": "{1, 2, 3}"}, {"w": "{6, 64}"},
+                       {"w": "{1, 2, 3}"}, {"f": "{ i: (if i == 1 then {2} else {}) for i in 1..2 }"},
+                       {"f": "{ i: (if i == 1 then {1, 2} else {}) for i in 1..2 }"}],
+    "sequences and sparse sets": [{}, {"f": "{ i: {1} for i in 1..2 }"}, {"q": "[1]"}, {"q": "[0, 0]"},
+                                  {"s": "{(1, 2)}"}, {"s": "{(0, 0), (0, 1)}"}, {"k": "-1"}, {"k": "5"}],
+}
+
+
+def record(**fields) -> str:
+    return "{ " + ", ".join(f"{k}: {v}" for k, v in {**BASE, **fields}.items()) + " }"
+
+
+@pytest.mark.parametrize("pool", list(POOLS))
+def test_a_set_of_records_is_walked_in_the_value_order(tmp_path, pool):
+    # the records are added to pool one by one, in a scrambled order, and `choose x in
+    # pool: true` takes the least one: the C comparator of every layout in T (an int, a
+    # sparse set, a sequence, a function of masks, a mask of two words, a mask) must
+    # order them, and place each one added, as the checker's value order does
+    from modelcheck.values import sort_values
+
+    ordered = [record(**f) for f in POOLS[pool]]
+    scrambled = [ordered[i] for i in (3, 7, 0, 5, 2, 6, 1, 4)]
+    spec, py, c = both(tmp_path, SORT.replace("SRC", ", ".join(scrambled)), check_deadlock=False)
+    assert_same(py, c)
+    (v,) = c.violations
+    src, out = v.trace.states[0][0], v.trace.states[-1][2]
+    assert list(out) == sort_values(src) and len(out) == 8
+    # and that is the order the pool is written in above
+    assert list(out) == load_values(tmp_path, ordered)
+
+
+def load_values(tmp_path, records: list[str]) -> list:
+    """The values of the record literals, as the Python backend builds them."""
+    path = tmp_path / "v.mc"
+    path.write_text(SORT.replace("SRC", ", ".join(records)))
+    spec = load(str(path))
+    (s0,) = spec.model.initial_states()
+    return list(s0[0])
+
+
+def test_codecs_of_several_words_round_trip():
+    from modelcheck.native.layout import RecordCodec, RecSetCodec, SeqCodec, codec
+    from modelcheck.types import FunT, IntT, RecordT, SeqT, SetT, TupleT
+
+    unbounded = IntT()
+    ident = TupleT((unbounded, unbounded))
+    ev = RecordT((("c", unbounded), ("past", SetT(ident))))
+    cases = [
+        (ev, (-7, frozenset({(1, 2), (0, 9)}))),
+        (SeqT(ev), ((1, frozenset()), (2, frozenset({(1, 1)})))),
+        (SetT(ev), frozenset({(1, frozenset()), (-1, frozenset({(2, 2)}))})),
+        (RecordT((("f", FunT(IntT(1, 2), unbounded)),)), ((5, -5),)),
+    ]
+    kinds = []
+    for t, v in cases:
+        c = codec(t)
+        kinds.append(type(c))
+        w = c.encode(v)
+        assert (len(w) if c.words > 1 else 1) == c.words
+        assert c.decode(tuple(w) if c.words > 1 else w) == v
+    assert kinds == [RecordCodec, SeqCodec, RecSetCodec, RecordCodec]
+    assert codec(SeqT(ev)).ew == codec(ev).words == 10
