@@ -157,7 +157,9 @@ def _declare(lib: ctypes.CDLL) -> None:
         "mc_ndyn": (I64, [P]),
         "mc_dyn": (I, [P, I64, VP]),
         "mc_graph": (VP, [P, ctypes.POINTER(VP), ctypes.POINTER(VP), VP]),
-        "mc_arena": (VP, [P]),
+        "mc_states": (None, [P, I64, I64, VP]),
+        "mc_ncomp": (I, []),
+        "mc_cw": (I64, []),
     }
     for name, (res, args) in sigs.items():
         f = getattr(lib, name)

@@ -24,9 +24,13 @@ from .. import ir
 from ..dsl.builtins import FUN_SET
 from ..dsl.checked import Checked
 from ..dsl.compile import Compiler, fold_decision
-from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
-from .layout import (Codec, FieldInt, FunCodec, IntCodec, ScalarCodec, SetCodec, SetField, Unsupported,
+from ..values import sort_values
+from ..types import BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
+from .layout import (Codec, FieldInt, FunCodec, IntCodec, MapCodec, ScalarCodec, SetCodec, SetField, Unsupported,
                      RecordCodec, RecSetCodec, SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec)
+
+#: a part of a state of at least this many words is interned (runtime.c: NCOMP)
+COMP_MIN = 4
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
 ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP = 1, 2, 3, 4, 5, 6, 7, 8
@@ -145,6 +149,18 @@ class Emitter:
         elif isinstance(c, RecordCodec):
             parts = [f"if ((d = {self.cmp_fn(f)}(&a[{o}], &b[{o}]))) return d;" for f, o in zip(c.fields, c.offs)]
             body = f"int d; {' '.join(parts)} return 0;"
+        elif isinstance(c, MapCodec):
+            # vkey: the size, then the (key, value) pairs by key: walk both maps' keys in
+            # the keys' value order
+            order = self.table([c.keys.index(k) for k in sort_values(c.keys)])
+            vc, n, sl = self.cmp_fn(c.val), len(c.keys), c.slot
+            body = (f"uint64_t x = (uint64_t)a[0], y = (uint64_t)b[0]; "
+                    f"int cx = __builtin_popcountll(x), cy = __builtin_popcountll(y); if (cx != cy) return cx < cy ? -1 : 1; "
+                    f"int i = 0, j = 0; for (int k = 0; k < cx; k++) {{ "
+                    f"while (!((x >> {order}[i]) & 1)) i++; while (!((y >> {order}[j]) & 1)) j++; "
+                    f"if (i != j) return i < j ? -1 : 1; "
+                    f"int d = {vc}(&a[1 + {order}[i] * {sl}], &b[1 + {order}[j] * {sl}]); if (d) return d; i++; j++; }} "
+                    f"return 0;")
         elif isinstance(c, WideFunCodec):
             vc = self.cmp_fn(c.val)
             body = (f"for (int k = 0; k < {len(c.keys)}; k++) {{ int d = {vc}(&a[k * {c.slot}], &b[k * {c.slot}]); "
@@ -209,6 +225,62 @@ static inline int {name}_sub({W} a, {W} b) {{
   return 1;
 }}""")
         return name
+
+    def map_slot(self, mc: MapCodec, m: str, pos: str) -> str:
+        """The slot of key position ``pos`` of the map held in the struct variable ``m``
+        (an lvalue)."""
+        if mc.slot == 1:
+            return f"{m}.w[1 + ({pos})]"
+        self.widths.add(mc.slot)
+        return f"(*(W{mc.slot} *)&{m}.w[1 + ({pos}) * {mc.slot}])"
+
+    def map_op(self, e, name: str, env) -> str | None:
+        """The built-ins on a map (``put``, ``remove``, ``has``, ``keys``, ``values``,
+        ``size``, ``isEmpty``), or None for another built-in."""
+        a = e.args
+        mc = self.codec_of(a[0])
+        m, p = self.fresh("mp"), self.fresh("p")
+        self.widths.add(mc.words)
+        head = f"W{mc.words} {m} = {self.x(a[0], env)};"
+        if name in ("put", "remove", "has"):
+            head += f" V {p} = {self.key_pos(mc.t.key, self.x(a[1], env), a[1], e.id)};"
+        present = f"(((uint64_t){m}.w[0] >> {p}) & 1)"
+        if name == "put":
+            return (f"({{ {head} {m}.w[0] |= (V)(1ull << {p}); "
+                    f"{self.map_slot(mc, m, p)} = {self.x_as(a[2], env, mc.t.val)}; {m}; }})")
+        if name == "remove":
+            zero = f"{m}.w[1 + {p}] = 0;" if mc.slot == 1 else f"memset(&{m}.w[1 + {p} * {mc.slot}], 0, {mc.slot} * sizeof(V));"
+            return (f"({{ {head} if (!{present}) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                    f"{m}.w[0] &= ~(V)(1ull << {p}); {zero} {m}; }})")
+        if name == "has":
+            return f"({{ {head} (V){present}; }})"
+        if name == "size":
+            return f"({{ {head} (V)__builtin_popcountll((uint64_t){m}.w[0]); }})"
+        if name == "isEmpty":
+            return f"({{ {head} {m}.w[0] == 0; }})"
+        if name in ("keys", "values"):
+            rc = self.codec_of(e)
+            acc, x = self.fresh("acc"), self.fresh("x")
+            if isinstance(rc, SetCodec):
+                decl = f"V {acc} = 0;"
+                add = lambda src: f"{acc} |= {self.set_bit(rc, src, e.id)};"  # noqa: E731
+            elif isinstance(rc, (WideSetCodec, SparseSetCodec, RecSetCodec)):
+                self.widths.add(rc.words)
+                decl = f"W{rc.words} {acc} = {{{{0}}}};"
+                add = lambda src: self.wide_add(rc, acc, src, e.id)  # noqa: E731
+            else:
+                raise Unsupported(f"`{name}` of a {mc.t.show()}", e.id)
+            if name == "keys":
+                kc = codec(mc.t.key)
+                tab = self.table([kc.encode(k) for k in mc.keys])
+                val = f"{tab}[{p}]"
+                et = "V"
+            else:
+                val = self.map_slot(mc, m, p)
+                et = self.ctype(mc.t.val)
+            return (f"({{ {head} {decl} for (int {p} = 0; {p} < {len(mc.keys)}; {p}++) if ({present}) {{ "
+                    f"{et} {x} = {val}; {add(x)} }} {acc}; }})")
+        return None
 
     def rs_elem(self, c: RecSetCodec, s: str, i: str) -> str:
         """Element ``i`` (from 1) of the set of records held in the struct variable ``s``."""
@@ -364,6 +436,13 @@ static inline int {name}_sub({W} a, {W} b) {{
             val = self.convert(cu.t.elem, ct.t.elem, self.seq_at(cu, a, i), node)
             return (f"({{ {head}for (V {i} = 1; {i} <= {a}.w[0]; {i}++) {self.seq_at(ct, b, i)} = {val}; "
                     f"{b}.w[0] = {a}.w[0]; {b}; }})")
+        if isinstance(cu, MapCodec) and isinstance(ct, MapCodec) and cu.keys == ct.keys:
+            a, b = self.fresh("mp"), self.fresh("mp")
+            self.widths.update((cu.words, ct.words))
+            moves = " ".join(f"if (((uint64_t){a}.w[0] >> {k}) & 1) {self.map_slot(ct, b, str(k))} = "
+                             f"{self.convert(u.val, t.val, self.map_slot(cu, a, str(k)), node)};"
+                             for k in range(len(cu.keys)))
+            return f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; {b}.w[0] = {a}.w[0]; {moves} {b}; }})"
         v = self.fresh("cv")
         record = (RecordCodec, ScalarCodec)
         if isinstance(cu, record) and isinstance(ct, record) and (isinstance(cu, RecordCodec) or isinstance(
@@ -891,6 +970,14 @@ static inline int {name}_sub({W} a, {W} b) {{
             if isinstance(fc, WideFunCodec):
                 return self.wide_load(fc, base, pos)
             return self.get_slot(fc, base, pos)
+        if isinstance(bt, MapT):
+            mc = self.codec_of(e.base)
+            m, p = self.fresh("mp"), self.fresh("p")
+            self.widths.add(mc.words)
+            pos = self.key_pos(bt.key, self.x(e.key, env), e.key, e.id)
+            return (f"({{ W{mc.words} {m} = {base}; V {p} = {pos}; "
+                    f"if (!(((uint64_t){m}.w[0] >> {p}) & 1)) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                    f"{self.map_slot(mc, m, p)}; }})")
         if isinstance(bt, SeqT):
             sc = self.codec_of(e.base)
             t, i = self.fresh("sq"), self.fresh("i")
@@ -1059,6 +1146,10 @@ static inline int {name}_sub({W} a, {W} b) {{
 
     def builtin(self, e, name, env):
         a = e.args
+        if a and isinstance(self.type_of(a[0]), MapT):
+            out = self.map_op(e, name, env)
+            if out is not None:
+                return out
         if name == "size":
             t = self.type_of(a[0])
             if isinstance(a[0], ir.Binary) and a[0].op == "..":
@@ -1282,6 +1373,58 @@ static inline int {name}_sub({W} a, {W} b) {{
 
     # ------------------------------------------------------------------ whole functions
 
+    def components(self) -> tuple[list[tuple[int, int, int]], int]:
+        """How a state is stored (SPIN's COLLAPSE): its pieces ``(offset, words, table)``
+        in order, a table of -1 being words kept as they are, any other the table its
+        value is interned in (one table per type: the nine channels ``msgs[i][j]`` share
+        one); and the number of tables. A variable of fewer than COMP_MIN words stays
+        inline; a function whose values have COMP_MIN words or more is split by key."""
+        pieces: list[tuple[int, int, int]] = []
+        tabs: dict[int, int] = {}
+
+        def visit(c: Codec, off: int) -> None:
+            if c.words < COMP_MIN:
+                if pieces and pieces[-1][2] == -1 and pieces[-1][0] + pieces[-1][1] == off:
+                    o, n, _ = pieces.pop()
+                    pieces.append((o, n + c.words, -1))
+                else:
+                    pieces.append((off, c.words, -1))
+                return
+            if isinstance(c, WideFunCodec) and c.slot >= COMP_MIN:
+                for k in range(len(c.keys)):
+                    visit(c.val, off + k * c.slot)
+                return
+            pieces.append((off, c.words, tabs.setdefault(id(c), len(tabs))))
+
+        for c, off in zip(self.var_codecs, self.offsets):
+            visit(c, off)
+        return pieces, len(tabs)
+
+    def gen_collapse(self) -> tuple[str, int, int, int]:
+        """``mc_compress`` and ``mc_expand`` for runtime.c, with NCOMP, CW and NTAB."""
+        pieces, ntab = self.components()
+        ncomp = sum(1 for _, _, t in pieces if t >= 0)
+        if not ncomp:
+            return ("static int mc_compress(R *r, const V *s, V *c, int add) { (void)r; (void)s; (void)c; (void)add; "
+                    "return 1; }\nstatic void mc_expand(R *r, const V *c, V *s) { (void)r; (void)c; (void)s; }",
+                    0, self.nwords, 0)
+        comp = ["static int mc_compress(R *r, const V *s, V *c, int add) {", "  int64_t id;"]
+        exp = ["static void mc_expand(R *r, const V *c, V *s) {"]
+        cw = 0
+        for off, n, t in pieces:
+            if t < 0:
+                comp.append(f"  memcpy(&c[{cw}], &s[{off}], {n} * sizeof(V));")
+                exp.append(f"  memcpy(&s[{off}], &c[{cw}], {n} * sizeof(V));")
+                cw += n
+            else:
+                comp.append(f"  if ((id = mc_intern(r, {t}, {n}, &s[{off}], add)) < 0) return id == -1 ? 0 : -1;")
+                comp.append(f"  c[{cw}] = id;")
+                exp.append(f"  memcpy(&s[{off}], r->ct[{t}].vals + (int64_t){n} * c[{cw}], {n} * sizeof(V));")
+                cw += 1
+        comp.append("  return 1;\n}")
+        exp.append("}")
+        return "\n".join(comp + exp), ncomp, cw, ntab
+
     def gen_succ(self) -> tuple[str, int]:
         nvars = len(self.var_types)
         out = ["static void mc_succ(R *r, const V *s) {"]
@@ -1397,12 +1540,15 @@ static inline int {name}_sub({W} a, {W} b) {{
             except Unsupported as u:
                 self.canon_refused = u.message
         maxp = max([len(a.params) for a in self.c.actions] + [1])
+        collapse, ncomp, cw, ntab = self.gen_collapse()
+        self.ncomp, self.cw = ncomp, cw
         self.widths |= self.sparse
         wides = [_wide_helpers(n) for n in sorted(self.widths)] + [_sparse_helpers(n) for n in sorted(self.sparse)]
         head = [f"#define NVARS {self.nwords}", f"#define NLABELS {nlabels}", f"#define MAXP {maxp}",
                 f"#define NINV {ninv}", f"#define NSTEP {nstep}", f"#define NCONS {ncons}",
-                f"#define NCANON {1 if self.has_canon else 0}", runtime, PRELUDE]
-        return "\n".join(head + wides + self.protos + self.funcs + self.tables + [canon, preds, succ]) + "\n"
+                f"#define NCANON {1 if self.has_canon else 0}", f"#define NCOMP {ncomp}", f"#define CW {cw}",
+                f"#define NTAB {ntab}", runtime, PRELUDE]
+        return "\n".join(head + wides + self.tables + self.protos + self.funcs + [collapse, canon, preds, succ]) + "\n"
 
 
 PRELUDE = r"""

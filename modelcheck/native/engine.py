@@ -175,18 +175,25 @@ class _NativeStore(Store):
         """Every stored state, decoded, in discovery order (read from the arena at once)."""
         seen: _Seen = self.parent  # type: ignore[assignment]
         n, nv = len(seen), seen.e.nvars
-        if n == 0:
-            return []
-        words = memoryview(ctypes.string_at(seen.lib.mc_arena(seen.h), n * nv * 8)).cast("q")
         e = seen.e
-        cols = []
-        for d, c, o in zip(e.decoders, e.codecs, e.offsets):
-            if c.words == 1:
-                cols.append(list(map(d, words[o::nv])))
-            else:
-                w = c.words
-                cols.append([d(tuple(words[i + o:i + o + w])) for i in range(0, n * nv, nv)])
-        return list(zip(*cols))
+        out: list[State] = []
+        # expanded (runtime.c: mc_states) a chunk at a time: a state of a thousand words
+        # is stored in a few dozen, and all of them expanded at once would not fit
+        chunk = max(1, min(n, (1 << 22) // max(1, nv)))
+        buf = (ctypes.c_int64 * (chunk * nv))()
+        for start in range(0, n, chunk):
+            m = min(chunk, n - start)
+            seen.lib.mc_states(seen.h, start, m, buf)
+            words = memoryview(buf).cast("B").cast("q")[:m * nv]
+            cols = []
+            for d, c, o in zip(e.decoders, e.codecs, e.offsets):
+                if c.words == 1:
+                    cols.append(list(map(d, words[o::nv])))
+                else:
+                    w = c.words
+                    cols.append([d(tuple(words[i + o:i + o + w])) for i in range(0, m * nv, nv)])
+            out.extend(zip(*cols))
+        return out
 
 
 class _Recorder:

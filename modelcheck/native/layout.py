@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import BackendUnsupported
-from ..values import sort_values
-from ..types import BoolT, EnumT, FunT, IntT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values, is_indexable
+from ..values import FMap, sort_values
+from ..types import (BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values,
+                     is_indexable)
 
 #: the largest number of values a scalar type may have (its ordinals fit a word with room)
 MAX_CARD = 1 << 62
@@ -414,6 +415,50 @@ class WideFunCodec(Codec):
         return tuple(self.val.decode(tuple(ws[k * s:(k + 1) * s])) for k in range(len(self.keys)))
 
 
+class MapCodec(Codec):
+    """``map[K, V]`` of an indexable ``K`` of at most 64 values: a word of the keys
+    present (bit k for the k-th of ``domain_values(K)``), then a slot of ``V``'s words per
+    key, zero where the key is absent (so equal maps are equal words)."""
+
+    kind = "wide"
+
+    def __init__(self, t: MapT):
+        self.t = t
+        if not is_indexable(t.key):
+            raise Unsupported(f"{t.show()}: the C backend keeps maps whose keys are a model set, an enum, bool "
+                              f"or lo..hi")
+        self.keys = domain_values(t.key)
+        if len(self.keys) > 64:
+            raise Unsupported(f"{t.show()} has {len(self.keys)} possible keys (the C backend keeps at most 64)")
+        self.val = codec(t.val)
+        self.slot = self.val.words
+        self.words = 1 + len(self.keys) * self.slot
+        if self.words > MAX_WORDS:
+            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
+                              f"per value)")
+        self.card = MAX_CARD + 1
+
+    def encode(self, v) -> list[int]:
+        mask, out = 0, []
+        for k, key in enumerate(self.keys):
+            if key in v:
+                mask |= 1 << k
+                w = self.val.encode(v[key])
+                out.extend(w if self.slot > 1 else [w])
+            else:
+                out.extend([0] * self.slot)
+        return [_signed(mask)] + out
+
+    def decode(self, ws):
+        mask, s = ws[0] & ((1 << 64) - 1), self.slot
+        out = {}
+        for k, key in enumerate(self.keys):
+            if mask >> k & 1:
+                at = 1 + k * s
+                out[key] = self.val.decode(ws[at] if s == 1 else tuple(ws[at:at + s]))
+        return FMap(out)
+
+
 class FunCodec(Codec):
     kind = "fun"
 
@@ -434,7 +479,7 @@ class FunCodec(Codec):
                     raise Unsupported(f"{t.show()}: {len(self.keys)} unbounded integers do not fit the C "
                                       f"backend's one word per variable (give the values bounds, lo..hi)")
                 self.val = FieldInt(IntT(-(1 << (bits - 1)), (1 << (bits - 1)) - 1))
-        if self.val.words > 1 or isinstance(self.val, (RecordCodec, SeqCodec)):
+        if self.val.words > 1 or isinstance(self.val, (RecordCodec, SeqCodec, MapCodec, RecSetCodec)):
             # a slot of the value's words per key (WideFunCodec)
             raise Unsupported(f"{t.show()}: a function of values of several words does not fit one word")
         if isinstance(self.val, FunCodec):
@@ -550,6 +595,8 @@ def codec(t: Type) -> Codec:
             return WideFunCodec(t, val)
     if isinstance(t, SeqT):
         return SeqCodec(t)
+    if isinstance(t, MapT):
+        return MapCodec(t)
     raise Unsupported(f"values of type {t.show()} are not supported by the C backend yet")
 
 

@@ -1,7 +1,13 @@
-/* The C backend's search: breadth-first, states stored whole in an arena, an open-
+/* The C backend's search: breadth-first, states stored in an arena, an open-
  * addressing hash table of their indices, a parent index per state. Included at the
  * top of every generated model (modelcheck/native/emit.py), which defines NVARS,
  * NLABELS, NINV, NSTEP, NCONS and the functions declared below.
+ *
+ * States are stored whole (CW == NVARS) unless the model has components (NCOMP > 0,
+ * SPIN's COLLAPSE): then every part of a state of several words (a channel, a
+ * history, a map) is interned in a table of its own type's values and the stored state
+ * holds its index there, CW words in all; mc_compress and mc_expand (generated) convert.
+ * Equal values get equal indices, so equal states are equal compressed words.
  *
  * The search is a resumable machine: mc_run() expands states until `budget` (states plus
  * their successors) is spent, and returns a status; after a violation it returns at once
@@ -18,6 +24,19 @@
 #include <setjmp.h>
 
 typedef int64_t V;
+
+#ifndef NCOMP
+#define NCOMP 0
+#endif
+#ifndef CW
+#define CW NVARS
+#endif
+#ifndef NTAB
+#define NTAB 0
+#endif
+
+/* a table of interned values of `len` words (the length is the caller's to give) */
+typedef struct { V *vals; int64_t n, cap; int64_t *tab; uint64_t mask; } CT;
 
 enum { ST_RUNNING = 0, ST_EXHAUSTED = 1, ST_INVARIANT = 2, ST_DEADLOCK = 3, ST_STEP = 4,
        ST_ASSERT = 5, ST_ERROR = 6, ST_MAX_STATES = 7, ST_MAX_DEPTH = 8, ST_NOMEM = 9 };
@@ -41,6 +60,10 @@ typedef struct {
     /* what the last status was about */
     int64_t info[8];
     V next[NVARS + 1];
+    /* interning: the tables, the expanded state being expanded, a compressed key, and
+       the expanded state whose invariants are checked */
+    CT ct[NTAB ? NTAB : 1];
+    V cur[NCOMP ? NVARS : 1], ckey[CW], ibuf[NCOMP ? NVARS : 1];
     /* after a violated invariant is reported, the later ones of that state are still
        to be checked: from inv_next (0: none pending) on state inv_state */
     int64_t inv_state; int inv_next;
@@ -60,15 +83,57 @@ static int mc_inv(R *r, int k, const V *s);
 static int mc_step(R *r, int k, const V *s, const V *t);
 static int mc_cons(R *r, int k, const V *s);
 static void mc_canon(R *r, V *s);
+static int mc_compress(R *r, const V *s, V *c, int add);
+static void mc_expand(R *r, const V *c, V *s);
 
-static inline uint64_t mc_hash(const V *s) {
+static inline uint64_t mc_hashn(const V *s, int n) {
     uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (int i = 0; i < NVARS; i++) {
+    for (int i = 0; i < n; i++) {
         uint64_t x = (uint64_t)s[i] + h;
         x ^= x >> 33; x *= 0xff51afd7ed558ccdull; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ull; x ^= x >> 33;
         h = x ^ (h << 7) ^ (h >> 3);
     }
     return h ^ (h >> 29);
+}
+
+static inline uint64_t mc_hash(const V *s) { return mc_hashn(s, CW); }
+
+/* the index of the value v (len words) in table t: interned when new and `add`;
+   -1 when absent and not `add`, -2 when out of memory */
+static int64_t mc_intern(R *r, int t, int len, const V *v, int add) {
+    CT *c = &r->ct[t];
+    if (!c->tab) {
+        c->mask = 1023;
+        c->tab = calloc(c->mask + 1, sizeof(int64_t));
+        if (!c->tab) return -2;
+    }
+    uint64_t h = mc_hashn(v, len) & c->mask;
+    for (;; h = (h + 1) & c->mask) {
+        int64_t e = c->tab[h];
+        if (!e) break;
+        if (memcmp(c->vals + (int64_t)len * (e - 1), v, sizeof(V) * len) == 0) return e - 1;
+    }
+    if (!add) return -1;
+    if (c->n == c->cap) {
+        int64_t nc = c->cap ? c->cap * 2 : 1024;
+        V *a = realloc(c->vals, sizeof(V) * len * nc);
+        if (!a) return -2;
+        c->vals = a; c->cap = nc;
+    }
+    memcpy(c->vals + (int64_t)len * c->n, v, sizeof(V) * len);
+    c->tab[h] = ++c->n;
+    if ((uint64_t)c->n * 2 > c->mask) {
+        uint64_t m = c->mask * 2 + 1;
+        int64_t *nt = calloc(m + 1, sizeof(int64_t));
+        if (!nt) return -2;
+        for (int64_t k = 0; k < c->n; k++) {
+            uint64_t g = mc_hashn(c->vals + (int64_t)len * k, len) & m;
+            while (nt[g]) g = (g + 1) & m;
+            nt[g] = k + 1;
+        }
+        free(c->tab); c->tab = nt; c->mask = m;
+    }
+    return c->n - 1;
 }
 
 #ifndef MAXP
@@ -157,7 +222,7 @@ static V *mc_push(R *r, int lab) {
 static int mc_grow(R *r) {
     if (r->count < r->cap) return 1;
     int64_t nc = r->cap * 2;
-    V *a = realloc(r->arena, sizeof(V) * NVARS * nc);
+    V *a = realloc(r->arena, sizeof(V) * CW * nc);
     if (!a) return 0;
     r->arena = a;
     int64_t *p = realloc(r->parent, sizeof(int64_t) * nc);
@@ -171,7 +236,7 @@ static int mc_rehash(R *r) {
     int64_t *t = calloc(n, sizeof(int64_t));
     if (!t) return 0;
     for (int64_t i = 0; i < r->count; i++) {
-        uint64_t h = mc_hash(r->arena + NVARS * i) & (n - 1);
+        uint64_t h = mc_hash(r->arena + CW * i) & (n - 1);
         while (t[h]) h = (h + 1) & (n - 1);
         t[h] = i + 1;
     }
@@ -179,22 +244,23 @@ static int mc_rehash(R *r) {
     return 1;
 }
 
-/* the index of s in the store, or -1 (and the free slot in *slot) */
+/* the index of s (compressed) in the store, or -1 (and the free slot in *slot) */
 static inline int64_t mc_lookup(R *r, const V *s, uint64_t *slot) {
     uint64_t h = mc_hash(s) & r->tmask;
     for (;;) {
         int64_t e = r->table[h];
         if (!e) { *slot = h; return -1; }
-        if (memcmp(r->arena + NVARS * (e - 1), s, sizeof(V) * NVARS) == 0) return e - 1;
+        if (memcmp(r->arena + CW * (e - 1), s, sizeof(V) * CW) == 0) return e - 1;
         h = (h + 1) & r->tmask;
     }
 }
 
-/* store s (not yet stored, its free slot found by mc_lookup) with its parent; -1 when out of memory */
+/* store s (compressed; not yet stored, its free slot found by mc_lookup) with its
+   parent; -1 when out of memory */
 static int64_t mc_store(R *r, const V *s, uint64_t slot, int64_t parent) {
     if (!mc_grow(r)) return -1;
     int64_t i = r->count++;
-    memcpy(r->arena + NVARS * i, s, sizeof(V) * NVARS);
+    memcpy(r->arena + CW * i, s, sizeof(V) * CW);
     r->parent[i] = parent;
     r->table[slot] = i + 1;
     if ((uint64_t)r->count * 2 > r->tmask) {
@@ -232,7 +298,7 @@ R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock, int use_can
     R *r = calloc(1, sizeof(R));
     if (!r) return 0;
     r->cap = 1024;
-    r->arena = malloc(sizeof(V) * NVARS * r->cap);
+    r->arena = malloc(sizeof(V) * CW * r->cap);
     r->parent = malloc(sizeof(int64_t) * r->cap);
     r->tmask = 4095;
     r->table = calloc(r->tmask + 1, sizeof(int64_t));
@@ -247,22 +313,65 @@ void mc_free(R *r) {
     if (!r) return;
     free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab);
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
+    for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
     free(r);
 }
 
 int mc_nlabels(void) { return NLABELS; }
 
+/* the stored state i, whole */
+static inline const V *mc_state(R *r, int64_t i, V *buf) {
+#if NCOMP
+    mc_expand(r, r->arena + CW * i, buf);
+    return buf;
+#else
+    (void)buf;
+    return r->arena + CW * i;
+#endif
+}
+
+/* the compressed form of s in r->ckey: 1, or 0 when a part of it was never interned (so
+   s was never stored; only without `add`), -1 when out of memory */
+static inline const V *mc_key(R *r, const V *s, int add, int *ok) {
+#if NCOMP
+    *ok = mc_compress(r, s, r->ckey, add);
+    return r->ckey;
+#else
+    (void)add; *ok = 1;
+    return s;
+#endif
+}
+
 /* an initial state (checked and admitted by the caller): 1 stored, 0 already there, -1 no memory */
 int mc_add_initial(R *r, const V *s) {
     uint64_t slot;
-    if (mc_lookup(r, s, &slot) >= 0) return 0;
-    if (mc_store(r, s, slot, -1) < 0) return -1;
+    int ok;
+    const V *k = mc_key(r, s, 1, &ok);
+    if (ok < 0) return -1;
+    if (mc_lookup(r, k, &slot) >= 0) return 0;
+    if (mc_store(r, k, slot, -1) < 0) return -1;
     r->depth = 1;
     return 1;
 }
 
-int64_t mc_find(R *r, const V *s) { uint64_t slot; return mc_lookup(r, s, &slot); }
-void mc_get(R *r, int64_t i, V *out) { memcpy(out, r->arena + NVARS * i, sizeof(V) * NVARS); }
+int64_t mc_find(R *r, const V *s) {
+    uint64_t slot;
+    int ok;
+    const V *k = mc_key(r, s, 0, &ok);
+    return ok > 0 ? mc_lookup(r, k, &slot) : -1;
+}
+void mc_get(R *r, int64_t i, V *out) {
+    const V *s = mc_state(r, i, out);
+    if (s != out) memcpy(out, s, sizeof(V) * NVARS);
+}
+/* the stored states from..from+n-1, whole, into out (n * NVARS words) */
+void mc_states(R *r, int64_t from, int64_t n, V *out) {
+    for (int64_t i = 0; i < n; i++) {
+        V *o = out + NVARS * i;
+        const V *s = mc_state(r, from + i, o);
+        if (s != o) memcpy(o, s, sizeof(V) * NVARS);
+    }
+}
 int64_t mc_parent(R *r, int64_t i) { return r->parent[i]; }
 int64_t mc_count(R *r) { return r->count; }
 int64_t mc_generated(R *r) { return r->generated; }
@@ -284,7 +393,8 @@ int64_t *mc_graph(R *r, int64_t **to, int64_t **lab, int64_t *nrec) {
     if (r->rec_broken) return 0;
     return r->rstart;
 }
-V *mc_arena(R *r) { return r->arena; }
+int mc_ncomp(void) { return NCOMP; }
+int64_t mc_cw(void) { return CW; }
 
 
 /* the invariants k0.. of the stored state ti: the first one newly violated is
@@ -292,7 +402,7 @@ V *mc_arena(R *r) { return r->arena; }
  * none is. Every invariant is evaluated, violated or not, as in Python (an error in
  * it is the run's error). */
 static int mc_invariants(R *r, int64_t ti, int k0) {
-    const V *tt = r->arena + NVARS * ti;
+    const V *tt = mc_state(r, ti, r->ibuf);
     for (int k = k0; k < NINV; k++) {
         if (!mc_inv(r, k, tt) && !r->violated[k]) {
             r->violated[k] = 1;
@@ -324,7 +434,11 @@ int mc_run(R *r, int64_t budget) {
                 const int64_t j = r->pos++;
                 const V *t = r->out + NVARS * j;
                 const int lab = r->olab[j];
+#if NCOMP
+                const V *s = r->cur;                  /* expanded when the expansion began */
+#else
                 const V *s = r->arena + NVARS * si;   /* the arena may move: reread */
+#endif
                 if (!r->resumed) r->gen_cov[lab]++;
                 r->resumed = 0;
                 if (NSTEP) {
@@ -341,7 +455,10 @@ int mc_run(R *r, int64_t budget) {
                 }
                 if (NCANON && r->use_canon) mc_canon(r, (V *)t);     /* the orbit's representative, in place */
                 uint64_t slot;
-                int64_t old = mc_lookup(r, t, &slot);
+                int ok;
+                const V *key = mc_key(r, t, 1, &ok);
+                if (ok < 0) { r->pos--; r->resumed = 1; return ST_NOMEM; }
+                int64_t old = mc_lookup(r, key, &slot);
                 if (old >= 0) {
                     if (r->record && old != si) mc_rec(r, old, lab);
                     continue;
@@ -351,7 +468,7 @@ int mc_run(R *r, int64_t budget) {
                     for (int k = 0; k < NCONS && ok; k++) ok = mc_cons(r, k, t);
                     if (!ok) continue;
                 }
-                int64_t ti = mc_store(r, t, slot, si);
+                int64_t ti = mc_store(r, key, slot, si);
                 if (ti < 0) { r->pos--; r->resumed = 1; return ST_NOMEM; }
                 r->new_cov[lab]++;
                 if (r->record) mc_rec(r, ti, lab);
@@ -377,7 +494,7 @@ int mc_run(R *r, int64_t budget) {
         const int64_t si = r->head++;
         r->nout = 0; r->pos = 0; r->resumed = 0;
         r->assert_failed = 0;
-        mc_succ(r, r->arena + NVARS * si);
+        mc_succ(r, mc_state(r, si, r->cur));
         r->finishing = 1;
         if (r->assert_failed) {
             r->rec_broken = 1;

@@ -34,9 +34,11 @@ RUNS = [r for r in read_manifest(SPECS / "suite.toml") if run_options(r).strateg
 #: runs the manifest does not mark slow (they are quick in C) that take more than 5 s
 #: here, Python's run included (measured on 2 cores): durable.mc default (101,302 states
 #: with Termination, about 3 s), durable.mc crash2 (332,011 states, 11 s), TwoPhase
-#: RM = 7 with symmetry (5 s), tob.mc n3 (9 s)
+#: RM = 7 with symmetry (5 s), tob.mc n3 (9 s), and every run of zab.mc (12 to 27 s,
+#: Python's run most of it)
 MEASURED_SLOW = {("twophase/durable.mc", "default"), ("twophase/durable.mc", "crash2"),
                  ("twophase/twophase.mc", "RM=7 no-temporal"), ("lamport/tob.mc", "n3")}
+SLOW_SPECS = {"zab/zab.mc"}
 
 #: a refused run is checked with this bound: the refusal comes before any search, and
 #: the full Python runs are tests/specs' and the suite's to do
@@ -53,7 +55,7 @@ def run_id(run: dict) -> str:
 
 
 def param(run: dict):
-    slow = run.get("slow") or (run["spec"], run_label(run)) in MEASURED_SLOW
+    slow = run.get("slow") or (run["spec"], run_label(run)) in MEASURED_SLOW or run["spec"] in SLOW_SPECS
     return pytest.param(run, id=run_id(run), marks=[pytest.mark.slow] if slow else [])
 
 

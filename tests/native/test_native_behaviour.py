@@ -313,32 +313,34 @@ def test_missing_compiler(tmp_path, no_compiler):
 
 # ------------------------------------------------------------------ command line
 
-# an action parameter ranging over a state variable: not compiled by the C backend
-MAP_SPEC = """\
+# a bag: not compiled by the C backend
+BAG_SPEC = """\
 module Unsupported
-var m: map[0..2, bool]
+var m: bag[0..2]
 var x: 0..2
 init {
-  m = map()
+  m = bag()
   x = 0
 }
 action Take(v in 0..2) {
+  require count(m, v) < 2
   x' = v
-  m' = m.put(v, true)
+  m' = m.add(v)
 }
+action Idle { x' = x }
 invariant T [typing]: true
 """
 
 
 def test_cli_backend_c_on_an_unsupported_spec(tmp_path, capsys):
-    spec = write(tmp_path, MAP_SPEC)
+    spec = write(tmp_path, BAG_SPEC)
     code, out, err = run(capsys, "check", spec, "--backend", "c")
     assert code == 2 and out == ""
-    # maps are not compiled yet: the refusal points at the variable's declaration
-    line = MAP_SPEC.splitlines().index("var m: map[0..2, bool]") + 1
+    # bags are not compiled yet: the refusal points at the variable's declaration
+    line = BAG_SPEC.splitlines().index("var m: bag[0..2]") + 1
     first, source, caret = err.splitlines()[:3]
     assert re.fullmatch(rf"{re.escape(spec)}:{line}:1: MC600 .+", first), first
-    assert source.endswith("| var m: map[0..2, bool]")
+    assert source.endswith("| var m: bag[0..2]")
     assert caret.split("|", 1)[1].startswith(" ^^^")        # under the declaration, from column 1
     code, out, _ = run(capsys, "check", spec, "--json")       # auto: Python, and why
     data = json.loads(out)
