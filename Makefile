@@ -20,7 +20,7 @@ test-fast: install cc
 # the searches too long for `make test` (docs/conformance.md: Hypothesis finding the two
 # deepest seeded ZAB bugs, about 100 s)
 test-deep: install
-	MODELCHECK_DEEP=1 $(BIN)/python -m pytest -q -n auto tests/conform/test_zab_harness.py tests/specs/test_zab_impl.py -m "slow or not slow"
+	MODELCHECK_DEEP=1 $(BIN)/python -m pytest -q -n auto tests/conform/test_zab_harness.py tests/specs/test_zab_impl.py tests/native/test_differential.py -m "slow or not slow"
 
 bench: install
 	$(BIN)/python benchmarks/twophase.py
