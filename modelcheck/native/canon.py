@@ -22,7 +22,8 @@ does not handle (an atom naming two symmetric values: ``RM -> set[RM]``, a messa
 from __future__ import annotations
 
 from ..types import EnumT, ModelT, RecordT, SetT, TupleT, Type, mentions
-from .layout import Codec, FunCodec, ScalarCodec, SetCodec, Unsupported, WideSetCodec
+from .layout import (Codec, FunCodec, IntCodec, MapCodec, RecordCodec, RecSetCodec, ScalarCodec, SeqCodec, SetCodec,
+                     SparseSetCodec, Unsupported, WideFunCodec, WideSetCodec)
 
 #: the most values of a scalar type whose ordinals get owner/mark tables
 MAX_TABLE = 1 << 16
@@ -130,6 +131,7 @@ class CanonGen:
     def __init__(self, emitter, groups: tuple[ModelT, ...]):
         self.e = emitter
         self.groups = groups
+        self.pfns: dict[int, str | None] = {}     # codec id -> its permuting function
 
     def table(self, values) -> str:
         return self.e.table(list(values))
@@ -166,19 +168,28 @@ class CanonGen:
             raise Unsupported(f"symmetry over {size} permutations (the C backend tries at most {MAX_PERMS:,})")
         per_group = [list(itertools.permutations(range(len(g.names)))) for g in self.groups]
         combos = [dict(zip((g.name for g in self.groups), c)) for c in itertools.product(*per_group)]
+        assert all(list(pi) == sorted(pi) for pi in combos[0].values())   # the first is the identity
         lines = []
         for i, (t, c) in enumerate(zip(self.e.var_types, self.e.var_codecs)):
             lines.append(self.permute_var(i, t, c, combos))
+            # the image is compared with the least so far as it is made, variable by
+            # variable in the state's word order: an image already greater is left there
+            # (most are, in the first variables, and the channels are never permuted)
+            off, n = self.e.offsets[i], c.words
+            lines.append(f"if (!less) {{ int d = mc_wordcmp(&o[{off}], &best[{off}], {n}); if (d > 0) continue; "
+                         f"if (d < 0) less = 1; }}")
         nv = self.e.nwords
         return "\n".join([
-            "static inline int mc_wordlt(const V *a, const V *b) {",
-            f"  for (int i = 0; i < {nv}; i++) if (a[i] != b[i]) return (uint64_t)a[i] < (uint64_t)b[i];",
+            "static inline int mc_wordcmp(const V *a, const V *b, int n) {",
+            "  for (int i = 0; i < n; i++) if (a[i] != b[i]) return (uint64_t)a[i] < (uint64_t)b[i] ? -1 : 1;",
             "  return 0;", "}",
             "static void mc_canon(R *r, V *s) {",
             f"  (void)r; V best[{nv}], o[{nv}];",
-            f"  for (int p = 0; p < {len(combos)}; p++) {{"]
+            "  memcpy(best, s, sizeof(best));                 /* the identity's image */",
+            f"  for (int p = 1; p < {len(combos)}; p++) {{",
+            "    int less = 0;"]
             + ["    " + x for x in lines] +
-            [f"    if (p == 0 || mc_wordlt(o, best)) memcpy(best, o, sizeof(best));",
+            ["    if (less) memcpy(best, o, sizeof(best));",
              "  }", "  memcpy(s, best, sizeof(best));", "}"])
 
     def image_table(self, c, combos) -> str:
@@ -206,8 +217,8 @@ class CanonGen:
                     f"for (uint64_t m = (uint64_t)s[{off} + wi]; m; m &= m - 1) {{ "
                     f"int k = wi * 64 + __builtin_ctzll(m), b = {tab}[p * {c.elem.card} + k]; "
                     f"q[b >> 6] |= (V)(1ull << (b & 63)); }} memcpy(&o[{off}], q, sizeof q); }}")
-        if c.words > 1:
-            raise Unsupported(f"symmetry over {t.show()}, a value of several words (not yet in the C backend)")
+        if c.words > 1 or (isinstance(c, ScalarCodec) and c.card > MAX_TABLE):
+            return f"{self.perm_fn(c, combos)}(p, &s[{off}], &o[{off}]);"
         if isinstance(c, ScalarCodec) or (isinstance(t, ModelT)):
             tab = self.image_table(c, combos)
             return f"{o} = {tab}[p * {c.card} + {s}];"
@@ -239,6 +250,110 @@ class CanonGen:
             return (f"{{ uint64_t f = (uint64_t){s}, q = 0; for (int k = 0; k < {keys}; k++) {{ "
                     f"uint64_t v = (f >> (k * {wd})) & {mask}ull; q |= ({val}) << (({dest}) * {wd}); }} {o} = (V)q; }}")
         raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
+
+    # ------------------------------------------------------------------ values of several words
+
+    def mentioned(self, t: Type) -> bool:
+        return any(mentions(t, g) for g in self.groups)
+
+    def scalar_img(self, c: ScalarCodec, src: str, combos) -> str:
+        """The ordinal of the image of the scalar with ordinal ``src`` under permutation
+        ``p``: by a table, or field by field for a tuple or record of too many values."""
+        if c.card <= MAX_TABLE:
+            return f"{self.image_table(c, combos)}[p * {c.card} + ({src})]"
+        if not c.fields:
+            raise Unsupported(f"symmetry over {c.t.show()}, which has {c.card:,} values")
+        ets = c.t.elems if isinstance(c.t, TupleT) else [ft for _, ft in c.t.fields]
+        parts = [f"(V)({src})"]
+        for f, ft, stride in zip(c.fields, ets, c.strides):
+            if not self.mentioned(ft):
+                continue
+            if not isinstance(f, ScalarCodec):
+                raise Unsupported(f"symmetry over {c.t.show()} (not yet in the C backend)")
+            old = f"((V)({src}) / {stride}ll % {f.card}ll)"
+            parts.append(f"((V){self.scalar_img(f, old, combos)} - {old}) * {stride}ll")
+        return "(" + " + ".join(parts) + ")"
+
+    def perm_fn(self, c: Codec, combos) -> str:
+        """A generated ``void f(int p, const V *a, V *b)`` writing the image of the value
+        at ``a`` (laid out by ``c``) under permutation ``p`` at ``b``, in its canonical
+        layout: sets of several words re-sorted, map keys and function slots moved, unused
+        places zero."""
+        key = id(c)
+        if key in self.pfns:
+            return self.pfns[key]
+        name = f"mc_perm{len(self.pfns)}"
+        self.pfns[key] = name
+        t, n = c.t, c.words
+        body: list[str] = []
+
+        def sub(vc: Codec, a: str, b: str) -> str:
+            if not self.mentioned(vc.t):
+                return f"memcpy({b}, {a}, {vc.words} * sizeof(V));"
+            return f"{self.perm_fn(vc, combos)}(p, {a}, {b});"
+
+        def group_of(kt: Type) -> tuple[str, int] | None:
+            """The table of a symmetric model set's permutations, for keys of type kt."""
+            for g in self.groups:
+                if isinstance(kt, ModelT) and kt.name == g.name:
+                    k = len(g.names)
+                    return self.table([pis[g.name][u] for pis in combos for u in range(k)]), k
+            if self.mentioned(kt):
+                raise Unsupported(f"symmetry over {t.show()}: keys of type {kt.show()} (not yet in the C backend)")
+            return None
+
+        if isinstance(c, ScalarCodec):
+            body.append(f"b[0] = {self.scalar_img(c, 'a[0]', combos)};")
+        elif isinstance(c, IntCodec):   # pragma: no cover - mentions nothing
+            body.append("b[0] = a[0];")
+        elif isinstance(c, (SetCodec, FunCodec)):
+            line = self.permute_var(0, t, c, combos)    # one word: s[0] -> o[0]
+            body.append("const V *s = a; V *o = b; " + line)
+        elif isinstance(c, WideSetCodec):
+            tab = self.image_table(c.elem, combos)
+            body.append(f"memset(b, 0, {n} * sizeof(V)); for (int wi = 0; wi < {n}; wi++) "
+                        f"for (uint64_t m = (uint64_t)a[wi]; m; m &= m - 1) {{ "
+                        f"int k = wi * 64 + __builtin_ctzll(m), q = {tab}[p * {c.elem.card} + k]; "
+                        f"b[q >> 6] |= (V)(1ull << (q & 63)); }}")
+        elif isinstance(c, SparseSetCodec):
+            if not isinstance(c.elem, ScalarCodec):
+                raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
+            img = self.scalar_img(c.elem, "a[i]", combos)
+            body.append(f"memset(b, 0, {n} * sizeof(V)); b[0] = a[0]; "
+                        f"for (V i = 1; i <= a[0]; i++) {{ V x = {img}, j = i - 1; "
+                        f"while (j >= 1 && b[j] > x) {{ b[j + 1] = b[j]; j--; }} b[j + 1] = x; }}")
+        elif isinstance(c, RecordCodec):
+            for f, off in zip(c.fields, c.offs):
+                body.append(sub(f, f"a + {off}", f"b + {off}"))
+        elif isinstance(c, SeqCodec):
+            e = c.ew
+            body.append(f"memset(b, 0, {n} * sizeof(V)); b[0] = a[0]; "
+                        f"for (V i = 0; i < a[0]; i++) {{ {sub(c.elem, f'a + 1 + i * {e}', f'b + 1 + i * {e}')} }}")
+        elif isinstance(c, WideFunCodec):
+            g = group_of(t.dom)
+            sl = c.slot
+            dest = f"{g[0]}[p * {g[1]} + k]" if g is not None else "k"
+            body.append(f"for (int k = 0; k < {len(c.keys)}; k++) {{ V *d = b + ({dest}) * {sl}; "
+                        f"{sub(c.val, f'a + k * {sl}', 'd')} }}")
+        elif isinstance(c, MapCodec):
+            g = group_of(t.key)
+            sl = c.slot
+            dest = f"{g[0]}[p * {g[1]} + k]" if g is not None else "k"
+            body.append(f"memset(b, 0, {n} * sizeof(V)); "
+                        f"for (int k = 0; k < {len(c.keys)}; k++) if (((uint64_t)a[0] >> k) & 1) {{ "
+                        f"int q = {dest}; b[0] |= (V)(1ull << q); {sub(c.val, f'a + 1 + k * {sl}', f'b + 1 + q * {sl}')} }}")
+        elif isinstance(c, RecSetCodec):
+            e, cmp = c.ew, self.e.cmp_fn(c.elem)
+            body.append(f"memset(b, 0, {n} * sizeof(V)); V x[{e}]; "
+                        f"for (V i = 0; i < a[0]; i++) {{ {sub(c.elem, f'a + 1 + i * {e}', 'x')} "
+                        f"V j = b[0]; while (j > 0 && {cmp}(b + 1 + (j - 1) * {e}, x) > 0) {{ "
+                        f"memcpy(b + 1 + j * {e}, b + 1 + (j - 1) * {e}, {e} * sizeof(V)); j--; }} "
+                        f"memcpy(b + 1 + j * {e}, x, {e} * sizeof(V)); b[0]++; }}")
+        else:
+            raise Unsupported(f"symmetry over {t.show()} (not yet in the C backend)")
+        self.e.protos.append(f"static void {name}(int p, const V *a, V *b);")
+        self.e.funcs.append(f"static void {name}(int p, const V *a, V *b) {{ {' '.join(body)} }}")
+        return name
 
     def group(self, gi: int, g: ModelT) -> list[str]:
         n = len(g.names)

@@ -700,6 +700,11 @@ static inline int {name}_sub({W} a, {W} b) {{
             sc = self.codec_of(seq)
             t, i = self.fresh("sq"), self.fresh("i")
             self.widths.add(sc.words)
+            p = self.ptr(seq, env)
+            if p is not None:
+                return (f"{{ const V *{t} = {p}; for (V {i} = 1; {i} <= {t}[0]; {i}++) {{ "
+                        f"{self.ctype(sc.t.elem)} {var} = {self.at(sc.t.elem, f'{t} + 1 + ({i} - 1) * {sc.ew}')}; "
+                        f"{body} }} }}")
             return (f"{{ W{sc.words} {t} = {self.x(seq, env)}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
                     f"{self.ctype(sc.t.elem)} {var} = {self.seq_at(sc, t, i)}; {body} }} }}")
         dom = self.py.static_domain(d)
@@ -958,7 +963,79 @@ static inline int {name}_sub({W} a, {W} b) {{
         nodes = [given.get(f) for f, _ in t.fields]
         return f"({{ V {b} = {self.x_as(e.base, env, t)}; {self.compose(sc, srcs, e.id, nodes)}; }})"
 
+    # ------------------------------------------------------------------ values read in place
+
+    def ptr(self, e: ir.Node, env: dict) -> str | None:
+        """A C expression (``const V *``) addressing the value of ``e`` where it lies (a
+        state variable, a local, or a part of one of them: a function's slot, a record's
+        field, a sequence's element, a map's value), or None when ``e`` must be computed.
+        Reading a part through it copies that part only, not the whole of a channel
+        array of 765 words to take one sequence of 85. The parts of a sequence or a map
+        are checked (an index out of range, a missing key: a runtime error)."""
+        if isinstance(e, (ir.Name, ir.Primed)):
+            r = self.py.ref(e)
+            if r is None or r.kind not in ("var", "local"):
+                return None
+            if self.codec_of(e).words == 1:
+                return None
+            if isinstance(e, ir.Primed) or r.kind == "var":
+                refs = env.get("$primed") if isinstance(e, ir.Primed) else env["$vars"]
+                if refs is None:
+                    return None
+                return f"((const V *)&{refs[self.var_index[e.name]]})"
+            src = env.get(e.name)
+            if src is None or not src.isidentifier():
+                return None
+            return f"((const V *)&{src})"
+        if isinstance(e, ir.Index):
+            bt = self.type_of(e.base)
+            if not isinstance(bt, (FunT, MapT, SeqT, TupleT)):
+                return None
+            bc = self.codec_of(e.base)
+            if isinstance(bt, FunT) and not isinstance(bc, WideFunCodec):
+                return None
+            if isinstance(bt, TupleT) and not isinstance(bc, RecordCodec):
+                return None
+            base = self.ptr(e.base, env)
+            if base is None:
+                return None
+            if isinstance(bt, TupleT):
+                return f"({base} + {bc.offs[self.py.static_value(e.key) - 1]})"
+            if isinstance(bt, FunT):
+                pos = self.key_pos(bt.dom, self.x(e.key, env), e.key, e.id)
+                return f"({base} + ({pos}) * {bc.slot})"
+            q, i = self.fresh("q"), self.fresh("i")
+            if isinstance(bt, MapT):
+                pos = self.key_pos(bt.key, self.x(e.key, env), e.key, e.id)
+                return (f"({{ const V *{q} = {base}; V {i} = {pos}; "
+                        f"if (!(((uint64_t){q}[0] >> {i}) & 1)) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                        f"{q} + 1 + {i} * {bc.slot}; }})")
+            return (f"({{ const V *{q} = {base}; V {i} = {self.x(e.key, env)}; "
+                    f"if ({i} < 1 || {i} > {q}[0]) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                    f"{q} + 1 + ({i} - 1) * {bc.ew}; }})")
+        if isinstance(e, ir.Field):
+            bt = self.type_of(e.base)
+            if not isinstance(bt, RecordT):
+                return None
+            bc = self.codec_of(e.base)
+            if not isinstance(bc, RecordCodec):
+                return None
+            base = self.ptr(e.base, env)
+            return None if base is None else f"({base} + {bc.offs[bt.index(e.name)]})"
+        return None
+
+    def at(self, t: Type, p: str) -> str:
+        """The value of type ``t`` at the address ``p``."""
+        c = codec(t)
+        if c.words == 1:
+            return f"(*({p}))"
+        self.widths.add(c.words)
+        return f"(*(const W{c.words} *)({p}))"
+
     def x_Index(self, e, env):
+        p = self.ptr(e, env)
+        if p is not None:
+            return self.at(self.type_of(e), p)
         bt = self.type_of(e.base)
         base = self.x(e.base, env)
         if isinstance(bt, TupleT):
@@ -1045,6 +1122,9 @@ static inline int {name}_sub({W} a, {W} b) {{
         return f"({{ W{sc.words} {o} = {{{{0}}}}; {self.nest(e.binders, env, inner)} {o}; }})"
 
     def x_Field(self, e, env):
+        p = self.ptr(e, env)
+        if p is not None:
+            return self.at(self.type_of(e), p)
         t = self.type_of(e.base)
         if isinstance(t, RecordT):
             sc = self.codec_of(e.base)
@@ -1205,6 +1285,18 @@ static inline int {name}_sub({W} a, {W} b) {{
                 return (f"({{ uint64_t {m} = (uint64_t){self.x(a[0], env)}; if (!{m}) mc_fail(r, {ERR_EMPTY}, "
                         f"{e.id}); {self.from_ord(sc.elem, k)}; }})")
         t0 = self.type_of(a[0]) if a else None
+        if isinstance(t0, SeqT) and name in ("len", "isEmpty", "head", "last"):
+            p = self.ptr(a[0], env)
+            if p is not None:
+                sc = self.codec_of(a[0])
+                q = self.fresh("q")
+                if name == "len":
+                    return f"({p})[0]"
+                if name == "isEmpty":
+                    return f"(({p})[0] == 0)"
+                at = "0" if name == "head" else f"{q}[0] - 1"
+                return (f"({{ const V *{q} = {p}; if ({q}[0] == 0) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                        f"{self.at(sc.t.elem, f'{q} + 1 + ({at}) * {sc.ew}')}; }})")
         if isinstance(t0, SeqT):
             sc = self.codec_of(a[0])
             s = self.fresh("sq")
@@ -1405,10 +1497,11 @@ static inline int {name}_sub({W} a, {W} b) {{
         pieces, ntab = self.components()
         ncomp = sum(1 for _, _, t in pieces if t >= 0)
         if not ncomp:
-            return ("static int mc_compress(R *r, const V *s, V *c, int add) { (void)r; (void)s; (void)c; (void)add; "
-                    "return 1; }\nstatic void mc_expand(R *r, const V *c, V *s) { (void)r; (void)c; (void)s; }",
+            return ("static int mc_compress(R *r, const V *s, V *c, int add, const V *ps, const V *pc) { (void)r; "
+                    "(void)s; (void)c; (void)add; (void)ps; (void)pc; return 1; }\n"
+                    "static void mc_expand(R *r, const V *c, V *s) { (void)r; (void)c; (void)s; }",
                     0, self.nwords, 0)
-        comp = ["static int mc_compress(R *r, const V *s, V *c, int add) {", "  int64_t id;"]
+        comp = ["static int mc_compress(R *r, const V *s, V *c, int add, const V *ps, const V *pc) {", "  int64_t id;"]
         exp = ["static void mc_expand(R *r, const V *c, V *s) {"]
         cw = 0
         for off, n, t in pieces:
@@ -1417,8 +1510,9 @@ static inline int {name}_sub({W} a, {W} b) {{
                 exp.append(f"  memcpy(&s[{off}], &c[{cw}], {n} * sizeof(V));")
                 cw += n
             else:
-                comp.append(f"  if ((id = mc_intern(r, {t}, {n}, &s[{off}], add)) < 0) return id == -1 ? 0 : -1;")
-                comp.append(f"  c[{cw}] = id;")
+                comp.append(f"  if (ps && memcmp(&s[{off}], &ps[{off}], {n} * sizeof(V)) == 0) c[{cw}] = pc[{cw}];")
+                comp.append(f"  else {{ if ((id = mc_intern(r, {t}, {n}, &s[{off}], add)) < 0) return id == -1 ? 0 : -1; "
+                            f"c[{cw}] = id; }}")
                 exp.append(f"  memcpy(&s[{off}], r->ct[{t}].vals + (int64_t){n} * c[{cw}], {n} * sizeof(V));")
                 cw += 1
         comp.append("  return 1;\n}")
@@ -1467,7 +1561,9 @@ static inline int {name}_sub({W} a, {W} b) {{
         out = []
         for i, (off, c) in enumerate(zip(self.offsets, self.var_codecs)):
             val = assigned.get(i, vs[i])
-            if c.words > 1:
+            if c.words > 1 and i not in assigned:
+                out.append(f"memcpy(&{o}[{off}], &s[{off}], {c.words} * sizeof(V));")
+            elif c.words > 1:
                 tmp = self.fresh("w")
                 out.append(f"{{ W{c.words} {tmp} = {val}; memcpy(&{o}[{off}], &{tmp}, sizeof {tmp}); }}")
             else:

@@ -83,7 +83,7 @@ static int mc_inv(R *r, int k, const V *s);
 static int mc_step(R *r, int k, const V *s, const V *t);
 static int mc_cons(R *r, int k, const V *s);
 static void mc_canon(R *r, V *s);
-static int mc_compress(R *r, const V *s, V *c, int add);
+static int mc_compress(R *r, const V *s, V *c, int add, const V *ps, const V *pc);
 static void mc_expand(R *r, const V *c, V *s);
 
 static inline uint64_t mc_hashn(const V *s, int n) {
@@ -330,14 +330,16 @@ static inline const V *mc_state(R *r, int64_t i, V *buf) {
 #endif
 }
 
-/* the compressed form of s in r->ckey: 1, or 0 when a part of it was never interned (so
-   s was never stored; only without `add`), -1 when out of memory */
-static inline const V *mc_key(R *r, const V *s, int add, int *ok) {
+/* the compressed form of s in r->ckey (*ok 1), or *ok 0 when a part of it was never
+   interned (so s was never stored; only without `add`), -1 when out of memory. A part
+   equal to the same part of the state ps (whole; pc compressed), s's parent, keeps its
+   index without being looked up: most steps change one or two parts of a state. */
+static inline const V *mc_key(R *r, const V *s, int add, int *ok, const V *ps, const V *pc) {
 #if NCOMP
-    *ok = mc_compress(r, s, r->ckey, add);
+    *ok = mc_compress(r, s, r->ckey, add, ps, pc);
     return r->ckey;
 #else
-    (void)add; *ok = 1;
+    (void)add; (void)ps; (void)pc; *ok = 1;
     return s;
 #endif
 }
@@ -346,7 +348,7 @@ static inline const V *mc_key(R *r, const V *s, int add, int *ok) {
 int mc_add_initial(R *r, const V *s) {
     uint64_t slot;
     int ok;
-    const V *k = mc_key(r, s, 1, &ok);
+    const V *k = mc_key(r, s, 1, &ok, 0, 0);
     if (ok < 0) return -1;
     if (mc_lookup(r, k, &slot) >= 0) return 0;
     if (mc_store(r, k, slot, -1) < 0) return -1;
@@ -357,7 +359,7 @@ int mc_add_initial(R *r, const V *s) {
 int64_t mc_find(R *r, const V *s) {
     uint64_t slot;
     int ok;
-    const V *k = mc_key(r, s, 0, &ok);
+    const V *k = mc_key(r, s, 0, &ok, 0, 0);
     return ok > 0 ? mc_lookup(r, k, &slot) : -1;
 }
 void mc_get(R *r, int64_t i, V *out) {
@@ -456,7 +458,7 @@ int mc_run(R *r, int64_t budget) {
                 if (NCANON && r->use_canon) mc_canon(r, (V *)t);     /* the orbit's representative, in place */
                 uint64_t slot;
                 int ok;
-                const V *key = mc_key(r, t, 1, &ok);
+                const V *key = mc_key(r, t, 1, &ok, s, r->arena + CW * si);
                 if (ok < 0) { r->pos--; r->resumed = 1; return ST_NOMEM; }
                 int64_t old = mc_lookup(r, key, &slot);
                 if (old >= 0) {
