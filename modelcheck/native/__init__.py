@@ -22,6 +22,7 @@ from ..search import Options, Run, Strategy
 from ..search import explore as explore_python
 from ..search.run import Stop
 from .build import BuildTimeUp
+from .engine import CapacityFallback
 
 BACKENDS = ("auto", "c", "python")
 
@@ -44,7 +45,12 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     return _explore_native(model, opts)
 
 
-def engine_or_reason(model: Model, opts: Options):
+#: a C search that outgrows the capacities of its sequences and sets (4 and 8 elements
+#: where the type gives none) starts again with them doubled, up to this many times theirs
+MAX_SCALE = 8
+
+
+def engine_or_reason(model: Model, opts: Options, scale: int = 1):
     """``(engine, None)`` when the C backend can run ``model`` with ``opts``, else
     ``(None, why)``; raises nothing but :class:`BackendUnsupported` is kept as the reason
     (its ``located`` text points into the spec)."""
@@ -60,7 +66,7 @@ def engine_or_reason(model: Model, opts: Options):
         # the compiler's time counts (from the command's start when it is given)
         left = opts.time_limit - (time.monotonic() - opts.started if opts.started is not None else 0.0)
     try:
-        engine = engine_for(model, left)
+        engine = engine_for(model, left, scale)
     except BackendUnsupported as u:
         return None, u
     why = engine.refuses(opts)
@@ -88,15 +94,30 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
         if opts.backend == "c":
             raise why
         return replace(explore_python(model, python), backend_note=why.message)
-    run = Run(model, opts)
-    try:
-        result = run.execute(engine.strategy)
-    except BackendFallback as f:
+    scale, note = 1, ""
+    while True:
+        run = Run(model, opts)
+        try:
+            result = run.execute(engine.strategy)
+        except BackendFallback as f:
+            failed = f
+        else:
+            return replace(result, backend="c", backend_note=note)
+        finally:
+            engine.release(run)
+        if isinstance(failed, CapacityFallback) and scale < MAX_SCALE:
+            # the whole search again, in a layout with room for twice as many elements
+            scale *= 2
+            try:
+                engine, _ = engine_or_reason(model, opts, scale)
+            except BuildTimeUp:
+                engine = None
+            if engine is not None:
+                note = (f"the C search was started again with {scale} times the capacities of sequences "
+                        f"and sets ({failed.reason})")
+                continue
         return replace(explore_python(model, python),
-                       backend_note=f"the C search stopped ({f.reason}); the run was repeated on Python")
-    finally:
-        engine.release(run)
-    return replace(result, backend="c")
+                       backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python")
 
 
 def _time_is_up(run: Run) -> None:

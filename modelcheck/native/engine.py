@@ -30,7 +30,7 @@ from ..search.run import Run, Stop
 from ..search.store import StateGraph, Store
 from .build import BuildFailed, CompilerMissing, build
 from .emit import Emitter
-from .layout import Unsupported
+from .layout import Unsupported, scaled
 
 ST_RUNNING, ST_EXHAUSTED, ST_INVARIANT, ST_DEADLOCK, ST_STEP, ST_ASSERT, ST_ERROR, ST_MAX_STATES, \
     ST_MAX_DEPTH, ST_NOMEM = range(10)
@@ -39,15 +39,22 @@ ST_RUNNING, ST_EXHAUSTED, ST_INVARIANT, ST_DEADLOCK, ST_STEP, ST_ASSERT, ST_ERRO
 Fallback = BackendFallback
 
 
+class CapacityFallback(BackendFallback):
+    """The C search stopped at a sequence or a set longer than its layout holds: it can
+    start again with larger capacities (:func:`modelcheck.native.layout.scaled`)."""
+
+
 class Engine:
     """A spec compiled to C and loaded: build once per model, run many times."""
 
-    def __init__(self, model, build_timeout: float | None = None):
+    def __init__(self, model, build_timeout: float | None = None, scale: int = 1):
         self.model = model
-        emitter = Emitter(model.checked)
+        self.scale = scale
         from .build import RUNTIME
 
-        self.source = emitter.source(RUNTIME)
+        with scaled(scale):
+            emitter = Emitter(model.checked)
+            self.source = emitter.source(RUNTIME)
         self.codecs = emitter.var_codecs
         #: why runs with symmetry are refused (None: symmetry reduction compiled in, or none declared)
         self.canon_refused = emitter.canon_refused
@@ -274,7 +281,7 @@ class _NativeSearch:
     def error_text(self, kind: int, node: int) -> str:
         what = {1: "a value outside its type", 2: "a division by zero", 3: "an index outside its range",
                 4: "`choose` without a witness", 5: "`min`/`max` of an empty set", 6: "a missing field",
-                7: "a 64-bit overflow", 8: "a sequence longer than the C backend's capacity"}.get(kind, "an error")
+                7: "a 64-bit overflow", 8: "a sequence or a set longer than the C backend's capacity"}.get(kind, "an error")
         span = self.run.model.spans.get(node) if node >= 0 else None
         where = f" at {span.file}:{span.line}:{span.col}" if span is not None else ""
         return f"{what}{where}"
@@ -361,7 +368,8 @@ class _NativeSearch:
             if st == ST_NOMEM:
                 raise Fallback("the C backend ran out of memory")
             if st == ST_ERROR:
-                raise Fallback(self.error_text(int(info[0]), int(info[2])))
+                err = CapacityFallback if int(info[0]) == 8 else Fallback
+                raise err(self.error_text(int(info[0]), int(info[2])))
             seen: _Seen = run.seen  # type: ignore[assignment]
             if st == ST_INVARIANT:
                 p = self.e.invariants[info[0]]
@@ -388,20 +396,22 @@ class _NativeSearch:
                 raise AssertionError(st)
 
 
-_engines: "weakref.WeakKeyDictionary[Any, Engine | Unsupported]" = weakref.WeakKeyDictionary()
+_engines: "weakref.WeakKeyDictionary[Any, dict[int, Engine | Unsupported]]" = weakref.WeakKeyDictionary()
 
 
-def engine_for(model: Any, build_timeout: float | None = None) -> Engine:
-    """The C engine of a compiled model (built once per model); raises Unsupported,
-    located in the spec when a construct is the reason, and BuildTimeUp (not kept: a
-    later call builds again) when the compiler takes more than ``build_timeout``."""
-    got = _engines.get(model)
+def engine_for(model: Any, build_timeout: float | None = None, scale: int = 1) -> Engine:
+    """The C engine of a compiled model (built once per model and capacity scale);
+    raises Unsupported, located in the spec when a construct is the reason, and
+    BuildTimeUp (not kept: a later call builds again) when the compiler takes more than
+    ``build_timeout``."""
+    built = _engines.setdefault(model, {})
+    got = built.get(scale)
     if got is None:
         try:
-            got = Engine(model, build_timeout)
+            got = Engine(model, build_timeout, scale)
         except Unsupported as u:
             got = _locate(model, u)
-        _engines[model] = got
+        built[scale] = got
     if isinstance(got, Unsupported):
         raise got
     return got

@@ -29,6 +29,7 @@ Depends on :mod:`modelcheck.types` and :mod:`modelcheck.model` only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from contextlib import contextmanager
 from functools import lru_cache
 
 from ..model import BackendUnsupported
@@ -258,7 +259,7 @@ class SparseSetCodec(Codec):
     def __init__(self, t: SetT):
         self.t = t
         self.elem = field_codec(t.elem)
-        self.cap = DEFAULT_SET_CAP
+        self.cap = DEFAULT_SET_CAP * _scale
         self.words = 1 + self.cap
         self.card = MAX_CARD + 1
 
@@ -285,7 +286,7 @@ class RecSetCodec(Codec):
         self.t = t
         self.elem = codec(t.elem)
         self.ew = self.elem.words
-        self.cap = DEFAULT_SET_CAP
+        self.cap = DEFAULT_SET_CAP * _scale
         self.words = 1 + self.cap * self.ew
         if self.words > MAX_WORDS:
             raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
@@ -312,6 +313,27 @@ class RecSetCodec(Codec):
 #: a longer one is a runtime error of the C search, and the run goes to Python
 DEFAULT_SEQ_CAP = 4
 
+#: the capacities above are multiplied by this while :func:`scaled` is in force: a C
+#: search that outgrows them is started again with them doubled (modelcheck.native)
+_scale = 1
+
+
+@contextmanager
+def scaled(k: int):
+    """Codecs made inside hold ``k`` times the default capacities (sequences without
+    a declared bound, sets kept as lists)."""
+    global _scale
+    old = _scale
+    _scale = k
+    codec.cache_clear()
+    field_codec.cache_clear()
+    try:
+        yield
+    finally:
+        _scale = old
+        codec.cache_clear()
+        field_codec.cache_clear()
+
 
 class SeqCodec(Codec):
     """A sequence: ``1 + cap * ew`` words, the length first, then the elements (each its
@@ -324,7 +346,7 @@ class SeqCodec(Codec):
         self.t = t
         self.elem = codec(t.elem)
         self.ew = self.elem.words
-        self.cap = t.max_len if t.max_len is not None else DEFAULT_SEQ_CAP
+        self.cap = t.max_len if t.max_len is not None else DEFAULT_SEQ_CAP * _scale
         self.words = 1 + self.cap * self.ew
         if self.words > MAX_WORDS:
             raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "

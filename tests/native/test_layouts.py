@@ -346,3 +346,24 @@ def test_symmetry_over_values_of_several_words(tmp_path):
     unreduced = explore(spec.model, Options(backend="c", symmetry=False, check_deadlock=False,
                                             stop_at_first=False))
     assert unreduced.distinct_states > py.distinct_states
+
+
+GROWING = """
+module Growing
+var q: seq[1..3]
+var s: set[int]
+init { q = []  s = {} }
+action Push(v in 1..3) { require len(q) < 11  q' = append(q, v)  s' = s union {len(q) * 10 + v} }
+action Pop { require len(q) > 0  q' = tail(q) }
+invariant Short [validity]: len(q) < 11 or size(s) < 5
+"""
+
+
+def test_a_search_that_outgrows_its_capacities_starts_again_in_c(tmp_path):
+    # seq[1..3] holds 4 elements and set[int] 8 in the first layout: the search stops,
+    # starts again with room for 8 and 16, again with 16 and 32, and ends in C with
+    # Python's results
+    spec, py, c = both(tmp_path, GROWING, check_deadlock=False)
+    assert py.verdict.value == "violated" and max(len(s[0]) for s in py.violations[0].trace.states) == 11
+    assert c.backend_note.startswith("the C search was started again with 4 times the capacities")
+    assert_same(py, c)
