@@ -13,17 +13,26 @@ C, a Python ``int`` here); a few are several words (a C struct ``Wn { V w[n]; }`
 | ``K -> V`` fitting a word             | 1: packed fields, one per key (its               |
 |                                       | ``domain_values`` order), V's ordinal or mask   |
 | ``K -> V`` otherwise                  | a slot of V's words per key                     |
-| ``seq[T]`` of one-word values         | 1 + capacity: the length, then the elements     |
+| ``seq[T]``                            | 1 + capacity x T's words: the length, then the  |
+|                                       | elements                                        |
+| tuple, record of more values, or with | its fields' words one after the other           |
+| a field of several words              | (:class:`RecordCodec`)                          |
+| ``set[T]``, T without an ordinal      | 1 + 8 x T's words: the count, then the elements |
+|                                       | in the value order (:class:`RecSetCodec`)       |
+| ``map[K, V]``, K indexable            | 1 + a slot of V's words per key: the keys       |
+|                                       | present (a mask), then the values               |
 
 Inside a scalar, an unbounded ``int`` is a checked signed 16-bit field (as a packed
 function's value: 64/keys bits, at most 32), a set of at most 12 possible elements its
 rank. Because ordinals follow the value order, iterating a set visits its elements in
 the order the Python backend's ``_sorted`` does, and a record's or a constructor's
 ordinal is a mixed-radix number (first field most significant). Unused places are zero,
-so equal values are equal words. Every other type (maps, bags, records with a field of
-several words) raises :class:`Unsupported`, and ``--backend auto`` runs Python instead.
+so equal values are equal words. Every other type (bags, maps over a type that is not
+indexable) raises :class:`Unsupported`, and ``--backend auto`` runs Python instead.
+The capacities of sequences without a declared bound and of sets kept as lists are
+multiplied while :func:`scaled` is in force.
 
-Depends on :mod:`modelcheck.types` and :mod:`modelcheck.model` only.
+Depends on :mod:`modelcheck.types`, :mod:`modelcheck.values` and :mod:`modelcheck.model` only.
 """
 
 from __future__ import annotations
