@@ -22,7 +22,6 @@ from ..search import Options, Run, Strategy
 from ..search import explore as explore_python
 from ..search.run import Stop
 from .build import BuildTimeUp
-from .engine import CapacityFallback
 
 BACKENDS = ("auto", "c", "python")
 
@@ -81,6 +80,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     Python and says why in ``backend_note``. A run the C search cannot finish (a runtime
     error in the spec, which the Python backend locates and reports) is repeated on
     Python."""
+    from .engine import CapacityFallback
+
     python = replace(opts, backend="python")
     try:
         engine, why = engine_or_reason(model, opts)
