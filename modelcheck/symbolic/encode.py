@@ -87,9 +87,14 @@ _ARITH = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a 
 
 
 class Encoder:
-    def __init__(self, checked: Checked, sorts: Sorts | None = None):
+    def __init__(self, checked: Checked, sorts: Sorts | None = None, seq_bound: int | None = None):
         self.c = checked
         self.sorts = sorts or Sorts()
+        #: the length every state variable's sequence without a declared bound
+        #: (``seq[T]``) is assumed to keep (``prove --seq-bound``): a hypothesis on the
+        #: pre-state and, through the range obligations, something each action must
+        #: preserve, so a proof with it is a proof of the invariant and the bound
+        self.seq_bound = seq_bound
         self.defs = {d.name: d for d in checked.defs}
         self.var_types = [t for _, t in checked.variables]
         self.var_names = [n for n, _ in checked.variables]
@@ -116,13 +121,14 @@ class Encoder:
         pre-state of an induction step)."""
         out = []
         for term, t in zip(s, self.var_types):
-            out.extend(self._wf(t, term, True))
+            out.extend(self._wf(t, term, True, self.seq_bound))
         return out
 
-    def _wf(self, t: Type, term, canonical: bool) -> list:
+    def _wf(self, t: Type, term, canonical: bool, seq_bound: int | None = None) -> list:
         """``term`` fits ``t``'s bounds; with ``canonical``, also functions over ``lo..hi``
         hold the default off their domain (a fact of the encoding, not of the language:
-        not an obligation of an assignment)."""
+        not an obligation of an assignment). ``seq_bound``: the bound of a sequence
+        declared without one (:attr:`seq_bound`, for state variables only)."""
         if isinstance(t, IntT) and t.bounded:
             return [term >= t.lo, term <= t.hi]
         if isinstance(t, EnumT):
@@ -130,18 +136,18 @@ class Encoder:
             s = self.sorts.sort(t)
             out = []
             for ci, c in enumerate(t.constructors):
-                parts = [x for j, at in enumerate(c.args) for x in self._wf(at, s.accessor(ci, j)(term), canonical)]
+                parts = [x for j, at in enumerate(c.args) for x in self._wf(at, s.accessor(ci, j)(term), canonical, seq_bound)]
                 if parts:
                     out.append(z3.Implies(s.recognizer(ci)(term), z3.And(parts)))
             return out
         if isinstance(t, (TupleT, RecordT)):
             parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
-            return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical)]
+            return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical, seq_bound)]
         if isinstance(t, FunT):
             out = []
             if self.sorts.finite(t.dom):
                 for k in self.sorts.values(t.dom):
-                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical))
+                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical, seq_bound))
             if isinstance(t.dom, IntT) and canonical:
                 x = z3.Int(f"wf!{next(self._fresh)}")
                 out.append(z3.ForAll([x], z3.Implies(z3.Or(x < t.dom.lo, x > t.dom.hi),
@@ -150,8 +156,9 @@ class Encoder:
         if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.bounded:
             x = z3.Int(f"wf!{next(self._fresh)}")
             return [z3.ForAll([x], z3.Implies(z3.Select(term, x), z3.And(x >= t.elem.lo, x <= t.elem.hi)))]
-        if isinstance(t, SeqT) and t.max_len is not None:
-            return [z3.Length(term) <= t.max_len]
+        if isinstance(t, SeqT):
+            bound = t.max_len if t.max_len is not None else seq_bound
+            return [] if bound is None else [z3.Length(term) <= bound]
         return []
 
     # ------------------------------------------------------------------ equality
@@ -921,11 +928,12 @@ class Encoder:
                 i = self.c.var_index(st.var)
                 v = self.expr(st.value, env)
                 if range_checks and self._obligations is not None:
-                    wf = self._wf(self.var_types[i], v, False)
+                    wf = self._wf(self.var_types[i], v, False, self.seq_bound)
                     if wf:
+                        bound = "" if self.seq_bound is None else f" or a sequence in it is longer than the --seq-bound {self.seq_bound}"
                         self._obligations.append(Obligation(
                             "range", st.var, f"the value assigned to {st.var} is outside its type "
-                            f"{self.var_types[i]}", z3.And(pc + [z3.Not(z3.And(wf))]), st.id))
+                            f"{self.var_types[i]}{bound}", z3.And(pc + [z3.Not(z3.And(wf))]), st.id))
                 assigned = dict(assigned)
                 assigned[i] = v
                 continue

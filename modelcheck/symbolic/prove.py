@@ -66,7 +66,8 @@ class Failure:
 @dataclass(frozen=True)
 class Obligation:
     """One proof obligation: ``kind`` is ``init``, ``base`` (k-induction's first steps),
-    ``action``, ``fails`` (an action's assertion or range), ``implies`` (another
+    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` included),
+    ``bound`` (init establishes the ``--seq-bound``), ``implies`` (another
     invariant) or ``step`` (a step property)."""
 
     kind: str
@@ -83,7 +84,8 @@ class Obligation:
         return {"init": "init establishes it", "base": f"no violation in the first {self.name} steps",
                 "action": f"{self.name} preserves it", "implies": f"it implies {self.name}",
                 "step": f"its steps satisfy {self.name}",
-                "fails": f"{self.name.partition('#')[0]}: {self.detail}"}[self.kind]
+                "fails": f"{self.name.partition('#')[0]}: {self.detail}",
+                "bound": "init establishes the types and the --seq-bound"}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class ProofResult:
     seconds: float
     k: int = 1
     for_all_sizes: tuple[str, ...] = ()
+    seq_bound: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -136,11 +139,18 @@ def check_decidable(spec, sets: tuple[str, ...]) -> None:
 
 
 def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
-          time_limit: float | None = None) -> ProofResult:
+          time_limit: float | None = None, seq_bound: int | None = None) -> ProofResult:
+    """``seq_bound``: assume every ``seq[T]`` of the state (declared without a bound) has at
+    most that many elements. The bound becomes part of what is proven: init must establish
+    it (obligation ``bound init``) and every action keep it (the ``fails`` range
+    obligations), so ``holds`` still means every reachable state satisfies the invariant."""
     started = time.monotonic()
     decl = find_invariant(spec, invariant)
     check_decidable(spec, for_all_sizes)
-    pb = Problem(spec, frozenset(for_all_sizes))
+    if seq_bound is not None and k != 1:
+        # k-induction's base case would have to check the bound on its first steps too
+        raise ValueError("--seq-bound is supported with --k 1 only")
+    pb = Problem(spec, frozenset(for_all_sizes), seq_bound)
     inv = Prop(decl)
     obligations: list[Obligation] = []
 
@@ -173,6 +183,8 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
 
     # 1. init (and, under k-induction, no violation in the first k-1 steps)
     obligations.append(run("init", "init") if k == 1 else run("base", str(k - 1)))
+    if seq_bound is not None:
+        obligations.append(run("bound", "init"))
     # 2. every action preserves it; and an assertion, or a value leaving its range, is a
     # violation too: no action may fail from a state satisfying the invariant
     pre, post = pb.state("p0"), pb.state("q")
@@ -191,7 +203,7 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     verdicts = {o.verdict for o in obligations}
     verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
     return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
-                       tuple(for_all_sizes))
+                       tuple(for_all_sizes), seq_bound)
 
 
 # --------------------------------------------------------------------------- failures
@@ -220,6 +232,9 @@ def _formulas(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: 
     the action's parameters); satisfiable means the obligation fails. Also used to rebuild
     a counterexample over a finite rebinding of the spec (``--for-all-sizes``)."""
     inv = Prop(find_invariant(pb.spec, inv_name))
+    if kind == "bound":
+        s0 = pb.state("s0")
+        return [s0], [pb.init(s0)] + pb.within_constraints(s0), z3.Not(z3.And(pb.enc.well_formed(s0))), ()
     if kind in ("init", "base"):
         path = [pb.state("s0")]
         base = [pb.init(path[0])] + pb.within_constraints(path[0])
