@@ -476,6 +476,19 @@ class Encoder:
                     continue
                 parts.append(inner if z3.is_true(m) else (z3.Implies(m, inner) if guard_and else z3.And(m, inner)))
             return combine(parts) if parts else z3.BoolVal(guard_and)
+        slots = self._bounded_elems(b.domain, env)
+        if slots is not None:
+            # over the elements of a sequence of the state with a known bound: one
+            # conjunct (disjunct) per slot, no quantifier over z3's sequence theory
+            sv, bound = slots
+            parts = []
+            for i in range(bound):
+                env2 = dict(env)
+                env2[b.name] = sv[i]
+                inner = self.bind(rest, env2, body, combine)
+                inside = z3.IntVal(i) < z3.Length(sv)
+                parts.append(z3.Implies(inside, inner) if guard_and else z3.And(inside, inner))
+            return combine(parts) if parts else z3.BoolVal(guard_and)
         x = self.fresh(f"q!{b.name}", et)
         env2 = dict(env)
         env2[b.name] = x
@@ -484,6 +497,29 @@ class Encoder:
         if guard_and:
             return z3.ForAll([x], z3.Implies(m, inner))
         return z3.Exists([x], z3.And(m, inner))
+
+    def _bounded_elems(self, domain: ir.Node, env):
+        """For ``elems(s)`` with ``s`` a sequence of the state (a variable, or a value of a
+        function in one) under ``prove --seq-bound``: (the term of ``s``, its bound);
+        else None. Sound because such a sequence is at most that long in every state a
+        proof assumes (:meth:`well_formed`), and a proof holds only when init and every
+        action keep the bound (the ``bound`` and range obligations)."""
+        if self.seq_bound is None or not (isinstance(domain, ir.Call) and domain.func == "elems"
+                                          and len(domain.args) == 1):
+            return None
+        (arg,) = domain.args
+        t = self.type_of(arg)
+        if not isinstance(t, SeqT) or not self._of_state(arg):
+            return None
+        return self.expr(arg, env), (t.max_len if t.max_len is not None else self.seq_bound)
+
+    def _of_state(self, e: ir.Node) -> bool:
+        """``e`` is a state variable, or a function in one applied to keys."""
+        if isinstance(e, ir.Name):
+            r = self.c.refs.get(e.id)
+            return r is not None and r.kind == "var"
+        return (isinstance(e, ir.Index) and isinstance(self.type_of(e.base), FunT)
+                and self._of_state(e.base))
 
     def elem_type(self, domain: ir.Node) -> Type:
         t = self.type_of(domain)
