@@ -31,6 +31,7 @@ is rebuilt at the size z3 chose, with the spec's sets bound to that many values.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,6 +41,7 @@ import z3
 from .. import ir
 from ..diagnostics import Code, Diagnostic, SpecError
 from ..result import Trace
+from ..types import SeqT, Type
 from ..values import show
 from .problem import Problem, Prop
 
@@ -191,8 +193,10 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     for a in pb.actions:
         obligations.append(run("action", a.name, a.name))
         for i, ob in enumerate(pb.action(a, pre, post, "step").obligations):
+            vt = pb.enc.var_types[pb.checked.var_index(ob.name)] if ob.kind != "assertion" else None
             detail = (f"{ob.name} holds" if ob.kind == "assertion" else
-                      f"{ob.name} stays in {pb.enc.var_types[pb.checked.var_index(ob.name)]}")
+                      f"{ob.name} stays in {vt}" + (f" with sequences at most {seq_bound} long"
+                                                    if seq_bound is not None and _unbounded_seq(vt) else ""))
             obligations.append(replace(run("fails", f"{a.name}#{i}", a.name), detail=detail))
     # 3. it implies the other invariants and the step properties
     for p in pb.invariants:
@@ -204,6 +208,20 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
     return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
                        tuple(for_all_sizes), seq_bound)
+
+
+def _unbounded_seq(t) -> bool:
+    """``t`` contains a ``seq[T]`` declared without a bound."""
+    if isinstance(t, SeqT) and t.max_len is None:
+        return True
+    if dataclasses.is_dataclass(t):
+        for f in dataclasses.fields(t):
+            v = getattr(t, f.name)
+            for x in (v if isinstance(v, tuple) else (v,)):
+                for y in (x if isinstance(x, tuple) else (x,)):
+                    if isinstance(y, Type) and _unbounded_seq(y):
+                        return True
+    return False
 
 
 # --------------------------------------------------------------------------- failures

@@ -21,7 +21,7 @@ def test_a_bound_the_spec_keeps_is_proven_with_the_invariant(tmp_path):
     assert [(o.name, o.verdict) for o in bound] == [("init", "holds")]
     # Send's assignment to q is a range obligation that now includes the bound
     send = [o for o in r.obligations if o.kind == "fails" and o.name.startswith("Send")]
-    assert any(o.detail == "q stays in seq[0..3]" for o in send), [o.detail for o in send]
+    assert any(o.detail == "q stays in seq[0..3] with sequences at most 2 long" for o in send), [o.detail for o in send]
 
 
 def test_a_bound_the_spec_exceeds_is_a_failed_obligation(tmp_path):
