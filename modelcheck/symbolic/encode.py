@@ -158,7 +158,19 @@ class Encoder:
             return [z3.ForAll([x], z3.Implies(z3.Select(term, x), z3.And(x >= t.elem.lo, x <= t.elem.hi)))]
         if isinstance(t, SeqT):
             bound = t.max_len if t.max_len is not None else seq_bound
-            return [] if bound is None else [z3.Length(term) <= bound]
+            if bound is None:
+                return []
+            out = [z3.Length(term) <= bound]
+            if canonical and seq_bound is not None:
+                # the sequence is one of [], [e1], ..., [e1..eK] (fresh slots): z3 then
+                # meets terms of known length instead of searching lengths itself
+                es = [self.fresh("slot", t.elem) for _ in range(bound)]
+                out.append(z3.Or([z3.And(z3.Length(term) == n,
+                                         term == (self.sorts.default(t) if n == 0 else
+                                                  z3.Unit(es[0]) if n == 1 else
+                                                  z3.Concat(*[z3.Unit(e) for e in es[:n]])))
+                                  for n in range(bound + 1)]))
+            return out
         return []
 
     # ------------------------------------------------------------------ equality
