@@ -41,6 +41,9 @@ def add_parser(sub) -> None:
     p.add_argument("--k", type=count(1), default=1, metavar="N", help="k-induction with N steps (default 1)")
     p.add_argument("--for-all-sizes", action="append", default=[], metavar="SET",
                    help="prove for every finite size of this model-value set (repeatable)")
+    p.add_argument("--seq-bound", type=count(0), metavar="K",
+                   help="encode sequences declared without a bound with at most K elements; "
+                        "proven as part of the invariant (init establishes it, every action keeps it)")
     add_const_options(p)
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS", help="stop after this long (undetermined)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -92,8 +95,11 @@ def run_prove(args) -> int:
     if args.itf:
         check_itf_target(args)
     spec = load_spec(args, parse_consts(args.const))
+    if args.seq_bound is not None and args.k != 1:
+        print("modelcheck: error: --seq-bound is supported with --k 1 only", file=sys.stderr)
+        return 2
     result = prove(spec, args.invariant, k=args.k, for_all_sizes=tuple(args.for_all_sizes),
-                   time_limit=_time_left(args))
+                   time_limit=_time_left(args), seq_bound=args.seq_bound)
     if args.json:
         print_json(proof_to_dict(result, args.spec))
     else:
@@ -108,7 +114,8 @@ def proof_to_dict(result, source: str) -> dict:
     from ..itfout import itf_object
 
     out = {"file": source, "invariant": result.invariant, "class": result.cls, "verdict": result.verdict,
-           "k": result.k, "for_all_sizes": list(result.for_all_sizes), "seconds": round(result.seconds, 4),
+           "k": result.k, "for_all_sizes": list(result.for_all_sizes), "seq_bound": result.seq_bound,
+           "seconds": round(result.seconds, 4),
            "obligations": []}
     for o in result.obligations:
         entry = {"kind": o.kind, "name": o.name, "verdict": o.verdict, "seconds": round(o.seconds, 4)}

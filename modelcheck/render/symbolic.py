@@ -37,6 +37,8 @@ def render_proof(result, head: str, paint=_plain) -> str:
     where = (f"for every size of {', '.join(result.for_all_sizes)}" if result.for_all_sizes
              else "for this configuration")
     how = "inductive" if result.k == 1 else f"{result.k}-inductive"
+    if getattr(result, "seq_bound", None) is not None:
+        how += f" with every unbounded sequence at most {result.seq_bound} long"
     lines = [paint(head, "title"), f"  is {result.invariant}{f' [{result.cls}]' if result.cls else ''} {how} ({where})?"]
     marks = {"holds": "holds", "violated": "FAILS", "unknown": "unknown"}
     for o in result.obligations:

@@ -87,9 +87,14 @@ _ARITH = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a 
 
 
 class Encoder:
-    def __init__(self, checked: Checked, sorts: Sorts | None = None):
+    def __init__(self, checked: Checked, sorts: Sorts | None = None, seq_bound: int | None = None):
         self.c = checked
         self.sorts = sorts or Sorts()
+        #: the length every state variable's sequence without a declared bound
+        #: (``seq[T]``) is assumed to keep (``prove --seq-bound``): a hypothesis on the
+        #: pre-state and, through the range obligations, something each action must
+        #: preserve, so a proof with it is a proof of the invariant and the bound
+        self.seq_bound = seq_bound
         self.defs = {d.name: d for d in checked.defs}
         self.var_types = [t for _, t in checked.variables]
         self.var_names = [n for n, _ in checked.variables]
@@ -116,13 +121,14 @@ class Encoder:
         pre-state of an induction step)."""
         out = []
         for term, t in zip(s, self.var_types):
-            out.extend(self._wf(t, term, True))
+            out.extend(self._wf(t, term, True, self.seq_bound))
         return out
 
-    def _wf(self, t: Type, term, canonical: bool) -> list:
+    def _wf(self, t: Type, term, canonical: bool, seq_bound: int | None = None) -> list:
         """``term`` fits ``t``'s bounds; with ``canonical``, also functions over ``lo..hi``
         hold the default off their domain (a fact of the encoding, not of the language:
-        not an obligation of an assignment)."""
+        not an obligation of an assignment). ``seq_bound``: the bound of a sequence
+        declared without one (:attr:`seq_bound`, for state variables only)."""
         if isinstance(t, IntT) and t.bounded:
             return [term >= t.lo, term <= t.hi]
         if isinstance(t, EnumT):
@@ -130,18 +136,18 @@ class Encoder:
             s = self.sorts.sort(t)
             out = []
             for ci, c in enumerate(t.constructors):
-                parts = [x for j, at in enumerate(c.args) for x in self._wf(at, s.accessor(ci, j)(term), canonical)]
+                parts = [x for j, at in enumerate(c.args) for x in self._wf(at, s.accessor(ci, j)(term), canonical, seq_bound)]
                 if parts:
                     out.append(z3.Implies(s.recognizer(ci)(term), z3.And(parts)))
             return out
         if isinstance(t, (TupleT, RecordT)):
             parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
-            return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical)]
+            return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical, seq_bound)]
         if isinstance(t, FunT):
             out = []
             if self.sorts.finite(t.dom):
                 for k in self.sorts.values(t.dom):
-                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical))
+                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical, seq_bound))
             if isinstance(t.dom, IntT) and canonical:
                 x = z3.Int(f"wf!{next(self._fresh)}")
                 out.append(z3.ForAll([x], z3.Implies(z3.Or(x < t.dom.lo, x > t.dom.hi),
@@ -150,8 +156,21 @@ class Encoder:
         if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.bounded:
             x = z3.Int(f"wf!{next(self._fresh)}")
             return [z3.ForAll([x], z3.Implies(z3.Select(term, x), z3.And(x >= t.elem.lo, x <= t.elem.hi)))]
-        if isinstance(t, SeqT) and t.max_len is not None:
-            return [z3.Length(term) <= t.max_len]
+        if isinstance(t, SeqT):
+            bound = t.max_len if t.max_len is not None else seq_bound
+            if bound is None:
+                return []
+            out = [z3.Length(term) <= bound]
+            if canonical and seq_bound is not None:
+                # the sequence is one of [], [e1], ..., [e1..eK] (fresh slots): z3 then
+                # meets terms of known length instead of searching lengths itself
+                es = [self.fresh("slot", t.elem) for _ in range(bound)]
+                out.append(z3.Or([z3.And(z3.Length(term) == n,
+                                         term == (self.sorts.default(t) if n == 0 else
+                                                  z3.Unit(es[0]) if n == 1 else
+                                                  z3.Concat(*[z3.Unit(e) for e in es[:n]])))
+                                  for n in range(bound + 1)]))
+            return out
         return []
 
     # ------------------------------------------------------------------ equality
@@ -469,6 +488,19 @@ class Encoder:
                     continue
                 parts.append(inner if z3.is_true(m) else (z3.Implies(m, inner) if guard_and else z3.And(m, inner)))
             return combine(parts) if parts else z3.BoolVal(guard_and)
+        slots = self._bounded_elems(b.domain, env)
+        if slots is not None:
+            # over the elements of a sequence of the state with a known bound: one
+            # conjunct (disjunct) per slot, no quantifier over z3's sequence theory
+            sv, bound = slots
+            parts = []
+            for i in range(bound):
+                env2 = dict(env)
+                env2[b.name] = sv[i]
+                inner = self.bind(rest, env2, body, combine)
+                inside = z3.IntVal(i) < z3.Length(sv)
+                parts.append(z3.Implies(inside, inner) if guard_and else z3.And(inside, inner))
+            return combine(parts) if parts else z3.BoolVal(guard_and)
         x = self.fresh(f"q!{b.name}", et)
         env2 = dict(env)
         env2[b.name] = x
@@ -477,6 +509,29 @@ class Encoder:
         if guard_and:
             return z3.ForAll([x], z3.Implies(m, inner))
         return z3.Exists([x], z3.And(m, inner))
+
+    def _bounded_elems(self, domain: ir.Node, env):
+        """For ``elems(s)`` with ``s`` a sequence of the state (a variable, or a value of a
+        function in one) under ``prove --seq-bound``: (the term of ``s``, its bound);
+        else None. Sound because such a sequence is at most that long in every state a
+        proof assumes (:meth:`well_formed`), and a proof holds only when init and every
+        action keep the bound (the ``bound`` and range obligations)."""
+        if self.seq_bound is None or not (isinstance(domain, ir.Call) and domain.func == "elems"
+                                          and len(domain.args) == 1):
+            return None
+        (arg,) = domain.args
+        t = self.type_of(arg)
+        if not isinstance(t, SeqT) or not self._of_state(arg):
+            return None
+        return self.expr(arg, env), (t.max_len if t.max_len is not None else self.seq_bound)
+
+    def _of_state(self, e: ir.Node) -> bool:
+        """``e`` is a state variable, or a function in one applied to keys."""
+        if isinstance(e, ir.Name):
+            r = self.c.refs.get(e.id)
+            return r is not None and r.kind == "var"
+        return (isinstance(e, ir.Index) and isinstance(self.type_of(e.base), FunT)
+                and self._of_state(e.base))
 
     def elem_type(self, domain: ir.Node) -> Type:
         t = self.type_of(domain)
@@ -921,11 +976,12 @@ class Encoder:
                 i = self.c.var_index(st.var)
                 v = self.expr(st.value, env)
                 if range_checks and self._obligations is not None:
-                    wf = self._wf(self.var_types[i], v, False)
+                    wf = self._wf(self.var_types[i], v, False, self.seq_bound)
                     if wf:
+                        bound = "" if self.seq_bound is None else f" or a sequence in it is longer than the --seq-bound {self.seq_bound}"
                         self._obligations.append(Obligation(
                             "range", st.var, f"the value assigned to {st.var} is outside its type "
-                            f"{self.var_types[i]}", z3.And(pc + [z3.Not(z3.And(wf))]), st.id))
+                            f"{self.var_types[i]}{bound}", z3.And(pc + [z3.Not(z3.And(wf))]), st.id))
                 assigned = dict(assigned)
                 assigned[i] = v
                 continue

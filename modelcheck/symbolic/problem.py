@@ -42,13 +42,14 @@ class Prop:
 
 class Problem:
     """``spec`` (a :class:`modelcheck.api.Spec`) encoded for z3. ``uninterpreted``: the
-    model sets that are uninterpreted sorts (``--for-all-sizes``). Raises
+    model sets that are uninterpreted sorts (``--for-all-sizes``); ``seq_bound``: see
+    :attr:`Encoder.seq_bound`. Raises
     :class:`~modelcheck.diagnostics.SpecError` (MC500/MC501) for what it cannot encode."""
 
-    def __init__(self, spec, uninterpreted: frozenset[str] = frozenset()):
+    def __init__(self, spec, uninterpreted: frozenset[str] = frozenset(), seq_bound: int | None = None):
         self.spec = spec
         self.checked = spec.checked
-        self.enc = Encoder(self.checked, Sorts(uninterpreted))
+        self.enc = Encoder(self.checked, Sorts(uninterpreted), seq_bound)
         props = self.checked.properties
         self.invariants = [Prop(p) for p in props if p.kind == "invariant"]
         self.steps = [Prop(p) for p in props if p.kind == "step"]

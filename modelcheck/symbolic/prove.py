@@ -31,6 +31,7 @@ is rebuilt at the size z3 chose, with the spec's sets bound to that many values.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,6 +41,7 @@ import z3
 from .. import ir
 from ..diagnostics import Code, Diagnostic, SpecError
 from ..result import Trace
+from ..types import SeqT, Type
 from ..values import show
 from .problem import Problem, Prop
 
@@ -66,7 +68,8 @@ class Failure:
 @dataclass(frozen=True)
 class Obligation:
     """One proof obligation: ``kind`` is ``init``, ``base`` (k-induction's first steps),
-    ``action``, ``fails`` (an action's assertion or range), ``implies`` (another
+    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` included),
+    ``bound`` (init establishes the ``--seq-bound``), ``implies`` (another
     invariant) or ``step`` (a step property)."""
 
     kind: str
@@ -83,7 +86,8 @@ class Obligation:
         return {"init": "init establishes it", "base": f"no violation in the first {self.name} steps",
                 "action": f"{self.name} preserves it", "implies": f"it implies {self.name}",
                 "step": f"its steps satisfy {self.name}",
-                "fails": f"{self.name.partition('#')[0]}: {self.detail}"}[self.kind]
+                "fails": f"{self.name.partition('#')[0]}: {self.detail}",
+                "bound": "init establishes the types and the --seq-bound"}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class ProofResult:
     seconds: float
     k: int = 1
     for_all_sizes: tuple[str, ...] = ()
+    seq_bound: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -136,11 +141,18 @@ def check_decidable(spec, sets: tuple[str, ...]) -> None:
 
 
 def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
-          time_limit: float | None = None) -> ProofResult:
+          time_limit: float | None = None, seq_bound: int | None = None) -> ProofResult:
+    """``seq_bound``: assume every ``seq[T]`` of the state (declared without a bound) has at
+    most that many elements. The bound becomes part of what is proven: init must establish
+    it (obligation ``bound init``) and every action keep it (the ``fails`` range
+    obligations), so ``holds`` still means every reachable state satisfies the invariant."""
     started = time.monotonic()
     decl = find_invariant(spec, invariant)
     check_decidable(spec, for_all_sizes)
-    pb = Problem(spec, frozenset(for_all_sizes))
+    if seq_bound is not None and k != 1:
+        # k-induction's base case would have to check the bound on its first steps too
+        raise ValueError("--seq-bound is supported with --k 1 only")
+    pb = Problem(spec, frozenset(for_all_sizes), seq_bound)
     inv = Prop(decl)
     obligations: list[Obligation] = []
 
@@ -173,14 +185,18 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
 
     # 1. init (and, under k-induction, no violation in the first k-1 steps)
     obligations.append(run("init", "init") if k == 1 else run("base", str(k - 1)))
+    if seq_bound is not None:
+        obligations.append(run("bound", "init"))
     # 2. every action preserves it; and an assertion, or a value leaving its range, is a
     # violation too: no action may fail from a state satisfying the invariant
     pre, post = pb.state("p0"), pb.state("q")
     for a in pb.actions:
         obligations.append(run("action", a.name, a.name))
         for i, ob in enumerate(pb.action(a, pre, post, "step").obligations):
+            vt = pb.enc.var_types[pb.checked.var_index(ob.name)] if ob.kind != "assertion" else None
             detail = (f"{ob.name} holds" if ob.kind == "assertion" else
-                      f"{ob.name} stays in {pb.enc.var_types[pb.checked.var_index(ob.name)]}")
+                      f"{ob.name} stays in {vt}" + (f" with sequences at most {seq_bound} long"
+                                                    if seq_bound is not None and _unbounded_seq(vt) else ""))
             obligations.append(replace(run("fails", f"{a.name}#{i}", a.name), detail=detail))
     # 3. it implies the other invariants and the step properties
     for p in pb.invariants:
@@ -191,7 +207,21 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     verdicts = {o.verdict for o in obligations}
     verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
     return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
-                       tuple(for_all_sizes))
+                       tuple(for_all_sizes), seq_bound)
+
+
+def _unbounded_seq(t) -> bool:
+    """``t`` contains a ``seq[T]`` declared without a bound."""
+    if isinstance(t, SeqT) and t.max_len is None:
+        return True
+    if dataclasses.is_dataclass(t):
+        for f in dataclasses.fields(t):
+            v = getattr(t, f.name)
+            for x in (v if isinstance(v, tuple) else (v,)):
+                for y in (x if isinstance(x, tuple) else (x,)):
+                    if isinstance(y, Type) and _unbounded_seq(y):
+                        return True
+    return False
 
 
 # --------------------------------------------------------------------------- failures
@@ -220,6 +250,9 @@ def _formulas(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: 
     the action's parameters); satisfiable means the obligation fails. Also used to rebuild
     a counterexample over a finite rebinding of the spec (``--for-all-sizes``)."""
     inv = Prop(find_invariant(pb.spec, inv_name))
+    if kind == "bound":
+        s0 = pb.state("s0")
+        return [s0], [pb.init(s0)] + pb.within_constraints(s0), z3.Not(z3.And(pb.enc.well_formed(s0))), ()
     if kind in ("init", "base"):
         path = [pb.state("s0")]
         base = [pb.init(path[0])] + pb.within_constraints(path[0])

@@ -17,3 +17,18 @@ def spec_of(tmp_path, text: str, name: str = "s.mc"):
     p = tmp_path / name
     p.write_text(text)
     return load(p), p
+
+
+#: a channel declared without a bound: Send appends while the channel holds fewer than
+#: ``CAP`` messages; Inv is inductive for every CAP
+CHANNEL = """module C
+const CAP = 2
+var q: seq[0..3]
+var sent: 0..20
+init { q = []  sent = 0 }
+action Send { require len(q) < CAP and sent < 20  q' = append(q, 1)  sent' = sent + 1 }
+action Recv { require len(q) > 0  q' = tail(q)  sent' = sent }
+invariant Ones [integrity]: forall x in elems(q): x == 1
+invariant Short [typing]: len(q) <= CAP
+invariant Inv [integrity]: (forall x in elems(q): x == 1) and len(q) <= CAP
+"""
