@@ -82,6 +82,9 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     Python."""
     from .engine import CapacityFallback
 
+    if opts.time_limit is not None and opts.started is None:
+        # one time limit for the whole run, however many times it starts again
+        opts = replace(opts, started=time.monotonic())
     python = replace(opts, backend="python")
     try:
         engine, why = engine_or_reason(model, opts)
