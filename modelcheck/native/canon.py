@@ -292,15 +292,16 @@ class CanonGen:
                 return f"memcpy({b}, {a}, {vc.words} * sizeof(V));"
             return f"{self.perm_fn(vc, combos)}(p, {a}, {b});"
 
-        def group_of(kt: Type) -> tuple[str, int] | None:
-            """The table of a symmetric model set's permutations, for keys of type kt."""
+        def dest(kt: Type) -> str:
+            """Where key position ``k`` (of type kt) goes under permutation ``p``: by the
+            table of a symmetric model set's permutations, or nowhere else."""
             for g in self.groups:
                 if isinstance(kt, ModelT) and kt.name == g.name:
-                    k = len(g.names)
-                    return self.table([pis[g.name][u] for pis in combos for u in range(k)]), k
+                    n = len(g.names)
+                    return f"{self.table([pis[g.name][u] for pis in combos for u in range(n)])}[p * {n} + k]"
             if self.mentioned(kt):
                 raise Unsupported(f"symmetry over {t.show()}: keys of type {kt.show()} (not yet in the C backend)")
-            return None
+            return "k"
 
         if isinstance(c, ScalarCodec):
             body.append(f"b[0] = {self.scalar_img(c, 'a[0]', combos)};")
@@ -330,18 +331,14 @@ class CanonGen:
             body.append(f"memset(b, 0, {n} * sizeof(V)); b[0] = a[0]; "
                         f"for (V i = 0; i < a[0]; i++) {{ {sub(c.elem, f'a + 1 + i * {e}', f'b + 1 + i * {e}')} }}")
         elif isinstance(c, WideFunCodec):
-            g = group_of(t.dom)
             sl = c.slot
-            dest = f"{g[0]}[p * {g[1]} + k]" if g is not None else "k"
-            body.append(f"for (int k = 0; k < {len(c.keys)}; k++) {{ V *d = b + ({dest}) * {sl}; "
+            body.append(f"for (int k = 0; k < {len(c.keys)}; k++) {{ V *d = b + ({dest(t.dom)}) * {sl}; "
                         f"{sub(c.val, f'a + k * {sl}', 'd')} }}")
         elif isinstance(c, MapCodec):
-            g = group_of(t.key)
             sl = c.slot
-            dest = f"{g[0]}[p * {g[1]} + k]" if g is not None else "k"
             body.append(f"memset(b, 0, {n} * sizeof(V)); "
                         f"for (int k = 0; k < {len(c.keys)}; k++) if (((uint64_t)a[0] >> k) & 1) {{ "
-                        f"int q = {dest}; b[0] |= (V)(1ull << q); {sub(c.val, f'a + 1 + k * {sl}', f'b + 1 + q * {sl}')} }}")
+                        f"int q = {dest(t.key)}; b[0] |= (V)(1ull << q); {sub(c.val, f'a + 1 + k * {sl}', f'b + 1 + q * {sl}')} }}")
         elif isinstance(c, RecSetCodec):
             e, cmp = c.ew, self.e.cmp_fn(c.elem)
             body.append(f"memset(b, 0, {n} * sizeof(V)); V x[{e}]; "

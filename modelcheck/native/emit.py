@@ -107,9 +107,10 @@ class Emitter:
     def type_of(self, e: ir.Node) -> Type:
         return self.c.types[e.id]
 
-    def seq_at(self, sc: SeqCodec, s: str, i: str) -> str:
-        """Element ``i`` (1-based; a C expression) of the sequence held in the struct
-        variable ``s``: an lvalue (of type ``V``, or ``Wn`` for elements of n words)."""
+    def seq_at(self, sc: SeqCodec | RecSetCodec, s: str, i: str) -> str:
+        """Element ``i`` (1-based; a C expression) of the sequence (or the set kept as a
+        list) held in the struct variable ``s``: an lvalue (of type ``V``, or ``Wn`` for
+        elements of n words)."""
         if sc.ew == 1:
             return f"{s}.w[{i}]"
         self.widths.add(sc.ew)
@@ -282,13 +283,6 @@ static inline int {name}_sub({W} a, {W} b) {{
                     f"{et} {x} = {val}; {add(x)} }} {acc}; }})")
         return None
 
-    def rs_elem(self, c: RecSetCodec, s: str, i: str) -> str:
-        """Element ``i`` (from 1) of the set of records held in the struct variable ``s``."""
-        if c.ew == 1:
-            return f"{s}.w[{i}]"
-        self.widths.add(c.ew)
-        return f"(*(W{c.ew} *)&{s}.w[1 + (({i}) - 1) * {c.ew}])"
-
     def rec_field(self, rc: RecordCodec, src: str, k: int) -> str:
         """Field ``k`` of the record (or tuple) ``src`` laid out by ``rc``."""
         if rc.words == 1:
@@ -408,7 +402,7 @@ static inline int {name}_sub({W} a, {W} b) {{
         self.widths.add(c.words)
         if isinstance(c, RecSetCodec):
             return (f"{{ W{c.words} {t} = {src}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
-                    f"{self.ctype(c.t.elem)} {var} = {self.rs_elem(c, t, i)}; {body} }} }}")
+                    f"{self.ctype(c.t.elem)} {var} = {self.seq_at(c, t, i)}; {body} }} }}")
         if isinstance(c, SparseSetCodec):
             return (f"{{ W{c.words} {t} = {src}; for (V {i} = 1; {i} <= {t}.w[0]; {i}++) {{ "
                     f"V {var} = {self.from_ord(c.elem, f'{t}.w[{i}]')}; {body} }} }}")
@@ -1270,7 +1264,7 @@ static inline int {name}_sub({W} a, {W} b) {{
                 self.widths.add(sc.words)
                 at = "1" if name == "min" else f"{t}.w[0]"
                 return (f"({{ W{sc.words} {t} = {self.x(a[0], env)}; if ({t}.w[0] == 0) mc_fail(r, {ERR_EMPTY}, "
-                        f"{e.id}); {self.rs_elem(sc, t, at)}; }})")
+                        f"{e.id}); {self.seq_at(sc, t, at)}; }})")
             if isinstance(sc, SparseSetCodec):
                 t = self.fresh("sp")
                 self.widths.add(sc.words)

@@ -282,40 +282,70 @@ class SparseSetCodec(Codec):
         return frozenset(self.elem.value_of(o) for o in ws[1:1 + ws[0]])
 
 
-class RecSetCodec(Codec):
+def _fits(t: Type, words: int) -> None:
+    """Refuse a type whose values take more than MAX_WORDS words."""
+    if words > MAX_WORDS:
+        raise Unsupported(f"{t.show()} needs {words} words (the C backend keeps at most {MAX_WORDS:,} per value)")
+
+
+def _put(c: Codec, v, out: list[int]) -> None:
+    """Append the words of ``v`` (laid out by ``c``) to ``out``."""
+    w = c.encode(v)
+    out.extend(w if c.words > 1 else [w])
+
+
+def _get(c: Codec, ws, at: int):
+    """The value laid out by ``c`` at word ``at`` of ``ws``."""
+    return c.decode(ws[at] if c.words == 1 else tuple(ws[at:at + c.words]))
+
+
+class _Counted(Codec):
+    """The count, then at most ``cap`` elements of ``ew`` words each (their standalone
+    values), unused places zero: the layout of sequences and of sets of values without
+    an ordinal."""
+
+    kind = "wide"
+    what = "value"
+
+    def _layout(self, t: Type, elem: Type, cap: int) -> None:
+        self.t = t
+        self.elem = codec(elem)
+        self.ew = self.elem.words
+        self.cap = cap
+        self.words = 1 + self.cap * self.ew
+        _fits(t, self.words)
+        self.card = MAX_CARD + 1
+
+    def _encode(self, xs: list) -> list[int]:
+        if len(xs) > self.cap:
+            raise Unsupported(f"a {self.what} of {len(xs)} elements (the C backend keeps at most {self.cap} of a "
+                              f"{self.t.show()})")
+        out = [len(xs)]
+        for x in xs:
+            _put(self.elem, x, out)
+        return out + [0] * ((self.cap - len(xs)) * self.ew)
+
+    def _decode(self, ws) -> list:
+        return [_get(self.elem, ws, 1 + k * self.ew) for k in range(ws[0])]
+
+
+class RecSetCodec(_Counted):
     """A set of values that have no ordinal (records of several words, sequences,
     functions, large sets): the count, then at most ``cap`` elements, each its standalone
     value of ``ew`` words, ascending in the checker's value order (:func:`vkey`, compared
     in C by a generated function), unused places zero. So equal sets are equal words and
     iterating one visits the elements in the Python backend's order."""
 
-    kind = "wide"
+    what = "set"
 
     def __init__(self, t: SetT):
-        self.t = t
-        self.elem = codec(t.elem)
-        self.ew = self.elem.words
-        self.cap = DEFAULT_SET_CAP * _scale
-        self.words = 1 + self.cap * self.ew
-        if self.words > MAX_WORDS:
-            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
-                              f"per value)")
-        self.card = MAX_CARD + 1
+        self._layout(t, t.elem, DEFAULT_SET_CAP * _scale)
 
     def encode(self, v) -> list[int]:
-        if len(v) > self.cap:
-            raise Unsupported(f"a set of {len(v)} elements (the C backend keeps at most {self.cap} of a {self.t.show()})")
-        out = [len(v)]
-        for x in sort_values(v):
-            w = self.elem.encode(x)
-            out.extend(w if self.ew > 1 else [w])
-        return out + [0] * ((self.cap - len(v)) * self.ew)
+        return self._encode(sort_values(v))
 
     def decode(self, ws):
-        n, e = ws[0], self.ew
-        if e == 1:
-            return frozenset(self.elem.decode(w) for w in ws[1:1 + n])
-        return frozenset(self.elem.decode(tuple(ws[1 + k * e:1 + (k + 1) * e])) for k in range(n))
+        return frozenset(self._decode(ws))
 
 
 #: the capacity of a sequence whose type gives none (``seq[T]``; ``seq[T, N]`` gives N):
@@ -344,38 +374,21 @@ def scaled(k: int):
         field_codec.cache_clear()
 
 
-class SeqCodec(Codec):
+class SeqCodec(_Counted):
     """A sequence: ``1 + cap * ew`` words, the length first, then the elements (each its
     standalone value of ``ew`` words, element i at word ``1 + (i - 1) * ew``), unused
     places zero (so equal sequences are equal words)."""
 
-    kind = "wide"
+    what = "sequence"
 
     def __init__(self, t: SeqT):
-        self.t = t
-        self.elem = codec(t.elem)
-        self.ew = self.elem.words
-        self.cap = t.max_len if t.max_len is not None else DEFAULT_SEQ_CAP * _scale
-        self.words = 1 + self.cap * self.ew
-        if self.words > MAX_WORDS:
-            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
-                              f"per value)")
-        self.card = MAX_CARD + 1
+        self._layout(t, t.elem, t.max_len if t.max_len is not None else DEFAULT_SEQ_CAP * _scale)
 
     def encode(self, v) -> list[int]:
-        if len(v) > self.cap:
-            raise Unsupported(f"a sequence of {len(v)} elements (the C backend keeps at most {self.cap})")
-        out = [len(v)]
-        for x in v:
-            w = self.elem.encode(x)
-            out.extend(w if self.ew > 1 else [w])
-        return out + [0] * ((self.cap - len(v)) * self.ew)
+        return self._encode(list(v))
 
     def decode(self, ws):
-        n, e = ws[0], self.ew
-        if e == 1:
-            return tuple(self.elem.decode(w) for w in ws[1:1 + n])
-        return tuple(self.elem.decode(tuple(ws[1 + k * e:1 + (k + 1) * e])) for k in range(n))
+        return tuple(self._decode(ws))
 
 
 class RecordCodec(Codec):
@@ -396,23 +409,19 @@ class RecordCodec(Codec):
             off += f.words
         self.offs = tuple(offs)
         self.words = off
-        if self.words > MAX_WORDS:
-            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
-                              f"per value)")
+        _fits(t, self.words)
         self.card = MAX_CARD + 1
 
     def encode(self, v):
         out: list[int] = []
         for f, x in zip(self.fields, v):
-            w = f.encode(x)
-            out.extend(w if f.words > 1 else [w])
+            _put(f, x, out)
         return out if self.words > 1 else out[0]
 
     def decode(self, ws):
         if self.words == 1:
             ws = (ws,)
-        return tuple(f.decode(ws[o] if f.words == 1 else tuple(ws[o:o + f.words]))
-                     for f, o in zip(self.fields, self.offs))
+        return tuple(_get(f, ws, o) for f, o in zip(self.fields, self.offs))
 
 
 class WideFunCodec(Codec):
@@ -427,23 +436,17 @@ class WideFunCodec(Codec):
         self.val = val
         self.slot = val.words
         self.words = len(self.keys) * self.slot
-        if self.words > MAX_WORDS:
-            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
-                              f"per value)")
+        _fits(t, self.words)
         self.card = MAX_CARD + 1
 
     def encode(self, v) -> list[int]:
         out: list[int] = []
         for x in v:
-            w = self.val.encode(x)
-            out.extend(w if self.slot > 1 else [w])
+            _put(self.val, x, out)
         return out
 
     def decode(self, ws):
-        s = self.slot
-        if s == 1:
-            return tuple(self.val.decode(w) for w in ws)
-        return tuple(self.val.decode(tuple(ws[k * s:(k + 1) * s])) for k in range(len(self.keys)))
+        return tuple(_get(self.val, ws, k * self.slot) for k in range(len(self.keys)))
 
 
 class MapCodec(Codec):
@@ -464,9 +467,7 @@ class MapCodec(Codec):
         self.val = codec(t.val)
         self.slot = self.val.words
         self.words = 1 + len(self.keys) * self.slot
-        if self.words > MAX_WORDS:
-            raise Unsupported(f"{t.show()} needs {self.words} words (the C backend keeps at most {MAX_WORDS:,} "
-                              f"per value)")
+        _fits(t, self.words)
         self.card = MAX_CARD + 1
 
     def encode(self, v) -> list[int]:
@@ -474,20 +475,15 @@ class MapCodec(Codec):
         for k, key in enumerate(self.keys):
             if key in v:
                 mask |= 1 << k
-                w = self.val.encode(v[key])
-                out.extend(w if self.slot > 1 else [w])
+                _put(self.val, v[key], out)
             else:
                 out.extend([0] * self.slot)
         return [_signed(mask)] + out
 
     def decode(self, ws):
-        mask, s = ws[0] & ((1 << 64) - 1), self.slot
-        out = {}
-        for k, key in enumerate(self.keys):
-            if mask >> k & 1:
-                at = 1 + k * s
-                out[key] = self.val.decode(ws[at] if s == 1 else tuple(ws[at:at + s]))
-        return FMap(out)
+        mask = ws[0] & ((1 << 64) - 1)
+        return FMap({key: _get(self.val, ws, 1 + k * self.slot)
+                     for k, key in enumerate(self.keys) if mask >> k & 1})
 
 
 class FunCodec(Codec):
