@@ -22,7 +22,12 @@ search state is one position per process plus the model state, memoised the same
 It is not a local property (Herlihy and Wing 1990), so the history is not split. A
 linearizable history is sequentially consistent (when its processes' operations do not
 overlap), so the linearizability search runs first and its witness is taken if it keeps
-each process's order; the sequential search runs only when it does not.
+each process's order. A history with stale reads (a replica behind: DDIA ch. 9) is not
+linearizable, and after a stale read the sequential search can backtrack over every
+interleaving of what follows; so next, for a model that names its read-only operations,
+the reads that stop the linearizability search are set aside and put back into the
+order where their values were current (``_reads_placed``). The sequential search runs
+only when that finds no witness too.
 
 Both searches are iterative (a history of 100,000 operations does not meet Python's
 recursion limit) and keep the undo stack as a linked chain of tuples, so that the
@@ -109,8 +114,23 @@ def check_history(ops: Sequence[Op], model: Model, consistency: Consistency = Co
                 return HistoryResult(HistoryVerdict.OK, consistency, model.name, len(ops), 1, order={None: order},
                                      reason="a linearization keeps each process's order",
                                      elapsed=time.monotonic() - started, explored=lin.explored)
+        explored = lin.explored
+        readonly = getattr(model, "readonly", None)
+        if readonly:
+            try:
+                found, n, aside = _reads_placed(ops, model, readonly, limits)
+            except _Expired as e:
+                return HistoryResult(HistoryVerdict.UNKNOWN, consistency, model.name, len(ops), 1,
+                                     reason=f"{e.args[1]} while checking the history ({len(ops)} operations) "
+                                            "with its stale reads set aside",
+                                     elapsed=time.monotonic() - started, explored=explored + e.args[0])
+            explored += n
+            if found is not None:
+                return HistoryResult(HistoryVerdict.OK, consistency, model.name, len(ops), 1, order={None: found},
+                                     reason=f"a linearization with {aside} read{'s' if aside != 1 else ''} set aside, each "
+                                            "placed where its value was current", elapsed=time.monotonic() - started, explored=explored)
         seq = _check_parts(ops, model, consistency, [(None, ops)], started, limits)
-        return replace(seq, explored=seq.explored + lin.explored)
+        return replace(seq, explored=seq.explored + explored)
     finally:
         if was_enabled:
             gc.enable()
@@ -146,6 +166,141 @@ def _check_parts(ops, model, consistency, ordered, started, limits: _Limits) -> 
         orders[key] = info
     return HistoryResult(HistoryVerdict.OK, consistency, model.name, len(ops), nparts, order=orders,
                          elapsed=time.monotonic() - started, explored=explored)
+
+
+def _reads_placed(ops: list[Op], model, readonly, limits: _Limits) -> tuple[list[int] | None, int, int]:
+    """A sequentially consistent order found the cheap way, or ``None``; the search steps
+    it took; and how many reads it set aside.
+
+    It is made for the histories of a primary-backup system (one order of writes, reads
+    served by replicas that may be behind), on which the general search backtracks over
+    every interleaving of the processes after each stale read.
+
+    1. Each part (the model's ``partition``) is linearized; a read-only operation (the
+       model's ``readonly``) that stops it is set aside, until the rest is linearizable.
+       A part stopped by an operation that changes the state gives up.
+    2. The part orders and each process's order make a graph that must have no cycle
+       (sequential consistency needs only these two; real time is dropped here).
+    3. Process by process, each read set aside goes into its part's order at the earliest
+       point whose state it fits and that closes no cycle: after every operation of the
+       part that must precede its process's previous operation. A stale read goes back to
+       where its value was current.
+    4. A topological order of the graph is the witness; it is replayed on the model, and
+       each process's order checked, before it is returned.
+
+    When any step fails, the general search decides. Each step is linear in the size of
+    the history, times the number of reads set aside for step 3."""
+    by_id = {o.id: o for o in ops}
+    parts = model.partition(ops) or {None: ops}
+    prune = getattr(model, "prune", None)
+    chains: dict[Any, list[int]] = {}
+    aside: dict[int, Any] = {}                  # read set aside -> its part
+    steps = 0
+    for key, part in parts.items():
+        todo = sorted(part, key=lambda o: o.id)
+        todo = prune(todo) if prune is not None else todo
+        while True:
+            ok, info, n = _linearize(todo, model, limits)
+            steps += n
+            if ok:
+                chains[key] = info
+                break
+            stuck = {oid for oid, _ in info[1]}
+            if not stuck or any(by_id[oid].f not in readonly or by_id[oid].ret is None for oid in stuck):
+                return None, steps, 0
+            aside.update((oid, key) for oid in stuck)
+            todo = [o for o in todo if o.id not in stuck]
+    # the states along each part's order: states[key][g] is the state before chain[g]
+    states: dict[Any, list] = {}
+    for key, chain in chains.items():
+        st = [model.init()]
+        for oid in chain:
+            st.append(model.step(st[-1], by_id[oid]))
+        states[key] = st
+    succ: dict[int, list[int]] = {}
+    pred: dict[int, list[int]] = {}
+
+    def edge(a: int, b: int) -> None:
+        succ.setdefault(a, []).append(b)
+        pred.setdefault(b, []).append(a)
+
+    def reach(start: int, adj: dict[int, list[int]]) -> set[int]:
+        seen, todo = {start}, [start]
+        while todo:
+            for m in adj.get(todo.pop(), ()):
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        return seen
+
+    for chain in chains.values():
+        for a, b in zip(chain, chain[1:]):
+            edge(a, b)
+    placed = {oid for chain in chains.values() for oid in chain}
+    procs: dict[Any, list[int]] = {}
+    for o in sorted(ops, key=lambda o: (o.call, o.id)):
+        if o.id in placed or o.id in aside:
+            procs.setdefault(o.process, []).append(o.id)
+    for seq in procs.values():
+        fixed = [oid for oid in seq if oid in placed]
+        for a, b in zip(fixed, fixed[1:]):
+            edge(a, b)
+    for seq in procs.values():
+        before = None                             # the process's previous operation in the graph
+        for n, oid in enumerate(seq):
+            if oid not in aside:
+                before = oid
+                continue
+            after = next((x for x in seq[n + 1:] if x not in aside), None)
+            key = aside[oid]
+            chain, st = chains[key], states[key]
+            must = reach(before, pred) if before is not None else set()
+            g = 1 + max((i for i, x in enumerate(chain) if x in must), default=-1)
+            later = reach(after, succ) if after is not None else set()
+            while True:
+                steps += 1
+                if not (steps & (_CLOCK_EVERY - 1)):
+                    limits.check(steps)
+                if g > len(chain) or (g and chain[g - 1] in later):
+                    return None, steps, 0
+                s2 = model.step(st[g], by_id[oid])
+                if s2 is not None:
+                    if s2 != st[g]:                # not read-only after all
+                        return None, steps, 0
+                    break
+                g += 1
+            if g:
+                edge(chain[g - 1], oid)
+            if g < len(chain):
+                edge(oid, chain[g])
+            if before is not None:
+                edge(before, oid)
+            if after is not None:
+                edge(oid, after)
+            chain.insert(g, oid)
+            st.insert(g, st[g])
+            placed.add(oid)
+            before = oid
+    # a topological order, earliest invocation first among the ready
+    indeg = {oid: len(pred.get(oid, ())) for oid in placed}
+    ready = [(by_id[oid].call, oid) for oid, d in indeg.items() if d == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, oid = heapq.heappop(ready)
+        order.append(oid)
+        for m in succ.get(oid, ()):
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                heapq.heappush(ready, (by_id[m].call, m))
+    if len(order) != len(placed) or not _keeps_process_order(order, ops):
+        return None, steps, 0                   # a cycle, or an order the replay refuses
+    state = model.init()
+    for oid in order:
+        state = model.step(state, by_id[oid])
+        if state is None:
+            return None, steps, 0
+    return order, steps, len(aside)
 
 
 def _keeps_process_order(order: list[int], ops: list[Op]) -> bool:

@@ -57,6 +57,8 @@ class RegisterModel:
 
     name = "register"
     ops = {"read": 0, "write": 1}           # operation -> number of arguments
+    #: operations without effect (the sequential-consistency check places them last)
+    readonly = frozenset({"read"})
 
     def __init__(self, initial: Any = None):
         self.initial = initial
@@ -143,6 +145,7 @@ class KvModel:
 
     name = "kv"
     ops = {"read": 1, "write": 2, "cas": 3}
+    readonly = frozenset({"read"})
 
     def __init__(self, initial: Any = None):
         self.initial = initial

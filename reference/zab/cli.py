@@ -1,6 +1,7 @@
 """``python -m reference.zab``: the reference ZooKeeper's command line.
 
     ensemble start DIR [--servers 3] [--client-port 2181] [--peer-port 2881] [--tick-ms 500]
+                       [--max-session-ms MS]
                        [--lifetime S] [--no-fsync] [--no-trace] [--snap-count N] [--bug NAME]
     ensemble status DIR [--json]
     ensemble stop DIR
@@ -56,6 +57,8 @@ def main(argv=None) -> int:
     st.add_argument("--peer-port", type=int, default=2881, help="server N's peer port is this + N - 1")
     st.add_argument("--tick-ms", type=int, default=500,
                     help="the tick: sessions time out between 2 and 20 ticks; a follower gives its leader 4")
+    st.add_argument("--max-session-ms", type=int, default=None,
+                    help="the longest session timeout a client gets (ZooKeeper's maxSessionTimeout; 20 ticks)")
     st.add_argument("--lifetime", type=float, default=1800.0, help="seconds before each server exits by itself")
     st.add_argument("--snap-count", type=int, default=5000, help="a snapshot every this many transactions")
     st.add_argument("--no-fsync", action="store_true")
@@ -85,7 +88,7 @@ def main(argv=None) -> int:
                 ensemble.create(args.dir, servers=args.servers, client_port=args.client_port,
                                 peer_port=args.peer_port, tick_ms=args.tick_ms, lifetime=args.lifetime,
                                 fsync=not args.no_fsync, trace=not args.no_trace, snap_count=args.snap_count,
-                                bugs=args.bug)
+                                bugs=args.bug, max_session_ms=args.max_session_ms)
             started = ensemble.start_all(args.dir)
             print(f"started {', '.join(f's{i}' for i in started) or 'nothing (all running)'}")
             if not args.no_wait:

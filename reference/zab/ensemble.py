@@ -31,8 +31,11 @@ class EnsembleError(RuntimeError):
 
 def create(directory: str, *, servers: int = 3, client_port: int = 2181, peer_port: int = 2881,
            tick_ms: int = 500, lifetime: float = 1800.0, fsync: bool = True, trace: bool = True,
-           snap_count: int = 5000, bugs=(), via: dict[str, int] | None = None) -> dict:
-    """Write a new ensemble.json (refusing to replace one) and the secret. ``via`` maps a
+           snap_count: int = 5000, bugs=(), via: dict[str, int] | None = None,
+           max_session_ms: int | None = None) -> dict:
+    """Write a new ensemble.json (refusing to replace one) and the secret.
+    ``max_session_ms`` is the longest session timeout a client may ask for (ZooKeeper's
+    ``maxSessionTimeout``; 20 ticks when None). ``via`` maps a
     directed link ``"I>J"`` to the port server I dials to reach server J in place of J's
     peer port (a proxy that delays or cuts that link: tests/reference/zab/proxy.py)."""
     if servers < 1 or servers > 9:
@@ -42,6 +45,10 @@ def create(directory: str, *, servers: int = 3, client_port: int = 2181, peer_po
                         for i in range(1, servers + 1)},
             "tick_ms": tick_ms, "lifetime": lifetime, "fsync": fsync, "trace": trace,
             "snap_count": snap_count, "bugs": list(bugs)}
+    if max_session_ms is not None:
+        if max_session_ms < 2 * tick_ms:
+            raise EnsembleError(f"--max-session-ms {max_session_ms}: at least two ticks ({2 * tick_ms})")
+        conf["max_session_ms"] = int(max_session_ms)
     if via:
         conf["via"] = {str(k): int(v) for k, v in via.items()}
     try:

@@ -287,6 +287,9 @@ class Server:
         self.servers = {int(k): v for k, v in conf["servers"].items()}
         self.home = os.path.join(directory, f"s{me}")
         self.tick = int(conf.get("tick_ms", 500))
+        # the session timeouts a client may get: ZooKeeper's minSessionTimeout and
+        # maxSessionTimeout, 2 and 20 ticks unless the ensemble sets the longest
+        self.session_range = (2 * self.tick, int(conf.get("max_session_ms", 20 * self.tick)))
         self.bugs = frozenset(bugs) | frozenset(conf.get("bugs", ()))
         self.snap_count = int(conf.get("snap_count", 5000))
         self.store = Store(self.home, fsync=conf.get("fsync", True))
@@ -593,7 +596,7 @@ class Server:
                 del self.by_session[c.sid]
 
     async def _connect(self, c: Client, req: dict) -> bool:
-        lo, hi = 2 * self.tick, 20 * self.tick
+        lo, hi = self.session_range
         timeout = min(max(req["timeout"], lo), hi)
         sid = req["sid"]
         if not await self._caught_up(req["last_zxid"], sid):    # first, as ZooKeeper: no session made

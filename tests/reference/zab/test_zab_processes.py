@@ -231,13 +231,17 @@ def test_the_stale_own_read_bug_serves_a_read_before_the_clients_own_write():
 
 
 @pytest.mark.slow
-def test_five_servers_survive_two_failures():
-    e = Ours(servers=5, tick_ms=200)
+def test_five_servers_survive_two_failures(caplog):
+    # a session outlives the failover: two kills and an election took more than a 6 s
+    # session under a loaded CI run (SessionExpiredError on the write after it), and with
+    # 200 ms ticks the servers cap a session at 20 ticks (4 s) unless told otherwise, as
+    # ZooKeeper's maxSessionTimeout does (a 15 s request got 4 s: it expired again)
+    e = Ours(servers=5, tick_ms=200, max_session_ms=20_000)
     try:
-        # a session outlives the failover: two kills and an election took more than a 6 s
-        # session under a loaded CI run (SessionExpiredError on the write after it)
+        caplog.set_level(5, logger="kazoo.client")      # kazoo's BLATHER level
         zk = KazooClient(hosts=e.hosts(), timeout=15)
         zk.start(timeout=15)
+        assert "negotiated session timeout: 15000" in caplog.text    # not cut to 20 ticks
         zk.create("/five", b"1")
         ldr = leader_of(e)
         other = next(i for i in range(1, 6) if i != ldr)
