@@ -146,7 +146,9 @@ def shortest_violation(n, max_clock, **kw):
 
 @pytest.mark.slow
 def test_mc_config_matches_tlc():
-    r = check(spec())
+    # in C where there is a compiler (11 s; 32 s in Python): tests/native/test_differential.py
+    # holds Python's counts on this configuration equal to C's, so both meet TLC's
+    r = check(spec(), backend="auto")
     assert r.stop_reason is StopReason.EXHAUSTED
     # TLC, MCLamportMutex.cfg (N = 3, maxClock = 6): the published figures
     assert (r.distinct_states, r.generated_states, r.depth) == (724274, 2729079, 61)

@@ -16,6 +16,7 @@ Where the figures come from (none is output copied from the code under test alon
 """
 
 import dataclasses
+import os
 import itertools
 
 import pytest
@@ -32,8 +33,11 @@ def zab(config=None, **consts):
     return load_spec(ZAB, config, **consts)
 
 
-def run(spec, symmetry=True):
-    return check(spec, symmetry=symmetry, check_deadlock=False)
+def run(spec, symmetry=True, backend="python"):
+    """The Python backend by default (the reference); the searches of minutes in Python
+    take ``backend="auto"``: C, whose every count and trace tests/native/test_differential.py
+    holds equal to Python's."""
+    return check(spec, symmetry=symmetry, check_deadlock=False, backend=backend)
 
 
 def holds(r):
@@ -121,8 +125,8 @@ OVER_5S = {"BugCommitOutOfOrder"}
 
 @pytest.mark.parametrize("bug,config,consts,prop,length",
                          [pytest.param(*b, id=b[0], marks=[pytest.mark.slow] if b[0] in OVER_5S else []) for b in BUGS])
-def test_seeded_bug_found_with_shortest_trace(bug, config, consts, prop, length):
-    r = run(zab(config, **{bug: True}, **consts))
+def test_seeded_bug_found_with_shortest_trace(bug, config, consts, prop, length, backend="python"):
+    r = run(zab(config, **{bug: True}, **consts), backend=backend)
     assert r.verdict is Verdict.VIOLATED
     (v,) = r.violations
     assert v.property == prop
@@ -159,13 +163,22 @@ SLOW_BUGS = [
 @pytest.mark.slow
 @pytest.mark.parametrize("bug,config,consts,prop,length", SLOW_BUGS, ids=[b[0] for b in SLOW_BUGS])
 def test_seeded_bug_found_slow(bug, config, consts, prop, length):
-    test_seeded_bug_found_with_shortest_trace(bug, config, consts, prop, length)
+    # 100 s each in Python for the `faults` ones, 7 s in C (compiling included)
+    test_seeded_bug_found_with_shortest_trace(bug, config, consts, prop, length, backend="auto")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("MODELCHECK_DEEP") != "1", reason="deep: make test-deep")
+@pytest.mark.parametrize("bug,config,consts,prop,length", SLOW_BUGS, ids=[b[0] for b in SLOW_BUGS])
+def test_seeded_bug_found_slow_in_python(bug, config, consts, prop, length):
+    """The same on the reference backend: minutes, so in `make test-deep` only."""
+    test_seeded_bug_found_with_shortest_trace(bug, config, consts, prop, length, backend="python")
 
 
 @pytest.mark.slow
 def test_txn2_configuration():
     """Two transactions: every property holds (the configuration of BugCommitOutOfOrder)."""
-    r = run(zab("txn2"))
+    r = run(zab("txn2"), backend="auto")
     assert holds(r)
     assert (r.distinct_states, r.depth) == (414103, 43)
 
