@@ -881,6 +881,18 @@ static inline int {name}_sub({W} a, {W} b) {{
                 env2[b.name] = _c_int(kc.encode(k))
                 stores.append(self.wide_store(fc, acc, str(pos), self.x_as(e.value, env2, fc.t.cod)))
             return f"({{ W{fc.words} {acc}; {' '.join(stores)} {acc}; }})"
+        if isinstance(fc, MapCodec):
+            # a map over indexable keys: the loops of the binders, each key put as `put` does
+            acc, p = self.fresh("mp"), self.fresh("p")
+            self.widths.add(fc.words)
+
+            def store(env2):
+                pos = self.key_pos(fc.t.key, self.x(e.key, env2), e.key, e.id)
+                put = (f"{{ V {p} = {pos}; {acc}.w[0] |= (V)(1ull << {p}); "
+                       f"{self.map_slot(fc, acc, p)} = {self.x_as(e.value, env2, fc.t.val)}; }}")
+                return f"if ({self.x(e.cond, env2)}) {put}" if e.cond is not None else put
+
+            return f"({{ W{fc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, store, direct=True)} {acc}; }})"
         if not isinstance(fc, FunCodec):
             raise Unsupported(f"a map ({self.type_of(e).show()})", e.id)
         (b,) = e.binders

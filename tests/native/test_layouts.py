@@ -216,6 +216,47 @@ def test_records_of_several_words_sequences_and_sets_of_them(tmp_path):
         replay(spec, v.trace)
 
 
+MAPS = """
+module Maps
+models S = {s1, s2, s3}
+type Vote = { who: S, round: 0..3 }
+var votes: map[S, Vote]
+var tally: map[0..3, set[S]]
+init { votes = map()  tally = { k: {} for k in 0..3 if k < 2 } }
+action Cast(p in S, q in S) {
+  require not votes.has(p) or votes[p].round < 2
+  let r = if votes.has(p) then votes[p].round + 1 else 0
+  votes' = votes.put(p, { who: q, round: r })
+}
+action Retract(p in S) {
+  require votes.has(p)
+  votes' = votes.remove(p)
+}
+action Count {
+  // keys computed from the values, a condition, values of several words read back
+  tally' = { votes[p].round: { q for q in keys(votes) if votes[q].round == votes[p].round }
+             for p in keys(votes) if votes[p].who != p }
+}
+action Shift {
+  require size(votes) > 0
+  votes' = { p: { ...votes[p], round: (votes[p].round + 1) % 3 } for p in keys(votes) if p != s3 }
+}
+invariant Small [validity]: size(tally) < 3 or size(votes) < 3
+invariant Rounds [validity]: forall k in keys(tally): tally[k] subseteq keys(votes) or size(tally[k]) > 1
+"""
+
+
+def test_maps_built_by_comprehensions(tmp_path):
+    # map[S, Vote] (a mask and three slots of two words) and map[0..3, set[S]], built
+    # by comprehensions whose keys are computed, with conditions
+    spec, py, c = both(tmp_path, MAPS, check_deadlock=False, stop_at_first=False)
+    assert (py.verdict.value, py.distinct_states, py.depth) == ("violated", 65_000, 16)
+    assert all(cov.generated for cov in py.coverage), py.coverage
+    assert_same(py, c)
+    for v in c.violations:
+        replay(spec, v.trace)
+
+
 SORT = """
 module Sort
 type T = { k: int, s: set[(int, int)], q: seq[0..3], f: 1..2 -> set[1..3], w: set[0..99], b: set[1..3] }
