@@ -56,8 +56,8 @@ def engine_or_reason(model: Model, opts: Options, scale: int = 1):
     from ..dsl.compile import CompiledModel
     from .engine import engine_for
 
-    if opts.strategy is not Strategy.BFS:
-        return None, BackendUnsupported("the C backend searches breadth-first only")
+    if opts.strategy not in (Strategy.BFS, Strategy.DFS):
+        return None, BackendUnsupported("the C backend searches breadth-first and depth-first only")
     if not isinstance(model, CompiledModel):
         return None, BackendUnsupported("the C backend runs models compiled from a spec")
     left = None

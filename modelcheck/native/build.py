@@ -139,6 +139,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     VP = ctypes.POINTER(ctypes.c_int64)
     sigs = {
         "mc_new": (P, [I64, I64, I, I]),
+        "mc_set_dfs": (None, [P]),
         "mc_free": (None, [P]),
         "mc_nlabels": (I, []),
         "mc_add_initial": (I, [P, VP]),

@@ -26,6 +26,7 @@ from typing import Any, Iterator
 
 from ..model import ActionAssertionFailed, BackendFallback, State, temporal_properties
 from ..result import PropertyKind, StopReason
+from ..search.options import Strategy
 from ..search.run import Run, Stop
 from ..search.store import StateGraph, Store
 from .build import BuildFailed, CompilerMissing, build
@@ -97,6 +98,11 @@ class Engine:
 
     def refuses(self, opts) -> str | None:
         """Why this engine cannot run with ``opts`` (None: it can)."""
+        if opts.strategy is Strategy.DFS and opts.check_temporal and temporal_properties(self.model):
+            # the graph for liveness is recorded row by row in the order of the states
+            # (runtime.c: mc_rec_row), which is the order breadth-first search expands them
+            return ("the C backend's depth-first search does not record the state graph that temporal "
+                    "properties need (--strategy bfs, or --no-temporal)")
         if opts.symmetry and self.model.canonicalizer() is not None and not (
                 opts.check_temporal and temporal_properties(self.model)) and not self.has_canon:
             return f"the C backend cannot reduce this spec's symmetry: {self.canon_refused} (--no-symmetry runs it)"
@@ -109,7 +115,7 @@ class Engine:
         return self.decode(buf)
 
     def strategy(self, run: Run) -> None:
-        """The search, as a strategy for :meth:`Run.execute` (breadth-first)."""
+        """The search, as a strategy for :meth:`Run.execute` (breadth- or depth-first)."""
         _NativeSearch(self, run).go()
 
     def release(self, run: Run) -> None:
@@ -250,6 +256,8 @@ class _NativeSearch:
                        1 if run.canon is not None else 0)
         if not h:
             raise MemoryError("the C backend could not allocate its tables")
+        if opts.strategy is Strategy.DFS:
+            lib.mc_set_dfs(h)
         self.h = h
         seen = _Seen(e, h)
         store = _NativeStore()

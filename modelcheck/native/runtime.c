@@ -70,6 +70,10 @@ typedef struct {
     /* a runtime error */
     jmp_buf jb; int err, err_node, assert_failed;
     int finishing, resumed, started;
+    /* depth-first (Python's dfs): a stack of (state, depth); si is the state being
+     * expanded (both orders), dnew the first state stored by its expansion (its new
+     * successors are [dnew, count): pushed in reverse when it is done) */
+    int dfs, depth_cut; int64_t *dstack, sp, scap, si, dnew, dcur;
     /* the state graph, for liveness: row i (the transitions of state i, self-loops left
      * out) is rto/rlab[rstart[i] .. rstart[i + 1]]; rec_broken when a row is missing */
     int record, rec_broken;
@@ -312,6 +316,7 @@ R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock, int use_can
 void mc_free(R *r) {
     if (!r) return;
     free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab);
+    free(r->dstack);
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
     for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
     free(r);
@@ -378,7 +383,27 @@ int64_t mc_parent(R *r, int64_t i) { return r->parent[i]; }
 int64_t mc_count(R *r) { return r->count; }
 int64_t mc_generated(R *r) { return r->generated; }
 int64_t mc_depth(R *r) { return r->depth; }
-int64_t mc_queue(R *r) { return r->count - r->head; }
+int64_t mc_queue(R *r) { return r->dfs ? r->sp : r->count - r->head; }
+void mc_set_dfs(R *r) { r->dfs = 1; }
+
+/* DFS: push states [from, to) with depth d, the first on top; 0 when out of memory
+ * (then nothing is pushed, and the caller may try again) */
+static int mc_push_dfs(R *r, int64_t from, int64_t to, int64_t d) {
+    const int64_t need = r->sp + 2 * (to - from);
+    if (need > r->scap) {
+        int64_t nc = r->scap ? r->scap : 4096;
+        while (nc < need) nc *= 2;
+        int64_t *a = realloc(r->dstack, sizeof(int64_t) * nc);
+        if (!a) return 0;
+        r->dstack = a; r->scap = nc;
+    }
+    for (int64_t i = to - 1; i >= from; i--) {
+        r->dstack[r->sp++] = i;
+        r->dstack[r->sp++] = d;
+    }
+    if (r->sp / 2 > r->max_frontier) r->max_frontier = r->sp / 2;
+    return 1;
+}
 int64_t mc_max_frontier(R *r) { return r->max_frontier; }
 int64_t *mc_info(R *r) { return r->info; }
 V *mc_next(R *r) { return r->next; }
@@ -419,13 +444,13 @@ static int mc_invariants(R *r, int64_t ti, int k0) {
 
 int mc_run(R *r, int64_t budget) {
     if (setjmp(r->jb)) {
-        r->info[0] = r->err; r->info[1] = r->head - 1; r->info[2] = r->err_node;
+        r->info[0] = r->err; r->info[1] = r->si; r->info[2] = r->err_node;
         r->expanding = 0; r->finishing = 0;
         return r->err == 99 ? ST_NOMEM : ST_ERROR;
     }
     for (;;) {
         if (r->expanding) {
-            const int64_t si = r->head - 1;
+            const int64_t si = r->si;
             if (r->inv_next && mc_invariants(r, r->inv_state, r->inv_next)) return ST_INVARIANT;
             while (r->pos < r->nout) {
                 /* the budget counts successors too, and a slice may end inside a state's
@@ -481,10 +506,27 @@ int mc_run(R *r, int64_t budget) {
             if (r->record) mc_rec_row(r, si);
         }
         if (r->finishing) {                          /* a state's expansion is over */
+            if (r->dfs) {                            /* its new successors, the first on top */
+                if (!mc_push_dfs(r, r->dnew, r->count, r->dcur + 1)) return ST_NOMEM;
+                r->dnew = r->count;
+            }
             r->finishing = 0;
             if (r->max_states >= 0 && r->count >= r->max_states) return ST_MAX_STATES;
             if (--budget <= 0) return ST_RUNNING;
         }
+        int64_t si;
+        if (r->dfs) {
+            if (!r->started) {                       /* the initial states, the first on top */
+                if (!mc_push_dfs(r, 0, r->count, 1)) return ST_NOMEM;
+                r->started = 1;
+            }
+            if (r->sp == 0) return r->depth_cut ? ST_MAX_DEPTH : ST_EXHAUSTED;
+            const int64_t d = r->dstack[--r->sp];
+            si = r->dstack[--r->sp];
+            if (d > r->depth) r->depth = d;
+            if (r->max_depth >= 0 && d >= r->max_depth) { r->depth_cut = 1; continue; }
+            r->dcur = d; r->dnew = r->count;
+        } else {
         if (r->head == r->level_end) {               /* a level is done: the next one */
             if (r->head == r->count) return ST_EXHAUSTED;
             if (r->started) r->depth++;
@@ -493,7 +535,9 @@ int mc_run(R *r, int64_t budget) {
             if (r->max_depth >= 0 && r->depth >= r->max_depth) return ST_MAX_DEPTH;
             if (r->level_end - r->head > r->max_frontier) r->max_frontier = r->level_end - r->head;
         }
-        const int64_t si = r->head++;
+        si = r->head++;
+        }
+        r->si = si;
         r->nout = 0; r->pos = 0; r->resumed = 0;
         r->assert_failed = 0;
         mc_succ(r, mc_state(r, si, r->cur));

@@ -29,7 +29,7 @@ from modelcheck.suite import read_manifest, run_label, run_options
 from tests.helpers import SPECS, TWOPHASE, load_spec
 from tests.native.compare import assert_same
 
-#: the C backend searches breadth-first only: dfs runs are not compared
+#: the breadth-first runs (depth-first ones are compared in tests/native/test_dfs.py)
 RUNS = [r for r in read_manifest(SPECS / "suite.toml") if run_options(r).strategy is Strategy.BFS]
 
 #: runs the manifest does not mark slow (they are quick in C) that take more than 5 s
