@@ -10,7 +10,8 @@ second of search, the peak resident memory of the run and which backend actually
 ("refused: <why>" when ``backend="c"`` raises BackendUnsupported: the script asks, it
 never assumes what the C backend supports). The configurations:
 
-    TwoPhase RM = 7, 8, 9 without symmetry, RM = 8, 10, 12 with symmetry (safety only)
+    TwoPhase RM = 7, 8, 9 without symmetry, RM = 8, 10, 12 with symmetry (safety only);
+                    "TwoPhase RM=8 dfs": RM = 8 without symmetry, depth-first (--dfs)
     MCLamportMutex (specs/lamport/mutex.mc, N = 3, maxClock = 6; safety only, as in
                     specs/suite.toml: RequestGranted fails there because of the clock bound)
     ZAB default configuration without symmetry; txn2, four, epoch3, faults with symmetry
@@ -74,11 +75,13 @@ class Config:
     symmetry: bool = False
     check_deadlock: bool | None = None
     quick: bool = False            # under ~30 s on the Python backend (measured)
+    dfs: bool = False              # depth-first (--dfs) instead of breadth-first
 
 
 CONFIGS = (
     Config("TwoPhase RM=7 no symmetry", "twophase/twophase.mc", {"RM": 7}, quick=True),
     Config("TwoPhase RM=8 no symmetry", "twophase/twophase.mc", {"RM": 8}),
+    Config("TwoPhase RM=8 dfs", "twophase/twophase.mc", {"RM": 8}, dfs=True),
     Config("TwoPhase RM=9 no symmetry", "twophase/twophase.mc", {"RM": 9}),
     Config("TwoPhase RM=8 symmetry", "twophase/twophase.mc", {"RM": 8}, symmetry=True, quick=True),
     Config("TwoPhase RM=10 symmetry", "twophase/twophase.mc", {"RM": 10}, symmetry=True, quick=True),
@@ -124,14 +127,15 @@ def child(name: str, backend: str, time_limit: float) -> dict:
     from modelcheck.api import load
     from modelcheck.model import BackendUnsupported
     from modelcheck.native import engine_or_reason, explore
-    from modelcheck.search import Options
+    from modelcheck.search import Options, Strategy
 
     cfg = BY_NAME[name]
     t0 = time.perf_counter()
     spec = load(SPECS / cfg.spec, consts=cfg.consts, config=cfg.config)
     out: dict = {"load": time.perf_counter() - t0}
     opts = Options(backend=backend, symmetry=cfg.symmetry, check_temporal=False,
-                   check_deadlock=cfg.check_deadlock, time_limit=time_limit)
+                   check_deadlock=cfg.check_deadlock, time_limit=time_limit,
+                   strategy=Strategy.DFS if cfg.dfs else Strategy.BFS)
     if backend == "c":
         t0 = time.perf_counter()
         engine, _why = engine_or_reason(spec.model, opts)   # built and kept for explore
