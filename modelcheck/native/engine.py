@@ -102,7 +102,7 @@ class Engine:
             # the graph for liveness is recorded row by row in the order of the states
             # (runtime.c: mc_rec_row), which is the order breadth-first search expands them
             return ("the C backend's depth-first search does not record the state graph that temporal "
-                    "properties need (--strategy bfs, or --no-temporal)")
+                    "properties need (leave out --dfs, or add --no-temporal)")
         if opts.symmetry and self.model.canonicalizer() is not None and not (
                 opts.check_temporal and temporal_properties(self.model)) and not self.has_canon:
             return f"the C backend cannot reduce this spec's symmetry: {self.canon_refused} (--no-symmetry runs it)"
