@@ -16,8 +16,8 @@ Where the figures come from (none is output copied from the code under test alon
 """
 
 import dataclasses
-import os
 import itertools
+import os
 
 import pytest
 
