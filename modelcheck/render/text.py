@@ -186,6 +186,11 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
         f"{', %d workers' % result.extra['workers'] if 'workers' in result.extra else ''}"
         f"{' on the Dask cluster ' + result.extra['cluster'] if 'cluster' in result.extra else ''})"
     )
+    if result.backend_note:
+        # why the Python backend searched (auto without C for this spec), or that the C
+        # search started again with larger capacities: what --json gives as backend_note
+        who = "C backend" if result.backend == "c" else "the Python backend searched"
+        lines.append(f"  {who}: {result.backend_note}")
     if result.stop_reason.value == "interrupted":
         lines.append("  search interrupted (Ctrl-C): not exhaustive, nothing proven")
     elif result.stop_reason.value == "worker-lost":

@@ -125,3 +125,22 @@ def test_no_escape_codes_in_a_pipe():
     # colour adds escape codes and nothing else (the timing aside)
     timing = re.compile(r"\d+\.\d\d s")
     assert timing.sub("T s", ANSI.sub("", forced.stdout)) == timing.sub("T s", out.stdout)
+
+
+def test_the_summary_says_why_the_python_backend_searched():
+    # auto with a spec the C backend does not take (maps over int keys): the reason is the
+    # result's backend_note, printed under the figures as --json gives it
+    from dataclasses import replace
+
+    from modelcheck.render.text import render_summary
+    from modelcheck.result import CheckResult
+
+    r = explore(load_spec(TWOPHASE).model, Options(max_states=10))
+    assert isinstance(r, CheckResult) and r.backend == "python" and r.backend_note == ""
+    assert "backend" not in render_summary(r, "t")
+    why = "variable acks: map[int, set[1..2]]: the C backend keeps maps whose keys are ..."
+    lines = render_summary(replace(r, backend_note=why), "t").splitlines()
+    assert f"  the Python backend searched: {why}" in lines
+    restarted = replace(r, backend="c", backend_note="the C search was started again with 2 times the capacities")
+    text = render_summary(restarted, "t")
+    assert "C backend)" in text and "  C backend: the C search was started again" in text
