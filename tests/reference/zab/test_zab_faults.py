@@ -11,6 +11,7 @@ same promises under the deterministic scheduler with many seeds: test_zab_sim.py
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -93,8 +94,13 @@ class Worker(threading.Thread):
                 time.sleep(0.05)
 
 
+#: a second seed (another schedule of kills and outages, 50 s) in `make test-deep` only:
+#: `make test` keeps under its 15 minutes on 2 cores
+DEEP = os.environ.get("MODELCHECK_DEEP") == "1"
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.skipif(not DEEP, reason="deep: make test-deep"))])
 def test_kills_and_restarts_lose_no_acknowledged_write(seed, tmp_path):
     """... and the run's merged trace, tens of thousands of events with SIGKILLs, power
     outages, snapshots and SNAP synchronisation (which depends on timing), is explained by
