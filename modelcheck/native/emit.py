@@ -235,6 +235,10 @@ static inline int {name}_sub({W} a, {W} b) {{
         self.widths.add(mc.slot)
         return f"(*(W{mc.slot} *)&{m}.w[1 + ({pos}) * {mc.slot}])"
 
+    def map_put(self, mc: MapCodec, m: str, pos: str, val: str) -> str:
+        """C statements: the key at ``pos`` present in the map variable ``m``, with ``val``."""
+        return f"{m}.w[0] |= (V)(1ull << {pos}); {self.map_slot(mc, m, pos)} = {val};"
+
     def map_op(self, e, name: str, env) -> str | None:
         """The built-ins on a map (``put``, ``remove``, ``has``, ``keys``, ``values``,
         ``size``, ``isEmpty``), or None for another built-in."""
@@ -247,8 +251,7 @@ static inline int {name}_sub({W} a, {W} b) {{
             head += f" V {p} = {self.key_pos(mc.t.key, self.x(a[1], env), a[1], e.id)};"
         present = f"(((uint64_t){m}.w[0] >> {p}) & 1)"
         if name == "put":
-            return (f"({{ {head} {m}.w[0] |= (V)(1ull << {p}); "
-                    f"{self.map_slot(mc, m, p)} = {self.x_as(a[2], env, mc.t.val)}; {m}; }})")
+            return f"({{ {head} {self.map_put(mc, m, p, self.x_as(a[2], env, mc.t.val))} {m}; }})"
         if name == "remove":
             zero = f"{m}.w[1 + {p}] = 0;" if mc.slot == 1 else f"memset(&{m}.w[1 + {p} * {mc.slot}], 0, {mc.slot} * sizeof(V));"
             return (f"({{ {head} if (!{present}) mc_fail(r, {ERR_INDEX}, {e.id}); "
@@ -888,8 +891,7 @@ static inline int {name}_sub({W} a, {W} b) {{
 
             def store(env2):
                 pos = self.key_pos(fc.t.key, self.x(e.key, env2), e.key, e.id)
-                put = (f"{{ V {p} = {pos}; {acc}.w[0] |= (V)(1ull << {p}); "
-                       f"{self.map_slot(fc, acc, p)} = {self.x_as(e.value, env2, fc.t.val)}; }}")
+                put = f"{{ V {p} = {pos}; {self.map_put(fc, acc, p, self.x_as(e.value, env2, fc.t.val))} }}"
                 return f"if ({self.x(e.cond, env2)}) {put}" if e.cond is not None else put
 
             return f"({{ W{fc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, store, direct=True)} {acc}; }})"

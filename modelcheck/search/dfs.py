@@ -27,7 +27,6 @@ def dfs(run: Run) -> None:
             s, d = stack.pop()
             countdown -= 1
             if not countdown:
-                run.max_frontier = max(run.max_frontier, longest)
                 countdown = run.tick(len(stack))
             if d > run.depth:
                 run.depth = d
@@ -46,5 +45,6 @@ def dfs(run: Run) -> None:
         if run.stop_reason is StopReason.MAX_DEPTH:
             raise Stop
     finally:
-        # a violation or a limit may end the search inside expand (Stop)
+        # the result reads it once, however the search ends: exhausted, a violation or a
+        # limit inside expand or tick (Stop)
         run.max_frontier = max(run.max_frontier, longest)
