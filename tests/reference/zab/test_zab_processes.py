@@ -207,6 +207,15 @@ def test_the_command_line_starts_and_stops_an_ensemble(tmp_path):
     assert out.returncode == 0 and "stopped s1, s2, s3" in out.stdout
 
 
+def test_a_longest_session_under_two_ticks_is_refused_clearly(tmp_path):
+    d = str(tmp_path / "ens")
+    out = cli("ensemble", "start", d, "--tick-ms", "200", "--max-session-ms", "300", "--no-wait")
+    assert out.returncode == 2, out.stderr
+    assert "--max-session-ms 300: at least two ticks (400)" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not os.path.exists(os.path.join(d, "ensemble.json"))     # nothing made, nothing started
+
+
 def test_the_stale_own_read_bug_serves_a_read_before_the_clients_own_write():
     """Seeded bug stale-own-read: a follower answers a read at once, ahead of the same
     client's pending write (FIFO client order broken); without it (the FIFO test of
