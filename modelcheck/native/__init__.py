@@ -117,8 +117,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
             except BuildTimeUp:
                 engine = None
             if engine is not None:
-                note = (f"the C search was started again with {scale} times the capacities of sequences "
-                        f"and sets ({failed.reason})")
+                note = (f"the C search was started again with {scale} times the capacities of sequences, "
+                        f"sets and maps, and a word for each integer a function holds ({failed.reason})")
                 continue
         return replace(explore_python(model, python),
                        backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python")

@@ -26,14 +26,14 @@ from ..dsl.checked import Checked
 from ..dsl.compile import Compiler, fold_decision
 from ..values import sort_values
 from ..types import BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type, domain_values
-from .layout import (Codec, FieldInt, FunCodec, IntCodec, MapCodec, ScalarCodec, SetCodec, SetField, Unsupported,
+from .layout import (Codec, FieldInt, FunCodec, IntCodec, MapCodec, PairMapCodec, ScalarCodec, SetCodec, SetField, Unsupported, WordInt,
                      RecordCodec, RecSetCodec, SeqCodec, SparseSetCodec, WideFunCodec, WideSetCodec, codec)
 
 #: a part of a state of at least this many words is interned (runtime.c: NCOMP)
 COMP_MIN = 4
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
-ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP = 1, 2, 3, 4, 5, 6, 7, 8
+ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP, ERR_WIDTH = 1, 2, 3, 4, 5, 6, 7, 8, 9
 
 
 class Emitter:
@@ -162,6 +162,12 @@ class Emitter:
                     f"if (i != j) return i < j ? -1 : 1; "
                     f"int d = {vc}(&a[1 + {order}[i] * {sl}], &b[1 + {order}[j] * {sl}]); if (d) return d; i++; j++; }} "
                     f"return 0;")
+        elif isinstance(c, PairMapCodec):
+            # vkey: the size, then the (key, value) pairs by key, as the entries lie
+            kc, vc, e, kw = self.cmp_fn(c.key), self.cmp_fn(c.val), c.ew, c.kw
+            body = (f"if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1; "
+                    f"for (V i = 0; i < a[0]; i++) {{ int d = {kc}(&a[1 + i * {e}], &b[1 + i * {e}]); if (d) return d; "
+                    f"d = {vc}(&a[1 + i * {e} + {kw}], &b[1 + i * {e} + {kw}]); if (d) return d; }} return 0;")
         elif isinstance(c, WideFunCodec):
             vc = self.cmp_fn(c.val)
             body = (f"for (int k = 0; k < {len(c.keys)}; k++) {{ int d = {vc}(&a[k * {c.slot}], &b[k * {c.slot}]); "
@@ -227,6 +233,99 @@ static inline int {name}_sub({W} a, {W} b) {{
 }}""")
         return name
 
+    def pm_fn(self, c: PairMapCodec) -> str:
+        """The prefix of the generated operations on a map kept as sorted pairs
+        (:class:`PairMapCodec`): ``P_pos`` (binary search), ``P_put``, ``P_remove``; keys
+        and values are passed by address (their standalone words)."""
+        key = ("pm", id(c))
+        name = self.fnames.get(key)
+        if name is not None:
+            return name
+        name = f"mc_pm{len(self.fnames)}"
+        self.fnames[key] = name
+        cmp = self.cmp_fn(c.key)
+        n, e, kw, vw, cap = c.words, c.ew, c.kw, c.vw, c.cap
+        self.widths.add(n)
+        W = f"W{n}"
+        at = lambda s, i: f"&{s}.w[1 + ({i}) * {e}]"  # noqa: E731 - entry i (0-based)
+        self.protos.append(f"static V {name}_pos(const V *m, const V *k);")
+        self.funcs.append(f"""
+static V {name}_pos(const V *m, const V *k) {{ /* > 0: k's entry (from 1); else minus where it goes */
+  V lo = 0, hi = m[0];
+  while (lo < hi) {{ V mid = (lo + hi) / 2; int d = {cmp}(&m[1 + mid * {e}], k);
+    if (d == 0) return mid + 1; if (d < 0) lo = mid + 1; else hi = mid; }}
+  return -(lo + 1);
+}}
+static inline {W} {name}_put(R *r, {W} a, const V *k, const V *v, int node) {{
+  V p = {name}_pos(a.w, k);
+  if (p > 0) {{ memcpy(&a.w[1 + (p - 1) * {e} + {kw}], v, {vw} * sizeof(V)); return a; }}
+  p = -p - 1;
+  if (a.w[0] >= {cap}) mc_fail(r, {ERR_CAP}, node);
+  memmove({at('a', 'p + 1')}, {at('a', 'p')}, (size_t)(a.w[0] - p) * {e} * sizeof(V));
+  memcpy({at('a', 'p')}, k, {kw} * sizeof(V)); memcpy(&a.w[1 + p * {e} + {kw}], v, {vw} * sizeof(V));
+  a.w[0]++;
+  return a;
+}}
+static inline {W} {name}_remove(R *r, {W} a, const V *k, int node) {{
+  V p = {name}_pos(a.w, k);
+  if (p <= 0) mc_fail(r, {ERR_INDEX}, node);
+  p--;
+  memmove({at('a', 'p')}, {at('a', 'p + 1')}, (size_t)(a.w[0] - p - 1) * {e} * sizeof(V));
+  a.w[0]--;
+  memset({at('a', 'a.w[0]')}, 0, {e} * sizeof(V));
+  return a;
+}}""")
+        return name
+
+    def pm_key(self, mc: PairMapCodec, node: ir.Node, env) -> tuple[str, str]:
+        """A declaration of a local holding the key ``node`` in the map's key layout, and
+        its address (``const V *``)."""
+        k = self.fresh("key")
+        return f"{self.ctype(mc.t.key)} {k} = {self.x_as(node, env, mc.t.key)};", f"(const V *)&{k}"
+
+    def pm_put(self, mc: PairMapCodec, m: str, knode: ir.Node, vnode: ir.Node, env, node: int) -> str:
+        """C statements: ``m = m.put(k, v)`` for the pair map variable ``m``."""
+        decl, kp = self.pm_key(mc, knode, env)
+        v = self.fresh("val")
+        return (f"{{ {decl} {self.ctype(mc.t.val)} {v} = {self.x_as(vnode, env, mc.t.val)}; "
+                f"{m} = {self.pm_fn(mc)}_put(r, {m}, {kp}, (const V *)&{v}, {node}); }}")
+
+    def pm_op(self, e, mc: PairMapCodec, name: str, env) -> str | None:
+        """:meth:`map_op` for a map kept as sorted pairs."""
+        a = e.args
+        m = self.fresh("mp")
+        self.widths.add(mc.words)
+        head = f"W{mc.words} {m} = {self.x(a[0], env)};"
+        if name == "put":
+            return f"({{ {head} {self.pm_put(mc, m, a[1], a[2], env, e.id)} {m}; }})"
+        if name in ("remove", "has"):
+            decl, kp = self.pm_key(mc, a[1], env)
+            if name == "has":
+                return f"({{ {head} {decl} (V)({self.pm_fn(mc)}_pos({m}.w, {kp}) > 0); }})"
+            return f"({{ {head} {decl} {m} = {self.pm_fn(mc)}_remove(r, {m}, {kp}, {e.id}); {m}; }})"
+        if name == "size":
+            return f"(({self.x(a[0], env)}).w[0])"
+        if name == "isEmpty":
+            return f"(({self.x(a[0], env)}).w[0] == 0)"
+        if name in ("keys", "values"):
+            rc = self.codec_of(e)
+            acc, x, i = self.fresh("acc"), self.fresh("x"), self.fresh("i")
+            if isinstance(rc, SetCodec):
+                decl = f"V {acc} = 0;"
+                add = lambda src: f"{acc} |= {self.set_bit(rc, src, e.id)};"  # noqa: E731
+            elif isinstance(rc, (WideSetCodec, SparseSetCodec, RecSetCodec)):
+                self.widths.add(rc.words)
+                decl = f"W{rc.words} {acc} = {{{{0}}}};"
+                add = lambda src: self.wide_add(rc, acc, src, e.id)  # noqa: E731
+            else:
+                raise Unsupported(f"`{name}` of a {mc.t.show()}", e.id)
+            t, off = (mc.t.key, "0") if name == "keys" else (mc.t.val, str(mc.kw))
+            et = self.ctype(t)
+            val = self.at(t, f"&{m}.w[1 + {i} * {mc.ew} + {off}]")
+            return (f"({{ {head} {decl} for (V {i} = 0; {i} < {m}.w[0]; {i}++) {{ "
+                    f"{et} {x} = {val}; {add(x)} }} {acc}; }})")
+        return None
+
     def map_slot(self, mc: MapCodec, m: str, pos: str) -> str:
         """The slot of key position ``pos`` of the map held in the struct variable ``m``
         (an lvalue)."""
@@ -244,6 +343,8 @@ static inline int {name}_sub({W} a, {W} b) {{
         ``size``, ``isEmpty``), or None for another built-in."""
         a = e.args
         mc = self.codec_of(a[0])
+        if isinstance(mc, PairMapCodec):
+            return self.pm_op(e, mc, name, env)
         m, p = self.fresh("mp"), self.fresh("p")
         self.widths.add(mc.words)
         head = f"W{mc.words} {m} = {self.x(a[0], env)};"
@@ -440,6 +541,39 @@ static inline int {name}_sub({W} a, {W} b) {{
                              f"{self.convert(u.val, t.val, self.map_slot(cu, a, str(k)), node)};"
                              for k in range(len(cu.keys)))
             return f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; {b}.w[0] = {a}.w[0]; {moves} {b}; }})"
+        if isinstance(cu, PairMapCodec) and isinstance(ct, PairMapCodec) and (
+                u.key == t.key or (isinstance(u.key, IntT) and isinstance(t.key, IntT))):
+            # the same keys in the same order: each value converted in place
+            a, b, i = self.fresh("mp"), self.fresh("mp"), self.fresh("i")
+            self.widths.update((cu.words, ct.words))
+            kt, vt = self.ctype(t.key), self.ctype(t.val)
+            val = self.convert(u.val, t.val, self.at(u.val, f"&{a}.w[1 + {i} * {cu.ew} + {cu.kw}]"), node)
+            return (f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
+                    f"if ({a}.w[0] > {ct.cap}) mc_fail(r, {ERR_CAP}, {node}); "
+                    f"for (V {i} = 0; {i} < {a}.w[0]; {i}++) {{ "
+                    f"*({kt} *)&{b}.w[1 + {i} * {ct.ew}] = {self.at(u.key, f'&{a}.w[1 + {i} * {cu.ew}]')}; "
+                    f"*({vt} *)&{b}.w[1 + {i} * {ct.ew} + {ct.kw}] = {val}; }} {b}.w[0] = {a}.w[0]; {b}; }})")
+        if isinstance(cu, PairMapCodec) and isinstance(ct, MapCodec):
+            # `map().put(i, x)` (a map[int, ...]) where a map[1..N, ...] is expected: each key
+            # checked to be one of the target's
+            a, b, i, k = self.fresh("mp"), self.fresh("mp"), self.fresh("i"), self.fresh("p")
+            self.widths.update((cu.words, ct.words))
+            key = self.convert(u.key, t.key, self.at(u.key, f"&{a}.w[1 + {i} * {cu.ew}]"), node)
+            val = self.convert(u.val, t.val, self.at(u.val, f"&{a}.w[1 + {i} * {cu.ew} + {cu.kw}]"), node)
+            return (f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
+                    f"for (V {i} = 0; {i} < {a}.w[0]; {i}++) {{ V {k} = {self.key_pos(t.key, key, None, node)}; "
+                    f"{self.map_put(ct, b, k, val)} }} {b}; }})")
+        if isinstance(cu, MapCodec) and isinstance(ct, PairMapCodec):
+            a, b, k = self.fresh("mp"), self.fresh("mp"), self.fresh("p")
+            kx, vx = self.fresh("key"), self.fresh("val")
+            self.widths.update((cu.words, ct.words))
+            tab = self.table([codec(u.key).encode(x) for x in cu.keys])
+            key = self.convert(u.key, t.key, f"{tab}[{k}]", node)
+            val = self.convert(u.val, t.val, self.map_slot(cu, a, k), node)
+            return (f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
+                    f"for (int {k} = 0; {k} < {len(cu.keys)}; {k}++) if (((uint64_t){a}.w[0] >> {k}) & 1) {{ "
+                    f"{self.ctype(t.key)} {kx} = {key}; {self.ctype(t.val)} {vx} = {val}; "
+                    f"{b} = {self.pm_fn(ct)}_put(r, {b}, (const V *)&{kx}, (const V *)&{vx}, {node}); }} {b}; }})")
         v = self.fresh("cv")
         record = (RecordCodec, ScalarCodec)
         if isinstance(cu, record) and isinstance(ct, record) and (isinstance(cu, RecordCodec) or isinstance(
@@ -825,7 +959,7 @@ static inline int {name}_sub({W} a, {W} b) {{
             return f"{acc} = {self.rs_fn(sc)}_add(r, {acc}, {elem_src}, {node});"
         o = self.fresh("o")
         ordsrc = self.to_ord(sc.elem, elem_src, node) if isinstance(sc.elem, (FieldInt, SetField)) else \
-            f"CHK({elem_src}, {sc.elem.card}, {node})"
+            elem_src if isinstance(sc.elem, WordInt) else f"CHK({elem_src}, {sc.elem.card}, {node})"
         if isinstance(sc, SparseSetCodec):
             self.sparse.add(sc.words)
             return f"{{ V {o} = {ordsrc}; {acc} = sp{sc.words}_add(r, {acc}, {o}, {node}); }}"
@@ -884,6 +1018,16 @@ static inline int {name}_sub({W} a, {W} b) {{
                 env2[b.name] = _c_int(kc.encode(k))
                 stores.append(self.wide_store(fc, acc, str(pos), self.x_as(e.value, env2, fc.t.cod)))
             return f"({{ W{fc.words} {acc}; {' '.join(stores)} {acc}; }})"
+        if isinstance(fc, PairMapCodec):
+            # a map kept as sorted pairs: the loops of the binders, each key put as `put` does
+            acc = self.fresh("mp")
+            self.widths.add(fc.words)
+
+            def store(env2):
+                put = self.pm_put(fc, acc, e.key, e.value, env2, e.id)
+                return f"if ({self.x(e.cond, env2)}) {put}" if e.cond is not None else put
+
+            return f"({{ W{fc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, store, direct=True)} {acc}; }})"
         if isinstance(fc, MapCodec):
             # a map over indexable keys: the loops of the binders, each key put as `put` does
             acc, p = self.fresh("mp"), self.fresh("p")
@@ -910,6 +1054,10 @@ static inline int {name}_sub({W} a, {W} b) {{
         """The field value for a function's value (its ordinal, or its set's mask)."""
         if isinstance(fc.val, SetCodec):
             return f"((uint64_t)({val_src}))"
+        if fc.packed_int:
+            # an unbounded int in a field of its own width: one wider is no error of the
+            # spec, and the search starts again with a word per key (layout.scaled)
+            return f"((uint64_t)CHKW(({val_src}) - ({fc.val.lo}), {fc.val.card}, {node}))"
         if isinstance(fc.val, FieldInt):
             return f"((uint64_t){self.to_ord(fc.val, val_src, node)})"
         return f"((uint64_t)CHK({val_src}, {fc.val.card}, {node}))"
@@ -1013,6 +1161,11 @@ static inline int {name}_sub({W} a, {W} b) {{
                 pos = self.key_pos(bt.dom, self.x(e.key, env), e.key, e.id)
                 return f"({base} + ({pos}) * {bc.slot})"
             q, i = self.fresh("q"), self.fresh("i")
+            if isinstance(bc, PairMapCodec):
+                decl, kp = self.pm_key(bc, e.key, env)
+                return (f"({{ const V *{q} = {base}; {decl} V {i} = {self.pm_fn(bc)}_pos({q}, {kp}); "
+                        f"if ({i} <= 0) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                        f"{q} + 1 + ({i} - 1) * {bc.ew} + {bc.kw}; }})")
             if isinstance(bt, MapT):
                 pos = self.key_pos(bt.key, self.x(e.key, env), e.key, e.id)
                 return (f"({{ const V *{q} = {base}; V {i} = {pos}; "
@@ -1059,6 +1212,11 @@ static inline int {name}_sub({W} a, {W} b) {{
             mc = self.codec_of(e.base)
             m, p = self.fresh("mp"), self.fresh("p")
             self.widths.add(mc.words)
+            if isinstance(mc, PairMapCodec):
+                decl, kp = self.pm_key(mc, e.key, env)
+                return (f"({{ W{mc.words} {m} = {base}; {decl} V {p} = {self.pm_fn(mc)}_pos({m}.w, {kp}); "
+                        f"if ({p} <= 0) mc_fail(r, {ERR_INDEX}, {e.id}); "
+                        f"{self.at(mc.t.val, f'&{m}.w[1 + ({p} - 1) * {mc.ew} + {mc.kw}]')}; }})")
             pos = self.key_pos(bt.key, self.x(e.key, env), e.key, e.id)
             return (f"({{ W{mc.words} {m} = {base}; V {p} = {pos}; "
                     f"if (!(((uint64_t){m}.w[0] >> {p}) & 1)) mc_fail(r, {ERR_INDEX}, {e.id}); "
@@ -1384,6 +1542,24 @@ static inline int {name}_sub({W} a, {W} b) {{
             self.widths.add(fc.words)
             return (f"({{ W{fc.words} {f} = {self.x(a[0], env)}; "
                     f"{self.wide_store(fc, f, pos, self.x_as(a[2], env, fc.t.cod))} {f}; }})")
+        if name == "bigunion" and isinstance(t0, SetT) and isinstance(t0.elem, SetT):
+            # the union of the elements; of a comprehension's elements as they are made,
+            # without building the set of sets
+            t, rc = self.type_of(e), self.codec_of(e)
+            acc, x = self.fresh("acc"), self.fresh("x")
+            if rc.words > 1:
+                self.widths.add(rc.words)
+            decl = f"{self.ctype(t)} {acc} = {{0}};" if rc.words > 1 else f"V {acc} = 0;"
+            if isinstance(a[0], ir.SetComp):
+                comp = a[0]
+
+                def inner(env2):
+                    add = f"{acc} = {self.set_op(rc, 'union', acc, self.x_as(comp.elem, env2, t), e.id)};"
+                    return f"if ({self.x(comp.cond, env2)}) {{ {add} }}" if comp.cond is not None else add
+
+                return f"({{ {decl} {self.nest(comp.binders, env, inner, direct=True)} {acc}; }})"
+            add = f"{acc} = {self.set_op(rc, 'union', acc, self.convert(t0.elem, t, x, e.id), e.id)};"
+            return f"({{ {decl} {self.each_elem(self.codec_of(a[0]), self.x(a[0], env), x, add)} {acc}; }})"
         if name == "powerset":
             rc = self.codec_of(e)
             if isinstance(rc, SetCodec) and isinstance(rc.elem, SetField):
@@ -1587,10 +1763,21 @@ static inline int {name}_sub({W} a, {W} b) {{
         env: dict[str, Any] = {"$vars": vs, "$primed": None}
         names = [p.name for p in a.params]
 
+        codecs = self.dynamic[ai]
+
         def emit(env2, assigned, lines):
-            args = ", ".join(env2[n] for n in names) or "0"
             o = self.fresh("o")
-            lines.append(f"{{ V *{o} = mc_push(r, mc_dyn_label(r, {ai}, {len(names)}, (V[]){{{args}}}));")
+            if all(c.words == 1 for c in codecs):
+                args = ", ".join(env2[n] for n in names) or "0"
+                lines.append(f"{{ V *{o} = mc_push(r, mc_dyn_label(r, {ai}, {len(names)}, (V[]){{{args}}}));")
+            else:
+                # parameters of several words, one after the other (engine.labels reads them so)
+                d, off, copies = self.fresh("args"), 0, []
+                for n, c in zip(names, codecs):
+                    copies.append(f"memcpy(&{d}[{off}], &{env2[n]}, {c.words} * sizeof(V));")
+                    off += c.words
+                lines.append(f"{{ V {d}[{off}]; {' '.join(copies)} "
+                             f"V *{o} = mc_push(r, mc_dyn_label(r, {ai}, {off}, {d}));")
             lines.extend(self.store_vars(o, assigned, vs))
             lines.append("}")
 
@@ -1643,7 +1830,9 @@ static inline int {name}_sub({W} a, {W} b) {{
                 self.has_canon = True
             except Unsupported as u:
                 self.canon_refused = u.message
-        maxp = max([len(a.params) for a in self.c.actions] + [1])
+        #: the most words of one action's parameters (a dynamic label's key holds them all)
+        self.maxp = maxp = max([len(a.params) for a in self.c.actions] + [1] +
+                               [sum(c.words for c in cs) for cs in self.dynamic.values()])
         collapse, ncomp, cw, ntab = self.gen_collapse()
         self.ncomp, self.cw = ncomp, cw
         self.widths |= self.sparse
@@ -1659,6 +1848,7 @@ PRELUDE = r"""
 /* ---- helpers of the generated code ---- */
 #define CHK(o, n, node) ({ V _o = (o); if ((uint64_t)_o >= (uint64_t)(n)) mc_fail(r, 1, (node)); _o; })
 #define CHKI(o, n, node) ({ V _o = (o); if ((uint64_t)_o >= (uint64_t)(n)) mc_fail(r, 3, (node)); _o; })
+#define CHKW(o, n, node) ({ V _o = (o); if ((uint64_t)_o >= (uint64_t)(n)) mc_fail(r, 9, (node)); _o; })
 static inline V mc_add(R *r, V a, V b, int node) { V c; if (__builtin_add_overflow(a, b, &c)) mc_fail(r, 7, node); return c; }
 static inline V mc_sub(R *r, V a, V b, int node) { V c; if (__builtin_sub_overflow(a, b, &c)) mc_fail(r, 7, node); return c; }
 static inline V mc_mul(R *r, V a, V b, int node) { V c; if (__builtin_mul_overflow(a, b, &c)) mc_fail(r, 7, node); return c; }

@@ -30,7 +30,7 @@ from ..search.options import Strategy
 from ..search.run import Run, Stop
 from ..search.store import StateGraph, Store
 from .build import BuildFailed, CompilerMissing, build
-from .emit import Emitter
+from .emit import ERR_CAP, ERR_WIDTH, Emitter
 from .layout import Unsupported, scaled
 
 ST_RUNNING, ST_EXHAUSTED, ST_INVARIANT, ST_DEADLOCK, ST_STEP, ST_ASSERT, ST_ERROR, ST_MAX_STATES, \
@@ -41,8 +41,10 @@ Fallback = BackendFallback
 
 
 class CapacityFallback(BackendFallback):
-    """The C search stopped at a sequence or a set longer than its layout holds: it can
-    start again with larger capacities (:func:`modelcheck.native.layout.scaled`)."""
+    """The C search stopped at a sequence, a set or a map longer than its layout holds,
+    or at an integer wider than the field a function packs it in: it can start again
+    with larger capacities and a word per such integer
+    (:func:`modelcheck.native.layout.scaled`)."""
 
 
 class Engine:
@@ -62,7 +64,7 @@ class Engine:
         self.has_canon = emitter.has_canon
         #: action index -> its parameters' codecs, for actions labelled at run time
         self.dynamic = emitter.dynamic
-        self.maxp = max([len(a.params) for a in model.checked.actions] + [1])
+        self.maxp = emitter.maxp
         built = build(self.source, build_timeout)
         self.lib = built.lib
         self.build_seconds = built.seconds
@@ -289,7 +291,8 @@ class _NativeSearch:
     def error_text(self, kind: int, node: int) -> str:
         what = {1: "a value outside its type", 2: "a division by zero", 3: "an index outside its range",
                 4: "`choose` without a witness", 5: "`min`/`max` of an empty set", 6: "a missing field",
-                7: "a 64-bit overflow", 8: "a sequence or a set longer than the C backend's capacity"}.get(kind, "an error")
+                7: "a 64-bit overflow", 8: "a sequence, a set or a map longer than the C backend's capacity",
+                9: "an integer wider than the field a function packs it in"}.get(kind, "an error")
         span = self.run.model.spans.get(node) if node >= 0 else None
         where = f" at {span.file}:{span.line}:{span.col}" if span is not None else ""
         return f"{what}{where}"
@@ -311,8 +314,11 @@ class _NativeSearch:
                 if now + (now - t0) / max(1, k - k0) * len(self.cmap) > until:
                     return n - k
             ai = lib.mc_dyn(h, k, args)
-            codecs = e.dynamic[ai]
-            values = tuple(c.decode(args[i]) for i, c in enumerate(codecs))
+            values, off = [], 0
+            for c in e.dynamic[ai]:          # each parameter's words, one after the other
+                values.append(c.decode(args[off] if c.words == 1 else tuple(args[off:off + c.words])))
+                off += c.words
+            values = tuple(values)
             self.cmap.append(self.run.model.dynamic_label(ai, values))
         return 0
 
@@ -376,7 +382,7 @@ class _NativeSearch:
             if st == ST_NOMEM:
                 raise Fallback("the C backend ran out of memory")
             if st == ST_ERROR:
-                err = CapacityFallback if int(info[0]) == 8 else Fallback
+                err = CapacityFallback if int(info[0]) in (ERR_CAP, ERR_WIDTH) else Fallback
                 raise err(self.error_text(int(info[0]), int(info[2])))
             seen: _Seen = run.seen  # type: ignore[assignment]
             if st == ST_INVARIANT:

@@ -21,16 +21,18 @@ C, a Python ``int`` here); a few are several words (a C struct ``Wn { V w[n]; }`
 |                                       | in the value order (:class:`RecSetCodec`)       |
 | ``map[K, V]``, K indexable            | 1 + a slot of V's words per key: the keys       |
 |                                       | present (a mask), then the values               |
+| ``map[K, V]``, K not indexable        | 1 + 8 x (K's + V's words): the count, then the  |
+| (``map[int, V]``)                     | (key, value) pairs ascending by key             |
+|                                       | (:class:`PairMapCodec`)                         |
 
 Inside a scalar, an unbounded ``int`` is a checked signed 16-bit field (as a packed
 function's value: 64/keys bits, at most 32), a set of at most 12 possible elements its
 rank. Because ordinals follow the value order, iterating a set visits its elements in
 the order the Python backend's ``_sorted`` does, and a record's or a constructor's
 ordinal is a mixed-radix number (first field most significant). Unused places are zero,
-so equal values are equal words. Every other type (bags, maps over a type that is not
-indexable) raises :class:`Unsupported`, and ``--backend auto`` runs Python instead.
-The capacities of sequences without a declared bound and of sets kept as lists are
-multiplied while :func:`scaled` is in force.
+so equal values are equal words. Every other type (bags) raises :class:`Unsupported`, and ``--backend auto`` runs Python instead.
+The capacities of sequences without a declared bound, of sets kept as lists and of
+maps kept as pairs are multiplied while :func:`scaled` is in force.
 
 Depends on :mod:`modelcheck.types`, :mod:`modelcheck.values` and :mod:`modelcheck.model` only.
 """
@@ -259,15 +261,28 @@ class WideSetCodec(Codec):
 DEFAULT_SET_CAP = 8
 
 
+class WordInt(IntCodec):
+    """An unbounded integer as an element of a sparse set (:class:`SparseSetCodec`): a
+    whole word, its own ordinal (signed words compare in the value order), so a
+    ``set[int]`` holds ZooKeeper's zxids (epoch x 2^32 + counter) as they are."""
+
+    def ordinal_of(self, v) -> int:
+        return v
+
+    def value_of(self, o: int):
+        return o
+
+
 class SparseSetCodec(Codec):
     """A set of a large scalar type (``set[int]``): its elements' ordinals in ascending
-    order (the value order), at most ``cap``, the count first, unused places zero."""
+    order (the value order), at most ``cap``, the count first, unused places zero. An
+    unbounded ``int`` element is its whole word (:class:`WordInt`), not a 16-bit field."""
 
     kind = "wide"
 
     def __init__(self, t: SetT):
         self.t = t
-        self.elem = field_codec(t.elem)
+        self.elem = WordInt(t.elem) if isinstance(t.elem, IntT) and not t.elem.bounded else field_codec(t.elem)
         self.cap = DEFAULT_SET_CAP * _scale
         self.words = 1 + self.cap
         self.card = MAX_CARD + 1
@@ -486,6 +501,43 @@ class MapCodec(Codec):
                      for k, key in enumerate(self.keys) if mask >> k & 1})
 
 
+class PairMapCodec(Codec):
+    """``map[K, V]`` of a ``K`` that is not indexable (``map[int, V]``): the count, then
+    at most ``cap`` entries of ``kw + vw`` words, each K's standalone value then V's,
+    ascending by key in the checker's value order (:func:`vkey`, compared in C by a
+    generated function), unused places zero. So equal maps are equal words, and the
+    entries come in the order the Python backend's ``keys`` visits them; a map that
+    outgrows ``cap`` is a runtime error, and the search starts again with more room."""
+
+    kind = "wide"
+
+    def __init__(self, t: MapT):
+        self.t = t
+        self.key = codec(t.key)
+        self.val = codec(t.val)
+        self.kw, self.vw = self.key.words, self.val.words
+        self.ew = self.kw + self.vw
+        self.cap = DEFAULT_SET_CAP * _scale
+        self.words = 1 + self.cap * self.ew
+        _fits(t, self.words)
+        self.card = MAX_CARD + 1
+
+    def encode(self, v) -> list[int]:
+        keys = sort_values(v.keys())
+        if len(keys) > self.cap:
+            raise Unsupported(f"a map of {len(keys)} keys (the C backend keeps at most {self.cap} of a "
+                              f"{self.t.show()})")
+        out = [len(keys)]
+        for k in keys:
+            _put(self.key, k, out)
+            _put(self.val, v[k], out)
+        return out + [0] * ((self.cap - len(keys)) * self.ew)
+
+    def decode(self, ws):
+        return FMap({_get(self.key, ws, 1 + i * self.ew): _get(self.val, ws, 1 + i * self.ew + self.kw)
+                     for i in range(ws[0])})
+
+
 class FunCodec(Codec):
     kind = "fun"
 
@@ -495,9 +547,14 @@ class FunCodec(Codec):
             raise Unsupported(f"{t.show()}: the C backend needs a finite key type")
         self.keys = domain_values(t.dom)
         self.val = codec(t.cod)
+        #: an unbounded int packed in a field: a value wider than it starts the search again
+        #: with a word per key (in a search :func:`scaled`, it has one from the start)
+        self.packed_int = isinstance(self.val, IntCodec) and not self.val.bounded
         if isinstance(self.val, IntCodec):
             if self.val.bounded:
                 self.val = FieldInt(t.cod)
+            elif _scale > 1:
+                raise Unsupported(f"{t.show()}: a word per key in a search started again")
             else:
                 # an unbounded int as a signed field of 64/keys bits (at most 32): a value
                 # beyond it is a runtime error of the C search, and the run goes to Python
@@ -506,7 +563,7 @@ class FunCodec(Codec):
                     raise Unsupported(f"{t.show()}: {len(self.keys)} unbounded integers do not fit the C "
                                       f"backend's one word per variable (give the values bounds, lo..hi)")
                 self.val = FieldInt(IntT(-(1 << (bits - 1)), (1 << (bits - 1)) - 1))
-        if self.val.words > 1 or isinstance(self.val, (RecordCodec, SeqCodec, MapCodec, RecSetCodec)):
+        if self.val.words > 1 or isinstance(self.val, (RecordCodec, SeqCodec, MapCodec, PairMapCodec, RecSetCodec)):
             # a slot of the value's words per key (WideFunCodec)
             raise Unsupported(f"{t.show()}: a function of values of several words does not fit one word")
         if isinstance(self.val, FunCodec):
@@ -623,7 +680,15 @@ def codec(t: Type) -> Codec:
     if isinstance(t, SeqT):
         return SeqCodec(t)
     if isinstance(t, MapT):
-        return MapCodec(t)
+        # keys of at most 64 values: a mask and a slot per key; more, or keys that are not
+        # indexable (int): the present pairs, sorted
+        if is_indexable(t.key) and not (isinstance(t.key, IntT) and t.key.hi - t.key.lo >= 64):
+            try:
+                return MapCodec(t)
+            except Unsupported:
+                if len(domain_values(t.key)) <= 64:
+                    raise
+        return PairMapCodec(t)
     raise Unsupported(f"values of type {t.show()} are not supported by the C backend yet")
 
 

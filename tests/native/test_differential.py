@@ -63,7 +63,8 @@ REFUSED_BOUND = 500
 #: specs whose every run the C backend must support (symmetry off)
 FLOOR = ("twophase/twophase.mc", "twophase/crash.mc", "twophase/durable.mc", "tcommit/tcommit.mc",
          "threephase/threephase.mc", "lamport/mutex.mc", "lamport/clocks.mc", "lamport/tob.mc",
-         "quorum/register.mc", "raft/election.mc", "consensus/duel.mc", "consensus/paxos.mc")
+         "quorum/register.mc", "raft/election.mc", "consensus/duel.mc", "consensus/paxos.mc", "zab/zab.mc",
+         "zab/zab_impl.mc")
 
 
 def run_id(run: dict) -> str:
@@ -96,7 +97,10 @@ def test_c_backend_gives_the_python_result(run):
         return
     py = explore(model, replace(opts, backend="python"))
     c = explore(model, replace(opts, backend="c"))
-    assert (c.backend, c.backend_note) == ("c", "")
+    # C searched it all: at most started again with more room (zab_impl.mc's zxids, 2^32
+    # and more, outgrow the field a function of ints packs them in)
+    assert c.backend == "c"
+    assert c.backend_note == "" or c.backend_note.startswith("the C search was started again"), c.backend_note
     assert_same(py, c)
     # symmetry off changes no verdict: the comparison is of the run the suite means
     if py.verdict is not Verdict.UNDETERMINED or bound_of(run) is None:

@@ -408,3 +408,84 @@ def test_a_search_that_outgrows_its_capacities_starts_again_in_c(tmp_path):
     assert py.verdict.value == "violated" and max(len(s[0]) for s in py.violations[0].trace.states) == 11
     assert c.backend_note.startswith("the C search was started again with 4 times the capacities")
     assert_same(py, c)
+
+
+# maps over int keys (kept as sorted (key, value) pairs), keyed by zxid-like numbers
+# past 2^32: a function of ints packs them in 32-bit fields at first, so the search
+# starts again with a word per key; a set of such maps is kept in the value order
+INT_KEYS = """
+module IntKeys
+models S = {a, b}
+def Big = 4294967296
+var acks: map[int, set[S]]
+var last: S -> int
+var seen: set[int]
+var shapes: set[map[int, int]]
+init { acks = map()  last = { s: 0 for s in S }  seen = {}  shapes = {} }
+action Propose(s in S, k in 1..2) {
+  let z = k * Big + (if s == a then 1 else 2)
+  require not acks.has(z) and size(acks) < 2
+  acks' = acks.put(z, {s})
+  last' = last.put(s, z)
+  seen' = seen union {z}
+}
+action Ack(s in S, z in keys(acks)) { require not (s in acks[z])  acks' = acks.put(z, acks[z] union {s}) }
+action Commit(top in keys(acks)) {
+  require size(acks[top]) == 2
+  acks' = { z: acks[z] for z in keys(acks) if z > top }
+  shapes' = if size(shapes) < 3 then shapes union { { z: size(acks[z]) for z in keys(acks) } } else shapes
+}
+action Drop(z in keys(acks)) { require acks[z] == {a}  acks' = acks.remove(z) }
+action Look(m in shapes) { require size(m) > 0 and not (last[a] in keys(m))  seen' = seen diff keys(m) }
+invariant Acked [validity]: forall z in keys(acks): z in seen
+invariant FewShapes [validity]: size(shapes) < 2
+constraint Bounded: size(seen) <= 2 and size(shapes) <= 2
+"""
+
+
+def test_maps_over_int_keys_are_sorted_pairs(tmp_path):
+    # put, has, remove, indexing, keys, values, size, a comprehension over the keys, a
+    # set of maps (its order: size, then the pairs) picked by an action's parameter
+    spec, py, c = both(tmp_path, INT_KEYS, check_deadlock=False, stop_at_first=False)
+    assert (py.verdict.value, py.distinct_states, py.generated_states, py.depth) == ("violated", 13_737, 64_235, 27)
+    assert c.backend_note.startswith("the C search was started again with 2 times the capacities"), c.backend_note
+    assert "an integer wider than the field a function packs it in" in c.backend_note
+    assert_same(py, c)
+    for v in c.violations:
+        replay(spec, v.trace)
+    # the count is the reachable states' (tests/helpers.py enumerates them apart from
+    # the explorer); the keys are zxid-like, past 2^32
+    states = reachable(spec.model)
+    assert len(states) == 13_737
+    keys = {z for st in states for z in st[0].keys()}
+    assert keys == {(1 << 32) + 1, (1 << 32) + 2, (2 << 32) + 1, (2 << 32) + 2}
+
+
+def test_a_map_over_int_keys_that_outgrows_its_room_starts_again(tmp_path):
+    # a map[int, ...] holds 8 pairs in the first layout: 11 keys start the search again
+    text = """
+module ManyKeys
+var m: map[int, 0..1]
+init { m = map() }
+action Put(k in 1..11) { require not m.has(k * 1000) and size(m) == k - 1  m' = m.put(k * 1000, k % 2) }
+invariant Few [validity]: size(m) < 11
+"""
+    spec, py, c = both(tmp_path, text, check_deadlock=False)
+    assert py.verdict.value == "violated" and py.distinct_states == 12
+    assert c.backend_note.startswith("the C search was started again with 2 times the capacities")
+    assert_same(py, c)
+
+
+def test_a_missing_int_key_is_reported_by_python(tmp_path):
+    path = tmp_path / "s.mc"
+    path.write_text("""
+module Missing
+var m: map[int, int]
+var x: int
+init { m = map().put(5, 1)  x = 0 }
+action Read { x' = m[x + 6] }
+invariant T [typing]: true
+""")
+    c = explore(load(str(path)).model, Options(backend="auto"))
+    assert c.backend == "python" and c.verdict.value == "error"
+    assert "MC300" in c.error and "the C search stopped (an index outside its range" in c.backend_note
