@@ -49,7 +49,7 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
 MAX_SCALE = 8
 
 
-def engine_or_reason(model: Model, opts: Options, scale: int = 1):
+def engine_or_reason(model: Model, opts: Options, scale: int = 1, wide_ints: bool = False):
     """``(engine, None)`` when the C backend can run ``model`` with ``opts``, else
     ``(None, why)``; raises nothing but :class:`BackendUnsupported` is kept as the reason
     (its ``located`` text points into the spec)."""
@@ -65,7 +65,7 @@ def engine_or_reason(model: Model, opts: Options, scale: int = 1):
         # the compiler's time counts (from the command's start when it is given)
         left = opts.time_limit - (time.monotonic() - opts.started if opts.started is not None else 0.0)
     try:
-        engine = engine_for(model, left, scale)
+        engine = engine_for(model, left, scale, wide_ints)
     except BackendUnsupported as u:
         return None, u
     why = engine.refuses(opts)
@@ -98,7 +98,7 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
         if opts.backend == "c":
             raise why
         return replace(explore_python(model, python), backend_note=why.message)
-    scale, note = 1, ""
+    scale, wide, note = 1, False, ""
     while True:
         run = Run(model, opts)
         try:
@@ -109,16 +109,22 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
             return replace(result, backend="c", backend_note=note)
         finally:
             engine.release(run)
-        if isinstance(failed, CapacityFallback) and scale < MAX_SCALE:
-            # the whole search again, in a layout with room for twice as many elements
-            scale *= 2
+        if isinstance(failed, CapacityFallback) and (not wide if failed.width else scale < MAX_SCALE):
+            # the whole search again, in a layout with a word for each integer of a
+            # function, or with room for twice as many elements
+            if failed.width:
+                wide = True
+                what = "a word for each integer a function holds"
+            else:
+                scale *= 2
+                what = f"{scale} times the capacities of sequences, sets and maps"
             try:
-                engine, _ = engine_or_reason(model, opts, scale)
+                engine, _ = engine_or_reason(model, opts, scale, wide)
             except BuildTimeUp:
                 engine = None
             if engine is not None:
-                note = (f"the C search was started again with {scale} times the capacities of sequences, "
-                        f"sets and maps, and a word for each integer a function holds ({failed.reason})")
+                again = f"with {what} ({failed.reason})"
+                note = f"{note}, and again {again}" if note else f"the C search was started again {again}"
                 continue
         return replace(explore_python(model, python),
                        backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python")

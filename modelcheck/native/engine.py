@@ -41,21 +41,25 @@ Fallback = BackendFallback
 
 
 class CapacityFallback(BackendFallback):
-    """The C search stopped at a sequence, a set or a map longer than its layout holds,
-    or at an integer wider than the field a function packs it in: it can start again
-    with larger capacities and a word per such integer
-    (:func:`modelcheck.native.layout.scaled`)."""
+    """The C search stopped at a sequence, a set or a map longer than its layout holds
+    (``width`` False), or at an integer wider than the field a function packs it in
+    (``width`` True): it can start again with larger capacities, or a word per such
+    integer (:func:`modelcheck.native.layout.scaled`)."""
+
+    def __init__(self, reason: str, width: bool = False):
+        super().__init__(reason)
+        self.width = width
 
 
 class Engine:
     """A spec compiled to C and loaded: build once per model, run many times."""
 
-    def __init__(self, model, build_timeout: float | None = None, scale: int = 1):
+    def __init__(self, model, build_timeout: float | None = None, scale: int = 1, wide_ints: bool = False):
         self.model = model
         self.scale = scale
         from .build import RUNTIME
 
-        with scaled(scale):
+        with scaled(scale, wide_ints):
             emitter = Emitter(model.checked)
             self.source = emitter.source(RUNTIME)
         self.codecs = emitter.var_codecs
@@ -382,8 +386,9 @@ class _NativeSearch:
             if st == ST_NOMEM:
                 raise Fallback("the C backend ran out of memory")
             if st == ST_ERROR:
-                err = CapacityFallback if int(info[0]) in (ERR_CAP, ERR_WIDTH) else Fallback
-                raise err(self.error_text(int(info[0]), int(info[2])))
+                kind = int(info[0])
+                text = self.error_text(kind, int(info[2]))
+                raise CapacityFallback(text, kind == ERR_WIDTH) if kind in (ERR_CAP, ERR_WIDTH) else Fallback(text)
             seen: _Seen = run.seen  # type: ignore[assignment]
             if st == ST_INVARIANT:
                 p = self.e.invariants[info[0]]
@@ -413,19 +418,20 @@ class _NativeSearch:
 _engines: "weakref.WeakKeyDictionary[Any, dict[int, Engine | Unsupported]]" = weakref.WeakKeyDictionary()
 
 
-def engine_for(model: Any, build_timeout: float | None = None, scale: int = 1) -> Engine:
-    """The C engine of a compiled model (built once per model and capacity scale);
+def engine_for(model: Any, build_timeout: float | None = None, scale: int = 1, wide_ints: bool = False) -> Engine:
+    """The C engine of a compiled model (built once per model and layout: capacity scale
+    and integer width);
     raises Unsupported, located in the spec when a construct is the reason, and
     BuildTimeUp (not kept: a later call builds again) when the compiler takes more than
     ``build_timeout``."""
     built = _engines.setdefault(model, {})
-    got = built.get(scale)
+    got = built.get((scale, wide_ints))
     if got is None:
         try:
-            got = Engine(model, build_timeout, scale)
+            got = Engine(model, build_timeout, scale, wide_ints)
         except Unsupported as u:
             got = _locate(model, u)
-        built[scale] = got
+        built[(scale, wide_ints)] = got
     if isinstance(got, Unsupported):
         raise got
     return got

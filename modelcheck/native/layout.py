@@ -370,21 +370,25 @@ DEFAULT_SEQ_CAP = 4
 #: the capacities above are multiplied by this while :func:`scaled` is in force: a C
 #: search that outgrows them is started again with them doubled (modelcheck.native)
 _scale = 1
+#: while True (:func:`scaled`), a function of unbounded ints has a word per key instead
+#: of a packed field each: a search whose integers outgrew those fields starts again so
+_wide_ints = False
 
 
 @contextmanager
-def scaled(k: int):
+def scaled(k: int, wide_ints: bool = False):
     """Codecs made inside hold ``k`` times the default capacities (sequences without
-    a declared bound, sets kept as lists)."""
-    global _scale
-    old = _scale
-    _scale = k
+    a declared bound, sets kept as lists, maps kept as pairs), and with ``wide_ints`` a
+    word per key for a function of unbounded ints."""
+    global _scale, _wide_ints
+    old = _scale, _wide_ints
+    _scale, _wide_ints = k, wide_ints
     codec.cache_clear()
     field_codec.cache_clear()
     try:
         yield
     finally:
-        _scale = old
+        _scale, _wide_ints = old
         codec.cache_clear()
         field_codec.cache_clear()
 
@@ -553,7 +557,7 @@ class FunCodec(Codec):
         if isinstance(self.val, IntCodec):
             if self.val.bounded:
                 self.val = FieldInt(t.cod)
-            elif _scale > 1:
+            elif _wide_ints:
                 raise Unsupported(f"{t.show()}: a word per key in a search started again")
             else:
                 # an unbounded int as a signed field of 64/keys bits (at most 32): a value
