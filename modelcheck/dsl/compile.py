@@ -118,6 +118,19 @@ class _NoChoice(LookupError):
     pass
 
 
+def _mapcomp(pairs, show_key, show_val):
+    """A map comprehension ``{ k: v for x in S if p }``: its (key, value) pairs as a map.
+    Two values for one key are a runtime error (which one would win depends on the
+    order the binders run in); the same value twice is one entry."""
+    out: dict = {}
+    for k, v in pairs:
+        old = out.setdefault(k, v)
+        if old is not v and old != v:
+            raise ValueError(f"the map comprehension gives the key {show_key(k)} two values: "
+                             f"{show_val(old)} and {show_val(v)}")
+    return FMap(out)
+
+
 def _choose(candidates):
     """``choose``: the first candidate (the domain in the order values print, filtered
     by the condition); none is an error, as TLC's CHOOSE over no witness."""
@@ -181,6 +194,7 @@ RUNTIME = {
     "_lookup": _lookup,
     "_sorted": _sorted,
     "_choose": _choose,
+    "_mapcomp": _mapcomp,
     "_cfield": _cfield,
     "_div": _div,
     "_mod": _mod,
@@ -630,7 +644,9 @@ class Compiler:
             return f"tuple({self.x(e.value, env2)} for {py} in {self.lit(keys)})"
         clauses, env2 = self.binders_src(e.binders, env)
         cond = f" if {self.x(e.cond, env2)}" if e.cond is not None else ""
-        return f"FMap({{{self.x(e.key, env2)}: {self.x(e.value, env2)} {clauses}{cond}}})"
+        shows = (self.const(lambda v, t=t.key: show(v, t), "SHOW"), self.const(lambda v, t=t.val: show(v, t), "SHOW"))
+        return self.wrap(e, f"_mapcomp((({self.x(e.key, env2)}, {self.x(e.value, env2)}) {clauses}{cond}), "
+                            f"{shows[0]}, {shows[1]})")
 
     def ordinal(self, dom: Type, key_src: str, key_node: ir.Node | None) -> str:
         """Python source for the tuple position of a key of the indexable type ``dom``."""

@@ -33,7 +33,8 @@ from .layout import (Codec, FieldInt, FunCodec, IntCodec, MapCodec, PairMapCodec
 COMP_MIN = 4
 
 #: runtime error kinds (info[0] of ST_ERROR); the text is the Python backend's to give
-ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP, ERR_WIDTH = 1, 2, 3, 4, 5, 6, 7, 8, 9
+ERR_RANGE, ERR_DIV, ERR_INDEX, ERR_CHOOSE, ERR_EMPTY, ERR_TYPE, ERR_OVERFLOW, ERR_CAP, ERR_WIDTH, ERR_DUP = \
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 
 
 class Emitter:
@@ -256,9 +257,11 @@ static V {name}_pos(const V *m, const V *k) {{ /* > 0: k's entry (from 1); else 
     if (d == 0) return mid + 1; if (d < 0) lo = mid + 1; else hi = mid; }}
   return -(lo + 1);
 }}
-static inline {W} {name}_put(R *r, {W} a, const V *k, const V *v, int node) {{
+static inline {W} {name}_put(R *r, {W} a, const V *k, const V *v, int node, int once) {{
   V p = {name}_pos(a.w, k);
-  if (p > 0) {{ memcpy(&a.w[1 + (p - 1) * {e} + {kw}], v, {vw} * sizeof(V)); return a; }}
+  if (p > 0) {{ /* once: a comprehension's key given another value is an error */
+    if (once && memcmp(&a.w[1 + (p - 1) * {e} + {kw}], v, {vw} * sizeof(V))) mc_fail(r, {ERR_DUP}, node);
+    memcpy(&a.w[1 + (p - 1) * {e} + {kw}], v, {vw} * sizeof(V)); return a; }}
   p = -p - 1;
   if (a.w[0] >= {cap}) mc_fail(r, {ERR_CAP}, node);
   memmove({at('a', 'p + 1')}, {at('a', 'p')}, (size_t)(a.w[0] - p) * {e} * sizeof(V));
@@ -283,12 +286,14 @@ static inline {W} {name}_remove(R *r, {W} a, const V *k, int node) {{
         k = self.fresh("key")
         return f"{self.ctype(mc.t.key)} {k} = {self.x_as(node, env, mc.t.key)};", f"(const V *)&{k}"
 
-    def pm_put(self, mc: PairMapCodec, m: str, knode: ir.Node, vnode: ir.Node, env, node: int) -> str:
-        """C statements: ``m = m.put(k, v)`` for the pair map variable ``m``."""
+    def pm_put(self, mc: PairMapCodec, m: str, knode: ir.Node, vnode: ir.Node, env, node: int,
+               once: bool = False) -> str:
+        """C statements: ``m = m.put(k, v)`` for the pair map variable ``m``; with
+        ``once`` (a comprehension), another value for a key already there is an error."""
         decl, kp = self.pm_key(mc, knode, env)
         v = self.fresh("val")
         return (f"{{ {decl} {self.ctype(mc.t.val)} {v} = {self.x_as(vnode, env, mc.t.val)}; "
-                f"{m} = {self.pm_fn(mc)}_put(r, {m}, {kp}, (const V *)&{v}, {node}); }}")
+                f"{m} = {self.pm_fn(mc)}_put(r, {m}, {kp}, (const V *)&{v}, {node}, {int(once)}); }}")
 
     def pm_op(self, e, mc: PairMapCodec, name: str, env) -> str | None:
         """:meth:`map_op` for a map kept as sorted pairs."""
@@ -573,7 +578,7 @@ static inline {W} {name}_remove(R *r, {W} a, const V *k, int node) {{
             return (f"({{ W{cu.words} {a} = {src}; W{ct.words} {b} = {{{{0}}}}; "
                     f"for (int {k} = 0; {k} < {len(cu.keys)}; {k}++) if (((uint64_t){a}.w[0] >> {k}) & 1) {{ "
                     f"{self.ctype(t.key)} {kx} = {key}; {self.ctype(t.val)} {vx} = {val}; "
-                    f"{b} = {self.pm_fn(ct)}_put(r, {b}, (const V *)&{kx}, (const V *)&{vx}, {node}); }} {b}; }})")
+                    f"{b} = {self.pm_fn(ct)}_put(r, {b}, (const V *)&{kx}, (const V *)&{vx}, {node}, 0); }} {b}; }})")
         v = self.fresh("cv")
         record = (RecordCodec, ScalarCodec)
         if isinstance(cu, record) and isinstance(ct, record) and (isinstance(cu, RecordCodec) or isinstance(
@@ -1024,7 +1029,7 @@ static inline {W} {name}_remove(R *r, {W} a, const V *k, int node) {{
             self.widths.add(fc.words)
 
             def store(env2):
-                put = self.pm_put(fc, acc, e.key, e.value, env2, e.id)
+                put = self.pm_put(fc, acc, e.key, e.value, env2, e.id, once=True)
                 return f"if ({self.x(e.cond, env2)}) {put}" if e.cond is not None else put
 
             return f"({{ W{fc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, store, direct=True)} {acc}; }})"
@@ -1035,7 +1040,12 @@ static inline {W} {name}_remove(R *r, {W} a, const V *k, int node) {{
 
             def store(env2):
                 pos = self.key_pos(fc.t.key, self.x(e.key, env2), e.key, e.id)
-                put = f"{{ V {p} = {pos}; {self.map_put(fc, acc, p, self.x_as(e.value, env2, fc.t.val))} }}"
+                v = self.fresh("val")
+                # a key given another value is an error (the Python backend reports it)
+                dup = (f"if ((((uint64_t){acc}.w[0] >> {p}) & 1) && memcmp(&{self.map_slot(fc, acc, p)}, &{v}, "
+                       f"sizeof {v})) mc_fail(r, {ERR_DUP}, {e.id});")
+                put = (f"{{ V {p} = {pos}; {self.ctype(fc.t.val)} {v} = {self.x_as(e.value, env2, fc.t.val)}; "
+                       f"{dup} {self.map_put(fc, acc, p, v)} }}")
                 return f"if ({self.x(e.cond, env2)}) {put}" if e.cond is not None else put
 
             return f"({{ W{fc.words} {acc} = {{{{0}}}}; {self.nest(e.binders, env, store, direct=True)} {acc}; }})"

@@ -296,7 +296,8 @@ class _NativeSearch:
         what = {1: "a value outside its type", 2: "a division by zero", 3: "an index outside its range",
                 4: "`choose` without a witness", 5: "`min`/`max` of an empty set", 6: "a missing field",
                 7: "a 64-bit overflow", 8: "a sequence, a set or a map longer than the C backend's capacity",
-                9: "an integer wider than the field a function packs it in"}.get(kind, "an error")
+                9: "an integer wider than the field a function packs it in",
+                10: "a map comprehension giving a key two values"}.get(kind, "an error")
         span = self.run.model.spans.get(node) if node >= 0 else None
         where = f" at {span.file}:{span.line}:{span.col}" if span is not None else ""
         return f"{what}{where}"

@@ -126,3 +126,77 @@ action A {
     m = load("choice.mc", text=text).model
     (s0,) = m.initial_states()
     assert sorted(t for _, t in m.successors(s0)) == [(1,), (2,), (3,), (9,)]
+
+
+# a map comprehension with computed keys: two values for one key are a located runtime
+# error (which would win depends on the order the binders run in); one value given twice
+# is one entry
+DUP_KEYS = """module Dup
+models S = {a, b, c}
+var m: map[int, S]
+var x: 0..2
+init {
+  m = map()
+  x = 0
+}
+action Build {
+  require x < 2
+  x' = x + 1
+  m' = { (if s == c then x else 1): (if s == a then a else SAME) for s in S }
+}
+options { deadlock = false }
+"""
+
+
+@pytest.mark.parametrize("backend", ["python", "auto"])
+def test_two_values_for_one_key_of_a_map_comprehension_are_an_error(backend):
+    from modelcheck import Verdict, check
+
+    r = check(load("t.mc", text=DUP_KEYS.replace("SAME", "b")), backend=backend)
+    assert r.verdict is Verdict.ERROR
+    # x = 0: s = a gives key 1 the value a, s = b gives it b (C stops, Python reports)
+    assert "MC300 runtime error in action Build: the map comprehension gives the key 1 two values: a and b" \
+        in r.error
+    assert "t.mc:12:8" in r.error and "x = 0" in r.error
+    if backend == "auto":       # the C search saw it first
+        assert "a map comprehension giving a key two values" in r.backend_note
+
+
+@pytest.mark.parametrize("backend", ["python", "auto"])
+def test_one_value_given_twice_is_one_entry(backend):
+    from modelcheck import Verdict, check
+
+    # every s gives the value a: key 1 from a and b, key x from c
+    text = DUP_KEYS.replace("(if s == a then a else SAME)", "a")
+    r = check(load("t.mc", text=text), backend=backend)
+    assert r.verdict is Verdict.HOLDS and r.distinct_states == 3 and r.backend_note == ""
+    m = load("t.mc", text=text).model
+    (s0,) = m.initial_states()
+    ((_, s1),) = m.successors(s0)
+    assert m.show_value(0, s1[0]) == "map(0 -> a, 1 -> a)"
+
+
+@pytest.mark.parametrize("backend", ["python", "auto"])
+def test_two_values_for_one_key_of_a_map_over_model_values_are_an_error(backend):
+    from modelcheck import Verdict, check
+
+    text = """module Dup2
+models S = {a, b, c}
+var m: map[S, 0..2]
+var n: 0..1
+init {
+  m = map()
+  n = 0
+}
+action Build {
+  require n == 0
+  n' = 1
+  m' = { (if s == c then a else s): (if s == c then 2 else 0) for s in S }
+}
+options { deadlock = false }
+"""
+    r = check(load("t.mc", text=text), backend=backend)
+    assert r.verdict is Verdict.ERROR
+    assert "the map comprehension gives the key a two values: 0 and 2" in r.error and "t.mc:12:8" in r.error
+    if backend == "auto":       # the C search saw it first
+        assert "a map comprehension giving a key two values" in r.backend_note
