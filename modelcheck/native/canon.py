@@ -22,7 +22,7 @@ does not handle (an atom naming two symmetric values: ``RM -> set[RM]``, a messa
 from __future__ import annotations
 
 from ..types import EnumT, ModelT, RecordT, SetT, TupleT, Type, mentions
-from .layout import (Codec, FunCodec, IntCodec, MapCodec, RecordCodec, RecSetCodec, ScalarCodec, SeqCodec, SetCodec,
+from .layout import (Codec, FunCodec, IntCodec, MapCodec, PairMapCodec, RecordCodec, RecSetCodec, ScalarCodec, SeqCodec, SetCodec,
                      SparseSetCodec, Unsupported, WideFunCodec, WideSetCodec)
 
 #: the most values of a scalar type whose ordinals get owner/mark tables
@@ -339,6 +339,15 @@ class CanonGen:
             body.append(f"memset(b, 0, {n} * sizeof(V)); "
                         f"for (int k = 0; k < {len(c.keys)}; k++) if (((uint64_t)a[0] >> k) & 1) {{ "
                         f"int q = {dest(t.key)}; b[0] |= (V)(1ull << q); {sub(c.val, f'a + 1 + k * {sl}', f'b + 1 + q * {sl}')} }}")
+        elif isinstance(c, PairMapCodec):
+            # keys that name no symmetric value keep their places (and order): the values
+            # are permuted in place
+            if self.mentioned(t.key):
+                raise Unsupported(f"symmetry over {t.show()}: keys of type {t.key.show()} (not yet in the C backend)")
+            e, kw = c.ew, c.kw
+            body.append(f"memset(b, 0, {n} * sizeof(V)); b[0] = a[0]; for (V i = 0; i < a[0]; i++) {{ "
+                        f"memcpy(b + 1 + i * {e}, a + 1 + i * {e}, {kw} * sizeof(V)); "
+                        f"{sub(c.val, f'a + 1 + i * {e} + {kw}', f'b + 1 + i * {e} + {kw}')} }}")
         elif isinstance(c, RecSetCodec):
             e, cmp = c.ew, self.e.cmp_fn(c.elem)
             body.append(f"memset(b, 0, {n} * sizeof(V)); V x[{e}]; "
