@@ -419,13 +419,24 @@ class _NativeSearch:
 _engines: "weakref.WeakKeyDictionary[Any, dict[int, Engine | Unsupported]]" = weakref.WeakKeyDictionary()
 
 
+def names_wide_ints(model: Any) -> bool:
+    """Whether the spec writes an integer of more than 31 bits (ZooKeeper's zxids: epoch
+    x 2^32 + counter): its functions of ints then get a word per key from the start,
+    rather than packed fields that a first search would outgrow."""
+    from .. import ir
+
+    return any(isinstance(n, ir.Lit) and type(n.value) is int and abs(n.value) >= 1 << 31
+               for n in ir.walk(model.checked.module))
+
+
 def engine_for(model: Any, build_timeout: float | None = None, scale: int = 1, wide_ints: bool = False) -> Engine:
     """The C engine of a compiled model (built once per model and layout: capacity scale
-    and integer width);
+    and integer width, which is a word per key anyway when :func:`names_wide_ints`);
     raises Unsupported, located in the spec when a construct is the reason, and
     BuildTimeUp (not kept: a later call builds again) when the compiler takes more than
     ``build_timeout``."""
     built = _engines.setdefault(model, {})
+    wide_ints = wide_ints or names_wide_ints(model)
     got = built.get((scale, wide_ints))
     if got is None:
         try:

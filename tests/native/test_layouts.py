@@ -413,11 +413,12 @@ def test_a_search_that_outgrows_its_capacities_starts_again_in_c(tmp_path):
 
 # maps over int keys (kept as sorted (key, value) pairs), keyed by zxid-like numbers
 # past 2^32: a function of ints packs them in 32-bit fields at first, so the search
-# starts again with a word per key; a set of such maps is kept in the value order
+# starts again with a word per key (a spec that writes such a number, 4294967296, has
+# a word per key from the start); a set of such maps is kept in the value order
 INT_KEYS = """
 module IntKeys
 models S = {a, b}
-def Big = 4294967296
+def Big = 65536 * 65536
 var acks: map[int, set[S]]
 var last: S -> int
 var seen: set[int]
@@ -460,6 +461,13 @@ def test_maps_over_int_keys_are_sorted_pairs(tmp_path):
     assert len(states) == 13_737
     keys = {z for st in states for z in st[0].keys()}
     assert keys == {(1 << 32) + 1, (1 << 32) + 2, (2 << 32) + 1, (2 << 32) + 2}
+
+
+def test_a_spec_that_writes_a_wide_integer_has_a_word_per_key_from_the_start(tmp_path):
+    _, py, c = both(tmp_path, INT_KEYS.replace("65536 * 65536", "4294967296"), check_deadlock=False,
+                    stop_at_first=False)
+    assert (c.backend, c.backend_note) == ("c", "")
+    assert_same(py, c)
 
 
 def test_a_map_over_int_keys_that_outgrows_its_room_starts_again(tmp_path):
