@@ -512,3 +512,46 @@ def test_symmetry_over_the_values_of_a_map_over_int_keys(tmp_path):
     assert_same(py, c, exact_traces=False)
     for v in c.violations:
         replay(spec, v.trace)
+
+
+# maps kept as pairs whose keys are tuples, sets of ints and sequences, whose values are
+# sequences and maps (a map of maps, rebuilt by nested comprehensions), and a parameter
+# over the values of a map of maps (a label of several words)
+PAIR_KEYS = """
+module Edge
+models S = {a, b}
+var byPair: map[(int, S), int]
+var bySet: map[set[int], S]
+var bySeq: map[seq[S], 0..3]
+var nested: map[int, map[int, S]]
+var hist: map[int, seq[S]]
+var n: 0..3
+init { byPair = map()  bySet = map()  bySeq = map()  nested = map()  hist = map()  n = 0 }
+action Step(s in S) {
+  require n < 3
+  n' = n + 1
+  byPair' = byPair.put((n * 700, s), n)
+  bySet' = bySet.put({n, n * 100000}, s)
+  bySeq' = (if bySeq.has([s]) then bySeq.put([s, s], n) else bySeq.put([s], n))
+  nested' = nested.put(n % 2, (if nested.has(n % 2) then nested[n % 2] else map()).put(n, s))
+  hist' = hist.put(n % 2, append(if hist.has(n % 2) then hist[n % 2] else [], s))
+}
+action Drop(k in keys(byPair)) {
+  byPair' = byPair.remove(k)
+  nested' = { z: { y: nested[z][y] for y in keys(nested[z]) if y != k[1] / 700 } for z in keys(nested) }
+}
+action Look(m in values(nested)) {
+  require size(m) > 1 and n < 3
+  n' = n + 1
+}
+invariant Sane [validity]: forall k in keys(byPair): byPair[k] * 700 == k[1]
+invariant Small [validity]: size(bySeq) < 4
+"""
+
+
+def test_maps_kept_as_pairs_with_keys_and_values_of_several_kinds(tmp_path):
+    spec, py, c = both(tmp_path, PAIR_KEYS, check_deadlock=False, stop_at_first=False)
+    assert (py.verdict.value, py.distinct_states, py.generated_states) == ("holds", 85, 157)
+    assert c.backend_note == ""
+    assert_same(py, c)
+    assert len(reachable(spec.model)) == 85
