@@ -313,23 +313,25 @@ static inline {W} {name}_remove(R *r, {W} a, const V *k, int node) {{
         if name == "isEmpty":
             return f"(({self.x(a[0], env)}).w[0] == 0)"
         if name in ("keys", "values"):
-            rc = self.codec_of(e)
             acc, x, i = self.fresh("acc"), self.fresh("x"), self.fresh("i")
-            if isinstance(rc, SetCodec):
-                decl = f"V {acc} = 0;"
-                add = lambda src: f"{acc} |= {self.set_bit(rc, src, e.id)};"  # noqa: E731
-            elif isinstance(rc, (WideSetCodec, SparseSetCodec, RecSetCodec)):
-                self.widths.add(rc.words)
-                decl = f"W{rc.words} {acc} = {{{{0}}}};"
-                add = lambda src: self.wide_add(rc, acc, src, e.id)  # noqa: E731
-            else:
-                raise Unsupported(f"`{name}` of a {mc.t.show()}", e.id)
+            decl, add = self.map_set_acc(e, name, mc, acc)
             t, off = (mc.t.key, "0") if name == "keys" else (mc.t.val, str(mc.kw))
             et = self.ctype(t)
             val = self.at(t, f"&{m}.w[1 + {i} * {mc.ew} + {off}]")
             return (f"({{ {head} {decl} for (V {i} = 0; {i} < {m}.w[0]; {i}++) {{ "
                     f"{et} {x} = {val}; {add(x)} }} {acc}; }})")
         return None
+
+    def map_set_acc(self, e, name: str, mc, acc: str):
+        """For ``keys``/``values`` of a map (``e``): the C declaration of the set ``acc`` in
+        the result's layout, and a function giving the statement adding an element to it."""
+        rc = self.codec_of(e)
+        if isinstance(rc, SetCodec):
+            return f"V {acc} = 0;", lambda src: f"{acc} |= {self.set_bit(rc, src, e.id)};"
+        if isinstance(rc, (WideSetCodec, SparseSetCodec, RecSetCodec)):
+            self.widths.add(rc.words)
+            return f"W{rc.words} {acc} = {{{{0}}}};", lambda src: self.wide_add(rc, acc, src, e.id)
+        raise Unsupported(f"`{name}` of a {mc.t.show()}", e.id)
 
     def map_slot(self, mc: MapCodec, m: str, pos: str) -> str:
         """The slot of key position ``pos`` of the map held in the struct variable ``m``
@@ -369,17 +371,8 @@ static inline {W} {name}_remove(R *r, {W} a, const V *k, int node) {{
         if name == "isEmpty":
             return f"({{ {head} {m}.w[0] == 0; }})"
         if name in ("keys", "values"):
-            rc = self.codec_of(e)
             acc, x = self.fresh("acc"), self.fresh("x")
-            if isinstance(rc, SetCodec):
-                decl = f"V {acc} = 0;"
-                add = lambda src: f"{acc} |= {self.set_bit(rc, src, e.id)};"  # noqa: E731
-            elif isinstance(rc, (WideSetCodec, SparseSetCodec, RecSetCodec)):
-                self.widths.add(rc.words)
-                decl = f"W{rc.words} {acc} = {{{{0}}}};"
-                add = lambda src: self.wide_add(rc, acc, src, e.id)  # noqa: E731
-            else:
-                raise Unsupported(f"`{name}` of a {mc.t.show()}", e.id)
+            decl, add = self.map_set_acc(e, name, mc, acc)
             if name == "keys":
                 kc = codec(mc.t.key)
                 tab = self.table([kc.encode(k) for k in mc.keys])

@@ -416,7 +416,7 @@ class _NativeSearch:
                 raise AssertionError(st)
 
 
-_engines: "weakref.WeakKeyDictionary[Any, dict[int, Engine | Unsupported]]" = weakref.WeakKeyDictionary()
+_engines: "weakref.WeakKeyDictionary[Any, dict[Any, Any]]" = weakref.WeakKeyDictionary()  # per model: (scale, wide ints) -> its engine or why not, and whether the spec names wide ints
 
 
 def names_wide_ints(model: Any) -> bool:
@@ -436,7 +436,9 @@ def engine_for(model: Any, build_timeout: float | None = None, scale: int = 1, w
     BuildTimeUp (not kept: a later call builds again) when the compiler takes more than
     ``build_timeout``."""
     built = _engines.setdefault(model, {})
-    wide_ints = wide_ints or names_wide_ints(model)
+    if "names wide ints" not in built:          # the spec's IR walked once per model
+        built["names wide ints"] = names_wide_ints(model)
+    wide_ints = wide_ints or built["names wide ints"]
     got = built.get((scale, wide_ints))
     if got is None:
         try:
