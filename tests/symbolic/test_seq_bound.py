@@ -29,11 +29,15 @@ def test_a_bound_the_spec_exceeds_is_a_failed_obligation(tmp_path):
     spec = load(spec_of(tmp_path, CHANNEL)[1], consts={"CAP": 3})
     r = prove(spec, "Inv", seq_bound=2)
     assert r.verdict == "violated" and r.exit_code == 1
-    failed = [(o.kind, o.name.partition("#")[0]) for o in r.obligations if o.verdict == "violated"]
-    assert failed == [("fails", "Send")]
-    # the counterexample: a state with two messages, and Send
+    failed = [(o.kind, o.name.partition("#")[0], o.detail) for o in r.obligations if o.verdict == "violated"]
+    # the assignment to q leaves the bound, and the append needs a third slot
+    assert failed == [("fails", "Send", "q stays in seq[0..3] with sequences at most 2 long"),
+                      ("fails", "Send", "every sequence it builds fits 2 slots")]
+    # the counterexample: a state with two messages, and Send's explicit step to three
     f = next(o.failure for o in r.obligations if o.verdict == "violated")
     assert len(f.trace.states[0][0]) == 2
+    assert f.trace.states[-1][0] == (1, 1, 1)
+    assert "a sequence of 3 elements, longer than --seq-bound 2 allows" in f.message
     # without the bound, the same invariant holds (z3's unbounded sequences)
     assert prove(spec, "Inv").verdict == "holds"
     # and with a bound the spec keeps
