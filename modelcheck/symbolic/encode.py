@@ -120,8 +120,29 @@ class Encoder:
     # ------------------------------------------------------------------ states
 
     def state(self, tag: str) -> list:
-        """Fresh constants for one state: ``tag!var``."""
-        return [z3.Const(f"{tag}!{n}", self.sorts.sort(t)) for n, t in self.c.variables]
+        """Fresh terms for one state: ``tag!var``. A function over a small ``lo..hi`` (or
+        a set of such a range) is a chain of stores of fresh constants, one per key, over
+        the default: canonical by construction, with no quantified fact needed to say that
+        the keys outside the range hold the default (see :meth:`_structured`)."""
+        return [self._state_term(f"{tag}!{n}", t) for n, t in self.c.variables]
+
+    #: the largest ``lo..hi`` a state's function or set over it is laid out key by key for
+    STRUCTURE_LIMIT = 64
+
+    def _structured(self, t: Type) -> bool:
+        """Whether :meth:`state` lays a value of ``t`` out key by key."""
+        idx = t.dom if isinstance(t, FunT) else t.elem if isinstance(t, SetT) else None
+        return (isinstance(idx, IntT) and idx.bounded and idx.hi - idx.lo + 1 <= self.STRUCTURE_LIMIT)
+
+    def _state_term(self, name: str, t: Type):
+        if self._structured(t):
+            idx = t.dom if isinstance(t, FunT) else t.elem
+            out = self.sorts.default(t)
+            for k in range(idx.lo, idx.hi + 1):
+                v = self._state_term(f"{name}[{k}]", t.cod) if isinstance(t, FunT) else z3.Bool(f"{name}[{k}]")
+                out = z3.Store(out, z3.IntVal(k), v)
+            return out
+        return z3.Const(name, self.sorts.sort(t))
 
     def fresh(self, name: str, t: Type):
         return z3.Const(f"{name}!{next(self._fresh)}", self.sorts.sort(t))
@@ -136,14 +157,16 @@ class Encoder:
         pre-state of an induction step)."""
         out = []
         for term, t in zip(s, self.var_types):
-            out.extend(self._wf(t, term, True, self.seq_bound))
+            out.extend(self._wf(t, term, True, self.seq_bound, structured=True))
         return out
 
-    def _wf(self, t: Type, term, canonical: bool, seq_bound: int | None = None) -> list:
+    def _wf(self, t: Type, term, canonical: bool, seq_bound: int | None = None, structured: bool = False) -> list:
         """``term`` fits ``t``'s bounds; with ``canonical``, also functions over ``lo..hi``
         hold the default off their domain (a fact of the encoding, not of the language:
         not an obligation of an assignment). ``seq_bound``: the bound of a sequence
-        declared without one (:attr:`seq_bound`, for state variables only)."""
+        declared without one (:attr:`seq_bound`, for state variables only). ``structured``:
+        ``term`` is laid out by :meth:`state` (its functions and sets over a small range
+        are canonical by construction)."""
         if isinstance(t, IntT) and t.bounded:
             return [term >= t.lo, term <= t.hi]
         if isinstance(t, EnumT):
@@ -160,15 +183,19 @@ class Encoder:
             return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical, seq_bound)]
         if isinstance(t, FunT):
             out = []
+            inner = structured and self._structured(t)
             if self.sorts.finite(t.dom):
                 for k in self.sorts.values(t.dom):
-                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical, seq_bound))
-            if isinstance(t.dom, IntT) and canonical:
+                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical, seq_bound,
+                                        inner))
+            if isinstance(t.dom, IntT) and canonical and not inner:
                 x = z3.Int(f"wf!{next(self._fresh)}")
                 out.append(z3.ForAll([x], z3.Implies(z3.Or(x < t.dom.lo, x > t.dom.hi),
                                                      z3.Select(term, x) == self.sorts.default(t.cod))))
             return out
         if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.bounded:
+            if canonical and structured and self._structured(t):
+                return []
             x = z3.Int(f"wf!{next(self._fresh)}")
             return [z3.ForAll([x], z3.Implies(z3.Select(term, x), z3.And(x >= t.elem.lo, x <= t.elem.hi)))]
         if isinstance(t, SeqT) and self.slots is not None:
@@ -314,8 +341,9 @@ class Encoder:
 
     def native_eq(self, t: Type) -> bool:
         """Whether z3's own ``==`` decides equality of ``t`` correctly. It does for an array
-        indexed by ``int`` (or ``lo..hi``: values are kept canonical off the range, see
-        :meth:`well_formed`), not for an array indexed by a finite sort or an uninterpreted one: z3's extensionality
+        indexed by ``int`` (values are kept canonical), not for an array indexed by a
+        ``lo..hi`` range (compared on the range: the keys outside it are no part of the
+        value), a finite sort or an uninterpreted one: z3's extensionality
         assumes an infinite index sort (with ``S = {a, b, c}`` it finds
         ``Store(K(false), c, true) == K(true)`` satisfiable), so such arrays are compared
         key by key (:meth:`eq`)."""
@@ -328,7 +356,7 @@ class Encoder:
         if isinstance(t, (SetT, FunT, MapT, BagT)):
             idx = t.key if isinstance(t, MapT) else t.dom if isinstance(t, FunT) else t.elem
             val = t.val if isinstance(t, MapT) else t.cod if isinstance(t, FunT) else None
-            if isinstance(idx, IntT):
+            if isinstance(idx, IntT) and not (idx.bounded and self.sorts.finite(idx)):
                 pass  # z3's Int is infinite: its arrays are extensional (values are canonical)
             elif self.sorts.count(idx) is not None or self._mentions_uninterpreted(idx):
                 return False
@@ -448,6 +476,13 @@ class Encoder:
         if r.kind == "ctor":
             return self.sorts.ctor(r.type, r.name)()
         if r.kind == "typeset":
+            t = r.type
+            if isinstance(t, IntT) and t.bounded and self.sorts.finite(t):
+                # the values of a range type, and nothing else (sets over it are canonical)
+                out = z3.K(z3.IntSort(), z3.BoolVal(False))
+                for k in range(t.lo, t.hi + 1):
+                    out = z3.Store(out, z3.IntVal(k), True)
+                return out
             return z3.K(self.sorts.sort(r.type), z3.BoolVal(True))
         if r.kind == "modelvalue" and r.type.name not in self.sorts.uninterpreted:
             return self.sorts.encode(r.type, r.index)

@@ -141,11 +141,13 @@ def check_decidable(spec, sets: tuple[str, ...]) -> None:
 
 
 def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
-          time_limit: float | None = None, seq_bound: int | None = None) -> ProofResult:
+          time_limit: float | None = None, seq_bound: int | None = None,
+          obligation_time_limit: float | None = None) -> ProofResult:
     """``seq_bound``: assume every ``seq[T]`` of the state (declared without a bound) has at
     most that many elements. The bound becomes part of what is proven: init must establish
     it (obligation ``bound init``) and every action keep it (the ``fails`` range
-    obligations), so ``holds`` still means every reachable state satisfies the invariant."""
+    obligations), so ``holds`` still means every reachable state satisfies the invariant.
+    ``obligation_time_limit``: seconds z3 may spend on each obligation (then ``unknown``)."""
     started = time.monotonic()
     decl = find_invariant(spec, invariant)
     check_decidable(spec, for_all_sizes)
@@ -164,6 +166,8 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
         lim = left()
         if lim is not None and lim <= 0:
             return Obligation(kind, name, "unknown", 0.0, reason="time limit")
+        if obligation_time_limit is not None:
+            lim = obligation_time_limit if lim is None else min(lim, obligation_time_limit)
         states, assertions, bad, params = _formulas(pb, kind, name, k, inv.name, action)
         s = z3.Solver()
         if lim is not None:
