@@ -689,6 +689,8 @@ class Encoder:
         et = self.elem_type(b.domain)
         guard_and = combine is z3.And
         values = self.domain_values(b.domain, et, env)
+        if values is None:
+            values = self._positions(b.domain, env)
         if values is not None:
             parts = []
             for v in values:
@@ -723,6 +725,21 @@ class Encoder:
         if guard_and:
             return z3.ForAll([x], z3.Implies(m, inner))
         return z3.Exists([x], z3.And(m, inner))
+
+    def _positions(self, domain: ir.Node, env) -> list | None:
+        """Under --seq-bound, for ``lo..len(s)`` with a constant ``lo``: the candidates
+        ``lo..C`` (C the slots; a binder guards each with its membership, so the ones
+        past the length drop out), else None."""
+        if self.slots is None:
+            return None
+        d, env = self.through_def(domain, env)
+        if not (isinstance(d, ir.Binary) and d.op == ".." and isinstance(d.right, ir.Call) and d.right.func == "len"
+                and len(d.right.args) == 1 and isinstance(self.type_of(d.right.args[0]), SeqT)):
+            return None
+        lo = z3.simplify(self.expr(d.left, env))
+        if not z3.is_int_value(lo):
+            return None
+        return [z3.IntVal(i) for i in range(lo.as_long(), self.slots + 1)]
 
     def _elems_of_seq(self, e: ir.Node) -> bool:
         """``e`` is ``elems(s)`` of a sequence ``s``."""
