@@ -44,6 +44,7 @@ from ..result import Trace
 from ..types import SeqT, Type
 from ..values import show
 from .problem import Problem, Prop, too_long
+from .sorts import DecodeError
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,13 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
             return Obligation(kind, name, "holds", secs)
         if r == z3.unknown:
             return Obligation(kind, name, "unknown", secs, reason=s.reason_unknown())
-        failure = _failure(pb, s.model(), states, inv, kind, name, params, for_all_sizes,
-                           lambda p2: _formulas(p2, kind, name, k, inv.name, action))
+        try:
+            failure = _failure(pb, s.model(), states, inv, kind, name, params, for_all_sizes,
+                               lambda p2: _formulas(p2, kind, name, k, inv.name, action))
+        except DecodeError as e:
+            # z3's state is no state of the spec (an infinite set, say): not a verdict
+            return Obligation(kind, name, "unknown", time.monotonic() - t0,
+                              reason=f"z3's counterexample is no state of the spec: {e}")
         return Obligation(kind, name, "violated", time.monotonic() - t0, failure)
 
     # 1. init (and, under k-induction, no violation in the first k-1 steps)

@@ -224,3 +224,23 @@ def test_mutex_without_the_ack_conjunct_has_a_counterexample_to_induction(tmp_pa
     assert r.verdict == "violated"
     bad = [o for o in r.obligations if o.verdict == "violated"]
     assert bad and all(o.failure is not None and o.failure.conjuncts for o in bad if o.kind == "action")
+
+
+def test_a_counterexample_that_is_no_state_is_unknown_not_an_internal_error(tmp_path, monkeypatch):
+    # z3 may answer with a state the language has no value for (an infinite set over an
+    # infinite element type, as on tob.mc): the obligation is then undecided
+    import importlib
+
+    from modelcheck.symbolic.sorts import DecodeError
+
+    prove_module = importlib.import_module("modelcheck.symbolic.prove")
+
+    def undecodable(*args, **kw):
+        raise DecodeError("an array whose default is not empty: an infinite set, map or bag")
+
+    monkeypatch.setattr(prove_module, "_failure", undecodable)
+    spec = load(spec_of(tmp_path, CHANNEL)[1], consts={"CAP": 3})
+    r = prove(spec, "Inv", seq_bound=2)
+    assert r.verdict == "undetermined" and r.exit_code == 3
+    unknown = [o for o in r.obligations if o.verdict == "unknown"]
+    assert unknown and all("no state of the spec" in o.reason for o in unknown)
