@@ -309,7 +309,7 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
         # the smallest size that has a counterexample (z3's own choice may be larger)
         for size in range(1, max(sizes.values()) + 4):
             bigger = {n: size for n in sizes}
-            pb2 = Problem(pb.spec.bind({**_const_values(pb.spec), **bigger}))
+            pb2 = Problem(pb.spec.bind({**_const_values(pb.spec), **bigger}), seq_bound=pb.enc.seq_bound)
             states2, assertions, bad, params2 = rebuild(pb2)
             s = z3.Solver()
             s.add(assertions)
