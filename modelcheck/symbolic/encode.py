@@ -16,6 +16,9 @@ explicit explorer. A state is a list of z3 terms, one per variable in declared o
   Assertions and assignments to a ``lo..hi`` variable give *obligations*: the path
   condition under which the action would fail (what the explicit checker reports as an
   assertion violation or a runtime error).
+* Under ``prove --seq-bound`` (``seq_bound``) sequences are in slot form (see
+  :mod:`.sorts` and the slot section below), and a sequence an action builds beyond the
+  slots is a ``capacity`` obligation.
 * What the encoding does not translate is refused with :class:`Unsupported`, which the
   front end prints as ``file:line:col: MC500 ...`` (``MC501`` when a construct leaves the
   decidable fragment of ``--for-all-sizes``), never a wrong formula.
@@ -60,9 +63,10 @@ def spec_error(checked: Checked, u: Unsupported) -> SpecError:
 
 @dataclass
 class Obligation:
-    """A way an action can fail on a step: ``kind`` is ``assertion`` or ``range``,
-    ``formula`` the path condition under which it fails (over the pre-state and the
-    action's fresh constants)."""
+    """A way an action can fail on a step: ``kind`` is ``assertion``, ``range`` or
+    ``capacity`` (under --seq-bound, a sequence the action builds needs more than the
+    slots; ``name`` is then the action's), ``formula`` the path condition under which it
+    fails (over the pre-state and the action's fresh constants)."""
 
     kind: str
     name: str

@@ -69,7 +69,8 @@ class Failure:
 @dataclass(frozen=True)
 class Obligation:
     """One proof obligation: ``kind`` is ``init``, ``base`` (k-induction's first steps),
-    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` included),
+    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` included, or a
+    sequence it builds beyond the slots of ``--seq-bound``),
     ``bound`` (init establishes the ``--seq-bound``), ``implies`` (another
     invariant) or ``step`` (a step property)."""
 
