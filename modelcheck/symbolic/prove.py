@@ -191,7 +191,7 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
         except DecodeError as e:
             # z3's state is no state of the spec (an infinite set, say): not a verdict
             return Obligation(kind, name, "unknown", time.monotonic() - t0,
-                              reason=f"z3's counterexample is no state of the spec: {e}")
+                              reason=f"z3's counterexample is no state of the spec: {_clip(str(e))}")
         return Obligation(kind, name, "violated", time.monotonic() - t0, failure)
 
     # 1. init (and, under k-induction, no violation in the first k-1 steps)
@@ -220,6 +220,11 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
     return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
                        tuple(for_all_sizes), seq_bound)
+
+
+def _clip(text: str, width: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _unbounded_seq(t) -> bool:

@@ -411,6 +411,18 @@ def _array_keys(ev, model) -> list:
     """The indices an array value stores something at (a chain of stores over a constant
     default, or a function of the model); a default other than empty is an infinite value."""
     keys = []
+    if z3.is_app_of(ev, z3.Z3_OP_ARRAY_MAP) and ev.decl().params()[0].name() in ("or", "and"):
+        # a union (intersection) of sets: the keys of every (of some finite) operand
+        parts = []
+        for a in ev.children():
+            try:
+                parts.append(_array_keys(a, model))
+            except DecodeError:
+                if ev.decl().params()[0].name() == "or":
+                    raise
+        if not parts:
+            raise DecodeError("an intersection of infinite sets")
+        return [k for p in (parts if ev.decl().params()[0].name() == "or" else parts[:1]) for k in p]
     while z3.is_store(ev):
         keys.append(ev.arg(1))
         ev = ev.arg(0)
