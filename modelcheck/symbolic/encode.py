@@ -602,9 +602,10 @@ class Encoder:
         """``x in S``, without building ``S`` when its form allows (a range, a literal, a
         comprehension, the whole type)."""
         st = self.type_of(set_expr)
-        body, env2 = self.through_def(set_expr, env)
-        if body is not set_expr:  # the operator's body, so that its form is seen (a range: no lambda)
-            return self.member(body, x, env2)
+        if self.slots is not None:
+            body, env2 = self.through_def(set_expr, env)
+            if body is not set_expr:  # the operator's body, so that its form is seen (a range: no lambda)
+                return self.member(body, x, env2)
         if isinstance(set_expr, ir.Binary) and set_expr.op == "..":
             return z3.And(self.expr(set_expr.left, env) <= x, x <= self.expr(set_expr.right, env))
         if isinstance(set_expr, ir.Name) and self._whole_type(set_expr):
@@ -758,8 +759,12 @@ class Encoder:
 
     def domain_values(self, domain: ir.Node, et: Type, env) -> list | None:
         """The candidate values (terms) of a binder, when they can be listed: a range with
-        constant bounds, or a finite element type; None for a z3 quantifier."""
-        domain, env = self.through_def(domain, env)
+        constant bounds, or a finite element type; None for a z3 quantifier. Under
+        --seq-bound, through operators (``Proc`` for ``1..N``). Not without it: there,
+        on mutex.mc's z3 sequences, unrolling them made bmc's depth 2 a query z3 did
+        not stop within its time limit (a z3 quantifier it gives up on quickly)."""
+        if self.slots is not None:
+            domain, env = self.through_def(domain, env)
         if isinstance(domain, ir.Binary) and domain.op == "..":
             lo = z3.simplify(self.expr(domain.left, env))
             hi = z3.simplify(self.expr(domain.right, env))
