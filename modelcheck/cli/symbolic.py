@@ -46,6 +46,8 @@ def add_parser(sub) -> None:
                         "proven as part of the invariant (init establishes it, every action keeps it)")
     add_const_options(p)
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS", help="stop after this long (undetermined)")
+    p.add_argument("--obligation-time-limit", type=seconds, metavar="SECONDS",
+                   help="give z3 at most this long per obligation (then: unknown) and go on with the next")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_itf_options(p)
     p.set_defaults(func=run_prove)
@@ -99,7 +101,8 @@ def run_prove(args) -> int:
         print("modelcheck: error: --seq-bound is supported with --k 1 only", file=sys.stderr)
         return 2
     result = prove(spec, args.invariant, k=args.k, for_all_sizes=tuple(args.for_all_sizes),
-                   time_limit=_time_left(args), seq_bound=args.seq_bound)
+                   time_limit=_time_left(args), seq_bound=args.seq_bound,
+                   obligation_time_limit=args.obligation_time_limit)
     if args.json:
         print_json(proof_to_dict(result, args.spec))
     else:

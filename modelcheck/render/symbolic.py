@@ -59,6 +59,9 @@ def render_proof(result, head: str, paint=_plain) -> str:
         elif o.kind == "fails":
             lines.append(paint(f"From a state satisfying {result.invariant}, {o.name.partition('#')[0]} fails{sizes}: "
                                f"{f.message}", "head"))
+        elif o.kind == "bound":
+            lines.append(paint(f"An initial state leaves the types or the --seq-bound{sizes}"
+                               + (f": {f.message}" if f.message else ""), "head"))
         elif o.kind == "init":
             lines.append(paint(f"An initial state violates {result.invariant}{sizes}:", "head"))
         elif o.kind == "base":
@@ -69,7 +72,7 @@ def render_proof(result, head: str, paint=_plain) -> str:
         else:
             lines.append(paint(f"A step from a state satisfying {result.invariant} violates {o.name}{sizes}:",
                                "head"))
-        first = "initial state" if o.kind in ("init", "base") else \
+        first = "initial state" if o.kind in ("init", "base", "bound") else \
             f"a state satisfying {result.invariant} (not necessarily reachable)"
         lines.append(render_trace(model, f.trace, False, paint, first=first))
         for text, inst, parts in f.conjuncts:

@@ -16,6 +16,9 @@ explicit explorer. A state is a list of z3 terms, one per variable in declared o
   Assertions and assignments to a ``lo..hi`` variable give *obligations*: the path
   condition under which the action would fail (what the explicit checker reports as an
   assertion violation or a runtime error).
+* Under ``prove --seq-bound`` (``seq_bound``) sequences are in slot form (see
+  :mod:`.sorts` and the slot section below), and a sequence an action builds beyond the
+  slots is a ``capacity`` obligation.
 * What the encoding does not translate is refused with :class:`Unsupported`, which the
   front end prints as ``file:line:col: MC500 ...`` (``MC501`` when a construct leaves the
   decidable fragment of ``--for-all-sizes``), never a wrong formula.
@@ -60,9 +63,10 @@ def spec_error(checked: Checked, u: Unsupported) -> SpecError:
 
 @dataclass
 class Obligation:
-    """A way an action can fail on a step: ``kind`` is ``assertion`` or ``range``,
-    ``formula`` the path condition under which it fails (over the pre-state and the
-    action's fresh constants)."""
+    """A way an action can fail on a step: ``kind`` is ``assertion``, ``range`` or
+    ``capacity`` (under --seq-bound, a sequence the action builds needs more than the
+    slots; ``name`` is then the action's), ``formula`` the path condition under which it
+    fails (over the pre-state and the action's fresh constants)."""
 
     kind: str
     name: str
@@ -95,6 +99,21 @@ class Encoder:
         #: pre-state and, through the range obligations, something each action must
         #: preserve, so a proof with it is a proof of the invariant and the bound
         self.seq_bound = seq_bound
+        #: under ``seq_bound``, every sequence is a length and this many slots (the
+        #: bound, or a larger ``seq[T, N]`` of the spec): see :mod:`.sorts`
+        self.slots = None if seq_bound is None else _capacity(checked, seq_bound)
+        if self.slots is not None:
+            self.sorts.slots = self.slots
+        #: where a sequence built in an action (or init) may need more than the slots:
+        #: (condition, node id); None outside an action or init (a property may not grow
+        #: a sequence under --seq-bound)
+        self._cap: list | None = None
+        #: the path condition of the statement being translated, and the conditions of
+        #: the ``if`` expressions around the sub-expression being translated
+        self._pc: list = []
+        self._guards: list = []
+        #: init's conditions under which a sequence outgrows the slots (part of `bound init`)
+        self.init_capacity: list = []
         self.defs = {d.name: d for d in checked.defs}
         self.var_types = [t for _, t in checked.variables]
         self.var_names = [n for n, _ in checked.variables]
@@ -105,8 +124,29 @@ class Encoder:
     # ------------------------------------------------------------------ states
 
     def state(self, tag: str) -> list:
-        """Fresh constants for one state: ``tag!var``."""
-        return [z3.Const(f"{tag}!{n}", self.sorts.sort(t)) for n, t in self.c.variables]
+        """Fresh terms for one state: ``tag!var``. A function over a small ``lo..hi`` (or
+        a set of such a range) is a chain of stores of fresh constants, one per key, over
+        the default: canonical by construction, with no quantified fact needed to say that
+        the keys outside the range hold the default (see :meth:`_structured`)."""
+        return [self._state_term(f"{tag}!{n}", t) for n, t in self.c.variables]
+
+    #: the largest ``lo..hi`` a state's function or set over it is laid out key by key for
+    STRUCTURE_LIMIT = 64
+
+    def _structured(self, t: Type) -> bool:
+        """Whether :meth:`state` lays a value of ``t`` out key by key."""
+        idx = t.dom if isinstance(t, FunT) else t.elem if isinstance(t, SetT) else None
+        return (isinstance(idx, IntT) and idx.bounded and idx.hi - idx.lo + 1 <= self.STRUCTURE_LIMIT)
+
+    def _state_term(self, name: str, t: Type):
+        if self._structured(t):
+            idx = t.dom if isinstance(t, FunT) else t.elem
+            out = self.sorts.default(t)
+            for k in range(idx.lo, idx.hi + 1):
+                v = self._state_term(f"{name}[{k}]", t.cod) if isinstance(t, FunT) else z3.Bool(f"{name}[{k}]")
+                out = z3.Store(out, z3.IntVal(k), v)
+            return out
+        return z3.Const(name, self.sorts.sort(t))
 
     def fresh(self, name: str, t: Type):
         return z3.Const(f"{name}!{next(self._fresh)}", self.sorts.sort(t))
@@ -121,14 +161,16 @@ class Encoder:
         pre-state of an induction step)."""
         out = []
         for term, t in zip(s, self.var_types):
-            out.extend(self._wf(t, term, True, self.seq_bound))
+            out.extend(self._wf(t, term, True, self.seq_bound, structured=True))
         return out
 
-    def _wf(self, t: Type, term, canonical: bool, seq_bound: int | None = None) -> list:
+    def _wf(self, t: Type, term, canonical: bool, seq_bound: int | None = None, structured: bool = False) -> list:
         """``term`` fits ``t``'s bounds; with ``canonical``, also functions over ``lo..hi``
         hold the default off their domain (a fact of the encoding, not of the language:
         not an obligation of an assignment). ``seq_bound``: the bound of a sequence
-        declared without one (:attr:`seq_bound`, for state variables only)."""
+        declared without one (:attr:`seq_bound`, for state variables only). ``structured``:
+        ``term`` is laid out by :meth:`state` (its functions and sets over a small range
+        are canonical by construction)."""
         if isinstance(t, IntT) and t.bounded:
             return [term >= t.lo, term <= t.hi]
         if isinstance(t, EnumT):
@@ -145,40 +187,167 @@ class Encoder:
             return [c for i, pt in enumerate(parts) for c in self._wf(pt, self.sorts.field(t, i, term), canonical, seq_bound)]
         if isinstance(t, FunT):
             out = []
+            inner = structured and self._structured(t)
             if self.sorts.finite(t.dom):
                 for k in self.sorts.values(t.dom):
-                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical, seq_bound))
-            if isinstance(t.dom, IntT) and canonical:
+                    out.extend(self._wf(t.cod, z3.Select(term, self.sorts.encode(t.dom, k)), canonical, seq_bound,
+                                        inner))
+            if isinstance(t.dom, IntT) and canonical and not inner:
                 x = z3.Int(f"wf!{next(self._fresh)}")
                 out.append(z3.ForAll([x], z3.Implies(z3.Or(x < t.dom.lo, x > t.dom.hi),
                                                      z3.Select(term, x) == self.sorts.default(t.cod))))
             return out
         if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.bounded:
+            if canonical and structured and self._structured(t):
+                return []
             x = z3.Int(f"wf!{next(self._fresh)}")
             return [z3.ForAll([x], z3.Implies(z3.Select(term, x), z3.And(x >= t.elem.lo, x <= t.elem.hi)))]
+        if isinstance(t, SeqT) and self.slots is not None:
+            # a length within the bound, elements of the element type; with
+            # ``canonical``, the slots from the length on at the default
+            bound = t.max_len if t.max_len is not None else seq_bound if seq_bound is not None else self.slots
+            n, items = self._sq(t, term)
+            out = [n >= 0, n <= bound]
+            for j, x in enumerate(items):
+                inner = self._wf(t.elem, x, canonical, seq_bound)
+                if inner:
+                    out.append(z3.Implies(j < n, z3.And(inner)))
+                if canonical:
+                    out.append(z3.Implies(j >= n, x == self.sorts.default(t.elem)))
+            return out
         if isinstance(t, SeqT):
-            bound = t.max_len if t.max_len is not None else seq_bound
-            if bound is None:
-                return []
-            out = [z3.Length(term) <= bound]
-            if canonical and seq_bound is not None:
-                # the sequence is one of [], [e1], ..., [e1..eK] (fresh slots): z3 then
-                # meets terms of known length instead of searching lengths itself
-                es = [self.fresh("slot", t.elem) for _ in range(bound)]
-                out.append(z3.Or([z3.And(z3.Length(term) == n,
-                                         term == (self.sorts.default(t) if n == 0 else
-                                                  z3.Unit(es[0]) if n == 1 else
-                                                  z3.Concat(*[z3.Unit(e) for e in es[:n]])))
-                                  for n in range(bound + 1)]))
+            return [] if t.max_len is None else [z3.Length(term) <= t.max_len]
+        return []
+
+    def shape(self, t: Type, term) -> list:
+        """Under --seq-bound: the sequences in ``term`` (through records, tuples and
+        constructors) are in slot form, a length ``0..C`` and the unused slots at the
+        default. Every value the encoding builds has that shape; a fresh constant (a pick,
+        a parameter, a quantified name) is given it so as not to range over terms that
+        stand for no value."""
+        if self.slots is None:
+            return []
+        if isinstance(t, SeqT):
+            n, items = self._sq(t, term)
+            out = [n >= 0, n <= self.slots]
+            for j, x in enumerate(items):
+                inner = self.shape(t.elem, x)
+                if inner:
+                    out.append(z3.Implies(j < n, z3.And(inner)))
+                out.append(z3.Implies(j >= n, x == self.sorts.default(t.elem)))
+            return out
+        if isinstance(t, (TupleT, RecordT)):
+            parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            return [c for i, pt in enumerate(parts) for c in self.shape(pt, self.sorts.field(t, i, term))]
+        if isinstance(t, EnumT):
+            s = self.sorts.sort(t)
+            out = []
+            for ci, c in enumerate(t.constructors):
+                parts = [x for j, at in enumerate(c.args) for x in self.shape(at, s.accessor(ci, j)(term))]
+                if parts:
+                    out.append(z3.Implies(s.recognizer(ci)(term), z3.And(parts)))
             return out
         return []
+
+    # ------------------------------------------------------------------ slot sequences
+    #
+    # Under --seq-bound every sequence is (length n, slots x0..xC-1), the slots from n on
+    # at the element type's default (canonical: equality is the datatype's). Each
+    # operation below builds a canonical value from canonical operands. One that may
+    # need more than C slots (append to a full sequence, ++, a literal or a comprehension
+    # longer than C) records the condition under which it does (``capacity``): in an
+    # action that is an obligation, in init part of `bound init`; a property that could
+    # grow a sequence is refused. Runtime errors (``head`` of an empty sequence, an
+    # index outside 1..n) give some value, as in the rest of the encoding.
+
+    def _sq(self, t: SeqT, term):
+        return self.sorts.seq_len(t, term), self.sorts.seq_slots(t, term)
+
+    def _sq_mk(self, t: SeqT, n, items: list):
+        return self.sorts.seq_mk(t, n, items)
+
+    def capacity(self, cond, e: ir.Node, what: str):
+        """A sequence built at ``e`` needs more than the slots when ``cond`` holds."""
+        if self._cap is None:
+            raise Unsupported(e.id, f"under --seq-bound, a property may not build a longer sequence ({what}): "
+                                    f"its value could need more than the {self.slots} slots")
+        cond = z3.simplify(z3.And(self._pc + self._guards + [cond]))
+        if not z3.is_false(cond):
+            self._cap.append((cond, e.id))
+
+    def sq_at(self, t: SeqT, term, k):
+        """Element ``k`` (from 0, a term) of a sequence; the default outside 0..C-1."""
+        n, items = self._sq(t, term)
+        k = z3.simplify(k)
+        if z3.is_int_value(k):
+            i = k.as_long()
+            return items[i] if 0 <= i < self.slots else self.sorts.default(t.elem)
+        out = self.sorts.default(t.elem)
+        for j in reversed(range(self.slots)):
+            out = z3.If(k == j, items[j], out)
+        return out
+
+    def sq_append(self, t: SeqT, term, x, e: ir.Node):
+        n, items = self._sq(t, term)
+        self.capacity(n >= self.slots, e, "append")
+        return self._sq_mk(t, n + 1, [z3.If(n == j, x, it) for j, it in enumerate(items)])
+
+    def sq_tail(self, t: SeqT, term):
+        n, items = self._sq(t, term)
+        return self._sq_mk(t, z3.If(n > 0, n - 1, 0), items[1:] + [self.sorts.default(t.elem)])
+
+    def sq_concat(self, t: SeqT, a, b, e: ir.Node):
+        na, xs = self._sq(t, a)
+        nb, _ = self._sq(t, b)
+        self.capacity(na + nb > self.slots, e, "++")
+        return self._sq_mk(t, na + nb, [z3.If(j < na, x, self.sq_at(t, b, j - na)) for j, x in enumerate(xs)])
+
+    def sq_subseq(self, t: SeqT, term, lo, hi):
+        """``subseq(s, lo, hi)``: elements lo..hi (from 1); empty when hi < lo."""
+        m = z3.If(hi >= lo, hi - lo + 1, 0)
+        return self._sq_mk(t, m, [z3.If(j < m, self.sq_at(t, term, lo - 1 + j), self.sorts.default(t.elem))
+                                  for j in range(self.slots)])
+
+    def sq_put(self, t: SeqT, term, i, x):
+        n, items = self._sq(t, term)
+        return self._sq_mk(t, n, [z3.If(z3.And(i - 1 == j, j < n), x, it) for j, it in enumerate(items)])
+
+    def sq_remove(self, t: SeqT, term, i):
+        """Without element ``i`` (from 1); unchanged when i is outside 1..n."""
+        n, items = self._sq(t, term)
+        shifted = items[1:] + [self.sorts.default(t.elem)]
+        removed = self._sq_mk(t, n - 1, [z3.If(j < i - 1, items[j], shifted[j]) for j in range(self.slots)])
+        return z3.If(z3.And(1 <= i, i <= n), removed, term)
+
+    def sq_build(self, t: SeqT, entries: list, e: ir.Node):
+        """The sequence of the ``value`` of every ``(take, value)`` in order whose ``take``
+        holds (a comprehension unrolled over at most C candidates, or a literal)."""
+        n = z3.IntVal(0)
+        d = self.sorts.default(t.elem)
+        items = [d] * self.slots
+        for k, (take, v) in enumerate(entries):
+            take = z3.simplify(take)
+            if z3.is_false(take):
+                continue
+            if k >= self.slots:
+                self.capacity(z3.And(take, n >= self.slots), e, "a sequence of more than the slots")
+            if z3.is_true(take) and z3.is_int_value(z3.simplify(n)):
+                i = z3.simplify(n).as_long()
+                if i < self.slots:
+                    items[i] = v
+                n = z3.IntVal(i + 1)
+                continue
+            items = [z3.If(z3.And(take, n == j), v, it) for j, it in enumerate(items)]
+            n = z3.If(take, n + 1, n)
+        return self._sq_mk(t, n, items)
 
     # ------------------------------------------------------------------ equality
 
     def native_eq(self, t: Type) -> bool:
         """Whether z3's own ``==`` decides equality of ``t`` correctly. It does for an array
-        indexed by ``int`` (or ``lo..hi``: values are kept canonical off the range, see
-        :meth:`well_formed`), not for an array indexed by a finite sort or an uninterpreted one: z3's extensionality
+        indexed by ``int`` (values are kept canonical), not for an array indexed by a
+        ``lo..hi`` range (compared on the range: the keys outside it are no part of the
+        value), a finite sort or an uninterpreted one: z3's extensionality
         assumes an infinite index sort (with ``S = {a, b, c}`` it finds
         ``Store(K(false), c, true) == K(true)`` satisfiable), so such arrays are compared
         key by key (:meth:`eq`)."""
@@ -191,7 +360,7 @@ class Encoder:
         if isinstance(t, (SetT, FunT, MapT, BagT)):
             idx = t.key if isinstance(t, MapT) else t.dom if isinstance(t, FunT) else t.elem
             val = t.val if isinstance(t, MapT) else t.cod if isinstance(t, FunT) else None
-            if isinstance(idx, IntT):
+            if isinstance(idx, IntT) and not (idx.bounded and self.sorts.finite(idx)):
                 pass  # z3's Int is infinite: its arrays are extensional (values are canonical)
             elif self.sorts.count(idx) is not None or self._mentions_uninterpreted(idx):
                 return False
@@ -248,6 +417,10 @@ class Encoder:
                 args = [self.eq(at, s.accessor(ci, j)(a), s.accessor(ci, j)(b)) for j, at in enumerate(c.args)]
                 alts.append(z3.And([r(a), r(b)] + args))
             return z3.Or(alts)
+        if isinstance(t, SeqT) and self.slots is not None:
+            (na, xs), (nb, ys) = self._sq(t, a), self._sq(t, b)
+            return z3.And([na == nb] + [z3.Implies(j < na, self.eq(t.elem, x, y))
+                                        for j, (x, y) in enumerate(zip(xs, ys))])
         if isinstance(t, SeqT):
             i = z3.Int(f"eq!{next(self._fresh)}")
             return z3.And(z3.Length(a) == z3.Length(b),
@@ -275,9 +448,14 @@ class Encoder:
         seeded-bug switches), else None."""
         if not _state_free(e, self):
             return None
+        saved, self._cap = self._cap, []
         try:
             v = z3.simplify(self.expr(e, env))
         except Unsupported:
+            return None
+        finally:
+            grew, self._cap = self._cap, saved
+        if grew:  # a sequence beyond the slots: not folded (its translation records it)
             return None
         if z3.is_true(v):
             return True
@@ -302,6 +480,13 @@ class Encoder:
         if r.kind == "ctor":
             return self.sorts.ctor(r.type, r.name)()
         if r.kind == "typeset":
+            t = r.type
+            if isinstance(t, IntT) and t.bounded and self.sorts.finite(t):
+                # the values of a range type, and nothing else (sets over it are canonical)
+                out = z3.K(z3.IntSort(), z3.BoolVal(False))
+                for k in range(t.lo, t.hi + 1):
+                    out = z3.Store(out, z3.IntVal(k), True)
+                return out
             return z3.K(self.sorts.sort(r.type), z3.BoolVal(True))
         if r.kind == "modelvalue" and r.type.name not in self.sorts.uninterpreted:
             return self.sorts.encode(r.type, r.index)
@@ -405,6 +590,8 @@ class Encoder:
         if op == "subseteq":
             return self.subseteq(self.type_of(e.left), a, b)
         if op == "++":
+            if self.slots is not None:
+                return self.sq_concat(self.type_of(e), a, b, e)
             return z3.Concat(a, b)
         raise Unsupported(e.id, f"symbolic checking does not support the operator `{op}`")
 
@@ -415,6 +602,10 @@ class Encoder:
         """``x in S``, without building ``S`` when its form allows (a range, a literal, a
         comprehension, the whole type)."""
         st = self.type_of(set_expr)
+        if self.slots is not None:
+            body, env2 = self.through_def(set_expr, env)
+            if body is not set_expr:  # the operator's body, so that its form is seen (a range: no lambda)
+                return self.member(body, x, env2)
         if isinstance(set_expr, ir.Binary) and set_expr.op == "..":
             return z3.And(self.expr(set_expr.left, env) <= x, x <= self.expr(set_expr.right, env))
         if isinstance(set_expr, ir.Name) and self._whole_type(set_expr):
@@ -425,11 +616,28 @@ class Encoder:
             return self.comprehension_exists(set_expr, env, lambda env2: x == self.expr(set_expr.elem, env2))
         if isinstance(set_expr, ir.Call) and set_expr.func == FUN_SET:
             return self.in_function_set(set_expr, x, env)
+        if self.slots is not None and self._elems_of_seq(set_expr):
+            (arg,) = set_expr.args
+            at = self.type_of(arg)
+            n, items = self._sq(at, self.expr(arg, env))
+            return z3.Or([z3.And(j < n, self.eq(at.elem, it, x)) for j, it in enumerate(items)])
         if isinstance(st, BagT):
             return z3.Select(self.expr(set_expr, env), x) > 0
         if isinstance(st, SetT):
             return z3.Select(self.expr(set_expr, env), x)
         raise Unsupported(set_expr.id, f"symbolic checking does not support membership in a {st}")
+
+    def through_def(self, e: ir.Node, env):
+        """``e`` a call of an operator (or a 0-ary one's name): its body and the
+        environment binding its parameters; else ``e`` and ``env``."""
+        r = self.c.refs.get(e.id) if isinstance(e, (ir.Name, ir.Call)) else None
+        if r is None or r.kind != "def":
+            return e, env
+        d = self.defs[r.name]
+        env2 = {k: v for k, v in env.items() if k.startswith("$")}
+        for p, a in zip(d.params, getattr(e, "args", ())):
+            env2[p.name] = self.expr(a, env)
+        return self.through_def(d.body, env2)
 
     def in_function_set(self, e: ir.Call, f, env):
         """``f in [S -> T]``: a total function whose every value is in T (S the whole
@@ -457,7 +665,17 @@ class Encoder:
         c = self.static_bool(e.cond, env)
         if c is not None:
             return self.expr(e.then if c else e.else_, env)
-        return z3.If(self.expr(e.cond, env), self.expr(e.then, env), self.expr(e.else_, env))
+        c = self.expr(e.cond, env)
+        return z3.If(c, self.guarded(c, e.then, env), self.guarded(z3.Not(c), e.else_, env))
+
+    def guarded(self, cond, e: ir.Node, env):
+        """``e`` translated under ``cond`` (what a sequence outgrowing the slots in it
+        is conditional on)."""
+        self._guards.append(cond)
+        try:
+            return self.expr(e, env)
+        finally:
+            self._guards.pop()
 
     def x_Let(self, e, env):
         env = dict(env)
@@ -476,6 +694,8 @@ class Encoder:
         et = self.elem_type(b.domain)
         guard_and = combine is z3.And
         values = self.domain_values(b.domain, et, env)
+        if values is None:
+            values = self._positions(b.domain, env)
         if values is not None:
             parts = []
             for v in values:
@@ -488,50 +708,48 @@ class Encoder:
                     continue
                 parts.append(inner if z3.is_true(m) else (z3.Implies(m, inner) if guard_and else z3.And(m, inner)))
             return combine(parts) if parts else z3.BoolVal(guard_and)
-        slots = self._bounded_elems(b.domain, env)
-        if slots is not None:
-            # over the elements of a sequence of the state with a known bound: one
-            # conjunct (disjunct) per slot, no quantifier over z3's sequence theory
-            sv, bound = slots
+        if self.slots is not None and self._elems_of_seq(b.domain):
+            # over the elements of a sequence in slot form: one conjunct (disjunct) per
+            # slot, guarded by the length
+            (arg,) = b.domain.args
+            n, items = self._sq(self.type_of(arg), self.expr(arg, env))
             parts = []
-            for i in range(bound):
+            for j, x in enumerate(items):
                 env2 = dict(env)
-                env2[b.name] = sv[i]
+                env2[b.name] = x
                 inner = self.bind(rest, env2, body, combine)
-                inside = z3.IntVal(i) < z3.Length(sv)
-                parts.append(z3.Implies(inside, inner) if guard_and else z3.And(inside, inner))
+                parts.append(z3.Implies(j < n, inner) if guard_and else z3.And(j < n, inner))
             return combine(parts) if parts else z3.BoolVal(guard_and)
         x = self.fresh(f"q!{b.name}", et)
         env2 = dict(env)
         env2[b.name] = x
         m = self.member(b.domain, x, env)
+        if self.slots is not None:  # only values of the encoding's shape
+            m = z3.And([m] + self.shape(et, x))
         inner = self.bind(rest, env2, body, combine)
         if guard_and:
             return z3.ForAll([x], z3.Implies(m, inner))
         return z3.Exists([x], z3.And(m, inner))
 
-    def _bounded_elems(self, domain: ir.Node, env):
-        """For ``elems(s)`` with ``s`` a sequence of the state (a variable, or a value of a
-        function in one) under ``prove --seq-bound``: (the term of ``s``, its bound);
-        else None. Sound because such a sequence is at most that long in every state a
-        proof assumes (:meth:`well_formed`), and a proof holds only when init and every
-        action keep the bound (the ``bound`` and range obligations)."""
-        if self.seq_bound is None or not (isinstance(domain, ir.Call) and domain.func == "elems"
-                                          and len(domain.args) == 1):
+    def _positions(self, domain: ir.Node, env) -> list | None:
+        """Under --seq-bound, for ``lo..len(s)`` with a constant ``lo``: the candidates
+        ``lo..C`` (C the slots; a binder guards each with its membership, so the ones
+        past the length drop out), else None."""
+        if self.slots is None:
             return None
-        (arg,) = domain.args
-        t = self.type_of(arg)
-        if not isinstance(t, SeqT) or not self._of_state(arg):
+        d, env = self.through_def(domain, env)
+        if not (isinstance(d, ir.Binary) and d.op == ".." and isinstance(d.right, ir.Call) and d.right.func == "len"
+                and len(d.right.args) == 1 and isinstance(self.type_of(d.right.args[0]), SeqT)):
             return None
-        return self.expr(arg, env), (t.max_len if t.max_len is not None else self.seq_bound)
+        lo = z3.simplify(self.expr(d.left, env))
+        if not z3.is_int_value(lo):
+            return None
+        return [z3.IntVal(i) for i in range(lo.as_long(), self.slots + 1)]
 
-    def _of_state(self, e: ir.Node) -> bool:
-        """``e`` is a state variable, or a function in one applied to keys."""
-        if isinstance(e, ir.Name):
-            r = self.c.refs.get(e.id)
-            return r is not None and r.kind == "var"
-        return (isinstance(e, ir.Index) and isinstance(self.type_of(e.base), FunT)
-                and self._of_state(e.base))
+    def _elems_of_seq(self, e: ir.Node) -> bool:
+        """``e`` is ``elems(s)`` of a sequence ``s``."""
+        return (isinstance(e, ir.Call) and e.func == "elems" and len(e.args) == 1
+                and isinstance(self.type_of(e.args[0]), SeqT))
 
     def elem_type(self, domain: ir.Node) -> Type:
         t = self.type_of(domain)
@@ -541,7 +759,12 @@ class Encoder:
 
     def domain_values(self, domain: ir.Node, et: Type, env) -> list | None:
         """The candidate values (terms) of a binder, when they can be listed: a range with
-        constant bounds, or a finite element type; None for a z3 quantifier."""
+        constant bounds, or a finite element type; None for a z3 quantifier. Under
+        --seq-bound, through operators (``Proc`` for ``1..N``). Not without it: there,
+        on mutex.mc's z3 sequences, unrolling them made bmc's depth 2 a query z3 did
+        not stop within its time limit (a z3 quantifier it gives up on quickly)."""
+        if self.slots is not None:
+            domain, env = self.through_def(domain, env)
         if isinstance(domain, ir.Binary) and domain.op == "..":
             lo = z3.simplify(self.expr(domain.left, env))
             hi = z3.simplify(self.expr(domain.right, env))
@@ -648,6 +871,8 @@ class Encoder:
 
     def x_SeqLit(self, e, env):
         t = self.type_of(e)
+        if self.slots is not None:
+            return self.sq_build(t, [(z3.BoolVal(True), self.expr(el, env)) for el in e.elems], e)
         if not e.elems:
             return self.sorts.default(t)
         units = [z3.Unit(self.expr(el, env)) for el in e.elems]
@@ -673,6 +898,8 @@ class Encoder:
         removed = self._remove_at(e, env)
         if removed is not None:
             return removed
+        if self.slots is not None:
+            return self._slot_comprehension(e, env)
         if isinstance(dt, SeqT) and e.cond is None:
             x = self.fresh(f"sc!{b.name}", dt.elem)
             env2 = dict(env)
@@ -707,6 +934,40 @@ class Encoder:
         raise Unsupported(e.id, "symbolic checking supports a sequence comprehension over a sequence, over "
                           "`lo..len(s)`, or over a range with constant bounds")
 
+    def _slot_comprehension(self, e, env):
+        """A sequence comprehension in slot form: over a sequence (one candidate per slot,
+        up to its length), over ``lo..len(s)`` with a constant ``lo`` (the same), or over
+        a range with constant bounds (one candidate per value)."""
+        t = self.type_of(e)
+        b = e.binders[0]
+        dt = self.type_of(b.domain)
+
+        def entry(env2, inside):
+            env2 = {**env, **env2}
+            self._guards.append(inside)
+            try:
+                c = self.expr(e.cond, env2) if e.cond is not None else z3.BoolVal(True)
+                return z3.And(inside, c), self.guarded(c, e.elem, env2)
+            finally:
+                self._guards.pop()
+
+        if isinstance(dt, SeqT):
+            n, items = self._sq(dt, self.expr(b.domain, env))
+            return self.sq_build(t, [entry({b.name: x}, j < n) for j, x in enumerate(items)], e)
+        d = b.domain
+        if isinstance(d, ir.Binary) and d.op == "..":
+            values = self.domain_values(d, IntT(), env)
+            if values is not None:
+                return self.sq_build(t, [entry({b.name: v}, z3.BoolVal(True)) for v in values], e)
+            lo = z3.simplify(self.expr(d.left, env))
+            hi = d.right
+            if z3.is_int_value(lo) and isinstance(hi, ir.Call) and hi.func == "len" and len(hi.args) == 1:
+                n = self.sorts.seq_len(self.type_of(hi.args[0]), self.expr(hi.args[0], env))
+                return self.sq_build(t, [entry({b.name: z3.IntVal(i)}, z3.IntVal(i) <= n)
+                                         for i in range(lo.as_long(), self.slots + 1)], e)
+        raise Unsupported(e.id, "symbolic checking supports a sequence comprehension over a sequence, over "
+                          "`lo..len(s)`, or over a range with constant bounds")
+
     def _remove_at(self, e, env):
         """``[ s[k] for k in 1..len(s) if k != i ]`` (remove the i-th element, TLA+'s
         idiom) as two slices of ``s``: z3's folds are slow and, over symbolic lengths,
@@ -725,6 +986,8 @@ class Encoder:
             return None
         sv = self.expr(seq, env)
         i = self.expr(c.right, env)
+        if self.slots is not None:
+            return self.sq_remove(self.type_of(seq), sv, i)
         n = z3.Length(sv)
         inside = z3.And(1 <= i, i <= n)
         return z3.If(inside, z3.Concat(z3.SubSeq(sv, 0, i - 1), z3.SubSeq(sv, i, n - i)), sv)
@@ -756,7 +1019,7 @@ class Encoder:
         if isinstance(bt, MapT):
             return self.sorts.val(bt.val, z3.Select(base, key))
         if isinstance(bt, SeqT):
-            return base[key - 1]
+            return self.sq_at(bt, base, key - 1) if self.slots is not None else base[key - 1]
         raise Unsupported(e.id, f"symbolic checking does not support indexing a {bt}")
 
     def x_Field(self, e, env):
@@ -807,7 +1070,8 @@ class Encoder:
         if name == "size":
             at = ats[0]
             if isinstance(at, SeqT):
-                return z3.Length(self.expr(args[0], env))
+                v = self.expr(args[0], env)
+                return self.sorts.seq_len(at, v) if self.slots is not None else z3.Length(v)
             if isinstance(at, (SetT, MapT, BagT)):
                 elem = at.key if isinstance(at, MapT) else at.elem
                 if isinstance(elem, ModelT) and elem.name in self.sorts.uninterpreted:
@@ -829,6 +1093,26 @@ class Encoder:
                         terms.append(x)
                 return z3.Sum(terms) if terms else z3.IntVal(0)
         a = [self.expr(x, env) for x in args] if name not in ("size",) else None
+        if self.slots is not None and ats and isinstance(ats[0], SeqT):
+            st = ats[0]
+            if name == "put":
+                return self.sq_put(st, *a)
+            if name == "len":
+                return self.sorts.seq_len(st, a[0])
+            if name == "head":
+                return self.sq_at(st, a[0], z3.IntVal(0))
+            if name == "last":
+                return self.sq_at(st, a[0], self.sorts.seq_len(st, a[0]) - 1)
+            if name == "tail":
+                return self.sq_tail(st, a[0])
+            if name == "append":
+                return self.sq_append(st, a[0], a[1], e)
+            if name == "subseq":
+                return self.sq_subseq(st, a[0], a[1], a[2])
+            if name == "elems":
+                x = self.fresh("el", st.elem)
+                n, items = self._sq(st, a[0])
+                return z3.Lambda([x], z3.Or([z3.And(j < n, self.eq(st.elem, it, x)) for j, it in enumerate(items)]))
         if name in ("union", "intersect", "diff", "subseteq"):
             if name == "subseteq":
                 return self.subseteq(ats[0], a[0], a[1])
@@ -911,15 +1195,21 @@ class Encoder:
     def init(self, post: list) -> Any:
         """The formula of ``init``: every assignment path, the post-state equal to it."""
         self._obligations = []
+        self._cap, self._pc = [], []
         env = {"$s": None, "$p": None}
-        f = self.block(list(self.c.init.body.stmts), env, {}, [], lambda assigned: z3.And(
-            [self.eq(self.var_types[i], post[i], assigned[i]) for i in range(len(post))]), range_checks=False)
-        self._obligations = None
+        try:
+            f = self.block(list(self.c.init.body.stmts), env, {}, [], lambda assigned: z3.And(
+                [self.eq(self.var_types[i], post[i], assigned[i]) for i in range(len(post))]), range_checks=False)
+            self.init_capacity = [c for c, _ in self._cap]
+        finally:
+            self._obligations = None
+            self._cap, self._pc = None, []
         return f
 
     def action(self, a: ir.ActionDecl, pre: list, post: list, tag: str) -> ActionEncoding:
         """The transition formula of action ``a`` from ``pre`` to ``post``."""
         self._obligations = []
+        self._cap, self._pc = [], []
         params = []
         env: dict = {"$s": pre, "$p": None}
         guards = []
@@ -927,7 +1217,7 @@ class Encoder:
             et = self.elem_type(b.domain)
             x = z3.Const(f"{tag}!{a.name}!{b.name}", self.sorts.sort(et))
             guards.append(self.member(b.domain, x, env))
-            guards.extend(self._wf(et, x, False))     # as for a pick (see block)
+            guards.extend(self._wf(et, x, False) + self.shape(et, x))     # as for a pick (see block)
             env[b.name] = x
             params.append((b.name, x, et))
         n = len(pre)
@@ -935,13 +1225,23 @@ class Encoder:
         def emit(assigned):
             return z3.And([self.eq(self.var_types[i], post[i], assigned.get(i, pre[i])) for i in range(n)])
 
-        body = self.block(list(a.body.stmts), env, {}, list(guards), emit, range_checks=True)
-        obligations, self._obligations = self._obligations, None
+        try:
+            self._pc = list(guards)
+            body = self.block(list(a.body.stmts), env, {}, list(guards), emit, range_checks=True)
+            obligations, cap = self._obligations, self._cap
+        finally:
+            self._obligations, self._cap, self._pc = None, None, []
+        if cap:
+            # one obligation for every sequence the action builds: it fits the slots
+            obligations.append(Obligation("capacity", a.name, f"{a.name} builds a sequence longer than the "
+                                          f"{self.slots} slots of --seq-bound {self.seq_bound}",
+                                          z3.Or([c for c, _ in cap]), cap[0][1]))
         return ActionEncoding(a.name, z3.And(guards + [body]), params, obligations)
 
     def block(self, stmts: list, env: dict, assigned: dict, pc: list, emit, range_checks: bool):
         for k, st in enumerate(stmts):
             rest = stmts[k + 1:]
+            self._pc = pc
             if isinstance(st, ir.Require):
                 c = self.expr(st.cond, env)
                 return z3.And(c, self.block(rest, env, assigned, pc + [c], emit, range_checks))
@@ -955,7 +1255,7 @@ class Encoder:
                 x = self.fresh(f"pick!{b.name}", et)
                 # a value of the element type: the sort is wider (erased bounds), and a set's
                 # entries outside the type are unconstrained (states compare in-type keys)
-                m = z3.And([self.member(b.domain, x, env)] + self._wf(et, x, False))
+                m = z3.And([self.member(b.domain, x, env)] + self._wf(et, x, False) + self.shape(et, x))
                 env2 = dict(env)
                 env2[b.name] = x
                 return z3.And(m, self.block(rest, env2, assigned, pc + [m], emit, range_checks))
@@ -1039,3 +1339,43 @@ def _state_free(e: ir.Node, enc: Encoder, seen: set | None = None) -> bool:
         if isinstance(m, (ir.Quant, ir.SetComp, ir.SeqComp, ir.FunComp, ir.Let)):
             return False
     return True
+
+
+def _capacity(checked: Checked, seq_bound: int) -> int:
+    """The slots of every sequence under ``--seq-bound``: the bound, or the largest
+    ``seq[T, N]`` among the spec's variables and expressions if that is larger."""
+    bounds = [seq_bound]
+    seen: set = set()
+
+    def walk(t):
+        if t in seen:
+            return
+        seen.add(t)
+        if isinstance(t, SeqT):
+            if t.max_len is not None:
+                bounds.append(t.max_len)
+            walk(t.elem)
+        elif isinstance(t, (SetT, BagT)):
+            walk(t.elem)
+        elif isinstance(t, FunT):
+            walk(t.dom)
+            walk(t.cod)
+        elif isinstance(t, MapT):
+            walk(t.key)
+            walk(t.val)
+        elif isinstance(t, TupleT):
+            for x in t.elems:
+                walk(x)
+        elif isinstance(t, RecordT):
+            for _, x in t.fields:
+                walk(x)
+        elif isinstance(t, EnumT):
+            for c in t.constructors:
+                for x in c.args:
+                    walk(x)
+
+    for _, t in checked.variables:
+        walk(t)
+    for t in checked.types.values():
+        walk(t)
+    return max(bounds)

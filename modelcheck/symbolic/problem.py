@@ -132,6 +132,26 @@ class Problem:
             labels.append(self.label_of(model, a, b))
         return Trace(tuple(decoded), tuple(labels))
 
+    def beyond_bound(self, state: tuple, action: str):
+        """Under ``--seq-bound``: an explicit step of ``action`` from ``state`` to a state
+        with a sequence longer than the bound (than the slots, inside a set, a map or a
+        bag): (its label, the state, a message), or None (also when the explicit model
+        fails there: ``failing_label`` explains that)."""
+        model = self.spec.model
+        try:
+            succ = model.successors(state)
+        except Exception:  # noqa: BLE001 - an explicit failure, not a step beyond the bound
+            return None
+        for lab, nxt in succ:
+            if model.describe(lab).action != action:
+                continue
+            for i, ((name, t), v) in enumerate(zip(self.checked.variables, nxt)):
+                n = too_long(t, v, self.enc.seq_bound, self.enc.slots)
+                if n is not None:
+                    return lab, nxt, (f"{action} makes {name} {model.show_value(i, v)}: a sequence of {n} "
+                                      f"elements, longer than --seq-bound {self.enc.seq_bound} allows")
+        return None
+
     def failing_label(self, state: tuple) -> tuple[int | None, str]:
         """Run the explicit successor function on ``state``, where z3 says an action
         fails: the label of the failed assertion (or None) and the explicit message."""
@@ -144,3 +164,33 @@ class Problem:
             return None, str(explained)
         raise Disagreement("z3 found a failing step the explicit model takes without failing, from "
                            + self.spec.model.show_state(state))
+
+
+def too_long(t, v, bound: int, slots: int) -> int | None:
+    """The length of a sequence in the value ``v`` of type ``t`` longer than its bound (a
+    ``seq[T, N]``'s N, else ``bound``; ``slots`` inside a set, a map or a bag), or None."""
+    from ..types import BagT, EnumT, FunT, MapT, RecordT, SeqT, SetT, TupleT
+
+    def first(pairs, b):
+        for pt, x in pairs:
+            n = too_long(pt, x, b, slots)
+            if n is not None:
+                return n
+        return None
+
+    if isinstance(t, SeqT):
+        if len(v) > (t.max_len if t.max_len is not None else bound):
+            return len(v)
+        return first([(t.elem, x) for x in v], bound)
+    if isinstance(t, FunT):
+        return first([(t.cod, x) for x in v], bound)
+    if isinstance(t, (SetT, BagT)):
+        return first([(t.elem, x) for x in v], slots)
+    if isinstance(t, MapT):
+        return first([(t.val, x) for x in v.values()], slots)
+    if isinstance(t, (TupleT, RecordT)):
+        parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+        return first(list(zip(parts, v)), bound)
+    if isinstance(t, EnumT) and not isinstance(v, str):
+        return first(list(zip(t.constructor(v[0]).args, v[1:])), bound)
+    return None

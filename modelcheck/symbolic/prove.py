@@ -43,7 +43,8 @@ from ..diagnostics import Code, Diagnostic, SpecError
 from ..result import Trace
 from ..types import SeqT, Type
 from ..values import show
-from .problem import Problem, Prop
+from .problem import Problem, Prop, too_long
+from .sorts import DecodeError
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class Failure:
 @dataclass(frozen=True)
 class Obligation:
     """One proof obligation: ``kind`` is ``init``, ``base`` (k-induction's first steps),
-    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` included),
+    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` included, or a
+    sequence it builds beyond the slots of ``--seq-bound``),
     ``bound`` (init establishes the ``--seq-bound``), ``implies`` (another
     invariant) or ``step`` (a step property)."""
 
@@ -141,11 +143,13 @@ def check_decidable(spec, sets: tuple[str, ...]) -> None:
 
 
 def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
-          time_limit: float | None = None, seq_bound: int | None = None) -> ProofResult:
+          time_limit: float | None = None, seq_bound: int | None = None,
+          obligation_time_limit: float | None = None) -> ProofResult:
     """``seq_bound``: assume every ``seq[T]`` of the state (declared without a bound) has at
     most that many elements. The bound becomes part of what is proven: init must establish
     it (obligation ``bound init``) and every action keep it (the ``fails`` range
-    obligations), so ``holds`` still means every reachable state satisfies the invariant."""
+    obligations), so ``holds`` still means every reachable state satisfies the invariant.
+    ``obligation_time_limit``: seconds z3 may spend on each obligation (then ``unknown``)."""
     started = time.monotonic()
     decl = find_invariant(spec, invariant)
     check_decidable(spec, for_all_sizes)
@@ -164,6 +168,8 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
         lim = left()
         if lim is not None and lim <= 0:
             return Obligation(kind, name, "unknown", 0.0, reason="time limit")
+        if obligation_time_limit is not None:
+            lim = obligation_time_limit if lim is None else min(lim, obligation_time_limit)
         states, assertions, bad, params = _formulas(pb, kind, name, k, inv.name, action)
         s = z3.Solver()
         if lim is not None:
@@ -179,8 +185,13 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
             return Obligation(kind, name, "holds", secs)
         if r == z3.unknown:
             return Obligation(kind, name, "unknown", secs, reason=s.reason_unknown())
-        failure = _failure(pb, s.model(), states, inv, kind, name, params, for_all_sizes,
-                           lambda p2: _formulas(p2, kind, name, k, inv.name, action))
+        try:
+            failure = _failure(pb, s.model(), states, inv, kind, name, params, for_all_sizes,
+                               lambda p2: _formulas(p2, kind, name, k, inv.name, action))
+        except DecodeError as e:
+            # z3's state is no state of the spec (an infinite set, say): not a verdict
+            return Obligation(kind, name, "unknown", time.monotonic() - t0,
+                              reason=f"z3's counterexample is no state of the spec: {_clip(str(e))}")
         return Obligation(kind, name, "violated", time.monotonic() - t0, failure)
 
     # 1. init (and, under k-induction, no violation in the first k-1 steps)
@@ -193,8 +204,9 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     for a in pb.actions:
         obligations.append(run("action", a.name, a.name))
         for i, ob in enumerate(pb.action(a, pre, post, "step").obligations):
-            vt = pb.enc.var_types[pb.checked.var_index(ob.name)] if ob.kind != "assertion" else None
+            vt = pb.enc.var_types[pb.checked.var_index(ob.name)] if ob.kind == "range" else None
             detail = (f"{ob.name} holds" if ob.kind == "assertion" else
+                      f"every sequence it builds fits {pb.enc.slots} slots" if ob.kind == "capacity" else
                       f"{ob.name} stays in {vt}" + (f" with sequences at most {seq_bound} long"
                                                     if seq_bound is not None and _unbounded_seq(vt) else ""))
             obligations.append(replace(run("fails", f"{a.name}#{i}", a.name), detail=detail))
@@ -208,6 +220,11 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
     return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
                        tuple(for_all_sizes), seq_bound)
+
+
+def _clip(text: str, width: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _unbounded_seq(t) -> bool:
@@ -251,8 +268,11 @@ def _formulas(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: 
     a counterexample over a finite rebinding of the spec (``--for-all-sizes``)."""
     inv = Prop(find_invariant(pb.spec, inv_name))
     if kind == "bound":
+        # init's values have the types and the bound, and no sequence init builds needs
+        # more than the slots
         s0 = pb.state("s0")
-        return [s0], [pb.init(s0)] + pb.within_constraints(s0), z3.Not(z3.And(pb.enc.well_formed(s0))), ()
+        base = [pb.init(s0)] + pb.within_constraints(s0)
+        return [s0], base, z3.Or([z3.Not(z3.And(pb.enc.well_formed(s0)))] + pb.enc.init_capacity), ()
     if kind in ("init", "base"):
         path = [pb.state("s0")]
         base = [pb.init(path[0])] + pb.within_constraints(path[0])
@@ -295,7 +315,7 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
         # the smallest size that has a counterexample (z3's own choice may be larger)
         for size in range(1, max(sizes.values()) + 4):
             bigger = {n: size for n in sizes}
-            pb2 = Problem(pb.spec.bind({**_const_values(pb.spec), **bigger}))
+            pb2 = Problem(pb.spec.bind({**_const_values(pb.spec), **bigger}), seq_bound=pb.enc.seq_bound)
             states2, assertions, bad, params2 = rebuild(pb2)
             s = z3.Solver()
             s.add(assertions)
@@ -304,6 +324,17 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
                 inv2 = Prop(find_invariant(pb2.spec, inv.name))
                 return replace(_failure(pb2, s.model(), states2, inv2, kind, name, params2, (), None), sizes=bigger)
         raise RuntimeError(f"z3 found a counterexample with {sizes} that could not be rebuilt with finite sets")
+    if kind == "bound":
+        # an initial state with a sequence beyond the bound (z3's may not fit the slots
+        # to be decoded: the explicit initial states are searched for one)
+        model = pb.spec.model
+        for st in model.initial_states():
+            for i, ((vname, t), v) in enumerate(zip(pb.checked.variables, st)):
+                n = too_long(t, v, pb.enc.seq_bound, pb.enc.slots)
+                if n is not None:
+                    return Failure(Trace((st,), (None,)), (), pb.spec, sizes, (),
+                                   f"init makes {vname} {model.show_value(i, v)}: a sequence of {n} elements, "
+                                   f"longer than --seq-bound {pb.enc.seq_bound} allows")
     decoded = [pb.decode(m, s) for s in states]
     labels: list = [None]
     model = pb.spec.model
@@ -314,11 +345,21 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
     trace = Trace(tuple(decoded), tuple(labels))
     message = ""
     if kind == "fails":  # the explicit model must fail there too (else: a disagreement)
-        _, message = pb.failing_label(decoded[-1])
+        action, _, index = name.partition("#")
+        ob = pb.action(next(a for a in pb.actions if a.name == action), states[-1], pb.state("q"),
+                       "step").obligations[int(index)]
+        step = None if pb.enc.seq_bound is None or ob.kind == "assertion" else pb.beyond_bound(decoded[-1], action)
+        if step is not None:  # an explicit step to a sequence longer than the bound
+            label, nxt, message = step
+            trace = Trace(trace.states + (nxt,), trace.labels + (label,))
+        elif ob.kind == "capacity":  # a sequence built on the way, longer than the slots
+            message = ob.message
+        else:
+            _, message = pb.failing_label(decoded[-1])
     target = inv
     if kind == "implies":
         target = next(x for x in pb.invariants if x.name == name)
-    conj = _explain(pb, m, states[-1], target) if kind not in ("step", "fails") else ()
+    conj = _explain(pb, m, states[-1], target) if kind not in ("step", "fails", "bound") else ()
     return Failure(trace, conj, pb.spec, sizes, shown_params, message)
 
 

@@ -15,7 +15,8 @@ reads a value back out of a z3 model. The layout:
 | K -> V      | Array(K, V); over a ``lo..hi`` domain the keys outside hold V's      |
 |             | default, so that equal functions are equal arrays                  |
 | map[K, V]   | Array(K, Option(V)): ``none`` off the domain (canonical, too)      |
-| seq[T]      | z3's Seq(T)                                                        |
+| seq[T]      | z3's Seq(T); with ``slots`` = C (``prove --seq-bound``) a datatype   |
+|             | of a length and C slots, the unused ones at T's default            |
 | bag[T]      | Array(T, Int): the count, 0 when absent                            |
 
 Every collection is canonical (equal values are equal terms), so ``==`` of the language
@@ -69,10 +70,16 @@ class Sorts:
     """Types to sorts, values to terms and back, for one encoding.
 
     ``uninterpreted`` names the model sets that are uninterpreted sorts (``--for-all-sizes``);
-    every other model set is an enumeration of exactly its values."""
+    every other model set is an enumeration of exactly its values. ``slots``: lay every
+    sequence out as a length and that many slots (a datatype ``mkseq(len, s0, ..., sC-1)``)
+    instead of z3's sequence theory; the slots at and after the length hold the element
+    type's default, so equal sequences are equal terms. A length above C (an append to a
+    full sequence) is kept as it is, the slots then holding only the first C elements: the
+    encoder makes every such step a failed obligation (see ``Encoder.capacity``)."""
 
-    def __init__(self, uninterpreted: frozenset[str] = frozenset()):
+    def __init__(self, uninterpreted: frozenset[str] = frozenset(), slots: int | None = None):
         self.uninterpreted = uninterpreted
+        self.slots = slots
         self._sorts: dict[Type, Any] = {}
         self._model_consts: dict[str, list] = {}
         self._options: dict[Any, Any] = {}
@@ -122,10 +129,31 @@ class Sorts:
         if isinstance(t, MapT):
             return z3.ArraySort(self.sort(t.key), self.option(t.val))
         if isinstance(t, SeqT):
+            if self.slots is not None:
+                k = next(self._n)
+                dt = z3.Datatype(f"seq{self.slots}!{k}")
+                dt.declare(f"mkseq!{k}", (f"len!{k}", z3.IntSort()),
+                           *[(f"s{j}!{k}", self.sort(t.elem)) for j in range(self.slots)])
+                return dt.create()
             return z3.SeqSort(self.sort(t.elem))
         if isinstance(t, BagT):
             return z3.ArraySort(self.sort(t.elem), z3.IntSort())
         raise TypeError(f"no sort for {t}")
+
+    # ------------------------------------------------------------------ slot sequences
+
+    def seq_len(self, t: SeqT, term):
+        """The length of a sequence in slot form."""
+        return self.sort(t).accessor(0, 0)(term)
+
+    def seq_slots(self, t: SeqT, term) -> list:
+        """The C slots of a sequence in slot form (slot j holds element j + 1)."""
+        s = self.sort(t)
+        return [s.accessor(0, j + 1)(term) for j in range(self.slots)]
+
+    def seq_mk(self, t: SeqT, n, items: list):
+        """The sequence in slot form with length ``n`` and slots ``items`` (C of them)."""
+        return self.sort(t).constructor(0)(n, *items)
 
     def option(self, t: Type):
         """The datatype ``none | some(T)`` (a map's value slot)."""
@@ -254,6 +282,8 @@ class Sorts:
         if isinstance(t, MapT):
             return z3.K(self.sort(t.key), self.none(t.val))
         if isinstance(t, SeqT):
+            if self.slots is not None:
+                return self.seq_mk(t, z3.IntVal(0), [self.default(t.elem)] * self.slots)
             return z3.Empty(self.sort(t))
         if isinstance(t, BagT):
             return z3.K(self.sort(t.elem), z3.IntVal(0))
@@ -293,6 +323,12 @@ class Sorts:
                 out = z3.Store(out, self.encode(t.key, k), self.some(t.val, self.encode(t.val, v[k])))
             return out
         if isinstance(t, SeqT):
+            if self.slots is not None:
+                if len(v) > self.slots:
+                    raise ValueError(f"a sequence of {len(v)} elements does not fit the {self.slots} slots of "
+                                     f"--seq-bound: {v!r}")
+                items = [self.encode(t.elem, x) for x in v]
+                return self.seq_mk(t, z3.IntVal(len(v)), items + [self.default(t.elem)] * (self.slots - len(v)))
             if not v:
                 return self.default(t)
             units = [z3.Unit(self.encode(t.elem, x)) for x in v]
@@ -333,6 +369,11 @@ class Sorts:
         if isinstance(t, FunT):
             return tuple(self.decode(t.cod, z3.Select(ev, self._key(t.dom, k, universe)), model, universe)
                          for k in self._keys(t.dom, universe))
+        if isinstance(t, SeqT) and self.slots is not None:
+            n = model.eval(self.seq_len(t, ev), model_completion=True).as_long()
+            if not 0 <= n <= self.slots:
+                raise DecodeError(f"a sequence of length {n}, beyond the {self.slots} slots of --seq-bound")
+            return tuple(self.decode(t.elem, x, model, universe) for x in self.seq_slots(t, ev)[:n])
         if isinstance(t, SeqT):
             n = model.eval(z3.Length(ev), model_completion=True).as_long()
             return tuple(self.decode(t.elem, ev[i], model, universe) for i in range(n))
@@ -370,6 +411,18 @@ def _array_keys(ev, model) -> list:
     """The indices an array value stores something at (a chain of stores over a constant
     default, or a function of the model); a default other than empty is an infinite value."""
     keys = []
+    if z3.is_app_of(ev, z3.Z3_OP_ARRAY_MAP) and ev.decl().params()[0].name() in ("or", "and"):
+        # a union (intersection) of sets: the keys of every (of some finite) operand
+        parts = []
+        for a in ev.children():
+            try:
+                parts.append(_array_keys(a, model))
+            except DecodeError:
+                if ev.decl().params()[0].name() == "or":
+                    raise
+        if not parts:
+            raise DecodeError("an intersection of infinite sets")
+        return [k for p in (parts if ev.decl().params()[0].name() == "or" else parts[:1]) for k in p]
     while z3.is_store(ev):
         keys.append(ev.arg(1))
         ev = ev.arg(0)
