@@ -79,8 +79,6 @@ class NativeWorkerCore:
         run.seen = _Seen(engine, h)  # type: ignore[assignment]
         self.search = _NativeSearch(engine, run)
         self.search.h = h
-        #: bytes per box entry: the parent's index, the label, the state's words
-        self.entry = 8 * (engine.nvars + 2)
         self.busy = self.codec = 0.0
         self.cpu = time.process_time()
         self.rounds = 0
@@ -120,8 +118,10 @@ class NativeWorkerCore:
         for d in range(self.n):
             if d != self.me:
                 ptr = lib.mc_part_box(h, d, ctypes.byref(count))
-                if count.value:
-                    out.append((d, ctypes.string_at(ptr, count.value * self.entry)))
+                if count.value < 0:
+                    status, error = FALLBACK, "the C backend ran out of memory"
+                elif count.value:
+                    out.append((d, ctypes.string_at(ptr, count.value * 8)))
         lib.mc_part_clear(h)
         self.codec += time.monotonic() - t1
         reports, run.reports = run.reports, []
@@ -176,7 +176,7 @@ class NativeWorkerCore:
 
     def admit(self, sender: int, blob: bytes) -> None:
         lib, h = self.lib, self.h
-        m = len(blob) // self.entry
+        m = len(blob) // 8          # words, packed (runtime.c: mc_part_box)
         pos = ctypes.c_int64(0)
         while True:
             st = lib.mc_part_admit(h, blob, m, sender, ctypes.byref(pos))

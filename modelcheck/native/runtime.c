@@ -85,6 +85,8 @@ typedef struct {
     int nparts, me;
     struct Box { V *e; int64_t n, cap; int64_t *tab; uint64_t mask; } *box;
     int64_t **cfrom, *cfcap;                     /* per sender: states admitted, per its labels */
+    V *pk; int64_t pkcap;                        /* a box packed (mc_part_box) */
+    V ubuf[NVARS];                               /* an admitted state unpacked */
 } R;
 
 static void mc_fail(R *r, int kind, int node) { r->err = kind; r->err_node = node; longjmp(r->jb, 1); }
@@ -327,7 +329,7 @@ void mc_free(R *r) {
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
     for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
     for (int d = 0; d < r->nparts; d++) { free(r->box[d].e); free(r->box[d].tab); free(r->cfrom[d]); }
-    free(r->box); free(r->cfrom); free(r->cfcap);
+    free(r->box); free(r->cfrom); free(r->cfcap); free(r->pk);
     free(r);
 }
 
@@ -509,8 +511,35 @@ static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab
     return 1;
 }
 
-/* box d of this level: its entries (*n of them, PART_E words each) */
-V *mc_part_box(R *r, int d, int64_t *n) { *n = r->box[d].n; return r->box[d].e; }
+/* box d of this level, packed for the other worker: per entry the parent's index, the
+   label, then the words as runs (a word `zeros << 32 | literals`, then the literals),
+   zeros being runs of zero words (a state of ZAB's is 1,123 words, most of them zero);
+   *n is the number of words. The packed buffer is r->pk, valid until the next call. */
+V *mc_part_box(R *r, int d, int64_t *n) {
+    struct Box *b = &r->box[d];
+    const int64_t need = b->n * (2 + 2 * (int64_t)NVARS + 1);
+    if (need > r->pkcap) {
+        V *a = realloc(r->pk, sizeof(V) * need);
+        if (!a) { *n = -1; return 0; }
+        r->pk = a; r->pkcap = need;
+    }
+    V *o = r->pk;
+    for (int64_t k = 0; k < b->n; k++) {
+        const V *e = b->e + PART_E * k, *t = e + 2;
+        *o++ = e[0]; *o++ = e[1];
+        int i = 0;
+        while (i < NVARS) {
+            int z = 0, l = 0;
+            while (i + z < NVARS && t[i + z] == 0) z++;
+            while (i + z + l < NVARS && t[i + z + l] != 0) l++;
+            *o++ = ((V)z << 32) | l;
+            memcpy(o, t + i + z, sizeof(V) * l);
+            o += l; i += z + l;
+        }
+    }
+    *n = o - r->pk;
+    return r->pk;
+}
 /* empty every box for the next level */
 void mc_part_clear(R *r) {
     for (int d = 0; d < r->nparts; d++) {
@@ -527,23 +556,34 @@ void mc_part_cov_from(R *r, int sender, int64_t *out, int64_t n) {
 }
 int64_t mc_part_nlabels_from(R *r, int sender) { return r->cfcap[sender]; }
 
-/* admit the m entries of a box from `sender`, from entry *pos on: the seen test,
-   constraints, store (the parent a reference -2 - (index * nparts + sender)),
-   invariants on the new ones; ST_INVARIANT stops it (*pos is where to go on: call
-   again), ST_EXHAUSTED when all are done, ST_ERROR / ST_NOMEM as mc_run */
+/* admit the entries of a packed box from `sender` (m words, mc_part_box), from the word
+   *pos on: the seen test, constraints, store (the parent a reference
+   -2 - (index * nparts + sender)), invariants on the new ones; ST_INVARIANT stops it
+   (*pos is where to go on: call again), ST_EXHAUSTED when all are done, ST_ERROR /
+   ST_NOMEM as mc_run */
 int mc_part_admit(R *r, const V *buf, int64_t m, int sender, int64_t *pos) {
     if (setjmp(r->jb)) {
         r->info[0] = r->err; r->info[1] = -1; r->info[2] = r->err_node;
         return r->err == 99 ? ST_NOMEM : ST_ERROR;
     }
     if (r->inv_next && mc_invariants(r, r->inv_state, r->inv_next)) return ST_INVARIANT;
-    for (int64_t i = *pos; i < m; i++) {
-        const V *e = buf + PART_E * i, *t = e + 2;
+    for (int64_t i = *pos; i < m;) {
+        const V *e = buf + i;
+        const int64_t at = i;
+        V *t = r->ubuf;
+        i += 2;
+        for (int w = 0; w < NVARS;) {
+            const int z = (int)(buf[i] >> 32), l = (int)(buf[i] & 0xffffffff);
+            i++;
+            memset(t + w, 0, sizeof(V) * z);
+            memcpy(t + w + z, buf + i, sizeof(V) * l);
+            i += l; w += z + l;
+        }
         uint64_t slot;
         int ok;
         const V *key = mc_key(r, t, 1, &ok, 0, 0);
-        if (ok < 0) { *pos = i; return ST_NOMEM; }
-        *pos = i + 1;
+        if (ok < 0) { *pos = at; return ST_NOMEM; }
+        *pos = i;
         if (mc_lookup(r, key, &slot) >= 0) continue;
         if (NCONS) {
             int in = 1;
@@ -551,7 +591,7 @@ int mc_part_admit(R *r, const V *buf, int64_t m, int sender, int64_t *pos) {
             if (!in) continue;
         }
         int64_t ti = mc_store(r, key, slot, -2 - (e[0] * r->nparts + sender));
-        if (ti < 0) { *pos = i; return ST_NOMEM; }
+        if (ti < 0) { *pos = at; return ST_NOMEM; }
         const int64_t lab = e[1];
         if (lab >= r->cfcap[sender]) {
             int64_t nc = r->cfcap[sender] ? r->cfcap[sender] : 64;
