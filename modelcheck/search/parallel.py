@@ -566,6 +566,9 @@ class Coordinator:
             w, idx = ref % self.n, ref // self.n
             segment, ref = self.ask("chain", {w: (self.k, idx)}, "while rebuilding a counterexample")[w]
             chain.extend(segment)
+            if len(chain) > self.k + 2:     # a state of round k is at depth k + 1 at most
+                raise RuntimeError(f"internal: a counterexample's chain of parents is longer than the "
+                                   f"{self.k + 1} levels searched (the workers' parent links are wrong)")
         chain.reverse()
         return chain
 
