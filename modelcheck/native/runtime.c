@@ -517,14 +517,17 @@ static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab
    *n is the number of words. The packed buffer is r->pk, valid until the next call. */
 V *mc_part_box(R *r, int d, int64_t *n) {
     struct Box *b = &r->box[d];
-    const int64_t need = b->n * (2 + 2 * (int64_t)NVARS + 1);
-    if (need > r->pkcap) {
-        V *a = realloc(r->pk, sizeof(V) * need);
-        if (!a) { *n = -1; return 0; }
-        r->pk = a; r->pkcap = need;
-    }
+    const int64_t most = 2 + 2 * (int64_t)NVARS + 1;     /* an entry's words at most */
     V *o = r->pk;
     for (int64_t k = 0; k < b->n; k++) {
+        if ((o - r->pk) + most > r->pkcap) {               /* grown as it fills: ZAB's entries are small */
+            const int64_t used = o - r->pk;
+            int64_t nc = r->pkcap ? r->pkcap * 2 : 4096;
+            while (nc < used + most) nc *= 2;
+            V *a = realloc(r->pk, sizeof(V) * nc);
+            if (!a) { *n = -1; return 0; }
+            r->pk = a; r->pkcap = nc; o = a + used;
+        }
         const V *e = b->e + PART_E * k, *t = e + 2;
         *o++ = e[0]; *o++ = e[1];
         int i = 0;
