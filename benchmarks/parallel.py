@@ -6,9 +6,12 @@
     python benchmarks/parallel.py --no-dask    # without the LocalCluster row
     python benchmarks/parallel.py --zab default txn2   # ZAB's configurations instead
     python benchmarks/parallel.py --zab faults # ZAB's faults: about 10 minutes per run
+    python benchmarks/parallel.py --backend c --rm 8 9 --no-dask      # the C search in the workers
+    python benchmarks/parallel.py --backend c --zab default --no-dask
 
-TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python backend
-(the C backend does not run inside workers yet); ZAB (``--zab CONFIG``) with symmetry
+TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python backend,
+or the C backend with ``--backend c`` (1 worker: the one-process C search; N: the C
+search in each worker, docs/parallel.md; no Dask row: the cluster runs Python); ZAB (``--zab CONFIG``) with symmetry
 over its servers, as ``modelcheck check specs/zab/zab.mc --config CONFIG --no-temporal``
 runs it (ZAB's ``faults`` is 3.5 million orbits). One row per (configuration, workers):
 
@@ -62,23 +65,30 @@ def cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child(what: str, workers: int, dask: int = 0) -> dict:
+def child(what: str, workers: int, dask: int = 0, backend: str = "python") -> dict:
     """One run: ``what`` is a TwoPhase size (``"7"``) or ``"zab:CONFIG"``."""
     from modelcheck import load
-    from modelcheck.search import Options, explore
+    from modelcheck.native import explore
+    from modelcheck.search import Options
 
     if what.startswith("zab:"):
         model, symmetry = load(ZAB, config=None if what == "zab:default" else what[4:]).model, True
     else:
         model, symmetry = load(TWOPHASE, consts={"RM": int(what)}).model, False
+    if backend == "c":      # the C build (about 0.3 s, ZAB 3-4 s; cached) is not timed
+        from modelcheck.native.engine import engine_for
+
+        engine_for(model)
     c0 = cpu()
     t0 = time.monotonic()
-    r = explore(model, Options(symmetry=symmetry, check_temporal=False, workers=workers, backend="python",
+    r = explore(model, Options(symmetry=symmetry, check_temporal=False, workers=workers, backend=backend,
                                cluster="local" if dask else None))
     seconds = time.monotonic() - t0
     out = {"what": what, "workers": workers, "seconds": seconds, "cpu": cpu() - c0, "verdict": r.verdict.value,
            "distinct": r.distinct_states, "generated": r.generated_states, "depth": r.depth,
-           "load": os.getloadavg()[0]}
+           "load": os.getloadavg()[0], "backend": r.backend}
+    if r.backend != backend:
+        raise SystemExit(f"asked for the {backend} backend, got {r.backend}: {r.backend_note}")
     if workers > 1:
         rounds = r.extra["rounds_seconds"]
         out["exchange"] = sum(1 - b / rounds for b in r.extra["busy_seconds"]) / workers
@@ -96,17 +106,20 @@ def main() -> int:
     ap.add_argument("--no-dask", action="store_true", help="leave out the LocalCluster row")
     ap.add_argument("--zab", nargs="+", metavar="CONFIG",
                     help="ZAB's configurations (default, txn2, faults, ...) instead of TwoPhase, with symmetry")
-    ap.add_argument("--child", nargs=3, metavar=("WHAT", "WORKERS", "DASK"), help=argparse.SUPPRESS)
+    ap.add_argument("--backend", choices=("python", "c"), default="python",
+                    help="the workers' search (default python; c: the C search in each worker)")
+    ap.add_argument("--child", nargs=4, metavar=("WHAT", "WORKERS", "DASK", "BACKEND"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], int(args.child[1]), int(args.child[2]))))
+        print(json.dumps(child(args.child[0], int(args.child[1]), int(args.child[2]), args.child[3])))
         return 0
     if args.zab:
         runs_of = [f"zab:{c}" for c in args.zab]
     else:
         runs_of = [str(rm) for rm in (args.rm or ([6, 7, 8] if args.big else [6, 7]))]
     workers = sorted(set(args.workers) | {1})
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; Python backend, "
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; "
+          f"{'C' if args.backend == 'c' else 'Python'} backend, "
           f"safety only; TwoPhase without symmetry, ZAB with")
     print(f"{'configuration':<18} {'workers':>7} {'distinct':>10} {'s':>8} {'states/s/worker':>16} "
           f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5} "
@@ -116,9 +129,9 @@ def main() -> int:
     for what in runs_of:
         name = f"ZAB {what[4:]}" if what.startswith("zab:") else f"TwoPhase RM={what}"
         base = None
-        runs = [(w, 0) for w in workers] + ([] if args.no_dask else [(2, 1)])
+        runs = [(w, 0) for w in workers] + ([] if args.no_dask or args.backend == "c" else [(2, 1)])
         for w, dask in runs:
-            out = subprocess.run([sys.executable, __file__, "--child", what, str(w), str(dask)],
+            out = subprocess.run([sys.executable, __file__, "--child", what, str(w), str(dask), args.backend],
                                  capture_output=True, text=True, env=env, check=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
             if base is None:

@@ -261,10 +261,10 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-symmetry", action="store_true", help="do not apply the spec's symmetry declarations")
     add_deadlock_options(p)
     p.add_argument("--workers", type=count(1), default=None, metavar="N",
-                   help="breadth-first search in N worker processes (Python backend; docs/parallel.md). "
+                   help="breadth-first search in N worker processes, each running the C search "
+                        "(or the Python one where C is not available, with a note; docs/parallel.md). "
                         "Default 1: starting processes costs more than it gains on the small "
-                        "configurations most specs are checked with, and the C backend does not run "
-                        "in workers yet (--backend auto then searches in Python, with a note). "
+                        "configurations most specs are checked with. "
                         "With --cluster: N partitions, one Dask actor each (default 2)")
     p.add_argument("--cluster", metavar="ADDRESS",
                    help="run the --workers search on a Dask cluster: a scheduler's address "

@@ -31,16 +31,22 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     opts = opts or Options()
     if opts.backend == "python" or opts.strategy is Strategy.SIMULATE:
         return explore_python(model, replace(opts, backend="python"))
-    if opts.workers > 1 or opts.cluster is not None:
-        # the C search does not run inside workers yet (docs/parallel.md): ``auto`` takes
-        # the Python parallel search, ``c`` (C or an error) refuses
-        asked = f"--cluster {opts.cluster}" if opts.cluster is not None else f"--workers {opts.workers}"
-        why = f"the C backend does not run in parallel workers yet ({asked})"
+    if opts.cluster is not None:
+        # the C search does not run on a Dask cluster yet (docs/parallel.md): ``auto``
+        # takes the Python search there, ``c`` (C or an error) refuses
+        why = f"the C backend does not run in parallel workers yet (--cluster {opts.cluster})"
         if opts.backend == "c":
-            fix = "--backend python or auto" if opts.cluster is not None else "--workers 1, or --backend python or auto"
-            raise BackendUnsupported(f"{why}: use {fix}")
+            raise BackendUnsupported(f"{why}: use --backend python or auto")
         return replace(explore_python(model, replace(opts, backend="python")),
                        backend_note=f"{why}: the Python backend searched")
+    if opts.workers > 1:
+        from ..search.parallel import refusal
+
+        why = refusal(model, opts)
+        if why is not None:     # what workers cannot do runs in one process, as in Python
+            result = _explore_native(model, replace(opts, workers=1))
+            return replace(result, warnings=result.warnings + (
+                f"--workers {opts.workers} not applied: {why}; the search ran in one process",))
     return _explore_native(model, opts)
 
 
@@ -82,6 +88,7 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     Python."""
     from .engine import CapacityFallback
 
+    parallel = opts.workers > 1    # refusal() said None: C workers (native/parallel.py)
     if opts.time_limit is not None and opts.started is None:
         # one time limit for the whole run, however many times it starts again
         opts = replace(opts, started=time.monotonic())
@@ -97,19 +104,33 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     if engine is None:
         if opts.backend == "c":
             raise why
-        return replace(explore_python(model, python), backend_note=why.message)
+        return replace(explore_python(model, python), backend_note=why.message +
+                       ("; the Python workers searched" if parallel else ""))
     scale, wide, note = 1, False, ""
     while True:
-        run = Run(model, opts)
-        try:
-            result = run.execute(engine.strategy)
-        except BackendFallback as f:
-            failed = f
+        if parallel:
+            from ..search.parallel import explore_parallel
+            from .parallel import NativeCores
+
+            try:
+                result = explore_parallel(model, opts, make_core=NativeCores(engine))
+            except BackendFallback as f:
+                failed = f
+            else:
+                return replace(result, backend="c", backend_note=note)
         else:
-            return replace(result, backend="c", backend_note=note)
-        finally:
-            engine.release(run)
-        if isinstance(failed, CapacityFallback) and (not wide if failed.width else scale < MAX_SCALE):
+            run = Run(model, opts)
+            try:
+                result = run.execute(engine.strategy)
+            except BackendFallback as f:
+                failed = f
+            else:
+                return replace(result, backend="c", backend_note=note)
+            finally:
+                engine.release(run)
+        # a CapacityFallback in one process, a WorkerFallback from C workers
+        grow = isinstance(failed, CapacityFallback) or getattr(failed, "capacity", False)
+        if grow and (not wide if getattr(failed, "width", False) else scale < MAX_SCALE):
             # the whole search again, in a layout with a word for each integer of a
             # function, or with room for twice as many elements
             if failed.width:
@@ -127,7 +148,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
                 note = f"{note}, and again {again}" if note else f"the C search was started again {again}"
                 continue
         return replace(explore_python(model, python),
-                       backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python")
+                       backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python"
+                       + (" workers" if parallel else ""))
 
 
 def _time_is_up(run: Run) -> None:

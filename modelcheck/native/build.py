@@ -164,6 +164,15 @@ def _declare(lib: ctypes.CDLL) -> None:
         "mc_states": (None, [P, I64, I64, VP]),
         "mc_ncomp": (I, []),
         "mc_cw": (I64, []),
+        # partition mode (a parallel worker)
+        "mc_part_set": (I, [P, I, I]),
+        "mc_part_owner": (I, [VP, I]),
+        "mc_part_box": (P, [P, I, VP]),
+        "mc_part_clear": (None, [P]),
+        "mc_part_level": (I64, [P]),
+        "mc_part_cov_from": (None, [P, I, VP, I64]),
+        "mc_part_nlabels_from": (I64, [P, I]),
+        "mc_part_admit": (I, [P, ctypes.c_char_p, I64, I, VP]),
     }
     for name, (res, args) in sigs.items():
         f = getattr(lib, name)

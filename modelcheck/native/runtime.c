@@ -39,7 +39,7 @@ typedef int64_t V;
 typedef struct { V *vals; int64_t n, cap; int64_t *tab; uint64_t mask; } CT;
 
 enum { ST_RUNNING = 0, ST_EXHAUSTED = 1, ST_INVARIANT = 2, ST_DEADLOCK = 3, ST_STEP = 4,
-       ST_ASSERT = 5, ST_ERROR = 6, ST_MAX_STATES = 7, ST_MAX_DEPTH = 8, ST_NOMEM = 9 };
+       ST_ASSERT = 5, ST_ERROR = 6, ST_MAX_STATES = 7, ST_MAX_DEPTH = 8, ST_NOMEM = 9, ST_LEVEL = 10 };
 
 typedef struct {
     /* the store */
@@ -78,6 +78,15 @@ typedef struct {
      * out) is rto/rlab[rstart[i] .. rstart[i + 1]]; rec_broken when a row is missing */
     int record, rec_broken;
     int64_t *rto, *rlab, nrec, reccap, *rstart, rscap;
+    /* partition mode (a parallel worker, modelcheck/search/parallel.py): worker `me` of
+     * `nparts` keeps the states it owns (mc_owner); a successor another worker owns goes
+     * to that worker's box (once per level) instead of the seen test; mc_run returns
+     * ST_LEVEL at the end of the level mc_part_level set */
+    int nparts, me;
+    struct Box { V *e; int64_t n, cap; int64_t *tab; uint64_t mask; } *box;
+    int64_t **cfrom, *cfcap;                     /* per sender: states admitted, per its labels */
+    V *pk; int64_t pkcap;                        /* a box packed (mc_part_box) */
+    V ubuf[NVARS];                               /* an admitted state unpacked */
 } R;
 
 static void mc_fail(R *r, int kind, int node) { r->err = kind; r->err_node = node; longjmp(r->jb, 1); }
@@ -319,6 +328,8 @@ void mc_free(R *r) {
     free(r->dstack);
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
     for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
+    for (int d = 0; d < r->nparts; d++) { free(r->box[d].e); free(r->box[d].tab); free(r->cfrom[d]); }
+    free(r->box); free(r->cfrom); free(r->cfcap); free(r->pk);
     free(r);
 }
 
@@ -442,6 +453,163 @@ static int mc_invariants(R *r, int64_t ti, int k0) {
     return 0;
 }
 
+/* ------------------------------------------------------------------ partition mode
+ * A box entry is E words: the sender's index of the parent, the sender's label, then the
+ * successor's NVARS words whole (interned indices are a process's own), representative
+ * taken. The owner of a state is a hash of those words: the same in every process. */
+#define PART_E (NVARS + 2)
+
+static inline uint64_t mc_part_hash(const V *t) { return mc_hashn(t, NVARS); }
+static inline int mc_owner_of(uint64_t h, int n) { return (int)((h >> 32) % (uint64_t)n); }
+
+int mc_part_set(R *r, int n, int me) {
+    r->nparts = n; r->me = me;
+    r->box = calloc(n, sizeof *r->box);
+    r->cfrom = calloc(n, sizeof *r->cfrom);
+    r->cfcap = calloc(n, sizeof *r->cfcap);
+    return r->box && r->cfrom && r->cfcap;
+}
+/* the worker of n that owns the state s (whole, its representative) */
+int mc_part_owner(const V *s, int n) { return mc_owner_of(mc_part_hash(s), n); }
+
+/* put t (whole) in box o with its parent and label, unless already there this level;
+   0 when out of memory */
+static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab) {
+    struct Box *b = &r->box[o];
+    if (!b->tab) {
+        b->mask = 1023;
+        b->tab = calloc(b->mask + 1, sizeof(int64_t));
+        if (!b->tab) return 0;
+    }
+    uint64_t g = h & b->mask;
+    for (;; g = (g + 1) & b->mask) {
+        int64_t e = b->tab[g];
+        if (!e) break;
+        if (memcmp(b->e + PART_E * (e - 1) + 2, t, sizeof(V) * NVARS) == 0) return 1;
+    }
+    if (b->n == b->cap) {
+        int64_t nc = b->cap ? b->cap * 2 : 1024;
+        V *a = realloc(b->e, sizeof(V) * PART_E * nc);
+        if (!a) return 0;
+        b->e = a; b->cap = nc;
+    }
+    V *e = b->e + PART_E * b->n;
+    e[0] = si; e[1] = lab;
+    memcpy(e + 2, t, sizeof(V) * NVARS);
+    b->tab[g] = ++b->n;
+    if ((uint64_t)b->n * 2 > b->mask) {
+        uint64_t m = b->mask * 2 + 1;
+        int64_t *nt = calloc(m + 1, sizeof(int64_t));
+        if (!nt) return 0;
+        for (int64_t k = 0; k < b->n; k++) {
+            uint64_t q = mc_part_hash(b->e + PART_E * k + 2) & m;
+            while (nt[q]) q = (q + 1) & m;
+            nt[q] = k + 1;
+        }
+        free(b->tab); b->tab = nt; b->mask = m;
+    }
+    return 1;
+}
+
+/* box d of this level, packed for the other worker: per entry the parent's index, the
+   label, then the words as runs (a word `zeros << 32 | literals`, then the literals),
+   zeros being runs of zero words (a state of ZAB's is 1,123 words, most of them zero);
+   *n is the number of words. The packed buffer is r->pk, valid until the next call. */
+V *mc_part_box(R *r, int d, int64_t *n) {
+    struct Box *b = &r->box[d];
+    const int64_t most = 2 + 2 * (int64_t)NVARS + 1;     /* an entry's words at most */
+    V *o = r->pk;
+    for (int64_t k = 0; k < b->n; k++) {
+        if ((o - r->pk) + most > r->pkcap) {               /* grown as it fills: ZAB's entries are small */
+            const int64_t used = o - r->pk;
+            int64_t nc = r->pkcap ? r->pkcap * 2 : 4096;
+            while (nc < used + most) nc *= 2;
+            V *a = realloc(r->pk, sizeof(V) * nc);
+            if (!a) { *n = -1; return 0; }
+            r->pk = a; r->pkcap = nc; o = a + used;
+        }
+        const V *e = b->e + PART_E * k, *t = e + 2;
+        *o++ = e[0]; *o++ = e[1];
+        int i = 0;
+        while (i < NVARS) {
+            int z = 0, l = 0;
+            while (i + z < NVARS && t[i + z] == 0) z++;
+            while (i + z + l < NVARS && t[i + z + l] != 0) l++;
+            *o++ = ((V)z << 32) | l;
+            memcpy(o, t + i + z, sizeof(V) * l);
+            o += l; i += z + l;
+        }
+    }
+    *n = o - r->pk;
+    return r->pk;
+}
+/* empty every box for the next level */
+void mc_part_clear(R *r) {
+    for (int d = 0; d < r->nparts; d++) {
+        struct Box *b = &r->box[d];
+        if (b->n && b->tab) memset(b->tab, 0, sizeof(int64_t) * (b->mask + 1));
+        b->n = 0;
+    }
+}
+/* the level to expand: the states stored and not yet expanded; returns how many */
+int64_t mc_part_level(R *r) { r->level_end = r->count; r->started = 1; return r->level_end - r->head; }
+/* how many states the sender's label `lab` brought in, for labels 0..n-1 */
+void mc_part_cov_from(R *r, int sender, int64_t *out, int64_t n) {
+    for (int64_t k = 0; k < n; k++) out[k] = k < r->cfcap[sender] ? r->cfrom[sender][k] : 0;
+}
+int64_t mc_part_nlabels_from(R *r, int sender) { return r->cfcap[sender]; }
+
+/* admit the entries of a packed box from `sender` (m words, mc_part_box), from the word
+   *pos on: the seen test, constraints, store (the parent a reference
+   -2 - (index * nparts + sender)), invariants on the new ones; ST_INVARIANT stops it
+   (*pos is where to go on: call again), ST_EXHAUSTED when all are done, ST_ERROR /
+   ST_NOMEM as mc_run */
+int mc_part_admit(R *r, const V *buf, int64_t m, int sender, int64_t *pos) {
+    if (setjmp(r->jb)) {
+        r->info[0] = r->err; r->info[1] = -1; r->info[2] = r->err_node;
+        return r->err == 99 ? ST_NOMEM : ST_ERROR;
+    }
+    if (r->inv_next && mc_invariants(r, r->inv_state, r->inv_next)) return ST_INVARIANT;
+    for (int64_t i = *pos; i < m;) {
+        const V *e = buf + i;
+        const int64_t at = i;
+        V *t = r->ubuf;
+        i += 2;
+        for (int w = 0; w < NVARS;) {
+            const int z = (int)(buf[i] >> 32), l = (int)(buf[i] & 0xffffffff);
+            i++;
+            memset(t + w, 0, sizeof(V) * z);
+            memcpy(t + w + z, buf + i, sizeof(V) * l);
+            i += l; w += z + l;
+        }
+        uint64_t slot;
+        int ok;
+        const V *key = mc_key(r, t, 1, &ok, 0, 0);
+        if (ok < 0) { *pos = at; return ST_NOMEM; }
+        *pos = i;
+        if (mc_lookup(r, key, &slot) >= 0) continue;
+        if (NCONS) {
+            int in = 1;
+            for (int k = 0; k < NCONS && in; k++) in = mc_cons(r, k, t);
+            if (!in) continue;
+        }
+        int64_t ti = mc_store(r, key, slot, -2 - (e[0] * r->nparts + sender));
+        if (ti < 0) { *pos = at; return ST_NOMEM; }
+        const int64_t lab = e[1];
+        if (lab >= r->cfcap[sender]) {
+            int64_t nc = r->cfcap[sender] ? r->cfcap[sender] : 64;
+            while (nc <= lab) nc *= 2;
+            int64_t *a = realloc(r->cfrom[sender], sizeof(int64_t) * nc);
+            if (!a) return ST_NOMEM;
+            memset(a + r->cfcap[sender], 0, sizeof(int64_t) * (nc - r->cfcap[sender]));
+            r->cfrom[sender] = a; r->cfcap[sender] = nc;
+        }
+        r->cfrom[sender][lab]++;
+        if (NINV && mc_invariants(r, ti, 0)) return ST_INVARIANT;
+    }
+    return ST_EXHAUSTED;
+}
+
 int mc_run(R *r, int64_t budget) {
     if (setjmp(r->jb)) {
         r->info[0] = r->err; r->info[1] = r->si; r->info[2] = r->err_node;
@@ -481,6 +649,14 @@ int mc_run(R *r, int64_t budget) {
                     }
                 }
                 if (NCANON && r->use_canon) mc_canon(r, (V *)t);     /* the orbit's representative, in place */
+                if (r->nparts > 1) {                  /* another worker's: to its box */
+                    const uint64_t h = mc_part_hash(t);
+                    const int o = mc_owner_of(h, r->nparts);
+                    if (o != r->me) {
+                        if (!mc_part_send(r, o, h, t, si, lab)) { r->pos--; r->resumed = 1; return ST_NOMEM; }
+                        continue;
+                    }
+                }
                 uint64_t slot;
                 int ok;
                 const V *key = mc_key(r, t, 1, &ok, s, r->arena + CW * si);
@@ -528,6 +704,7 @@ int mc_run(R *r, int64_t budget) {
             r->dcur = d; r->dnew = r->count;
         } else {
         if (r->head == r->level_end) {               /* a level is done: the next one */
+            if (r->nparts) return ST_LEVEL;          /* the coordinator's to start */
             if (r->head == r->count) return ST_EXHAUSTED;
             if (r->started) r->depth++;
             r->started = 1;

@@ -54,7 +54,7 @@ from dataclasses import replace
 from multiprocessing.connection import wait
 from typing import NamedTuple
 
-from ..model import HasDynamicLabels, Model, State, temporal_properties
+from ..model import BackendFallback, HasDynamicLabels, Model, State, temporal_properties
 from ..result import CheckResult, StopReason
 from .options import Options, Progress, Strategy
 from .run import Partition, Run, Stop, pipeline
@@ -91,6 +91,25 @@ def refusal(model: Model, opts: Options) -> str | None:
 def owner(state: State, n: int) -> int:
     """The worker that owns ``state``: the same in every process forked from this one."""
     return (hash(state) >> SHIFT) % n
+
+
+#: a worker's ``_Done.status`` when its backend gave up (a C worker: a runtime error in the
+#: spec, memory), when it outgrew the capacities of its layout, and when an integer outgrew
+#: the field its layout packs it in (in the last two it can start again)
+FALLBACK = "backend-fallback"
+CAPACITY = "backend-capacity"
+WIDTH = "backend-width"
+
+
+class WorkerFallback(BackendFallback):
+    """A worker's backend (the C search) could not finish its share: the caller repeats
+    the run (in a larger layout when ``capacity``, one with a word per integer when
+    ``width`` too, else on the Python workers)."""
+
+    def __init__(self, reason: str, capacity: bool = False, width: bool = False):
+        super().__init__(reason)
+        self.capacity = capacity or width
+        self.width = width
 
 
 class WorkerLost(Exception):
@@ -281,15 +300,17 @@ class WorkerCore:
                 time.process_time() - self.cpu)
 
 
-def _worker(model: Model, opts: Options, me: int, n: int, conn, others) -> None:
-    """A forked worker's life: answer the coordinator's messages until told to finish."""
+def _worker(model: Model, opts: Options, me: int, n: int, conn, others, make_core=None) -> None:
+    """A forked worker's life: answer the coordinator's messages until told to finish.
+    ``make_core`` makes its :class:`WorkerCore` (or one with the same methods: the C
+    search's, :mod:`modelcheck.native.parallel`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the coordinator's to handle
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     for c in others:                                 # the coordinator's ends of the other workers' pipes
         c.close()
     parent = os.getppid()
     _die_with_parent(parent)
-    core = WorkerCore(model, opts, me, n)
+    core = (make_core or WorkerCore)(model, opts, me, n)
 
     def recv():
         while not conn.poll(1.0):
@@ -455,7 +476,12 @@ class Coordinator:
             if level:
                 run.depth = k
                 run.queue = level
-                run.max_frontier = max(run.max_frontier, level)
+                if run.opts.max_depth is None or k < run.opts.max_depth:
+                    # a level the depth bound leaves unexpanded is not a frontier (as in one process)
+                    run.max_frontier = max(run.max_frontier, level)
+            gave_up = [d for d in dones if d.status in (FALLBACK, CAPACITY, WIDTH)]
+            if gave_up:     # the whole run is repeated (the caller's to decide how)
+                raise WorkerFallback(gave_up[0].error, gave_up[0].status == CAPACITY, gave_up[0].status == WIDTH)
             errors = [d.error for d in dones if d.error is not None]
             if errors:
                 run.error = errors[0]
@@ -507,8 +533,11 @@ class Coordinator:
     def merge(self, answers: dict) -> None:
         run, model = self.run, self.run.model
         keys = {w: a[3] for w, a in answers.items()}
+        # a C worker numbers labels itself (its C labels, then its model's): what others
+        # admitted from it is in its C numbering, and its ``cmap`` (9th) translates them
+        cmaps = {w: (a[8] if len(a) > 8 else None) for w, a in answers.items()}
         busy, codec, cpu = [], [], []
-        for w, (gen_cov, new_cov, cov_from, _, partial, b, c, p) in sorted(answers.items()):
+        for w, (gen_cov, new_cov, cov_from, _, partial, b, c, p) in ((w, a[:8]) for w, a in sorted(answers.items())):
             run.partial = run.partial or partial
             busy.append(b)
             codec.append(c)
@@ -516,9 +545,9 @@ class Coordinator:
             for label, count in gen_cov.items():
                 lab = self.relabel(label, keys[w])
                 run.gen_cov[lab] = run.gen_cov.get(lab, 0) + count
-            for sender, cov in [(w, new_cov)] + list(enumerate(cov_from)):
+            for sender, cov, cmap in [(w, new_cov, None)] + [(v, cv, cmaps[v]) for v, cv in enumerate(cov_from)]:
                 for label, count in cov.items():
-                    lab = self.relabel(label, keys[sender])
+                    lab = self.relabel(label if cmap is None else cmap[label], keys[sender])
                     run.new_cov[lab] = run.new_cov.get(lab, 0) + count
         run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu)
         run.covered = True
@@ -541,6 +570,9 @@ class Coordinator:
             w, idx = ref % self.n, ref // self.n
             segment, ref = self.ask("chain", {w: (self.k, idx)}, "while rebuilding a counterexample")[w]
             chain.extend(segment)
+            if len(chain) > self.k + 2:     # a state of round k is at depth k + 1 at most
+                raise RuntimeError(f"internal: a counterexample's chain of parents is longer than the "
+                                   f"{self.k + 1} levels searched (the workers' parent links are wrong)")
         chain.reverse()
         return chain
 
@@ -577,6 +609,8 @@ class _Coordinator(Coordinator):
 
     def __init__(self, run: _CoordinatorRun, n: int):
         super().__init__(run, n)
+        #: makes each worker's core (None: :class:`WorkerCore`, the Python pipeline)
+        self.make_core = None
         self.procs: list = []
         self.conns: list = []
 
@@ -586,7 +620,8 @@ class _Coordinator(Coordinator):
         run = self.run
         for me in range(self.n):
             ours, theirs = ctx.Pipe(duplex=True)
-            p = ctx.Process(target=_worker, args=(run.model, run.opts, me, self.n, theirs, self.conns + [ours]),
+            p = ctx.Process(target=_worker, args=(run.model, run.opts, me, self.n, theirs, self.conns + [ours],
+                                                      self.make_core),
                             name=f"modelcheck-worker-{me}", daemon=True)
             p.start()
             theirs.close()
@@ -670,12 +705,20 @@ class _Coordinator(Coordinator):
         return self.gather(args, read, doing)
 
 
-def explore_parallel(model: Model, opts: Options, transport=None) -> CheckResult:
+def explore_parallel(model: Model, opts: Options, transport=None, make_core=None) -> CheckResult:
     """The breadth-first search of ``model`` in ``opts.workers`` processes; the caller
     has made sure :func:`refusal` says None. ``transport(run, n)`` makes the
-    :class:`Coordinator` (default: forked processes, :class:`_Coordinator`)."""
+    :class:`Coordinator` (default: forked processes, :class:`_Coordinator`);
+    ``make_core(model, opts, me, n)`` each forked worker's core (default
+    :class:`WorkerCore`; the C search's has a ``canon``, whose representatives the
+    initial states and the trace replay here take too). A worker whose backend gives up
+    raises :class:`WorkerFallback` out of this function (the workers ended)."""
     run = _CoordinatorRun(model, opts)
     coordinator = (transport or _Coordinator)(run, opts.workers)
+    if make_core is not None:
+        coordinator.make_core = make_core
+        if run.canon is not None and getattr(make_core, "canon", None) is not None:
+            run.canon = make_core.canon
 
     def strategy(r: Run) -> None:
         try:

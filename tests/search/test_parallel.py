@@ -132,8 +132,8 @@ def test_the_depth_bound_gives_the_same_counts(specs):
     opts = dict(symmetry=False, check_temporal=False, max_depth=6)
     one, many = explore(model, Options(**opts)), explore(model, Options(workers=2, **opts))
     assert many.stop_reason is StopReason.MAX_DEPTH and many.verdict is Verdict.UNDETERMINED
-    assert (many.distinct_states, many.generated_states, many.depth) == \
-        (one.distinct_states, one.generated_states, one.depth) == (504, 1856, 6)
+    assert (many.distinct_states, many.generated_states, many.depth, many.max_frontier) == \
+        (one.distinct_states, one.generated_states, one.depth, one.max_frontier) == (504, 1856, 6, 154)
 
 
 def test_the_state_bound_stops_undetermined(specs):
@@ -235,14 +235,14 @@ def test_the_command_line_reports_a_bug_with_a_counterexample_of_the_same_length
     assert code == 1 and two["verdict"] == "violated"
     assert [(v["property"], v["length"]) for v in two["violations"]] == \
         [(v["property"], v["length"]) for v in one["violations"]] == [("Validity", 5)]
-    # --backend auto would pick C: with workers the Python parallel search runs, and says so
-    assert two["backend"] == "python" and "does not run in parallel workers yet" in two["backend_note"]
+    # --backend auto picks C: the C search runs in the workers (native/parallel.py)
+    assert two["backend"] == "c" and two["workers"] == 2
 
 
 @pytest.mark.parametrize("argv,message", [
     (["--workers", "0"], "argument --workers: expected a whole number >= 1, not '0'"),
     (["--workers", "-2"], "argument --workers: expected a whole number >= 1, not '-2'"),
-    (["--workers", "2", "--backend", "c"], "the C backend does not run in parallel workers yet (--workers 2)"),
+    (["--cluster", "local", "--backend", "c"], "the C backend does not run in parallel workers yet (--cluster local)"),
 ])
 def test_the_command_line_refuses_what_it_cannot_do(capsys, argv, message):
     code, _, err = run(capsys, "check", TWOPHASE, "--no-temporal", *argv)

@@ -1,0 +1,242 @@
+"""The C search inside parallel workers (``--workers N`` with the C backend;
+docs/parallel.md: the C backend in the workers).
+
+:class:`NativeWorkerCore` has :class:`~modelcheck.search.parallel.WorkerCore`'s methods
+(``round``, ``chain``, ``finish``), so the coordinator, its rounds, counterexamples and
+coverage are the Python workers' own; only the worker's share runs in C (runtime.c's
+partition mode): admitting the states others sent (seen, constraints, store,
+invariants), and expanding its level with the C pipeline, where a successor another
+worker owns goes to that worker's box (once per level, as raw words: its parent's
+index here, its label in this worker's C numbering, its words whole) instead of the
+seen test. The owner of a state is a hash of its whole words (its representative's),
+the same in every process whatever Python's string-hash secret.
+
+The engine is built (or loaded) by the coordinator before the workers are forked: they
+inherit it. A worker whose C search cannot go on (a runtime error in the spec, memory,
+a capacity outgrown) says so in its round's answer; the coordinator then raises
+:class:`~modelcheck.search.parallel.WorkerFallback` and :func:`modelcheck.native.explore`
+repeats the run (larger capacities, or the Python workers, which locate the error).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from dataclasses import replace
+
+from ..model import ActionAssertionFailed, BackendFallback, HasDynamicLabels, State
+from ..result import PropertyKind, StopReason
+from ..search.parallel import CAPACITY, FALLBACK, WIDTH, WorkerReset, _Done, _WorkerRun
+from ..search.run import Stop
+from .emit import ERR_CAP, ERR_WIDTH
+from .engine import (ST_ASSERT, ST_DEADLOCK, ST_ERROR, ST_EXHAUSTED, ST_INVARIANT, ST_MAX_STATES, ST_NOMEM,
+                     ST_RUNNING, ST_STEP, CapacityFallback, Engine, Fallback, _NativeSearch, _Seen)
+
+ST_LEVEL = 10
+
+
+class NativeCores:
+    """Makes a forked worker's :class:`NativeWorkerCore` (``make_core`` of
+    :func:`~modelcheck.search.parallel.explore_parallel`); ``canon`` is the C
+    representative, which the coordinator's initial states and trace replay take too."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.canon = engine.canon if engine.has_canon else None
+
+    def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
+        return NativeWorkerCore(self.engine, model, opts, me, n)
+
+
+class _CWorkerRun(_WorkerRun):
+    """A C worker's run: its states live in C; a report's segment follows the C
+    parent links (a reference below -1 is another worker's state)."""
+
+    core: "NativeWorkerCore"
+
+    def segment(self, state: State):
+        return self.core.segment_at(self.seen.index(state))
+
+
+class NativeWorkerCore:
+    """A worker's share of the search in C: :class:`WorkerCore`'s interface."""
+
+    def __init__(self, engine: Engine, model, opts, me: int, n: int):
+        share_memory = None if opts.max_memory_mb is None else max(1, opts.max_memory_mb // n)
+        self.e, self.lib = engine, engine.lib
+        self.model, self.me, self.n = model, me, n
+        run = self.run = _CWorkerRun(model, replace(opts, progress=None, max_memory_mb=share_memory), me, n)
+        run.core = self
+        self.use_canon = run.canon is not None
+        if self.use_canon:
+            run.canon = engine.canon
+        o = run.opts
+        h = self.lib.mc_new(-1 if o.max_states is None else o.max_states, -1, 1 if o.check_deadlock else 0,
+                            1 if self.use_canon else 0)
+        if not h or not self.lib.mc_part_set(h, n, me):
+            raise MemoryError("the C backend could not allocate its tables")
+        self.h = h
+        run.seen = _Seen(engine, h)  # type: ignore[assignment]
+        self.search = _NativeSearch(engine, run)
+        self.search.h = h
+        self.busy = self.codec = 0.0
+        self.cpu = time.process_time()
+        self.rounds = 0
+
+    # ---- the coordinator's messages
+
+    def round(self, k: int, blobs: list, initial) -> tuple[_Done, list]:
+        if k != self.rounds + 1:
+            raise WorkerReset(f"asked for round {k} after {self.rounds}")
+        self.rounds = k
+        run, lib, h, e = self.run, self.lib, self.h, self.e
+        max_depth = run.opts.max_depth
+        t0 = time.monotonic()
+        status = error = None
+        level = 0
+        try:
+            if initial:
+                for s in initial:
+                    buf = e.encode(s)
+                    if self.use_canon:
+                        lib.mc_canon_state(buf)
+                    if lib.mc_part_owner(buf, self.n) == self.me and lib.mc_add_initial(h, buf) < 0:
+                        raise Fallback("the C backend ran out of memory")
+            for w, blob in blobs:
+                self.admit(w, blob)
+            level = lib.mc_part_level(h)
+            if level and (max_depth is None or k < max_depth):
+                self.expand()
+        except Stop:
+            status = run.stop_reason.value
+        except BackendFallback as f:
+            status = FALLBACK if not isinstance(f, CapacityFallback) else WIDTH if f.width else CAPACITY
+            error = f.reason
+        t1 = time.monotonic()
+        self.busy += t1 - t0
+        out = []
+        count = ctypes.c_int64()
+        for d in range(self.n):
+            if d != self.me:
+                ptr = lib.mc_part_box(h, d, ctypes.byref(count))
+                if count.value < 0:
+                    status, error = FALLBACK, "the C backend ran out of memory"
+                elif count.value:
+                    out.append((d, ctypes.string_at(ptr, count.value * 8)))
+        lib.mc_part_clear(h)
+        self.codec += time.monotonic() - t1
+        reports, run.reports = run.reports, []
+        model = self.model
+        keys = model.dynamic_labels() if reports and isinstance(model, HasDynamicLabels) else None
+        return _Done(level, lib.mc_count(h), lib.mc_generated(h), status, error, reports, keys,
+                     [d for d, _ in out], time.monotonic() - t0), out
+
+    def chain(self, k: int, index: int):
+        if k != self.rounds:
+            raise WorkerReset(f"asked for a chain after round {k}, having done {self.rounds}")
+        return self.segment_at(index)
+
+    def finish(self, k: int) -> tuple:
+        if k != self.rounds:
+            raise WorkerReset(f"asked to finish after round {k}, having done {self.rounds}")
+        run, lib, h, model = self.run, self.lib, self.h, self.model
+        search = self.search
+        search.labels()
+        cmap = search.cmap
+        every = self.e.nlabels + lib.mc_ndyn(h)
+        gen = (ctypes.c_int64 * every)()
+        new = (ctypes.c_int64 * every)()
+        lib.mc_coverage(h, gen, new)
+        gen_cov = {cmap[x]: gen[x] for x in range(every) if gen[x]}
+        new_cov = {cmap[x]: new[x] for x in range(every) if new[x]}
+        cov_from = []
+        for w in range(self.n):
+            m = lib.mc_part_nlabels_from(h, w)
+            arr = (ctypes.c_int64 * max(1, m))()
+            lib.mc_part_cov_from(h, w, arr, m)
+            cov_from.append({x: arr[x] for x in range(m) if arr[x]})
+        keys = model.dynamic_labels() if isinstance(model, HasDynamicLabels) else None
+        return (gen_cov, new_cov, cov_from, keys, run.partial, self.busy, self.codec,
+                time.process_time() - self.cpu, list(cmap))
+
+    # ---- the C side
+
+    def segment_at(self, i: int):
+        """The chain of this worker's ``i``-th state, back to the first parent owned
+        elsewhere (its reference ``index * n + owner``) or to an initial state (None)."""
+        lib, h, seen = self.lib, self.h, self.run.seen
+        out = []
+        while True:
+            out.append(seen.state(i))
+            p = lib.mc_parent(h, i)
+            if p == -1:
+                return out, None
+            if p < -1:
+                return out, -2 - p
+            i = p
+
+    def admit(self, sender: int, blob: bytes) -> None:
+        lib, h = self.lib, self.h
+        m = len(blob) // 8          # words, packed (runtime.c: mc_part_box)
+        pos = ctypes.c_int64(0)
+        while True:
+            st = lib.mc_part_admit(h, blob, m, sender, ctypes.byref(pos))
+            if st == ST_EXHAUSTED:
+                return
+            self.stopped(st)
+
+    def expand(self) -> None:
+        lib, h, run = self.lib, self.h, self.run
+        budget = 16
+        while True:
+            t0 = time.monotonic()
+            st = lib.mc_run(h, budget)
+            if st == ST_RUNNING:
+                spent = time.monotonic() - t0
+                budget = max(1, min(1 << 22, budget * 8, int(budget * 0.1 / spent) if spent > 0 else budget * 2))
+                run.tick(0)         # the time and memory limits (Stop)
+                continue
+            if st == ST_LEVEL:
+                return
+            self.stopped(st)
+
+    def stopped(self, st: int) -> None:
+        """What the C search returned other than 'go on': a violation is recorded (and
+        raises Stop at the first, unless --continue), a limit or a failure raises."""
+        run, lib, h, e = self.run, self.lib, self.h, self.e
+        search = self.search
+        search.labels()      # before a replay below numbers labels in the model
+        info = lib.mc_info(h)
+        seen: _Seen = run.seen  # type: ignore[assignment]
+        if st == ST_MAX_STATES:
+            run.stop_reason = StopReason.MAX_STATES
+            raise Stop
+        if st == ST_NOMEM:
+            raise Fallback("the C backend ran out of memory")
+        if st == ST_ERROR:
+            code = int(info[0])
+            text = search.error_text(code, int(info[2]))
+            if code in (ERR_CAP, ERR_WIDTH):
+                raise CapacityFallback(text, width=code == ERR_WIDTH)
+            raise Fallback(text)
+        if st == ST_INVARIANT:
+            p = e.invariants[info[0]]
+            run.record(p.name, p.cls, PropertyKind.INVARIANT, seen.state(info[1]))
+        elif st == ST_DEADLOCK:
+            run.record("Deadlock", "deadlock", PropertyKind.DEADLOCK, seen.state(info[1]))
+        elif st == ST_STEP:
+            p = e.steps[info[0]]
+            s = seen.state(info[1])
+            t = e.decode(lib.mc_next(h))
+            run.record(p.name, p.cls, PropertyKind.STEP, s, step=(p.check, search.cmap[int(info[2])], t))
+        elif st == ST_ASSERT:
+            s = seen.state(info[1])
+            try:
+                run.model.successors(s)
+            except ActionAssertionFailed as exc:
+                run.partial = True
+                run.record(exc.prop, "integrity", PropertyKind.ASSERTION, s, exc.message, exc.label)
+            else:  # pragma: no cover - the two backends disagree: never report from C alone
+                raise Fallback("the C backend saw an assertion fail that the Python backend does not")
+        else:  # pragma: no cover
+            raise AssertionError(st)
