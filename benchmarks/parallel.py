@@ -31,6 +31,12 @@ runs it (ZAB's ``faults`` is 3.5 million orbits). One row per (configuration, wo
   coordinator, and waiting at the end of a level for the slowest worker (the mean over
   the workers of 1 - busy / rounds); ``codec`` is the pickling and unpickling alone.
 
+A row ``2 apart`` per configuration (with ``--apart``) runs two one-process searches at
+once, each in its own process, sharing nothing: its ``speed-up`` is the most two workers
+could gain on this machine if partitioning and exchanging cost nothing (2 x the
+one-process seconds over the slower of the two): the two searches still share the
+memory bandwidth and caches, and, on a virtual machine, whatever the host's cores share.
+
 A last row per configuration, ``dask 2``, runs the same search on a Dask ``LocalCluster``
 of 2 processes (``--cluster local``, docs/parallel.md: a cluster on Dask); its ``s``
 counts starting the cluster and compiling the spec in each worker, ``rounds s`` the
@@ -108,6 +114,8 @@ def main() -> int:
                     help="ZAB's configurations (default, txn2, faults, ...) instead of TwoPhase, with symmetry")
     ap.add_argument("--backend", choices=("python", "c"), default="python",
                     help="the workers' search (default python; c: the C search in each worker)")
+    ap.add_argument("--apart", action="store_true",
+                    help="add a row of two one-process searches run at once (the machine's ceiling)")
     ap.add_argument("--child", nargs=4, metavar=("WHAT", "WORKERS", "DASK", "BACKEND"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -129,8 +137,21 @@ def main() -> int:
     for what in runs_of:
         name = f"ZAB {what[4:]}" if what.startswith("zab:") else f"TwoPhase RM={what}"
         base = None
-        runs = [(w, 0) for w in workers] + ([] if args.no_dask or args.backend == "c" else [(2, 1)])
+        runs = [(w, 0) for w in workers] + ([(2, -1)] if args.apart else []) + \
+            ([] if args.no_dask or args.backend == "c" else [(2, 1)])
         for w, dask in runs:
+            if dask < 0:    # two one-process searches at once
+                kids = [subprocess.Popen([sys.executable, __file__, "--child", what, "1", "0", args.backend],
+                                         stdout=subprocess.PIPE, text=True, env=env) for _ in range(w)]
+                both = [json.loads(k.communicate()[0].strip().splitlines()[-1]) for k in kids]
+                if any(k.returncode for k in kids):
+                    raise SystemExit(f"a search of {name} failed")
+                r = max(both, key=lambda x: x["seconds"])
+                print(f"{name:<18} {str(w) + ' apart':>7} {r['distinct']:>10,} {r['seconds']:>8.2f} "
+                      f"{r['distinct'] / r['seconds']:>16,.0f} {w * base['seconds'] / r['seconds']:>7.2f}x "
+                      f"{sum(x['cpu'] for x in both):>7.2f} {'-':>21} {'-':>8} {'-':>6} {r['load']:>5.2f} {'-':>8}",
+                      flush=True)
+                continue
             out = subprocess.run([sys.executable, __file__, "--child", what, str(w), str(dask), args.backend],
                                  capture_output=True, text=True, env=env, check=True).stdout
             r = json.loads(out.strip().splitlines()[-1])

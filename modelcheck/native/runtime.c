@@ -35,6 +35,11 @@ typedef int64_t V;
 #define NTAB 0
 #endif
 
+/* entries of a parallel worker's table of recent sends (mc_part_send): 512 KB */
+#ifndef PART_DC
+#define PART_DC (1 << 15)
+#endif
+
 /* a table of interned values of `len` words (the length is the caller's to give) */
 typedef struct { V *vals; int64_t n, cap; int64_t *tab; uint64_t mask; } CT;
 
@@ -80,13 +85,14 @@ typedef struct {
     int64_t *rto, *rlab, nrec, reccap, *rstart, rscap;
     /* partition mode (a parallel worker, modelcheck/search/parallel.py): worker `me` of
      * `nparts` keeps the states it owns (mc_owner); a successor another worker owns goes
-     * to that worker's box (once per level) instead of the seen test; mc_run returns
+     * to that worker's box (mc_part_send) instead of the seen test; mc_run returns
      * ST_LEVEL at the end of the level mc_part_level set */
     int nparts, me;
-    struct Box { V *e; int64_t n, cap; int64_t *tab; uint64_t mask; } *box;
+    struct Box { V *e; int64_t n, cap; } *box;
     int64_t **cfrom, *cfcap;                     /* per sender: states admitted, per its labels */
     V *pk; int64_t pkcap;                        /* a box packed (mc_part_box) */
     V ubuf[NVARS];                               /* an admitted state unpacked */
+    uint64_t *dch; int64_t *dci;                 /* the recent sends (mc_part_send) */
 } R;
 
 static void mc_fail(R *r, int kind, int node) { r->err = kind; r->err_node = node; longjmp(r->jb, 1); }
@@ -328,8 +334,8 @@ void mc_free(R *r) {
     free(r->dstack);
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
     for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
-    for (int d = 0; d < r->nparts; d++) { free(r->box[d].e); free(r->box[d].tab); free(r->cfrom[d]); }
-    free(r->box); free(r->cfrom); free(r->cfcap); free(r->pk);
+    for (int d = 0; d < r->nparts; d++) { free(r->box[d].e); free(r->cfrom[d]); }
+    free(r->box); free(r->cfrom); free(r->cfcap); free(r->pk); free(r->dch); free(r->dci);
     free(r);
 }
 
@@ -467,26 +473,25 @@ int mc_part_set(R *r, int n, int me) {
     r->box = calloc(n, sizeof *r->box);
     r->cfrom = calloc(n, sizeof *r->cfrom);
     r->cfcap = calloc(n, sizeof *r->cfcap);
-    return r->box && r->cfrom && r->cfcap;
+    r->dch = calloc(PART_DC, sizeof *r->dch);
+    r->dci = calloc(PART_DC, sizeof *r->dci);
+    return r->box && r->cfrom && r->cfcap && r->dch && r->dci;
 }
 /* the worker of n that owns the state s (whole, its representative) */
 int mc_part_owner(const V *s, int n) { return mc_owner_of(mc_part_hash(s), n); }
 
-/* put t (whole) in box o with its parent and label, unless already there this level;
-   0 when out of memory */
+/* put t (whole) in box o with its parent and label; 0 when out of memory. A state sent
+   before in this level is not sent again when the direct-mapped table of recent sends
+   (PART_DC entries: its hash, its place in the box) still holds it: most repeats are
+   near each other (the successors of siblings, expanded one after the other), and a
+   table that fits in the core's cache costs far less per successor than a hash set of
+   the whole level's sends. A repeat it misses is sent, and the owner's seen test drops
+   it, as it drops a state already stored. */
 static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab) {
     struct Box *b = &r->box[o];
-    if (!b->tab) {
-        b->mask = 1023;
-        b->tab = calloc(b->mask + 1, sizeof(int64_t));
-        if (!b->tab) return 0;
-    }
-    uint64_t g = h & b->mask;
-    for (;; g = (g + 1) & b->mask) {
-        int64_t e = b->tab[g];
-        if (!e) break;
-        if (memcmp(b->e + PART_E * (e - 1) + 2, t, sizeof(V) * NVARS) == 0) return 1;
-    }
+    const uint64_t g = h & (PART_DC - 1);          /* the owner took the high bits */
+    const int64_t at = r->dci[g];
+    if (at && r->dch[g] == h && memcmp(r->box[o].e + PART_E * (at - 1) + 2, t, sizeof(V) * NVARS) == 0) return 1;
     if (b->n == b->cap) {
         int64_t nc = b->cap ? b->cap * 2 : 1024;
         V *a = realloc(b->e, sizeof(V) * PART_E * nc);
@@ -496,18 +501,7 @@ static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab
     V *e = b->e + PART_E * b->n;
     e[0] = si; e[1] = lab;
     memcpy(e + 2, t, sizeof(V) * NVARS);
-    b->tab[g] = ++b->n;
-    if ((uint64_t)b->n * 2 > b->mask) {
-        uint64_t m = b->mask * 2 + 1;
-        int64_t *nt = calloc(m + 1, sizeof(int64_t));
-        if (!nt) return 0;
-        for (int64_t k = 0; k < b->n; k++) {
-            uint64_t q = mc_part_hash(b->e + PART_E * k + 2) & m;
-            while (nt[q]) q = (q + 1) & m;
-            nt[q] = k + 1;
-        }
-        free(b->tab); b->tab = nt; b->mask = m;
-    }
+    r->dch[g] = h; r->dci[g] = ++b->n;
     return 1;
 }
 
@@ -545,11 +539,8 @@ V *mc_part_box(R *r, int d, int64_t *n) {
 }
 /* empty every box for the next level */
 void mc_part_clear(R *r) {
-    for (int d = 0; d < r->nparts; d++) {
-        struct Box *b = &r->box[d];
-        if (b->n && b->tab) memset(b->tab, 0, sizeof(int64_t) * (b->mask + 1));
-        b->n = 0;
-    }
+    for (int d = 0; d < r->nparts; d++) r->box[d].n = 0;
+    memset(r->dci, 0, sizeof(int64_t) * PART_DC);
 }
 /* the level to expand: the states stored and not yet expanded; returns how many */
 int64_t mc_part_level(R *r) { r->level_end = r->count; r->started = 1; return r->level_end - r->head; }
