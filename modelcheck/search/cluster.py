@@ -59,19 +59,52 @@ DEFAULT_LOCAL_WORKERS = 2
 
 class PartitionActor:
     """One partition of the search, on a Dask worker: a :class:`WorkerCore` over the
-    model built from ``source`` (a recipe, called here, or the model itself)."""
+    model built from ``source`` (a recipe, called here, or the model itself), or with
+    ``native`` (the coordinator's engine: its capacity scale, integer width and digest)
+    the C search's :class:`~modelcheck.native.parallel.NativeWorkerCore` over the engine
+    this worker builds (or finds in its machine's build cache) for the same layout."""
 
-    def __init__(self, source, is_recipe: bool, opts: Options, me: int, n: int):
+    def __init__(self, source, is_recipe: bool, opts: Options, me: int, n: int, native: tuple | None = None):
         self.model = source() if is_recipe else source
-        self.core = WorkerCore(self.model, opts, me, n)
+        #: why the C search cannot run here (:meth:`probe` tells the coordinator)
+        self.refused: str | None = None
+        if native is None:
+            self.core = WorkerCore(self.model, opts, me, n)
+        else:
+            self.core = self.native_core(opts, me, n, *native)
+
+    def native_core(self, opts: Options, me: int, n: int, scale: int, wide_ints: bool, digest: str):
+        from ..native.build import BuildTimeUp
+        from ..native.engine import engine_for
+        from ..native.parallel import NativeWorkerCore
+
+        try:
+            # the time left to the run bounds the compiler, as in one process
+            engine = engine_for(self.model, opts.time_limit, scale, wide_ints)
+        except BuildTimeUp:
+            self.refused = "its C compiler did not finish within the time left to the run (--time-limit)"
+            return None
+        except BackendUnsupported as u:
+            self.refused = u.message
+            return None
+        except Exception as e:  # noqa: BLE001 - a library that does not load here, say: no C search here
+            self.refused = f"{type(e).__name__}: {e}"
+            return None
+        if engine.digest != digest:
+            # another layout would place, pack and number states differently from the others
+            self.refused = (f"it generated other C code for the spec than the coordinator (engine {engine.digest}, "
+                            f"the coordinator's {digest}): is the same version of modelcheck installed there?")
+            return None
+        return NativeWorkerCore(engine, self.model, opts, me, n)
 
     def probe(self) -> tuple:
-        """The hashes that must agree between partitions, this process's seed and pid."""
+        """The hashes that must agree between partitions, this process's seed and pid,
+        and why the C search cannot run here (None: it can, or was not asked for)."""
         try:
             states = tuple(hash(s) for s in list(self.model.initial_states())[:64])
         except Exception:  # noqa: BLE001 - a runtime error in init: the search reports it
             states = ()
-        return hash(PROBE), states, os.environ.get("PYTHONHASHSEED"), os.getpid()
+        return hash(PROBE), states, os.environ.get("PYTHONHASHSEED"), os.getpid(), self.refused
 
     def round(self, k: int, blobs: list, initial):
         return self.core.round(k, blobs, initial)
@@ -81,6 +114,12 @@ class PartitionActor:
 
     def finish(self, k: int) -> tuple:
         return self.core.finish(k)
+
+
+class EngineRefused(BackendUnsupported):
+    """A Dask worker cannot run the C search the coordinator chose (no compiler there,
+    another layout, a library that does not load): ``--backend auto`` searches on Python
+    actors instead, ``c`` reports it (:func:`modelcheck.native.explore`)."""
 
 
 def disagreement(probes: list, places: list[str]) -> str | None:
@@ -101,9 +140,11 @@ class ClusterCoordinator(Coordinator):
 
     kind = "Dask actors"
 
-    def __init__(self, run, n: int, address: str):
+    def __init__(self, run, n: int, address: str, native=None):
         super().__init__(run, n)
         self.address = address
+        #: the C search's cores (:class:`~modelcheck.native.parallel.NativeCores`), or None: Python actors
+        self.native = native
         self.extra = {"cluster": address}
         self.client = None
         self.cluster = None          # a LocalCluster we started
@@ -146,7 +187,11 @@ class ClusterCoordinator(Coordinator):
             if opts.time_limit is not None:
                 opts = replace(opts, time_limit=max(0.001, opts.time_limit - (time.monotonic() - run.limit_t0)))
             self.places = [workers[w % len(workers)] for w in range(n)]
-            self.futures = [self.client.submit(PartitionActor, source, is_recipe, opts, w, n, actor=True,
+            native = None
+            if self.native is not None:
+                e = self.native.engine
+                native = (e.scale, e.wide_ints, e.digest)
+            self.futures = [self.client.submit(PartitionActor, source, is_recipe, opts, w, n, native, actor=True,
                                                workers=[self.places[w]], allow_other_workers=False, pure=False,
                                                key=f"modelcheck-partition-{w}-{time.time_ns()}")
                             for w in range(n)]
@@ -162,7 +207,13 @@ class ClusterCoordinator(Coordinator):
             raise BackendUnsupported(f"the Dask cluster at {self.address} could not run the search: "
                                      f"{type(e).__name__}: {e}") from None
         self.pids = [p[3] for p in probes]
-        why = disagreement(probes, self.places)
+        refused = [(w, p[4]) for w, p in enumerate(probes) if p[4] is not None]
+        if refused:
+            self.stop_all()
+            w, why = refused[0]
+            raise EngineRefused(f"the C search cannot run on the Dask worker {self.places[w]}: {why}")
+        # C actors place a state by a hash of its words, the same whatever PYTHONHASHSEED
+        why = disagreement(probes, self.places) if self.native is None else None
         if why is not None:
             self.stop_all()
             raise BackendUnsupported(why)
@@ -259,22 +310,26 @@ class ClusterCoordinator(Coordinator):
         return out
 
 
-def explore_cluster(model: Model, opts: Options) -> CheckResult:
+def explore_cluster(model: Model, opts: Options, native=None) -> CheckResult:
     """The breadth-first search of ``model`` on the Dask cluster ``opts.cluster``, in
     ``opts.workers`` partitions; the caller has made sure :func:`~.parallel.refusal`
-    says None. A cluster that cannot run it (unreachable, no workers, workers that hash
-    differently, a spec that does not compile there) raises
-    :class:`~modelcheck.model.BackendUnsupported`."""
+    says None. With ``native`` (:class:`~modelcheck.native.parallel.NativeCores`, the
+    coordinator's engine) each actor runs the C search in that engine's layout. A
+    cluster that cannot run it (unreachable, no workers, workers that hash differently,
+    a spec that does not compile there) raises
+    :class:`~modelcheck.model.BackendUnsupported` (:class:`EngineRefused` when the C
+    search cannot run on a worker); a C actor that gives up mid-run,
+    :class:`~.parallel.WorkerFallback`, as forked C workers do."""
     holder = {}
 
     def transport(run, n):
-        coordinator = ClusterCoordinator(run, n, opts.cluster)
+        coordinator = ClusterCoordinator(run, n, opts.cluster, native)
         coordinator.connect(model)
         holder["c"] = coordinator
         return coordinator
 
     try:
-        return explore_parallel(model, opts, transport)
+        return explore_parallel(model, opts, transport, make_core=native)
     finally:
         if "c" in holder:
             holder["c"].stop_all()

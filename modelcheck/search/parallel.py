@@ -549,7 +549,9 @@ class Coordinator:
                 for label, count in cov.items():
                     lab = self.relabel(label if cmap is None else cmap[label], keys[sender])
                     run.new_cov[lab] = run.new_cov.get(lab, 0) + count
-        run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu)
+        # which search each worker ran: a C worker's answer has its label map
+        run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu,
+                         worker_backends=["c" if cmaps[w] is not None else "python" for w in sorted(answers)])
         run.covered = True
 
     def relabel(self, label, keys):

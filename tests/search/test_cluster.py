@@ -250,8 +250,3 @@ def test_workers_with_different_hash_seeds_are_refused(specs):
             stray.kill()
             stray.wait()
 
-
-def test_the_c_backend_is_refused_on_a_cluster(capsys):
-    code, _, err = run(capsys, "check", TWOPHASE, "--no-temporal", "--cluster", "local", "--backend", "c")
-    assert code == 2
-    assert "the C backend does not run in parallel workers yet (--cluster local): use --backend python or auto" in err
