@@ -205,6 +205,45 @@ def test_a_lost_c_actor_ends_the_run_undetermined_with_a_clear_message(dask_clus
     assert 0 < r.distinct_states < 296_448
 
 
+def test_a_lost_c_actor_of_a_local_cluster_of_its_own_ends_the_run_and_the_cluster(monkeypatch):
+    """``--cluster local``: the coordinator's own LocalCluster, one of whose worker
+    processes is killed mid-run; the run ends ``undetermined`` and the cluster's
+    processes are gone."""
+    from modelcheck.search import cluster as cluster_module
+
+    coordinators = []
+    connect = cluster_module.ClusterCoordinator.connect
+
+    def connect_and_keep(self, model):
+        connect(self, model)
+        coordinators.append(self)
+
+    monkeypatch.setattr(cluster_module.ClusterCoordinator, "connect", connect_and_keep)
+    killed = []
+
+    def kill_one(p):    # the actors' pids are those their probes gave the coordinator
+        if p.depth >= 4 and not killed:
+            victim = coordinators[0].pids[1]
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    model = load_spec(TWOPHASE, RM=7).model
+    t0 = time.monotonic()
+    r = explore(model, Options(symmetry=False, check_temporal=False, workers=2, cluster="local", backend="c",
+                               progress=kill_one, progress_every=0.001))
+    assert killed and time.monotonic() - t0 < 30
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.WORKER_LOST)
+    assert all(p.verdict is Verdict.UNDETERMINED for p in r.properties)
+    (note,) = [w for w in r.warnings if "was lost" in w]
+    assert f"worker 2 of 2 (a Dask actor on tcp://127.0.0.1:" in note and f"pid {killed[0]}) was lost" in note
+    assert 0 < r.distinct_states < 296_448
+    # the cluster's worker processes (started by the coordinator) are gone, not left running
+    import psutil
+
+    for pid in coordinators[0].pids:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, pid
+
+
 def test_the_time_limit_stops_the_c_actors_with_the_counts_of_the_levels_searched(address):
     model = load_spec(TWOPHASE, RM=9).model     # 10,340,352 states: far more than a second in C workers
     engine_for(model)                           # the compile is not what the limit should stop
