@@ -108,11 +108,12 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
 
             try:
                 if opts.cluster is not None:
-                    from ..search.cluster import EngineRefused, explore_cluster
+                    from ..search.cluster import ActorRefused, explore_cluster
+                    from .parallel import ActorCores
 
                     try:
-                        result = explore_cluster(model, opts, native=NativeCores(engine))
-                    except EngineRefused as u:   # a worker cannot run the C search: Python actors
+                        result = explore_cluster(model, opts, NativeCores(engine), ActorCores(engine))
+                    except ActorRefused as u:   # a worker cannot run the C search: Python actors
                         if opts.backend == "c":
                             raise
                         return replace(explore_python(model, python),

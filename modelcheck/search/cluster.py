@@ -59,47 +59,30 @@ DEFAULT_LOCAL_WORKERS = 2
 
 class PartitionActor:
     """One partition of the search, on a Dask worker: a :class:`WorkerCore` over the
-    model built from ``source`` (a recipe, called here, or the model itself), or with
-    ``native`` (the coordinator's engine: its capacity scale, integer width and digest)
-    the C search's :class:`~modelcheck.native.parallel.NativeWorkerCore` over the engine
-    this worker builds (or finds in its machine's build cache) for the same layout."""
+    model built from ``source`` (a recipe, called here, or the model itself), or the core
+    ``make_core(model, opts, me, n)`` makes here (the C search's: it builds or loads the
+    coordinator's engine on this machine, :class:`~modelcheck.native.parallel.ActorCores`).
+    A ``make_core`` that raises :class:`BackendUnsupported` leaves the actor without a
+    core, and :meth:`probe` tells the coordinator why."""
 
-    def __init__(self, source, is_recipe: bool, opts: Options, me: int, n: int, native: tuple | None = None):
+    def __init__(self, source, is_recipe: bool, opts: Options, me: int, n: int, make_core=None):
         self.model = source() if is_recipe else source
-        #: why the C search cannot run here (:meth:`probe` tells the coordinator)
+        #: why the core asked for cannot run here
         self.refused: str | None = None
-        if native is None:
+        self.core = None
+        if make_core is None:
             self.core = WorkerCore(self.model, opts, me, n)
-        else:
-            self.core = self.native_core(opts, me, n, *native)
-
-    def native_core(self, opts: Options, me: int, n: int, scale: int, wide_ints: bool, digest: str):
-        from ..native.build import BuildTimeUp
-        from ..native.engine import engine_for
-        from ..native.parallel import NativeWorkerCore
-
+            return
         try:
-            # the time left to the run bounds the compiler, as in one process
-            engine = engine_for(self.model, opts.time_limit, scale, wide_ints)
-        except BuildTimeUp:
-            self.refused = "its C compiler did not finish within the time left to the run (--time-limit)"
-            return None
+            self.core = make_core(self.model, opts, me, n)
         except BackendUnsupported as u:
             self.refused = u.message
-            return None
-        except Exception as e:  # noqa: BLE001 - a library that does not load here, say: no C search here
+        except Exception as e:  # noqa: BLE001 - a library that does not load here, say: this core cannot run here
             self.refused = f"{type(e).__name__}: {e}"
-            return None
-        if engine.digest != digest:
-            # another layout would place, pack and number states differently from the others
-            self.refused = (f"it generated other C code for the spec than the coordinator (engine {engine.digest}, "
-                            f"the coordinator's {digest}): is the same version of modelcheck installed there?")
-            return None
-        return NativeWorkerCore(engine, self.model, opts, me, n)
 
     def probe(self) -> tuple:
         """The hashes that must agree between partitions, this process's seed and pid,
-        and why the C search cannot run here (None: it can, or was not asked for)."""
+        and why the core asked for cannot run here (None: it runs)."""
         try:
             states = tuple(hash(s) for s in list(self.model.initial_states())[:64])
         except Exception:  # noqa: BLE001 - a runtime error in init: the search reports it
@@ -116,10 +99,10 @@ class PartitionActor:
         return self.core.finish(k)
 
 
-class EngineRefused(BackendUnsupported):
-    """A Dask worker cannot run the C search the coordinator chose (no compiler there,
-    another layout, a library that does not load): ``--backend auto`` searches on Python
-    actors instead, ``c`` reports it (:func:`modelcheck.native.explore`)."""
+class ActorRefused(BackendUnsupported):
+    """A Dask worker cannot make the core the coordinator asked for (the C search's: no
+    compiler there, another layout, a library that does not load): the caller decides
+    (:func:`modelcheck.native.explore`: ``auto`` searches on Python actors, ``c`` reports it)."""
 
 
 def disagreement(probes: list, places: list[str]) -> str | None:
@@ -140,11 +123,11 @@ class ClusterCoordinator(Coordinator):
 
     kind = "Dask actors"
 
-    def __init__(self, run, n: int, address: str, native=None):
+    def __init__(self, run, n: int, address: str, actor_core=None):
         super().__init__(run, n)
         self.address = address
-        #: the C search's cores (:class:`~modelcheck.native.parallel.NativeCores`), or None: Python actors
-        self.native = native
+        #: makes each actor's core on its worker (picklable; None: :class:`WorkerCore`)
+        self.actor_core = actor_core
         self.extra = {"cluster": address}
         self.client = None
         self.cluster = None          # a LocalCluster we started
@@ -187,11 +170,8 @@ class ClusterCoordinator(Coordinator):
             if opts.time_limit is not None:
                 opts = replace(opts, time_limit=max(0.001, opts.time_limit - (time.monotonic() - run.limit_t0)))
             self.places = [workers[w % len(workers)] for w in range(n)]
-            native = None
-            if self.native is not None:
-                e = self.native.engine
-                native = (e.scale, e.wide_ints, e.digest)
-            self.futures = [self.client.submit(PartitionActor, source, is_recipe, opts, w, n, native, actor=True,
+            self.futures = [self.client.submit(PartitionActor, source, is_recipe, opts, w, n, self.actor_core,
+                                               actor=True,
                                                workers=[self.places[w]], allow_other_workers=False, pure=False,
                                                key=f"modelcheck-partition-{w}-{time.time_ns()}")
                             for w in range(n)]
@@ -211,9 +191,10 @@ class ClusterCoordinator(Coordinator):
         if refused:
             self.stop_all()
             w, why = refused[0]
-            raise EngineRefused(f"the C search cannot run on the Dask worker {self.places[w]}: {why}")
-        # C actors place a state by a hash of its words, the same whatever PYTHONHASHSEED
-        why = disagreement(probes, self.places) if self.native is None else None
+            raise ActorRefused(f"the Dask worker {self.places[w]}: {why}")
+        # only the Python pipeline's partition is Python's hash (a C actor's is a hash of the
+        # state's words, the same whatever PYTHONHASHSEED)
+        why = disagreement(probes, self.places) if self.actor_core is None else None
         if why is not None:
             self.stop_all()
             raise BackendUnsupported(why)
@@ -310,26 +291,28 @@ class ClusterCoordinator(Coordinator):
         return out
 
 
-def explore_cluster(model: Model, opts: Options, native=None) -> CheckResult:
+def explore_cluster(model: Model, opts: Options, make_core=None, actor_core=None) -> CheckResult:
     """The breadth-first search of ``model`` on the Dask cluster ``opts.cluster``, in
     ``opts.workers`` partitions; the caller has made sure :func:`~.parallel.refusal`
-    says None. With ``native`` (:class:`~modelcheck.native.parallel.NativeCores`, the
-    coordinator's engine) each actor runs the C search in that engine's layout. A
-    cluster that cannot run it (unreachable, no workers, workers that hash differently,
-    a spec that does not compile there) raises
-    :class:`~modelcheck.model.BackendUnsupported` (:class:`EngineRefused` when the C
-    search cannot run on a worker); a C actor that gives up mid-run,
-    :class:`~.parallel.WorkerFallback`, as forked C workers do."""
+    says None. With ``actor_core`` (picklable: it is sent to each actor, which calls it
+    as :func:`~.parallel.explore_parallel` calls ``make_core``) the actors run the core it
+    makes, the C search's; ``make_core`` is then the coordinator's side of the same core
+    (its ``canon``, the representative the initial states and trace replay take). A
+    cluster that cannot run the search (unreachable, no workers, workers that hash
+    differently, a spec that does not compile there) raises
+    :class:`~modelcheck.model.BackendUnsupported` (:class:`ActorRefused` when a worker
+    cannot make the core asked for); an actor whose backend gives up mid-run,
+    :class:`~.parallel.WorkerFallback`, as forked workers do."""
     holder = {}
 
     def transport(run, n):
-        coordinator = ClusterCoordinator(run, n, opts.cluster, native)
+        coordinator = ClusterCoordinator(run, n, opts.cluster, actor_core)
         coordinator.connect(model)
         holder["c"] = coordinator
         return coordinator
 
     try:
-        return explore_parallel(model, opts, transport, make_core=native)
+        return explore_parallel(model, opts, transport, make_core=make_core)
     finally:
         if "c" in holder:
             holder["c"].stop_all()

@@ -155,18 +155,44 @@ def test_a_worker_without_a_c_compiler_gives_python_actors_or_an_error(dask_clus
     assert set(client.run(no_compiler, True).values()) == {"/nonexistent/cc"}
     try:
         r = explore(model, Options(workers=2, cluster=address, backend="auto", symmetry=False, check_temporal=False))
-        with pytest.raises(BackendUnsupported, match="the C search cannot run on the Dask worker tcp://127.0.0.1:"):
+        with pytest.raises(BackendUnsupported, match="the Dask worker tcp://127.0.0.1:[0-9]+: the C search cannot run there: no C compiler found"):
             explore(model, Options(workers=2, cluster=address, backend="c", symmetry=False, check_temporal=False))
     finally:
         client.run(no_compiler, False)
     assert r.backend == "python" and r.extra.get("cluster") == address
     assert r.extra["worker_backends"] == ["python", "python"]
-    assert r.backend_note.startswith("the C search cannot run on the Dask worker tcp://127.0.0.1:")
-    assert "no C compiler found" in r.backend_note and r.backend_note.endswith("; the Python workers searched")
+    assert r.backend_note.startswith("the Dask worker tcp://127.0.0.1:")
+    assert ": the C search cannot run there: no C compiler found" in r.backend_note
+    assert r.backend_note.endswith("; the Python workers searched")
     assert figures(r) == figures(one_process(model, symmetry=False, check_temporal=False))
     assert r.distinct_states == 1568
     # the workers build again once they have a compiler
     assert c_actors(model, address, symmetry=False, check_temporal=False).distinct_states == 1568
+
+
+def test_an_actor_that_generates_other_c_code_refuses(monkeypatch, address):
+    """The actors compare the digest of the C source they generate with the
+    coordinator's: another layout (another version of modelcheck on a worker) would place
+    and pack states differently. Here the coordinator's digest is altered before it is sent."""
+    from modelcheck.native import parallel as native_parallel
+
+    made = native_parallel.ActorCores.__init__
+
+    def other_digest(self, engine):
+        made(self, engine)
+        self.digest = "0" * 32
+
+    monkeypatch.setattr(native_parallel.ActorCores, "__init__", other_digest)
+    model = load_spec(TWOPHASE, RM=3).model
+    kw = dict(symmetry=False, check_temporal=False)
+    r = explore(model, Options(workers=2, cluster=address, backend="auto", **kw))
+    assert r.backend == "python" and r.extra["worker_backends"] == ["python", "python"]
+    assert "it generated other C code for the spec than the coordinator" in r.backend_note
+    assert "the coordinator's 00000000000000000000000000000000): is the same version of modelcheck installed there?" \
+        in r.backend_note
+    assert figures(r) == figures(one_process(model, **kw))
+    with pytest.raises(BackendUnsupported, match="it generated other C code for the spec than the coordinator"):
+        explore(model, Options(workers=2, cluster=address, backend="c", **kw))
 
 
 def test_what_the_cluster_cannot_do_runs_in_one_process_in_c_with_a_warning(address):
