@@ -90,11 +90,7 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     try:
         engine, why = engine_or_reason(model, opts)
     except BuildTimeUp:
-        run = Run(model, opts)
-        run.coverage_partial = True        # nothing was searched: no action is "never enabled"
-        run.notes.append("--time-limit was reached while the C compiler compiled the spec: nothing was checked "
-                         "(a later run compiles again; the compiled spec is cached once a compilation finishes)")
-        return replace(run.execute(_time_is_up), backend="c")
+        return _built_too_late(model, opts)
     if engine is None:
         if opts.backend == "c":
             raise why
@@ -114,6 +110,9 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
                     try:
                         result = explore_cluster(model, opts, NativeCores(engine), ActorCores(engine))
                     except ActorRefused as u:   # a worker cannot run the C search: Python actors
+                        if opts.time_limit is not None and time.monotonic() - opts.started >= opts.time_limit:
+                            # an actor's compiler stopped by the time limit: nothing searched, no refusal
+                            return _built_too_late(model, opts, f" (on a Dask worker: {u.message})")
                         if opts.backend == "c":
                             raise
                         return replace(explore_python(model, python),
@@ -156,6 +155,15 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
         return replace(explore_python(model, python),
                        backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python"
                        + (" workers" if parallel else ""))
+
+
+def _built_too_late(model: Model, opts: Options, where: str = "") -> CheckResult:
+    """The result of a run whose time limit was reached while the C compiler worked."""
+    run = Run(model, opts)
+    run.coverage_partial = True        # nothing was searched: no action is "never enabled"
+    run.notes.append(f"--time-limit was reached while the C compiler compiled the spec{where}: nothing was "
+                     "checked (a later run compiles again; the compiled spec is cached once a compilation finishes)")
+    return replace(run.execute(_time_is_up), backend="c")
 
 
 def _time_is_up(run: Run) -> None:

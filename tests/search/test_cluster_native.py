@@ -275,13 +275,54 @@ def test_the_time_limit_stops_the_c_actors_with_the_counts_of_the_levels_searche
     engine_for(model)                           # the compile is not what the limit should stop
     kw = dict(symmetry=False, check_temporal=False)
     t0 = time.monotonic()
-    r = explore(model, Options(workers=2, cluster=address, backend="c", time_limit=1.0, **kw))
+    # 2 s: the actors' setup (compiling the spec, loading the C library) counts too
+    r = explore(model, Options(workers=2, cluster=address, backend="c", time_limit=2.0, **kw))
     assert time.monotonic() - t0 < 15
-    assert r.backend == "c" and r.extra.get("cluster") == address
+    assert r.backend == "c" and r.extra.get("cluster") == address, r.warnings
     assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.TIME_LIMIT)
     assert all(p.verdict is not Verdict.HOLDS for p in r.properties)
     assert r.coverage == () and any("coverage is not reported" in w for w in r.warnings)
     assert levels_searched(model, r, **kw) and r.distinct_states < 10_340_352
+
+
+def test_the_time_limit_reached_while_the_actors_compile_is_undetermined_not_an_error(tmp_path, dask_cluster,
+                                                                                     address):
+    """The workers' compiler (here a script that never finishes, and an empty build cache)
+    is stopped at the time left to the run: ``--backend c`` ends ``undetermined`` with
+    nothing checked, as in one process, not with an error of the setup."""
+    _, client = dask_cluster
+    slow = tmp_path / "slowcc"
+    slow.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo slowcc 1; exit 0; fi\nexec sleep 60\n")
+    slow.chmod(0o755)
+    model = load_spec(TWOPHASE, RM=3).model
+    engine_for(model)                           # the coordinator's engine is built (or cached) first
+
+    def slow_compiler(cc, cache):    # nested: sent to the workers by value
+        import os as os_
+
+        from modelcheck.native import build as build_
+
+        for name, value in (("CC", cc), ("MODELCHECK_CACHE", cache)):
+            if value is None:
+                os_.environ.pop(name, None)
+            else:
+                os_.environ[name] = value
+        build_.compiler.cache_clear()
+
+    before = os.environ.get("MODELCHECK_CACHE")
+    client.run(slow_compiler, str(slow), str(tmp_path / "cache"))
+    try:
+        t0 = time.monotonic()
+        r = explore(model, Options(workers=2, cluster=address, backend="c", time_limit=3.0, symmetry=False,
+                                   check_temporal=False))
+        seconds = time.monotonic() - t0
+    finally:
+        client.run(slow_compiler, os.environ.get("CC"), before)
+    assert seconds < 15
+    assert (r.verdict, r.stop_reason, r.backend) == (Verdict.UNDETERMINED, StopReason.TIME_LIMIT, "c")
+    assert all(p.verdict is Verdict.UNDETERMINED for p in r.properties)
+    (note,) = [w for w in r.warnings if w.startswith("--time-limit was reached while the C compiler compiled")]
+    assert "(on a Dask worker: the Dask worker tcp://127.0.0.1:" in note and "nothing was checked" in note
 
 
 def test_the_memory_limit_stops_the_c_actors(address):
