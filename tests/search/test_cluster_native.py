@@ -155,7 +155,8 @@ def test_a_worker_without_a_c_compiler_gives_python_actors_or_an_error(dask_clus
     assert set(client.run(no_compiler, True).values()) == {"/nonexistent/cc"}
     try:
         r = explore(model, Options(workers=2, cluster=address, backend="auto", symmetry=False, check_temporal=False))
-        with pytest.raises(BackendUnsupported, match="the Dask worker tcp://127.0.0.1:[0-9]+: the C search cannot run there: no C compiler found"):
+        with pytest.raises(BackendUnsupported,
+                           match="the Dask worker tcp://127.0.0.1:[0-9]+: the C search cannot run there: no C compiler"):
             explore(model, Options(workers=2, cluster=address, backend="c", symmetry=False, check_temporal=False))
     finally:
         client.run(no_compiler, False)
