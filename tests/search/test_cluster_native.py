@@ -78,6 +78,15 @@ def test_twophase_counts_depth_verdicts_and_coverage_equal_the_one_process_searc
     assert two.extra["worker_backends"] == ["c", "c"] and two.backend_note == ""
 
 
+def test_three_partitions_on_two_workers(address):
+    # partition 3 shares a worker process (and its loaded C library) with partition 1
+    model = load_spec(TWOPHASE, RM=4).model
+    kw = dict(symmetry=False, check_temporal=False)
+    three = explore(model, Options(workers=3, cluster=address, backend="c", **kw))
+    assert three.backend == "c" and three.extra["worker_backends"] == ["c", "c", "c"]
+    assert figures(three) == figures(one_process(model, **kw)) and three.distinct_states == 1568
+
+
 @pytest.mark.parametrize("bug,symmetry", [("BugCommitOnAny", False), ("BugAbortAfterCommit", False),
                                           ("BugCommitOnAny", True)])
 def test_a_seeded_bug_has_a_counterexample_as_short_as_the_one_process_search(address, bug, symmetry):
