@@ -11,9 +11,14 @@ its batches) cross the network through this process.
 
 Workers on other machines are not forked from this one: each actor builds the model
 itself from its recipe (:class:`~modelcheck.model.Rebuildable`: a spec's text, path,
-constants and configuration, compiled there); a model without one is sent pickled.
+constants and configuration, compiled there); a model without one is sent pickled. The
+C search's actors get their core from a picklable maker the caller passes
+(``actor_core``: :class:`modelcheck.native.parallel.ActorCores`, which builds the
+coordinator's engine layout on the actor's machine), so this module imports nothing of
+the C backend.
 
-**The partition is Python's ``hash``**, as in :mod:`.parallel`: the hot loop stays as
+**The Python actors' partition is Python's ``hash``**, as in :mod:`.parallel` (a C
+actor's is a hash of the state's words, whatever the seed): the hot loop stays as
 it is. String hashes are salted per process unless ``PYTHONHASHSEED`` is set, so every
 Dask worker must run with the same ``PYTHONHASHSEED``. A Dask worker started by a
 nanny (``dask worker``'s default, and :class:`LocalCluster`'s) gets ``PYTHONHASHSEED``
