@@ -6,12 +6,12 @@
     python benchmarks/parallel.py --no-dask    # without the LocalCluster row
     python benchmarks/parallel.py --zab default txn2   # ZAB's configurations instead
     python benchmarks/parallel.py --zab faults # ZAB's faults: about 10 minutes per run
-    python benchmarks/parallel.py --backend c --rm 8 9 --no-dask      # the C search in the workers
-    python benchmarks/parallel.py --backend c --zab default --no-dask
+    python benchmarks/parallel.py --backend c --rm 8 9     # the C search in the workers and actors
+    python benchmarks/parallel.py --backend c --zab default
 
 TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python backend,
 or the C backend with ``--backend c`` (1 worker: the one-process C search; N: the C
-search in each worker, docs/parallel.md; no Dask row: the cluster runs Python); ZAB (``--zab CONFIG``) with symmetry
+search in each worker, docs/parallel.md; ``dask 2``: in each actor); ZAB (``--zab CONFIG``) with symmetry
 over its servers, as ``modelcheck check specs/zab/zab.mc --config CONFIG --no-temporal``
 runs it (ZAB's ``faults`` is 3.5 million orbits). One row per (configuration, workers):
 
@@ -39,8 +39,9 @@ memory bandwidth and caches, and, on a virtual machine, whatever the host's core
 
 A last row per configuration, ``dask 2``, runs the same search on a Dask ``LocalCluster``
 of 2 processes (``--cluster local``, docs/parallel.md: a cluster on Dask); its ``s``
-counts starting the cluster and compiling the spec in each worker, ``rounds s`` the
-search alone (the same columns otherwise).
+counts starting the cluster and compiling the spec in each worker (with ``--backend c``,
+each actor also loads the C library from the build cache the run's first build filled),
+``rounds s`` the search alone (the same columns otherwise).
 
 Each run goes in its own subprocess (this script with ``--child``), so that runs do
 not share a heap. The counts of every run must equal the one-process run's: a MISMATCH
@@ -93,8 +94,9 @@ def child(what: str, workers: int, dask: int = 0, backend: str = "python") -> di
     out = {"what": what, "workers": workers, "seconds": seconds, "cpu": cpu() - c0, "verdict": r.verdict.value,
            "distinct": r.distinct_states, "generated": r.generated_states, "depth": r.depth,
            "load": os.getloadavg()[0], "backend": r.backend}
-    if r.backend != backend:
-        raise SystemExit(f"asked for the {backend} backend, got {r.backend}: {r.backend_note}")
+    if r.backend != backend or set(r.extra.get("worker_backends", [backend])) != {backend}:
+        raise SystemExit(f"asked for the {backend} backend, got {r.backend} "
+                         f"(workers: {r.extra.get('worker_backends')}): {r.backend_note}")
     if workers > 1:
         rounds = r.extra["rounds_seconds"]
         out["exchange"] = sum(1 - b / rounds for b in r.extra["busy_seconds"]) / workers
@@ -137,8 +139,7 @@ def main() -> int:
     for what in runs_of:
         name = f"ZAB {what[4:]}" if what.startswith("zab:") else f"TwoPhase RM={what}"
         base = None
-        runs = [(w, 0) for w in workers] + ([(2, -1)] if args.apart else []) + \
-            ([] if args.no_dask or args.backend == "c" else [(2, 1)])
+        runs = [(w, 0) for w in workers] + ([(2, -1)] if args.apart else []) + ([] if args.no_dask else [(2, 1)])
         for w, dask in runs:
             if dask < 0:    # two one-process searches at once
                 kids = [subprocess.Popen([sys.executable, __file__, "--child", what, "1", "0", args.backend],

@@ -31,22 +31,15 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     opts = opts or Options()
     if opts.backend == "python" or opts.strategy is Strategy.SIMULATE:
         return explore_python(model, replace(opts, backend="python"))
-    if opts.cluster is not None:
-        # the C search does not run on a Dask cluster yet (docs/parallel.md): ``auto``
-        # takes the Python search there, ``c`` (C or an error) refuses
-        why = f"the C backend does not run in parallel workers yet (--cluster {opts.cluster})"
-        if opts.backend == "c":
-            raise BackendUnsupported(f"{why}: use --backend python or auto")
-        return replace(explore_python(model, replace(opts, backend="python")),
-                       backend_note=f"{why}: the Python backend searched")
-    if opts.workers > 1:
+    if opts.workers > 1 or opts.cluster is not None:
         from ..search.parallel import refusal
 
         why = refusal(model, opts)
         if why is not None:     # what workers cannot do runs in one process, as in Python
-            result = _explore_native(model, replace(opts, workers=1))
+            asked = f"--cluster {opts.cluster}" if opts.cluster is not None else f"--workers {opts.workers}"
+            result = _explore_native(model, replace(opts, workers=1, cluster=None))
             return replace(result, warnings=result.warnings + (
-                f"--workers {opts.workers} not applied: {why}; the search ran in one process",))
+                f"{asked} not applied: {why}; the search ran in one process",))
     return _explore_native(model, opts)
 
 
@@ -88,7 +81,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     Python."""
     from .engine import CapacityFallback
 
-    parallel = opts.workers > 1    # refusal() said None: C workers (native/parallel.py)
+    # refusal() said None: C workers (native/parallel.py), forked or Dask actors (search/cluster.py)
+    parallel = opts.workers > 1 or opts.cluster is not None
     if opts.time_limit is not None and opts.started is None:
         # one time limit for the whole run, however many times it starts again
         opts = replace(opts, started=time.monotonic())
@@ -96,11 +90,7 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
     try:
         engine, why = engine_or_reason(model, opts)
     except BuildTimeUp:
-        run = Run(model, opts)
-        run.coverage_partial = True        # nothing was searched: no action is "never enabled"
-        run.notes.append("--time-limit was reached while the C compiler compiled the spec: nothing was checked "
-                         "(a later run compiles again; the compiled spec is cached once a compilation finishes)")
-        return replace(run.execute(_time_is_up), backend="c")
+        return _built_too_late(model, opts)
     if engine is None:
         if opts.backend == "c":
             raise why
@@ -113,7 +103,22 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
             from .parallel import NativeCores
 
             try:
-                result = explore_parallel(model, opts, make_core=NativeCores(engine))
+                if opts.cluster is not None:
+                    from ..search.cluster import ActorRefused, explore_cluster
+                    from .parallel import ActorCores
+
+                    try:
+                        result = explore_cluster(model, opts, NativeCores(engine), ActorCores(engine))
+                    except ActorRefused as u:   # a worker cannot run the C search: Python actors
+                        if opts.time_limit is not None and time.monotonic() - opts.started >= opts.time_limit:
+                            # an actor's compiler stopped by the time limit: nothing searched, no refusal
+                            return _built_too_late(model, opts, f" (on a Dask worker: {u.message})")
+                        if opts.backend == "c":
+                            raise
+                        return replace(explore_python(model, python),
+                                       backend_note=f"{u.message}; the Python workers searched")
+                else:
+                    result = explore_parallel(model, opts, make_core=NativeCores(engine))
             except BackendFallback as f:
                 failed = f
             else:
@@ -150,6 +155,15 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
         return replace(explore_python(model, python),
                        backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python"
                        + (" workers" if parallel else ""))
+
+
+def _built_too_late(model: Model, opts: Options, where: str = "") -> CheckResult:
+    """The result of a run whose time limit was reached while the C compiler worked."""
+    run = Run(model, opts)
+    run.coverage_partial = True        # nothing was searched: no action is "never enabled"
+    run.notes.append(f"--time-limit was reached while the C compiler compiled the spec{where}: nothing was "
+                     "checked (a later run compiles again; the compiled spec is cached once a compilation finishes)")
+    return replace(run.execute(_time_is_up), backend="c")
 
 
 def _time_is_up(run: Run) -> None:

@@ -19,6 +19,7 @@ by the Python model (the liveness checker is the Python backend's).
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import time
 import weakref
 from array import array
@@ -56,13 +57,16 @@ class Engine:
 
     def __init__(self, model, build_timeout: float | None = None, scale: int = 1, wide_ints: bool = False):
         self.model = model
-        self.scale = scale
+        #: the layout it was built with: a cluster's actors build the same (search/cluster.py)
+        self.scale, self.wide_ints = scale, wide_ints
         from .build import RUNTIME
 
         with scaled(scale, wide_ints):
             emitter = Emitter(model.checked)
             self.source = emitter.source(RUNTIME)
         self.codecs = emitter.var_codecs
+        #: what another process compares to know it built the same engine (layouts, labels, owners)
+        self.digest = hashlib.sha256(self.source.encode()).hexdigest()[:32]
         #: why runs with symmetry are refused (None: symmetry reduction compiled in, or none declared)
         self.canon_refused = emitter.canon_refused
         self.has_canon = emitter.has_canon

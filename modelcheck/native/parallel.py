@@ -24,7 +24,7 @@ import ctypes
 import time
 from dataclasses import replace
 
-from ..model import ActionAssertionFailed, BackendFallback, HasDynamicLabels, State
+from ..model import ActionAssertionFailed, BackendFallback, BackendUnsupported, HasDynamicLabels, State
 from ..result import PropertyKind, StopReason
 from ..search.parallel import CAPACITY, FALLBACK, WIDTH, WorkerReset, _Done, _WorkerRun
 from ..search.run import Stop
@@ -46,6 +46,37 @@ class NativeCores:
 
     def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
         return NativeWorkerCore(self.engine, model, opts, me, n)
+
+
+class ActorCores:
+    """Makes a Dask actor's :class:`NativeWorkerCore` on the actor's own machine
+    (``actor_core`` of :func:`~modelcheck.search.cluster.explore_cluster`): it is sent
+    pickled, so it carries the coordinator's engine's layout (capacity scale, integer
+    width) and the digest of its C source, not the engine; the actor builds the engine
+    for that layout, or loads it from its machine's build cache, and refuses
+    (:class:`BackendUnsupported`) when it cannot or when its source differs."""
+
+    def __init__(self, engine: Engine):
+        self.scale, self.wide_ints, self.digest = engine.scale, engine.wide_ints, engine.digest
+
+    def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
+        from .build import BuildTimeUp
+        from .engine import engine_for
+
+        try:
+            # the time left to the run bounds the compiler, as in one process
+            engine = engine_for(model, opts.time_limit, self.scale, self.wide_ints)
+        except BuildTimeUp:
+            raise BackendUnsupported("its C compiler did not finish within the time left to the run "
+                                     "(--time-limit)") from None
+        except BackendUnsupported as u:
+            raise BackendUnsupported(f"the C search cannot run there: {u.message}") from None
+        if engine.digest != self.digest:
+            # another layout would place, pack and number states differently from the others
+            raise BackendUnsupported(f"it generated other C code for the spec than the coordinator (engine "
+                                     f"{engine.digest}, the coordinator's {self.digest}): is the same version of "
+                                     f"modelcheck installed there?")
+        return NativeWorkerCore(engine, model, opts, me, n)
 
 
 class _CWorkerRun(_WorkerRun):

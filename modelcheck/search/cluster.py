@@ -11,9 +11,14 @@ its batches) cross the network through this process.
 
 Workers on other machines are not forked from this one: each actor builds the model
 itself from its recipe (:class:`~modelcheck.model.Rebuildable`: a spec's text, path,
-constants and configuration, compiled there); a model without one is sent pickled.
+constants and configuration, compiled there); a model without one is sent pickled. The
+C search's actors get their core from a picklable maker the caller passes
+(``actor_core``: :class:`modelcheck.native.parallel.ActorCores`, which builds the
+coordinator's engine layout on the actor's machine), so this module imports nothing of
+the C backend.
 
-**The partition is Python's ``hash``**, as in :mod:`.parallel`: the hot loop stays as
+**The Python actors' partition is Python's ``hash``**, as in :mod:`.parallel` (a C
+actor's is a hash of the state's words, whatever the seed): the hot loop stays as
 it is. String hashes are salted per process unless ``PYTHONHASHSEED`` is set, so every
 Dask worker must run with the same ``PYTHONHASHSEED``. A Dask worker started by a
 nanny (``dask worker``'s default, and :class:`LocalCluster`'s) gets ``PYTHONHASHSEED``
@@ -59,19 +64,35 @@ DEFAULT_LOCAL_WORKERS = 2
 
 class PartitionActor:
     """One partition of the search, on a Dask worker: a :class:`WorkerCore` over the
-    model built from ``source`` (a recipe, called here, or the model itself)."""
+    model built from ``source`` (a recipe, called here, or the model itself), or the core
+    ``make_core(model, opts, me, n)`` makes here (the C search's: it builds or loads the
+    coordinator's engine on this machine, :class:`~modelcheck.native.parallel.ActorCores`).
+    A ``make_core`` that raises :class:`BackendUnsupported` leaves the actor without a
+    core, and :meth:`probe` tells the coordinator why."""
 
-    def __init__(self, source, is_recipe: bool, opts: Options, me: int, n: int):
+    def __init__(self, source, is_recipe: bool, opts: Options, me: int, n: int, make_core=None):
         self.model = source() if is_recipe else source
-        self.core = WorkerCore(self.model, opts, me, n)
+        #: why the core asked for cannot run here
+        self.refused: str | None = None
+        self.core = None
+        if make_core is None:
+            self.core = WorkerCore(self.model, opts, me, n)
+            return
+        try:
+            self.core = make_core(self.model, opts, me, n)
+        except BackendUnsupported as u:
+            self.refused = u.message
+        except Exception as e:  # noqa: BLE001 - a library that does not load here, say: this core cannot run here
+            self.refused = f"{type(e).__name__}: {e}"
 
     def probe(self) -> tuple:
-        """The hashes that must agree between partitions, this process's seed and pid."""
+        """The hashes that must agree between partitions, this process's seed and pid,
+        and why the core asked for cannot run here (None: it runs)."""
         try:
             states = tuple(hash(s) for s in list(self.model.initial_states())[:64])
         except Exception:  # noqa: BLE001 - a runtime error in init: the search reports it
             states = ()
-        return hash(PROBE), states, os.environ.get("PYTHONHASHSEED"), os.getpid()
+        return hash(PROBE), states, os.environ.get("PYTHONHASHSEED"), os.getpid(), self.refused
 
     def round(self, k: int, blobs: list, initial):
         return self.core.round(k, blobs, initial)
@@ -81,6 +102,12 @@ class PartitionActor:
 
     def finish(self, k: int) -> tuple:
         return self.core.finish(k)
+
+
+class ActorRefused(BackendUnsupported):
+    """A Dask worker cannot make the core the coordinator asked for (the C search's: no
+    compiler there, another layout, a library that does not load): the caller decides
+    (:func:`modelcheck.native.explore`: ``auto`` searches on Python actors, ``c`` reports it)."""
 
 
 def disagreement(probes: list, places: list[str]) -> str | None:
@@ -101,9 +128,11 @@ class ClusterCoordinator(Coordinator):
 
     kind = "Dask actors"
 
-    def __init__(self, run, n: int, address: str):
+    def __init__(self, run, n: int, address: str, actor_core=None):
         super().__init__(run, n)
         self.address = address
+        #: makes each actor's core on its worker (picklable; None: :class:`WorkerCore`)
+        self.actor_core = actor_core
         self.extra = {"cluster": address}
         self.client = None
         self.cluster = None          # a LocalCluster we started
@@ -146,7 +175,8 @@ class ClusterCoordinator(Coordinator):
             if opts.time_limit is not None:
                 opts = replace(opts, time_limit=max(0.001, opts.time_limit - (time.monotonic() - run.limit_t0)))
             self.places = [workers[w % len(workers)] for w in range(n)]
-            self.futures = [self.client.submit(PartitionActor, source, is_recipe, opts, w, n, actor=True,
+            self.futures = [self.client.submit(PartitionActor, source, is_recipe, opts, w, n, self.actor_core,
+                                               actor=True,
                                                workers=[self.places[w]], allow_other_workers=False, pure=False,
                                                key=f"modelcheck-partition-{w}-{time.time_ns()}")
                             for w in range(n)]
@@ -162,7 +192,14 @@ class ClusterCoordinator(Coordinator):
             raise BackendUnsupported(f"the Dask cluster at {self.address} could not run the search: "
                                      f"{type(e).__name__}: {e}") from None
         self.pids = [p[3] for p in probes]
-        why = disagreement(probes, self.places)
+        refused = [(w, p[4]) for w, p in enumerate(probes) if p[4] is not None]
+        if refused:
+            self.stop_all()
+            w, why = refused[0]
+            raise ActorRefused(f"the Dask worker {self.places[w]}: {why}")
+        # only the Python pipeline's partition is Python's hash (a C actor's is a hash of the
+        # state's words, the same whatever PYTHONHASHSEED)
+        why = disagreement(probes, self.places) if self.actor_core is None else None
         if why is not None:
             self.stop_all()
             raise BackendUnsupported(why)
@@ -259,22 +296,28 @@ class ClusterCoordinator(Coordinator):
         return out
 
 
-def explore_cluster(model: Model, opts: Options) -> CheckResult:
+def explore_cluster(model: Model, opts: Options, make_core=None, actor_core=None) -> CheckResult:
     """The breadth-first search of ``model`` on the Dask cluster ``opts.cluster``, in
     ``opts.workers`` partitions; the caller has made sure :func:`~.parallel.refusal`
-    says None. A cluster that cannot run it (unreachable, no workers, workers that hash
+    says None. With ``actor_core`` (picklable: it is sent to each actor, which calls it
+    as :func:`~.parallel.explore_parallel` calls ``make_core``) the actors run the core it
+    makes, the C search's; ``make_core`` is then the coordinator's side of the same core
+    (its ``canon``, the representative the initial states and trace replay take). A
+    cluster that cannot run the search (unreachable, no workers, workers that hash
     differently, a spec that does not compile there) raises
-    :class:`~modelcheck.model.BackendUnsupported`."""
+    :class:`~modelcheck.model.BackendUnsupported` (:class:`ActorRefused` when a worker
+    cannot make the core asked for); an actor whose backend gives up mid-run,
+    :class:`~.parallel.WorkerFallback`, as forked workers do."""
     holder = {}
 
     def transport(run, n):
-        coordinator = ClusterCoordinator(run, n, opts.cluster)
+        coordinator = ClusterCoordinator(run, n, opts.cluster, actor_core)
         coordinator.connect(model)
         holder["c"] = coordinator
         return coordinator
 
     try:
-        return explore_parallel(model, opts, transport)
+        return explore_parallel(model, opts, transport, make_core=make_core)
     finally:
         if "c" in holder:
             holder["c"].stop_all()

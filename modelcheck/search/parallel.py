@@ -471,14 +471,17 @@ class Coordinator:
             relay = [[] for _ in range(n)]
             dones = [answers[w][0] for w in range(n)]
             level = sum(d.level for d in dones)
-            run.distinct = sum(d.stored for d in dones)
-            run.generated = init_generated + sum(d.generated for d in dones)
-            if level:
-                run.depth = k
-                run.queue = level
-                if run.opts.max_depth is None or k < run.opts.max_depth:
-                    # a level the depth bound leaves unexpanded is not a frontier (as in one process)
-                    run.max_frontier = max(run.max_frontier, level)
+            # the counters of one round together: the timer (--time-limit) must not stop the
+            # run between them (a round's counts with the previous round's depth)
+            with run.deadline.paused():
+                run.distinct = sum(d.stored for d in dones)
+                run.generated = init_generated + sum(d.generated for d in dones)
+                if level:
+                    run.depth = k
+                    run.queue = level
+                    if run.opts.max_depth is None or k < run.opts.max_depth:
+                        # a level the depth bound leaves unexpanded is not a frontier (as in one process)
+                        run.max_frontier = max(run.max_frontier, level)
             gave_up = [d for d in dones if d.status in (FALLBACK, CAPACITY, WIDTH)]
             if gave_up:     # the whole run is repeated (the caller's to decide how)
                 raise WorkerFallback(gave_up[0].error, gave_up[0].status == CAPACITY, gave_up[0].status == WIDTH)
@@ -549,7 +552,9 @@ class Coordinator:
                 for label, count in cov.items():
                     lab = self.relabel(label if cmap is None else cmap[label], keys[sender])
                     run.new_cov[lab] = run.new_cov.get(lab, 0) + count
-        run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu)
+        # which search each worker ran: a C worker's answer has its label map
+        run.stats.update(busy_seconds=busy, codec_seconds=codec, cpu_seconds=cpu,
+                         worker_backends=["c" if cmaps[w] is not None else "python" for w in sorted(answers)])
         run.covered = True
 
     def relabel(self, label, keys):

@@ -242,7 +242,6 @@ def test_the_command_line_reports_a_bug_with_a_counterexample_of_the_same_length
 @pytest.mark.parametrize("argv,message", [
     (["--workers", "0"], "argument --workers: expected a whole number >= 1, not '0'"),
     (["--workers", "-2"], "argument --workers: expected a whole number >= 1, not '-2'"),
-    (["--cluster", "local", "--backend", "c"], "the C backend does not run in parallel workers yet (--cluster local)"),
 ])
 def test_the_command_line_refuses_what_it_cannot_do(capsys, argv, message):
     code, _, err = run(capsys, "check", TWOPHASE, "--no-temporal", *argv)

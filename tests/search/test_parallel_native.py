@@ -6,6 +6,10 @@ do falls back (one process, the Python workers) and says why, never a wrong verd
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import time
 from dataclasses import replace
 
 import pytest
@@ -13,6 +17,7 @@ import pytest
 from modelcheck import load
 from modelcheck.model import BackendUnsupported
 from modelcheck.native import explore
+from modelcheck.native.engine import engine_for
 from modelcheck.result import StopReason, Verdict
 from modelcheck.search import Options
 from modelcheck.search import explore as explore_python
@@ -36,6 +41,8 @@ def c_workers(model, **kw):
     """The run in 2 C workers; it must have run in C workers."""
     r = explore(model, Options(workers=2, backend="c", **kw))
     assert r.backend == "c" and r.extra.get("workers") == 2, (r.backend, r.backend_note, r.warnings)
+    # the workers' own answers say which search they ran (absent when stopped mid-level)
+    assert r.extra.get("worker_backends", ["c", "c"]) == ["c", "c"]
     return r
 
 
@@ -55,8 +62,8 @@ def test_twophase_counts_depth_verdicts_and_coverage_equal_the_one_process_searc
     assert (two.distinct_states, two.generated_states, two.depth) == pinned
     assert two.verdict is Verdict.HOLDS and two.stop_reason is StopReason.EXHAUSTED
     assert figures(two) == figures(one_process(model, **kw))
-    # both workers had states (the partition is not all on one side)
-    assert len(two.extra["busy_seconds"]) == 2
+    # both workers had states (the partition is not all on one side), and searched in C
+    assert len(two.extra["busy_seconds"]) == 2 and two.extra["worker_backends"] == ["c", "c"]
 
 
 @pytest.mark.parametrize("bug", BUGS)
@@ -240,3 +247,73 @@ def test_the_depth_and_state_bounds():
 def test_the_command_line_runs_the_c_workers(capsys):
     code, out, _ = run(capsys, "check", TWOPHASE, "--no-temporal", "--workers", "2", "--backend", "c")
     assert code == 0 and "80 distinct states, 318 generated, depth 11" in out and "C backend" in out
+
+
+# ------------------------------------------------------------------ faults and limits
+
+def levels_searched(model, r, **kw) -> bool:
+    """Whether a run stopped early (``r``) has the counts of its levels: stopped while
+    ``r.depth`` was the level expanded (or the last one completed), it has stored every
+    state of levels up to ``r.depth`` and some of the next, and generated the successors
+    of the levels before it and some of its own: between the one-process C search's
+    counts with ``max_depth`` ``r.depth`` and ``r.depth + 1``."""
+    lo = explore(model, Options(backend="c", max_depth=r.depth, **kw))
+    hi = explore(model, Options(backend="c", max_depth=r.depth + 1, **kw))
+    assert lo.distinct_states <= r.distinct_states <= hi.distinct_states, (r.depth, lo.distinct_states,
+                                                                           r.distinct_states, hi.distinct_states)
+    assert lo.generated_states <= r.generated_states <= hi.generated_states, (r.depth, lo.generated_states,
+                                                                              r.generated_states, hi.generated_states)
+    return True
+
+
+def no_worker_left() -> bool:
+    return not [p for p in multiprocessing.active_children() if p.name.startswith("modelcheck-worker")]
+
+
+def test_a_lost_c_worker_ends_the_run_undetermined_with_a_clear_message():
+    killed = []
+
+    def kill_one(p):    # the progress callback runs in the coordinator while the workers search
+        if p.depth >= 4 and not killed:
+            (victim,) = [c for c in multiprocessing.active_children() if c.name == "modelcheck-worker-1"]
+            os.kill(victim.pid, signal.SIGKILL)
+            killed.append(victim.pid)
+
+    model = load_spec(TWOPHASE, RM=7).model          # 296,448 states, 23 levels
+    t0 = time.monotonic()
+    r = explore(model, Options(symmetry=False, check_temporal=False, workers=2, backend="c", progress=kill_one,
+                               progress_every=0.001))
+    assert killed and time.monotonic() - t0 < 30
+    assert r.backend == "c" and r.extra.get("workers") == 2
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.WORKER_LOST)
+    assert all(p.verdict is Verdict.UNDETERMINED for p in r.properties)
+    (note,) = [w for w in r.warnings if "was lost" in w]
+    assert f"worker 2 of 2 (pid {killed[0]}) was lost" in note
+    assert "(killed by SIGKILL)" in note and "nothing is proven" in note
+    assert 0 < r.distinct_states < 296_448
+    assert no_worker_left()
+
+
+def test_the_time_limit_stops_the_c_workers_with_the_counts_of_the_levels_searched():
+    model = load_spec(TWOPHASE, RM=9).model     # 10,340,352 states: about 13 s in 2 C workers
+    engine_for(model)                           # the compile is not what the limit should stop
+    kw = dict(symmetry=False, check_temporal=False)
+    t0 = time.monotonic()
+    r = c_workers(model, time_limit=0.5, **kw)
+    assert time.monotonic() - t0 < 10
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.TIME_LIMIT)
+    assert all(p.verdict is not Verdict.HOLDS for p in r.properties)
+    assert r.coverage == () and any("coverage is not reported" in w for w in r.warnings)
+    assert levels_searched(model, r, **kw) and 0 < r.distinct_states < 10_340_352
+    assert no_worker_left()
+
+
+def test_the_memory_limit_stops_the_c_workers():
+    # a megabyte: every worker is past its share (its resident pages, the coordinator's included) at its first look
+    model = load_spec(TWOPHASE, RM=6).model
+    kw = dict(symmetry=False, check_temporal=False)
+    r = c_workers(model, max_memory_mb=1, **kw)
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.MAX_MEMORY)
+    assert all(p.verdict is not Verdict.HOLDS for p in r.properties)
+    assert levels_searched(model, r, **kw) and r.distinct_states < 50_816
+    assert no_worker_left()
