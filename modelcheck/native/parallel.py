@@ -6,9 +6,10 @@ docs/parallel.md: the C backend in the workers).
 coverage are the Python workers' own; only the worker's share runs in C (runtime.c's
 partition mode): admitting the states others sent (seen, constraints, store,
 invariants), and expanding its level with the C pipeline, where a successor another
-worker owns goes to that worker's box (once per level, as raw words: its parent's
-index here, its label in this worker's C numbering, its words whole) instead of the
-seen test. The owner of a state is a hash of its whole words (its representative's),
+worker owns goes to that worker's box (as raw words: its parent's index here, its
+label in this worker's C numbering, its words whole; a repeat within the level is
+mostly caught by a table of recent sends, and the owner's seen test drops the rest)
+instead of the seen test. The owner of a state is a hash of its whole words (its representative's),
 the same in every process whatever Python's string-hash secret.
 
 The engine is built (or loaded) by the coordinator before the workers are forked: they
