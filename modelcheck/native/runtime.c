@@ -34,6 +34,16 @@ typedef int64_t V;
 #ifndef NTAB
 #define NTAB 0
 #endif
+#if !NCOMP && CW != NVARS
+#error "a state without components is stored whole: its key is its words (mc_run computes hashes ahead on that)"
+#endif
+
+/* An entry of the store's table is the state's index + 1 in its low TBITS bits (0:
+   empty) and the top bits of the state's hash above them, its tag: a probe that meets
+   another state's entry mostly tells it by the tag, without reading that state in the
+   arena (a cache miss on a large store). */
+#define TBITS 40
+#define TIDX ((1ull << TBITS) - 1)
 
 /* entries of a parallel worker's table of recent sends (mc_part_send): 512 KB */
 #ifndef PART_DC
@@ -56,6 +66,7 @@ typedef struct {
     int64_t max_states, max_depth; int check_deadlock, use_canon;
     /* the successors of the state being expanded */
     V *out; int32_t *olab; int64_t nout, ocap, pos;
+    uint64_t *oh; int pf;                        /* their hashes, when computed ahead (mc_run) */
     int expanding;                               /* 1 while out[pos..nout) remain */
     int64_t *gen_cov, *new_cov, covcap;          /* per label: static ones, then dynamic ones */
     /* labels of actions whose parameters range over a state-dependent set: numbered
@@ -92,7 +103,8 @@ typedef struct {
     int64_t **cfrom, *cfcap;                     /* per sender: states admitted, per its labels */
     V *pk; int64_t pkcap;                        /* a box packed (mc_part_box) */
     V ubuf[NVARS];                               /* an admitted state unpacked */
-    uint64_t *dch; int64_t *dci;                 /* the recent sends (mc_part_send) */
+    struct Sent { uint64_t h; int64_t at; } *dc;  /* the recent sends (mc_part_send) */
+    V abuf[NVARS];                               /* an entry looked ahead at (mc_part_admit) */
 } R;
 
 static void mc_fail(R *r, int kind, int node) { r->err = kind; r->err_node = node; longjmp(r->jb, 1); }
@@ -230,9 +242,13 @@ static V *mc_push(R *r, int lab) {
     if (r->nout == r->ocap) {
         int64_t nc = r->ocap ? r->ocap * 2 : 64;
         V *o = realloc(r->out, sizeof(V) * NVARS * nc);
+        if (o) r->out = o;
         int32_t *l = realloc(r->olab, sizeof(int32_t) * nc);
-        if (!o || !l) mc_fail(r, 99, -1);
-        r->out = o; r->olab = l; r->ocap = nc;
+        if (l) r->olab = l;
+        uint64_t *g = realloc(r->oh, sizeof(uint64_t) * nc);
+        if (g) r->oh = g;
+        if (!o || !l || !g) mc_fail(r, 99, -1);
+        r->ocap = nc;
     }
     r->olab[r->nout] = lab;
     return r->out + NVARS * (r->nout++);
@@ -255,33 +271,41 @@ static int mc_rehash(R *r) {
     int64_t *t = calloc(n, sizeof(int64_t));
     if (!t) return 0;
     for (int64_t i = 0; i < r->count; i++) {
-        uint64_t h = mc_hash(r->arena + CW * i) & (n - 1);
+        const uint64_t f = mc_hash(r->arena + CW * i);
+        uint64_t h = f & (n - 1);
         while (t[h]) h = (h + 1) & (n - 1);
-        t[h] = i + 1;
+        t[h] = (int64_t)((f >> TBITS << TBITS) | (uint64_t)(i + 1));
     }
     free(r->table); r->table = t; r->tmask = n - 1;
     return 1;
 }
 
-/* the index of s (compressed) in the store, or -1 (and the free slot in *slot) */
-static inline int64_t mc_lookup(R *r, const V *s, uint64_t *slot) {
-    uint64_t h = mc_hash(s) & r->tmask;
-    for (;;) {
-        int64_t e = r->table[h];
-        if (!e) { *slot = h; return -1; }
-        if (memcmp(r->arena + CW * (e - 1), s, sizeof(V) * CW) == 0) return e - 1;
-        h = (h + 1) & r->tmask;
+static inline int mc_eq(const V *a, const V *b) {
+    for (int i = 0; i < CW; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+/* the index of s (compressed; h its mc_hash) in the store, or -1 (and in *slot the free
+   slot, with the tag, for mc_store) */
+static inline int64_t mc_lookup_h(R *r, const V *s, uint64_t h, uint64_t *slot) {
+    const uint64_t tag = h >> TBITS << TBITS;
+    for (h &= r->tmask;; h = (h + 1) & r->tmask) {
+        const uint64_t e = (uint64_t)r->table[h];
+        if (!e) { *slot = h | tag; return -1; }
+        if ((e & ~TIDX) == tag && mc_eq(r->arena + CW * ((e & TIDX) - 1), s)) return (int64_t)(e & TIDX) - 1;
     }
 }
+static inline int64_t mc_lookup(R *r, const V *s, uint64_t *slot) { return mc_lookup_h(r, s, mc_hash(s), slot); }
 
 /* store s (compressed; not yet stored, its free slot found by mc_lookup) with its
    parent; -1 when out of memory */
 static int64_t mc_store(R *r, const V *s, uint64_t slot, int64_t parent) {
-    if (!mc_grow(r)) return -1;
+    if ((uint64_t)r->count >= TIDX - 1 || !mc_grow(r)) return -1;
     int64_t i = r->count++;
     memcpy(r->arena + CW * i, s, sizeof(V) * CW);
     r->parent[i] = parent;
-    r->table[slot] = i + 1;
+    r->table[slot & TIDX] = (int64_t)((slot & ~TIDX) | (uint64_t)(i + 1));
     if ((uint64_t)r->count * 2 > r->tmask) {
         if (!mc_rehash(r)) return -1;
     }
@@ -330,12 +354,12 @@ R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock, int use_can
 
 void mc_free(R *r) {
     if (!r) return;
-    free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab);
+    free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab); free(r->oh);
     free(r->dstack);
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
     for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
     for (int d = 0; d < r->nparts; d++) { free(r->box[d].e); free(r->cfrom[d]); }
-    free(r->box); free(r->cfrom); free(r->cfcap); free(r->pk); free(r->dch); free(r->dci);
+    free(r->box); free(r->cfrom); free(r->cfcap); free(r->pk); free(r->dc);
     free(r);
 }
 
@@ -473,9 +497,8 @@ int mc_part_set(R *r, int n, int me) {
     r->box = calloc(n, sizeof *r->box);
     r->cfrom = calloc(n, sizeof *r->cfrom);
     r->cfcap = calloc(n, sizeof *r->cfcap);
-    r->dch = calloc(PART_DC, sizeof *r->dch);
-    r->dci = calloc(PART_DC, sizeof *r->dci);
-    return r->box && r->cfrom && r->cfcap && r->dch && r->dci;
+    r->dc = calloc(PART_DC, sizeof *r->dc);
+    return r->box && r->cfrom && r->cfcap && r->dc;
 }
 /* the worker of n that owns the state s (whole, its representative) */
 int mc_part_owner(const V *s, int n) { return mc_owner_of(mc_part_hash(s), n); }
@@ -490,8 +513,13 @@ int mc_part_owner(const V *s, int n) { return mc_owner_of(mc_part_hash(s), n); }
 static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab) {
     struct Box *b = &r->box[o];
     const uint64_t g = h & (PART_DC - 1);          /* the owner took the high bits */
-    const int64_t at = r->dci[g];
-    if (at && r->dch[g] == h && memcmp(r->box[o].e + PART_E * (at - 1) + 2, t, sizeof(V) * NVARS) == 0) return 1;
+    struct Sent *d = &r->dc[g];
+    if (d->at && d->h == h) {
+        const V *u = b->e + PART_E * (d->at - 1) + 2;
+        int i = 0;
+        while (i < NVARS && u[i] == t[i]) i++;
+        if (i == NVARS) return 1;
+    }
     if (b->n == b->cap) {
         int64_t nc = b->cap ? b->cap * 2 : 1024;
         V *a = realloc(b->e, sizeof(V) * PART_E * nc);
@@ -501,7 +529,7 @@ static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab
     V *e = b->e + PART_E * b->n;
     e[0] = si; e[1] = lab;
     memcpy(e + 2, t, sizeof(V) * NVARS);
-    r->dch[g] = h; r->dci[g] = ++b->n;
+    d->h = h; d->at = ++b->n;
     return 1;
 }
 
@@ -540,7 +568,7 @@ V *mc_part_box(R *r, int d, int64_t *n) {
 /* empty every box for the next level */
 void mc_part_clear(R *r) {
     for (int d = 0; d < r->nparts; d++) r->box[d].n = 0;
-    memset(r->dci, 0, sizeof(int64_t) * PART_DC);
+    memset(r->dc, 0, sizeof *r->dc * PART_DC);
 }
 /* the level to expand: the states stored and not yet expanded; returns how many */
 int64_t mc_part_level(R *r) { r->level_end = r->count; r->started = 1; return r->level_end - r->head; }
@@ -549,6 +577,21 @@ void mc_part_cov_from(R *r, int sender, int64_t *out, int64_t n) {
     for (int64_t k = 0; k < n; k++) out[k] = k < r->cfcap[sender] ? r->cfrom[sender][k] : 0;
 }
 int64_t mc_part_nlabels_from(R *r, int sender) { return r->cfcap[sender]; }
+
+/* the entry of a packed box at buf[i] (mc_part_box): its words into t; returns where
+   the next entry starts */
+#define PART_AHEAD 8
+static inline int64_t mc_part_unpack(const V *buf, int64_t i, V *t) {
+    i += 2;
+    for (int w = 0; w < NVARS;) {
+        const int z = (int)(buf[i] >> 32), l = (int)(buf[i] & 0xffffffff);
+        i++;
+        memset(t + w, 0, sizeof(V) * z);
+        memcpy(t + w + z, buf + i, sizeof(V) * l);
+        i += l; w += z + l;
+    }
+    return i;
+}
 
 /* admit the entries of a packed box from `sender` (m words, mc_part_box), from the word
    *pos on: the seen test, constraints, store (the parent a reference
@@ -561,17 +604,21 @@ int mc_part_admit(R *r, const V *buf, int64_t m, int sender, int64_t *pos) {
         return r->err == 99 ? ST_NOMEM : ST_ERROR;
     }
     if (r->inv_next && mc_invariants(r, r->inv_state, r->inv_next)) return ST_INVARIANT;
+    /* a state stored whole is its own key: the table's slot of the entry PART_AHEAD
+       further on is fetched into the cache while this one is looked up */
+    int64_t ahead = *pos;
+    for (int k = 0; !NCOMP && k < PART_AHEAD && ahead < m; k++) {
+        ahead = mc_part_unpack(buf, ahead, r->abuf);
+        __builtin_prefetch(r->table + (mc_hashn(r->abuf, NVARS) & r->tmask));
+    }
     for (int64_t i = *pos; i < m;) {
         const V *e = buf + i;
         const int64_t at = i;
         V *t = r->ubuf;
-        i += 2;
-        for (int w = 0; w < NVARS;) {
-            const int z = (int)(buf[i] >> 32), l = (int)(buf[i] & 0xffffffff);
-            i++;
-            memset(t + w, 0, sizeof(V) * z);
-            memcpy(t + w + z, buf + i, sizeof(V) * l);
-            i += l; w += z + l;
+        i = mc_part_unpack(buf, i, t);
+        if (!NCOMP && ahead < m) {
+            ahead = mc_part_unpack(buf, ahead, r->abuf);
+            __builtin_prefetch(r->table + (mc_hashn(r->abuf, NVARS) & r->tmask));
         }
         uint64_t slot;
         int ok;
@@ -640,8 +687,9 @@ int mc_run(R *r, int64_t budget) {
                     }
                 }
                 if (NCANON && r->use_canon) mc_canon(r, (V *)t);     /* the orbit's representative, in place */
+                const uint64_t hh = r->pf ? r->oh[j] : 0;
                 if (r->nparts > 1) {                  /* another worker's: to its box */
-                    const uint64_t h = mc_part_hash(t);
+                    const uint64_t h = r->pf ? hh : mc_part_hash(t);
                     const int o = mc_owner_of(h, r->nparts);
                     if (o != r->me) {
                         if (!mc_part_send(r, o, h, t, si, lab)) { r->pos--; r->resumed = 1; return ST_NOMEM; }
@@ -652,7 +700,7 @@ int mc_run(R *r, int64_t budget) {
                 int ok;
                 const V *key = mc_key(r, t, 1, &ok, s, r->arena + CW * si);
                 if (ok < 0) { r->pos--; r->resumed = 1; return ST_NOMEM; }
-                int64_t old = mc_lookup(r, key, &slot);
+                int64_t old = r->pf ? mc_lookup_h(r, key, hh, &slot) : mc_lookup(r, key, &slot);
                 if (old >= 0) {
                     if (r->record && old != si) mc_rec(r, old, lab);
                     continue;
@@ -728,5 +776,20 @@ int mc_run(R *r, int64_t budget) {
         r->generated += r->nout;
         r->expanding = 1;
         r->finishing = 0;
+        /* A state stored whole and not replaced by its orbit's representative is its
+           own key: its hash, computed here for every successor, is both its owner's and
+           its place in the table, which is fetched into the cache now, so that the
+           successors' cache misses overlap instead of coming one after the other. */
+        r->pf = !NCOMP && !(NCANON && r->use_canon);
+        if (r->pf) {
+            for (int64_t j = 0; j < r->nout; j++) {
+                const uint64_t h = mc_hashn(r->out + NVARS * j, NVARS);
+                r->oh[j] = h;
+                if (r->nparts <= 1 || mc_owner_of(h, r->nparts) == r->me)
+                    __builtin_prefetch(r->table + (h & r->tmask));
+                else
+                    __builtin_prefetch(r->dc + (h & (PART_DC - 1)));
+            }
+        }
     }
 }
