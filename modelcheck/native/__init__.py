@@ -118,7 +118,11 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
                         return replace(explore_python(model, python),
                                        backend_note=f"{u.message}; the Python workers searched")
                 else:
-                    result = explore_parallel(model, opts, make_core=NativeCores(engine))
+                    cores = NativeCores(engine, opts.workers)
+                    try:
+                        result = explore_parallel(model, opts, make_core=cores)
+                    finally:    # the workers have ended
+                        cores.close()
             except BackendFallback as f:
                 failed = f
             else:

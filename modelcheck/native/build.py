@@ -172,7 +172,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "mc_part_level": (I64, [P]),
         "mc_part_cov_from": (None, [P, I, VP, I64]),
         "mc_part_nlabels_from": (I64, [P, I]),
-        "mc_part_admit": (I, [P, ctypes.c_char_p, I64, I, VP]),
+        "mc_part_admit": (I, [P, P, I64, I, VP]),
     }
     for name, (res, args) in sigs.items():
         f = getattr(lib, name)

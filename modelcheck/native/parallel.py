@@ -22,6 +22,8 @@ repeats the run (larger capacities, or the Python workers, which locate the erro
 from __future__ import annotations
 
 import ctypes
+import mmap
+import struct
 import time
 from dataclasses import replace
 
@@ -36,17 +38,60 @@ from .engine import (ST_ASSERT, ST_DEADLOCK, ST_ERROR, ST_EXHAUSTED, ST_INVARIAN
 ST_LEVEL = 10
 
 
+class Segments:
+    """Memory the forked workers share, made before the fork: two segments per worker,
+    into which it copies the boxes it packed in a round (the even rounds' into one, the
+    odd rounds' into the other), so that what crosses the pipes is a few words per box
+    (:data:`_WHERE`) and the owner admits the states where the sender put them: no copy
+    through the kernel and the coordinator, no fresh buffers to fault in. A segment is
+    written in round ``k`` and read in round ``k + 1``, when its writer writes the other
+    one; it is written again in round ``k + 2``, after every worker finished ``k + 1``
+    (a round ends when all have answered).
+
+    Each segment is an anonymous shared mapping of :data:`SEGMENT` bytes reserved
+    without being committed (``MAP_NORESERVE``): only the pages a level's boxes touch
+    are memory, and they are reused level after level."""
+
+    SEGMENT = 1 << 40
+
+    def __init__(self, n: int):
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_NORESERVE", 0x4000)
+        self.maps = [[mmap.mmap(-1, self.SEGMENT, flags=flags) for _ in range(2)] for _ in range(n)]
+        self.base = []
+        for pair in self.maps:
+            ends = [ctypes.c_char.from_buffer(m) for m in pair]
+            self.base.append([ctypes.addressof(c) for c in ends])
+            del ends        # the addresses stay valid while the mappings are open
+
+    def close(self) -> None:
+        for pair in self.maps:
+            for m in pair:
+                m.close()
+        self.maps = []
+
+
+#: a box in a segment: the round's parity, its offset in bytes, its length in words
+_WHERE = struct.Struct("<qqq")
+
+
 class NativeCores:
     """Makes a forked worker's :class:`NativeWorkerCore` (``make_core`` of
     :func:`~modelcheck.search.parallel.explore_parallel`); ``canon`` is the C
-    representative, which the coordinator's initial states and trace replay take too."""
+    representative, which the coordinator's initial states and trace replay take too.
+    With ``workers`` (forked workers on this machine) it makes their
+    :class:`Segments`; :meth:`close` releases them once the workers have ended."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, workers: int = 0):
         self.engine = engine
         self.canon = engine.canon if engine.has_canon else None
+        self.segments = Segments(workers) if workers > 1 else None
 
     def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
-        return NativeWorkerCore(self.engine, model, opts, me, n)
+        return NativeWorkerCore(self.engine, model, opts, me, n, self.segments)
+
+    def close(self) -> None:
+        if self.segments is not None:
+            self.segments.close()
 
 
 class ActorCores:
@@ -93,7 +138,8 @@ class _CWorkerRun(_WorkerRun):
 class NativeWorkerCore:
     """A worker's share of the search in C: :class:`WorkerCore`'s interface."""
 
-    def __init__(self, engine: Engine, model, opts, me: int, n: int):
+    def __init__(self, engine: Engine, model, opts, me: int, n: int, segments: Segments | None = None):
+        self.segments = segments
         share_memory = None if opts.max_memory_mb is None else max(1, opts.max_memory_mb // n)
         self.e, self.lib = engine, engine.lib
         self.model, self.me, self.n = model, me, n
@@ -148,13 +194,19 @@ class NativeWorkerCore:
         self.busy += t1 - t0
         out = []
         count = ctypes.c_int64()
+        at = 0
         for d in range(self.n):
             if d != self.me:
                 ptr = lib.mc_part_box(h, d, ctypes.byref(count))
-                if count.value < 0:
+                size = count.value * 8
+                if count.value < 0 or (self.segments is not None and at + size > Segments.SEGMENT):
                     status, error = FALLBACK, "the C backend ran out of memory"
+                elif count.value and self.segments is not None:
+                    ctypes.memmove(self.segments.base[self.me][k % 2] + at, ptr, size)
+                    out.append((d, _WHERE.pack(k % 2, at, count.value)))
+                    at += size
                 elif count.value:
-                    out.append((d, ctypes.string_at(ptr, count.value * 8)))
+                    out.append((d, ctypes.string_at(ptr, size)))
         lib.mc_part_clear(h)
         self.codec += time.monotonic() - t1
         reports, run.reports = run.reports, []
@@ -209,10 +261,14 @@ class NativeWorkerCore:
 
     def admit(self, sender: int, blob: bytes) -> None:
         lib, h = self.lib, self.h
-        m = len(blob) // 8          # words, packed (runtime.c: mc_part_box)
+        if self.segments is not None:   # where the sender put its box
+            parity, at, m = _WHERE.unpack(blob)
+            buf = ctypes.c_void_p(self.segments.base[sender][parity] + at)
+        else:
+            buf, m = blob, len(blob) // 8          # words, packed (runtime.c: mc_part_box)
         pos = ctypes.c_int64(0)
         while True:
-            st = lib.mc_part_admit(h, blob, m, sender, ctypes.byref(pos))
+            st = lib.mc_part_admit(h, buf, m, sender, ctypes.byref(pos))
             if st == ST_EXHAUSTED:
                 return
             self.stopped(st)
