@@ -490,7 +490,9 @@ static int mc_invariants(R *r, int64_t ti, int k0) {
 #define PART_E (NVARS + 2)
 
 static inline uint64_t mc_part_hash(const V *t) { return mc_hashn(t, NVARS); }
-static inline int mc_owner_of(uint64_t h, int n) { return (int)((h >> 32) % (uint64_t)n); }
+/* the high 32 bits of h scaled to 0..n-1 (a multiply, not a division: it is taken on
+   every successor) */
+static inline int mc_owner_of(uint64_t h, int n) { return (int)(((h >> 32) * (uint64_t)n) >> 32); }
 
 int mc_part_set(R *r, int n, int me) {
     r->nparts = n; r->me = me;
