@@ -317,3 +317,34 @@ def test_the_memory_limit_stops_the_c_workers():
     assert all(p.verdict is not Verdict.HOLDS for p in r.properties)
     assert levels_searched(model, r, **kw) and r.distinct_states < 50_816
     assert no_worker_left()
+
+
+def _shared_segments() -> int:
+    """Mappings of this process as large as a worker's exchange segment (native/parallel.py)."""
+    from modelcheck.native.parallel import Segments
+
+    n = 0
+    with open("/proc/self/maps") as f:
+        for line in f:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            n += hi - lo >= Segments.SEGMENT
+    return n
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="Linux's /proc")
+def test_the_workers_shared_segments_are_released_after_every_run(tmp_path):
+    # forked C workers hand their boxes over in shared memory reserved before the fork:
+    # after a run that finishes, one that restarts (a capacity outgrown) and one that
+    # falls back to the Python workers, the coordinator holds none of it
+    before = _shared_segments()
+    c_workers(load_spec(TWOPHASE, RM=3).model, symmetry=False, check_temporal=False)
+    assert _shared_segments() == before
+    path = tmp_path / "grow.mc"
+    path.write_text(GROW)
+    c_workers(load(str(path)).model, check_deadlock=False)
+    assert _shared_segments() == before
+    path = tmp_path / "divide.mc"
+    path.write_text(DIVIDE)
+    r = explore(load(str(path)).model, Options(workers=2, backend="auto", check_deadlock=False))
+    assert "repeated on Python workers" in r.backend_note
+    assert _shared_segments() == before
