@@ -99,11 +99,10 @@ typedef struct {
      * to that worker's box (mc_part_send) instead of the seen test; mc_run returns
      * ST_LEVEL at the end of the level mc_part_level set */
     int nparts, me;
-    struct Box { V *e; int64_t n, cap; } *box;
+    struct Box { V *e; int64_t n, len, cap; } *box;   /* entries, words used, words held */
     int64_t **cfrom, *cfcap;                     /* per sender: states admitted, per its labels */
-    V *pk; int64_t pkcap;                        /* a box packed (mc_part_box) */
     V ubuf[NVARS];                               /* an admitted state unpacked */
-    struct Sent { uint64_t h; int64_t at; } *dc;  /* the recent sends (mc_part_send) */
+    struct Sent { uint64_t h; int64_t at, len; } *dc;  /* the recent sends (mc_part_send) */
     V abuf[NVARS];                               /* an entry looked ahead at (mc_part_admit) */
 } R;
 
@@ -117,10 +116,14 @@ static void mc_canon(R *r, V *s);
 static int mc_compress(R *r, const V *s, V *c, int add, const V *ps, const V *pc);
 static void mc_expand(R *r, const V *c, V *s);
 
+/* A hash of n words. A zero word is skipped (each other word is mixed with its
+   position): a wide state (a ZAB state is 1,123 words) and its parts are mostly zero,
+   and mixing costs more than the rest of a successor's work there. */
 static inline uint64_t mc_hashn(const V *s, int n) {
     uint64_t h = 0x9E3779B97F4A7C15ull;
     for (int i = 0; i < n; i++) {
-        uint64_t x = (uint64_t)s[i] + h;
+        if (!s[i]) continue;
+        uint64_t x = (uint64_t)s[i] + h + (uint64_t)i * 0xD6E8FEB86659FD93ull;
         x ^= x >> 33; x *= 0xff51afd7ed558ccdull; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ull; x ^= x >> 33;
         h = x ^ (h << 7) ^ (h >> 3);
     }
@@ -359,7 +362,7 @@ void mc_free(R *r) {
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
     for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
     for (int d = 0; d < r->nparts; d++) { free(r->box[d].e); free(r->cfrom[d]); }
-    free(r->box); free(r->cfrom); free(r->cfcap); free(r->pk); free(r->dc);
+    free(r->box); free(r->cfrom); free(r->cfcap); free(r->dc);
     free(r);
 }
 
@@ -484,10 +487,16 @@ static int mc_invariants(R *r, int64_t ti, int k0) {
 }
 
 /* ------------------------------------------------------------------ partition mode
- * A box entry is E words: the sender's index of the parent, the sender's label, then the
- * successor's NVARS words whole (interned indices are a process's own), representative
- * taken. The owner of a state is a hash of those words: the same in every process. */
-#define PART_E (NVARS + 2)
+ * A box is a stream of entries, each packed when it is put in: the sender's index of the
+ * parent, the sender's label, then the successor's NVARS words whole (interned indices
+ * are a process's own), representative taken, as runs: a word `zeros << 32 | literals`,
+ * then the literals, zeros being runs of zero words (a state of ZAB's is 1,123 words,
+ * most of them zero). Packing is canonical: equal states pack to equal words.
+ *
+ * The owner of a state is a hash of its words (mc_hashn): the same in every process.
+ * A state stored whole (NCOMP 0) is its own key, so one hash serves the owner and the
+ * seen test (mc_run). */
+#define PART_MOST (2 + 2 * (int64_t)NVARS + 1)   /* an entry's words at most */
 
 static inline uint64_t mc_part_hash(const V *t) { return mc_hashn(t, NVARS); }
 /* the high 32 bits of h scaled to 0..n-1 (a multiply, not a division: it is taken on
@@ -505,71 +514,58 @@ int mc_part_set(R *r, int n, int me) {
 /* the worker of n that owns the state s (whole, its representative) */
 int mc_part_owner(const V *s, int n) { return mc_owner_of(mc_part_hash(s), n); }
 
-/* put t (whole) in box o with its parent and label; 0 when out of memory. A state sent
-   before in this level is not sent again when the direct-mapped table of recent sends
-   (PART_DC entries: its hash, its place in the box) still holds it: most repeats are
-   near each other (the successors of siblings, expanded one after the other), and a
-   table that fits in the core's cache costs far less per successor than a hash set of
-   the whole level's sends. A repeat it misses is sent, and the owner's seen test drops
-   it, as it drops a state already stored. */
+/* put t (whole) in box o with its parent and label, packed; 0 when out of memory. A
+   state sent before in this level is not sent again when the direct-mapped table of
+   recent sends (PART_DC entries: its hash, its place and length in the box) still
+   holds it: most repeats are near each other (the successors of siblings, expanded one
+   after the other), and a table that fits in the core's cache costs far less per
+   successor than a hash set of the whole level's sends. A repeat it misses is sent,
+   and the owner's seen test drops it, as it drops a state already stored. */
 static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab) {
     struct Box *b = &r->box[o];
-    const uint64_t g = h & (PART_DC - 1);          /* the owner took the high bits */
-    struct Sent *d = &r->dc[g];
-    if (d->at && d->h == h) {
-        const V *u = b->e + PART_E * (d->at - 1) + 2;
-        int i = 0;
-        while (i < NVARS && u[i] == t[i]) i++;
-        if (i == NVARS) return 1;
-    }
-    if (b->n == b->cap) {
-        int64_t nc = b->cap ? b->cap * 2 : 1024;
-        V *a = realloc(b->e, sizeof(V) * PART_E * nc);
+    if (b->len + PART_MOST > b->cap) {
+        int64_t nc = b->cap ? b->cap * 2 : 4096;
+        while (nc < b->len + PART_MOST) nc *= 2;
+        V *a = realloc(b->e, sizeof(V) * nc);
         if (!a) return 0;
         b->e = a; b->cap = nc;
     }
-    V *e = b->e + PART_E * b->n;
+    V *const e = b->e + b->len, *p = e + 2;        /* packed in place, kept unless a repeat */
+    int i = 0;
+    while (i < NVARS) {
+        int z = 0, l = 0;
+        while (i + z < NVARS && t[i + z] == 0) z++;
+        while (i + z + l < NVARS && t[i + z + l] != 0) l++;
+        *p++ = ((V)z << 32) | l;
+        memcpy(p, t + i + z, sizeof(V) * l);
+        p += l; i += z + l;
+    }
+    const int64_t len = p - e;
+    const uint64_t g = h & (PART_DC - 1);          /* the owner took the high bits */
+    struct Sent *d = &r->dc[g];
+    if (d->at && d->h == h && d->len == len) {
+        const V *u = b->e + (d->at - 1);
+        int64_t k = 2;
+        while (k < len && u[k] == e[k]) k++;
+        if (k == len) return 1;
+    }
     e[0] = si; e[1] = lab;
-    memcpy(e + 2, t, sizeof(V) * NVARS);
-    d->h = h; d->at = ++b->n;
+    d->h = h; d->at = b->len + 1; d->len = len;
+    b->len += len;
+    b->n++;
     return 1;
 }
 
-/* box d of this level, packed for the other worker: per entry the parent's index, the
-   label, then the words as runs (a word `zeros << 32 | literals`, then the literals),
-   zeros being runs of zero words (a state of ZAB's is 1,123 words, most of them zero);
-   *n is the number of words. The packed buffer is r->pk, valid until the next call. */
+/* box d of this level, packed for the other worker (mc_part_send); *n is its number of
+   words. The words are the box's own, valid until mc_part_clear. */
 V *mc_part_box(R *r, int d, int64_t *n) {
     struct Box *b = &r->box[d];
-    const int64_t most = 2 + 2 * (int64_t)NVARS + 1;     /* an entry's words at most */
-    V *o = r->pk;
-    for (int64_t k = 0; k < b->n; k++) {
-        if ((o - r->pk) + most > r->pkcap) {               /* grown as it fills: ZAB's entries are small */
-            const int64_t used = o - r->pk;
-            int64_t nc = r->pkcap ? r->pkcap * 2 : 4096;
-            while (nc < used + most) nc *= 2;
-            V *a = realloc(r->pk, sizeof(V) * nc);
-            if (!a) { *n = -1; return 0; }
-            r->pk = a; r->pkcap = nc; o = a + used;
-        }
-        const V *e = b->e + PART_E * k, *t = e + 2;
-        *o++ = e[0]; *o++ = e[1];
-        int i = 0;
-        while (i < NVARS) {
-            int z = 0, l = 0;
-            while (i + z < NVARS && t[i + z] == 0) z++;
-            while (i + z + l < NVARS && t[i + z + l] != 0) l++;
-            *o++ = ((V)z << 32) | l;
-            memcpy(o, t + i + z, sizeof(V) * l);
-            o += l; i += z + l;
-        }
-    }
-    *n = o - r->pk;
-    return r->pk;
+    *n = b->len;
+    return b->e;
 }
 /* empty every box for the next level */
 void mc_part_clear(R *r) {
-    for (int d = 0; d < r->nparts; d++) r->box[d].n = 0;
+    for (int d = 0; d < r->nparts; d++) r->box[d].n = r->box[d].len = 0;
     memset(r->dc, 0, sizeof *r->dc * PART_DC);
 }
 /* the level to expand: the states stored and not yet expanded; returns how many */
