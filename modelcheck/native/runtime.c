@@ -45,7 +45,7 @@ typedef int64_t V;
 #define TBITS 40
 #define TIDX ((1ull << TBITS) - 1)
 
-/* entries of a parallel worker's table of recent sends (mc_part_send): 512 KB */
+/* entries of a parallel worker's table of recent sends (mc_part_send): 768 KB */
 #ifndef PART_DC
 #define PART_DC (1 << 15)
 #endif
