@@ -236,7 +236,8 @@ class Encoder:
                     out.append(z3.Implies(j < n, z3.And(inner)))
                 if canonical:
                     out.append(z3.Implies(j >= n, x == self.sorts.default(t.elem)))
-                    out.extend(z3.Implies(j < n, z3.Not(self.eq(t.elem, y, x))) for y in items[:j])
+            if canonical:
+                out.extend(self._ss_distinct(t, n, items))
             return out
         if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.bounded:
             if canonical and structured and self._structured(t):
@@ -276,7 +277,7 @@ class Encoder:
                 if inner:
                     out.append(z3.Implies(j < n, z3.And(inner)))
                 out.append(z3.Implies(j >= n, x == self.sorts.default(t.elem)))
-                out.extend(z3.Implies(j < n, z3.Not(self.eq(t.elem, y, x))) for y in items[:j])
+            out.extend(self._ss_distinct(t, n, items))
             return out
         if isinstance(t, SeqT) and self.slots is not None:
             n, items = self._sq(t, term)
@@ -403,6 +404,65 @@ class Encoder:
 
     def _ss(self, t: SetT, term):
         return self.sorts.set_size(t, term), self.sorts.set_items(t, term)
+
+    def _ss_distinct(self, t: SetT, n, items: list) -> list:
+        """The elements of a set in slot form are distinct: in increasing order when the
+        element type has one (:meth:`less`), else pairwise different. The order is a
+        fact of the encoding, not of the language (every set has a sorted layout): it
+        spares z3 the permutations of one set's slots."""
+        if self._orderable(t.elem):
+            return [z3.Implies(j + 1 < n, self.less(t.elem, x, y)) for j, (x, y) in enumerate(zip(items, items[1:]))]
+        return [z3.Implies(j < n, z3.Not(self.eq(t.elem, y, x))) for j, x in enumerate(items) for y in items[:j]]
+
+    def _orderable(self, t: Type) -> bool:
+        if isinstance(t, (BoolT, IntT)):
+            return True
+        if isinstance(t, ModelT):
+            return t.name not in self.sorts.uninterpreted
+        if isinstance(t, EnumT):
+            return all(self._orderable(a) for c in t.constructors for a in c.args)
+        if isinstance(t, (TupleT, RecordT)):
+            return all(self._orderable(x) for x in (t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]))
+        if isinstance(t, SeqT) and self.slots is not None:
+            return self._orderable(t.elem)
+        if self.sorts.slot_set(t):
+            return self._orderable(t.elem)
+        return False
+
+    def less(self, t: Type, a, b):
+        """A strict total order on the values of an orderable type, for terms whose sets
+        in slot form are sorted (canonical): numbers, then constructors by position and
+        their arguments, tuples, records, sequences and sets by size (length) then slot
+        by slot."""
+        if isinstance(t, BoolT):
+            return z3.And(z3.Not(a), b)
+        if isinstance(t, IntT):
+            return a < b
+        if isinstance(t, ModelT):
+            return self.model_ordinal(t, a, None) < self.model_ordinal(t, b, None)
+        if isinstance(t, EnumT):
+            srt = self.sorts.sort(t)
+            out = z3.BoolVal(False)
+            for ci, c in enumerate(t.constructors):
+                ra, rb = srt.recognizer(ci)(a), srt.recognizer(ci)(b)
+                later = z3.Or([srt.recognizer(k)(b) for k in range(ci + 1, len(t.constructors))] or [z3.BoolVal(False)])
+                args = [(at, srt.accessor(ci, j)(a), srt.accessor(ci, j)(b)) for j, at in enumerate(c.args)]
+                out = z3.Or(out, z3.And(ra, z3.Or(later, z3.And(rb, self._lex(args)))))
+            return out
+        if isinstance(t, (TupleT, RecordT)):
+            parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            return self._lex([(pt, self.sorts.field(t, i, a), self.sorts.field(t, i, b)) for i, pt in enumerate(parts)])
+        if isinstance(t, SeqT):
+            (na, xs), (nb, ys) = self._sq(t, a), self._sq(t, b)
+            return self._lex([(IntT(), na, nb)] + [(t.elem, x, y) for x, y in zip(xs, ys)])
+        (na, xs), (nb, ys) = self._ss(t, a), self._ss(t, b)
+        return self._lex([(IntT(), na, nb)] + [(t.elem, x, y) for x, y in zip(xs, ys)])
+
+    def _lex(self, parts: list):
+        out = z3.BoolVal(False)
+        for pt, x, y in reversed(parts):
+            out = z3.Or(self.less(pt, x, y), z3.And(self.eq(pt, x, y), out))
+        return out
 
     def set_capacity(self, cond, e: ir.Node, what: str):
         """A set built at ``e`` needs more than the slots when ``cond`` holds."""
