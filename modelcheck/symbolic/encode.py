@@ -318,14 +318,19 @@ class Encoder:
     def _sq_mk(self, t: SeqT, n, items: list):
         return self.sorts.seq_mk(t, n, items)
 
-    def capacity(self, cond, e: ir.Node, what: str):
-        """A sequence built at ``e`` needs more than the slots when ``cond`` holds."""
-        if self._cap is None:
+    def capacity(self, cond, e: ir.Node, what: str, of_set: bool = False):
+        """A sequence (a set in slot form, ``of_set``) built at ``e`` needs more than the
+        slots when ``cond`` holds."""
+        caps = self._setcap if of_set else self._cap
+        if caps is None:
+            if of_set:
+                raise Unsupported(e.id, f"under --set-bound, a property may not build a larger set ({what}): "
+                                        f"its value could need more than the {self.set_bound} slots")
             raise Unsupported(e.id, f"under --seq-bound, a property may not build a longer sequence ({what}): "
                                     f"its value could need more than the {self.slots} slots")
         cond = z3.simplify(z3.And(self._pc + self._guards + [cond]))
         if not z3.is_false(cond):
-            self._cap.append((cond, e.id))
+            caps.append((cond, e.id))
 
     def sq_at(self, t: SeqT, term, k):
         """Element ``k`` (from 0, a term) of a sequence; the default outside 0..C-1."""
@@ -400,7 +405,7 @@ class Encoder:
     # default). Not canonical: one set has several terms, so equality (``eq``) compares
     # elements, and so does membership. Each operation builds distinct elements from
     # distinct operands; one that may need more than C slots records the condition under
-    # which it does (``set_capacity``), as for sequences.
+    # which it does (``capacity``), as for sequences.
 
     def _ss(self, t: SetT, term):
         return self.sorts.set_size(t, term), self.sorts.set_items(t, term)
@@ -464,15 +469,6 @@ class Encoder:
             out = z3.Or(self.less(pt, x, y), z3.And(self.eq(pt, x, y), out))
         return out
 
-    def set_capacity(self, cond, e: ir.Node, what: str):
-        """A set built at ``e`` needs more than the slots when ``cond`` holds."""
-        if self._setcap is None:
-            raise Unsupported(e.id, f"under --set-bound, a property may not build a larger set ({what}): "
-                                    f"its value could need more than the {self.set_bound} slots")
-        cond = z3.simplify(z3.And(self._pc + self._guards + [cond]))
-        if not z3.is_false(cond):
-            self._setcap.append((cond, e.id))
-
     def ss_has(self, t: SetT, term, x):
         """``x in term`` for a set in slot form."""
         n, items = self._ss(t, term)
@@ -500,7 +496,7 @@ class Encoder:
                 continue
             kept.append((take, v))
             if k >= c:
-                self.set_capacity(z3.And(take, n >= c), e, what)
+                self.capacity(z3.And(take, n >= c), e, what, of_set=True)
             sn = z3.simplify(n)
             if z3.is_true(take) and z3.is_int_value(sn):
                 i = sn.as_long()
@@ -1710,18 +1706,6 @@ def _array_indices(t: Type, sorts: Sorts) -> list:
 
 def holds_slot_set(t: Type, sorts: Sorts) -> bool:
     """Whether a value of ``t`` can hold a set in slot form."""
-    if sorts.slot_set(t):
-        return True
-    if isinstance(t, (SetT, BagT, SeqT)):
-        return holds_slot_set(t.elem, sorts)
-    if isinstance(t, FunT):
-        return holds_slot_set(t.dom, sorts) or holds_slot_set(t.cod, sorts)
-    if isinstance(t, MapT):
-        return holds_slot_set(t.key, sorts) or holds_slot_set(t.val, sorts)
-    if isinstance(t, TupleT):
-        return any(holds_slot_set(x, sorts) for x in t.elems)
-    if isinstance(t, RecordT):
-        return any(holds_slot_set(x, sorts) for _, x in t.fields)
-    if isinstance(t, EnumT):
-        return any(holds_slot_set(x, sorts) for c in t.constructors for x in c.args)
-    return False
+    from ..types import contains
+
+    return contains(t, sorts.slot_set)

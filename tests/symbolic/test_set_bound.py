@@ -112,3 +112,15 @@ def test_the_cli_says_the_proof_is_under_a_set_bound(tmp_path, capsys):
     assert "init establishes the types and the --set-bound" in out
     assert main(["prove", str(path), "--invariant", "Inv", "--set-bound", "2", "--k", "2"]) == 2
     assert "--set-bound is supported with --k 1 only" in capsys.readouterr().err
+
+
+def test_a_property_that_could_build_a_larger_set_is_refused(tmp_path):
+    text = POOL + "invariant Room [typing]: size(pool union {{ n: 9, tag: (9, 18) }}) <= CAP + 1\n"
+    spec, _ = spec_of(tmp_path, text)
+    with pytest.raises(SpecError) as e:
+        prove(spec, "Inv", set_bound=2)
+    d = e.value.diagnostics[0]
+    assert d.code.value == "MC500" and "may not build a larger set (union)" in d.message
+    # whatever the bound: the union has one candidate more than the slots
+    with pytest.raises(SpecError):
+        prove(spec, "Inv", set_bound=3)
