@@ -239,18 +239,24 @@ def is_finite(t: Type) -> bool:
 
 def mentions(t: Type, target: Type) -> bool:
     """Whether a value of type ``t`` can contain a value of type ``target``."""
-    if t == target:
+    return contains(t, lambda x: x == target)
+
+
+def contains(t: Type, pred) -> bool:
+    """Whether a value of type ``t`` can contain a value (itself included) of a type that
+    satisfies ``pred``."""
+    if pred(t):
         return True
     if isinstance(t, EnumT):
-        return any(mentions(a, target) for c in t.constructors for a in c.args)
+        return any(contains(a, pred) for c in t.constructors for a in c.args)
     if isinstance(t, TupleT):
-        return any(mentions(e, target) for e in t.elems)
+        return any(contains(e, pred) for e in t.elems)
     if isinstance(t, RecordT):
-        return any(mentions(ft, target) for _, ft in t.fields)
+        return any(contains(ft, pred) for _, ft in t.fields)
     if isinstance(t, (SetT, SeqT, BagT)):
-        return mentions(t.elem, target)
+        return contains(t.elem, pred)
     if isinstance(t, FunT):
-        return mentions(t.dom, target) or mentions(t.cod, target)
+        return contains(t.dom, pred) or contains(t.cod, pred)
     if isinstance(t, MapT):
-        return mentions(t.key, target) or mentions(t.val, target)
+        return contains(t.key, pred) or contains(t.val, pred)
     return False

@@ -44,6 +44,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seq-bound", type=count(0), metavar="K",
                    help="encode sequences declared without a bound with at most K elements; "
                         "proven as part of the invariant (init establishes it, every action keeps it)")
+    p.add_argument("--set-bound", type=count(0), metavar="K",
+                   help="encode sets over an infinite element type with at most K elements; "
+                        "proven as part of the invariant, as --seq-bound")
     add_const_options(p)
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS", help="stop after this long (undetermined)")
     p.add_argument("--obligation-time-limit", type=seconds, metavar="SECONDS",
@@ -100,8 +103,11 @@ def run_prove(args) -> int:
     if args.seq_bound is not None and args.k != 1:
         print("modelcheck: error: --seq-bound is supported with --k 1 only", file=sys.stderr)
         return 2
+    if args.set_bound is not None and args.k != 1:
+        print("modelcheck: error: --set-bound is supported with --k 1 only", file=sys.stderr)
+        return 2
     result = prove(spec, args.invariant, k=args.k, for_all_sizes=tuple(args.for_all_sizes),
-                   time_limit=_time_left(args), seq_bound=args.seq_bound,
+                   time_limit=_time_left(args), seq_bound=args.seq_bound, set_bound=args.set_bound,
                    obligation_time_limit=args.obligation_time_limit)
     if args.json:
         print_json(proof_to_dict(result, args.spec))
@@ -117,7 +123,7 @@ def proof_to_dict(result, source: str) -> dict:
     from ..itfout import itf_object
 
     out = {"file": source, "invariant": result.invariant, "class": result.cls, "verdict": result.verdict,
-           "k": result.k, "for_all_sizes": list(result.for_all_sizes), "seq_bound": result.seq_bound,
+           "k": result.k, "for_all_sizes": list(result.for_all_sizes), "seq_bound": result.seq_bound, "set_bound": result.set_bound,
            "seconds": round(result.seconds, 4),
            "obligations": []}
     for o in result.obligations:

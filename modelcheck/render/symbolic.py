@@ -39,6 +39,8 @@ def render_proof(result, head: str, paint=_plain) -> str:
     how = "inductive" if result.k == 1 else f"{result.k}-inductive"
     if getattr(result, "seq_bound", None) is not None:
         how += f" with every unbounded sequence at most {result.seq_bound} long"
+    if getattr(result, "set_bound", None) is not None:
+        how += f" with every set over an infinite type at most {result.set_bound} large"
     lines = [paint(head, "title"), f"  is {result.invariant}{f' [{result.cls}]' if result.cls else ''} {how} ({where})?"]
     marks = {"holds": "holds", "violated": "FAILS", "unknown": "unknown"}
     for o in result.obligations:
@@ -60,7 +62,7 @@ def render_proof(result, head: str, paint=_plain) -> str:
             lines.append(paint(f"From a state satisfying {result.invariant}, {o.name.partition('#')[0]} fails{sizes}: "
                                f"{f.message}", "head"))
         elif o.kind == "bound":
-            lines.append(paint(f"An initial state leaves the types or the --seq-bound{sizes}"
+            lines.append(paint(f"An initial state leaves the types or the {o.detail or '--seq-bound'}{sizes}"
                                + (f": {f.message}" if f.message else ""), "head"))
         elif o.kind == "init":
             lines.append(paint(f"An initial state violates {result.invariant}{sizes}:", "head"))

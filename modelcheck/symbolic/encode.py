@@ -65,7 +65,8 @@ def spec_error(checked: Checked, u: Unsupported) -> SpecError:
 class Obligation:
     """A way an action can fail on a step: ``kind`` is ``assertion``, ``range`` or
     ``capacity`` (under --seq-bound, a sequence the action builds needs more than the
-    slots; ``name`` is then the action's), ``formula`` the path condition under which it
+    slots; ``name`` is then the action's), ``set-capacity`` (the same for a set under
+    --set-bound), ``formula`` the path condition under which it
     fails (over the pre-state and the action's fresh constants)."""
 
     kind: str
@@ -91,9 +92,16 @@ _ARITH = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a 
 
 
 class Encoder:
-    def __init__(self, checked: Checked, sorts: Sorts | None = None, seq_bound: int | None = None):
+    def __init__(self, checked: Checked, sorts: Sorts | None = None, seq_bound: int | None = None,
+                 set_bound: int | None = None):
         self.c = checked
         self.sorts = sorts or Sorts()
+        #: the size every set over an infinite element type is assumed to keep (``prove
+        #: --set-bound``): such a set is then a size and this many slots (see
+        #: :meth:`Sorts.slot_set`); proven with the invariant, as ``seq_bound``
+        self.set_bound = set_bound
+        if set_bound is not None:
+            self.sorts.set_slots = set_bound
         #: the length every state variable's sequence without a declared bound
         #: (``seq[T]``) is assumed to keep (``prove --seq-bound``): a hypothesis on the
         #: pre-state and, through the range obligations, something each action must
@@ -114,12 +122,27 @@ class Encoder:
         self._guards: list = []
         #: init's conditions under which a sequence outgrows the slots (part of `bound init`)
         self.init_capacity: list = []
+        #: as ``_cap``, for a set built beyond the slots of --set-bound
+        self._setcap: list | None = None
         self.defs = {d.name: d for d in checked.defs}
         self.var_types = [t for _, t in checked.variables]
         self.var_names = [n for n, _ in checked.variables]
         self._fresh = itertools.count()
         self._obligations: list[Obligation] | None = None
         self._native: dict[Type, bool] = {}
+        if set_bound is not None:
+            self._refuse_slot_set_keys()
+
+    def _refuse_slot_set_keys(self):
+        """Under --set-bound, refuse an array indexed by values holding a set in slot form
+        (a function's domain, a map's key, a bag's or an array set's element): a set in
+        slot form has many terms for one value, and an array would tell them apart."""
+        for nid, t in self.c.types.items():
+            for idx in _array_indices(t, self.sorts):
+                if holds_slot_set(idx, self.sorts):
+                    raise Unsupported(nid, f"under --set-bound, symbolic checking does not support a function, "
+                                           f"map or bag indexed by {idx.show()} (it holds a set over an "
+                                           f"infinite type)")
 
     # ------------------------------------------------------------------ states
 
@@ -135,6 +158,8 @@ class Encoder:
 
     def _structured(self, t: Type) -> bool:
         """Whether :meth:`state` lays a value of ``t`` out key by key."""
+        if self.sorts.slot_set(t):
+            return False
         idx = t.dom if isinstance(t, FunT) else t.elem if isinstance(t, SetT) else None
         return (isinstance(idx, IntT) and idx.bounded and idx.hi - idx.lo + 1 <= self.STRUCTURE_LIMIT)
 
@@ -154,14 +179,17 @@ class Encoder:
     def type_of(self, e: ir.Node) -> Type:
         return self.c.types[e.id]
 
-    def well_formed(self, s: list) -> list:
+    def well_formed(self, s: list, canonical: bool = True) -> list:
         """What every value of a state satisfies beyond its sort: ``lo..hi`` bounds,
         sequence bounds, and functions over ``lo..hi`` holding the default off their
         domain. Asserted on states the search does not reach from ``init`` (the
-        pre-state of an induction step)."""
+        pre-state of an induction step). Without ``canonical``, only what the language
+        says (the types and the bounds, what ``bound init`` checks), not the facts of the
+        encoding (unused slots at the default: a state equal to a value built by init
+        may hold anything there when the value is compared by its elements)."""
         out = []
         for term, t in zip(s, self.var_types):
-            out.extend(self._wf(t, term, True, self.seq_bound, structured=True))
+            out.extend(self._wf(t, term, canonical, self.seq_bound, structured=True))
         return out
 
     def _wf(self, t: Type, term, canonical: bool, seq_bound: int | None = None, structured: bool = False) -> list:
@@ -197,6 +225,20 @@ class Encoder:
                 out.append(z3.ForAll([x], z3.Implies(z3.Or(x < t.dom.lo, x > t.dom.hi),
                                                      z3.Select(term, x) == self.sorts.default(t.cod))))
             return out
+        if self.sorts.slot_set(t):
+            # a size within the bound, distinct elements of the element type; with
+            # ``canonical``, the slots from the size on at the default
+            n, items = self._ss(t, term)
+            out = [n >= 0, n <= self.set_bound]
+            for j, x in enumerate(items):
+                inner = self._wf(t.elem, x, canonical, seq_bound)
+                if inner:
+                    out.append(z3.Implies(j < n, z3.And(inner)))
+                if canonical:
+                    out.append(z3.Implies(j >= n, x == self.sorts.default(t.elem)))
+            if canonical:
+                out.extend(self._ss_distinct(t, n, items))
+            return out
         if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.bounded:
             if canonical and structured and self._structured(t):
                 return []
@@ -225,9 +267,19 @@ class Encoder:
         default. Every value the encoding builds has that shape; a fresh constant (a pick,
         a parameter, a quantified name) is given it so as not to range over terms that
         stand for no value."""
-        if self.slots is None:
+        if self.slots is None and self.set_bound is None:
             return []
-        if isinstance(t, SeqT):
+        if self.sorts.slot_set(t):
+            n, items = self._ss(t, term)
+            out = [n >= 0, n <= self.set_bound]
+            for j, x in enumerate(items):
+                inner = self.shape(t.elem, x)
+                if inner:
+                    out.append(z3.Implies(j < n, z3.And(inner)))
+                out.append(z3.Implies(j >= n, x == self.sorts.default(t.elem)))
+            out.extend(self._ss_distinct(t, n, items))
+            return out
+        if isinstance(t, SeqT) and self.slots is not None:
             n, items = self._sq(t, term)
             out = [n >= 0, n <= self.slots]
             for j, x in enumerate(items):
@@ -266,14 +318,19 @@ class Encoder:
     def _sq_mk(self, t: SeqT, n, items: list):
         return self.sorts.seq_mk(t, n, items)
 
-    def capacity(self, cond, e: ir.Node, what: str):
-        """A sequence built at ``e`` needs more than the slots when ``cond`` holds."""
-        if self._cap is None:
+    def capacity(self, cond, e: ir.Node, what: str, of_set: bool = False):
+        """A sequence (a set in slot form, ``of_set``) built at ``e`` needs more than the
+        slots when ``cond`` holds."""
+        caps = self._setcap if of_set else self._cap
+        if caps is None:
+            if of_set:
+                raise Unsupported(e.id, f"under --set-bound, a property may not build a larger set ({what}): "
+                                        f"its value could need more than the {self.set_bound} slots")
             raise Unsupported(e.id, f"under --seq-bound, a property may not build a longer sequence ({what}): "
                                     f"its value could need more than the {self.slots} slots")
         cond = z3.simplify(z3.And(self._pc + self._guards + [cond]))
         if not z3.is_false(cond):
-            self._cap.append((cond, e.id))
+            caps.append((cond, e.id))
 
     def sq_at(self, t: SeqT, term, k):
         """Element ``k`` (from 0, a term) of a sequence; the default outside 0..C-1."""
@@ -341,6 +398,180 @@ class Encoder:
             n = z3.If(take, n + 1, n)
         return self._sq_mk(t, n, items)
 
+    # ------------------------------------------------------------------ slot sets
+    #
+    # Under --set-bound a set over an infinite element type is (size n, slots x0..xC-1):
+    # its elements are x0..xn-1, distinct, in any order (the slots from n on at the
+    # default). Not canonical: one set has several terms, so equality (``eq``) compares
+    # elements, and so does membership. Each operation builds distinct elements from
+    # distinct operands; one that may need more than C slots records the condition under
+    # which it does (``capacity``), as for sequences.
+
+    def _ss(self, t: SetT, term):
+        return self.sorts.set_size(t, term), self.sorts.set_items(t, term)
+
+    def _ss_distinct(self, t: SetT, n, items: list) -> list:
+        """The elements of a set in slot form are distinct: in increasing order when the
+        element type has one (:meth:`less`), else pairwise different. The order is a
+        fact of the encoding, not of the language (every set has a sorted layout): it
+        spares z3 the permutations of one set's slots."""
+        if self._orderable(t.elem):
+            return [z3.Implies(j + 1 < n, self.less(t.elem, x, y)) for j, (x, y) in enumerate(zip(items, items[1:]))]
+        return [z3.Implies(j < n, z3.Not(self.eq(t.elem, y, x))) for j, x in enumerate(items) for y in items[:j]]
+
+    def _orderable(self, t: Type) -> bool:
+        if isinstance(t, (BoolT, IntT)):
+            return True
+        if isinstance(t, ModelT):
+            return t.name not in self.sorts.uninterpreted
+        if isinstance(t, EnumT):
+            return all(self._orderable(a) for c in t.constructors for a in c.args)
+        if isinstance(t, (TupleT, RecordT)):
+            return all(self._orderable(x) for x in (t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]))
+        if isinstance(t, SeqT) and self.slots is not None:
+            return self._orderable(t.elem)
+        if self.sorts.slot_set(t):
+            return self._orderable(t.elem)
+        return False
+
+    def less(self, t: Type, a, b):
+        """A strict total order on the values of an orderable type, for terms whose sets
+        in slot form are sorted (canonical): numbers, then constructors by position and
+        their arguments, tuples, records, sequences and sets by size (length) then slot
+        by slot."""
+        if isinstance(t, BoolT):
+            return z3.And(z3.Not(a), b)
+        if isinstance(t, IntT):
+            return a < b
+        if isinstance(t, ModelT):
+            return self.model_ordinal(t, a, None) < self.model_ordinal(t, b, None)
+        if isinstance(t, EnumT):
+            srt = self.sorts.sort(t)
+            out = z3.BoolVal(False)
+            for ci, c in enumerate(t.constructors):
+                ra, rb = srt.recognizer(ci)(a), srt.recognizer(ci)(b)
+                later = z3.Or([srt.recognizer(k)(b) for k in range(ci + 1, len(t.constructors))] or [z3.BoolVal(False)])
+                args = [(at, srt.accessor(ci, j)(a), srt.accessor(ci, j)(b)) for j, at in enumerate(c.args)]
+                out = z3.Or(out, z3.And(ra, z3.Or(later, z3.And(rb, self._lex(args)))))
+            return out
+        if isinstance(t, (TupleT, RecordT)):
+            parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+            return self._lex([(pt, self.sorts.field(t, i, a), self.sorts.field(t, i, b)) for i, pt in enumerate(parts)])
+        if isinstance(t, SeqT):
+            (na, xs), (nb, ys) = self._sq(t, a), self._sq(t, b)
+            return self._lex([(IntT(), na, nb)] + [(t.elem, x, y) for x, y in zip(xs, ys)])
+        (na, xs), (nb, ys) = self._ss(t, a), self._ss(t, b)
+        return self._lex([(IntT(), na, nb)] + [(t.elem, x, y) for x, y in zip(xs, ys)])
+
+    def _lex(self, parts: list):
+        out = z3.BoolVal(False)
+        for pt, x, y in reversed(parts):
+            out = z3.Or(self.less(pt, x, y), z3.And(self.eq(pt, x, y), out))
+        return out
+
+    def ss_has(self, t: SetT, term, x):
+        """``x in term`` for a set in slot form."""
+        n, items = self._ss(t, term)
+        return z3.Or([z3.And(j < n, self.eq(t.elem, it, x)) for j, it in enumerate(items)])
+
+    def ss_entries(self, t: SetT, term) -> list:
+        """(j < n, slot j) for every slot: the elements, each guarded."""
+        n, items = self._ss(t, term)
+        return [(j < n, it) for j, it in enumerate(items)]
+
+    def ss_build(self, t: SetT, entries: list, e: ir.Node, distinct: bool = False, what: str = "a set"):
+        """The set of the ``value`` of every ``(take, value)`` whose ``take`` holds, packed
+        into the first slots; a value equal to one taken before it is dropped (unless the
+        caller knows the taken values ``distinct``)."""
+        n = z3.IntVal(0)
+        d = self.sorts.default(t.elem)
+        c = self.sorts.set_slots
+        items = [d] * c
+        kept: list = []
+        for k, (take, v) in enumerate(entries):
+            if not distinct and kept:
+                take = z3.And(take, z3.Not(z3.Or([z3.And(tk, self.eq(t.elem, w, v)) for tk, w in kept])))
+            take = z3.simplify(take)
+            if z3.is_false(take):
+                continue
+            kept.append((take, v))
+            if k >= c:
+                self.capacity(z3.And(take, n >= c), e, what, of_set=True)
+            sn = z3.simplify(n)
+            if z3.is_true(take) and z3.is_int_value(sn):
+                i = sn.as_long()
+                if i < c:
+                    items[i] = v
+                n = z3.IntVal(i + 1)
+                continue
+            items = [z3.If(z3.And(take, n == j), v, it) for j, it in enumerate(items)]
+            n = z3.If(take, n + 1, n)
+        return self.sorts.set_mk(t, n, items)
+
+    def ss_op(self, op: str, t: SetT, a, b, e: ir.Node):
+        """``a union b``, ``a intersect b``, ``a diff b`` of sets in slot form."""
+        ea = self.ss_entries(t, a)
+        if op == "union":
+            eb = [(z3.And(g, z3.Not(self.ss_has(t, a, y))), y) for g, y in self.ss_entries(t, b)]
+            return self.ss_build(t, ea + eb, e, distinct=True, what="union")
+        keep = (lambda x: self.ss_has(t, b, x)) if op == "intersect" else (lambda x: z3.Not(self.ss_has(t, b, x)))
+        return self.ss_build(t, [(z3.And(g, keep(x)), x) for g, x in ea], e, distinct=True, what=op)
+
+    def enumerate(self, domain: ir.Node, env) -> list | None:
+        """The elements of the set ``domain`` as (guard, term) pairs, when they can be
+        listed: a range with constant bounds or a finite type (guard: membership), the
+        elements of a sequence in slot form, a set in slot form; else None."""
+        et = self.elem_type(domain)
+        values = self.domain_values(domain, et, env)
+        if values is None:
+            values = self._positions(domain, env)
+        if values is not None:
+            return [(self.member(domain, v, env), v) for v in values]
+        if self.slots is not None and self._elems_of_seq(domain):
+            (arg,) = domain.args
+            n, items = self._sq(self.type_of(arg), self.expr(arg, env))
+            return [(j < n, x) for j, x in enumerate(items)]
+        dt = self.type_of(domain)
+        if self.sorts.slot_set(dt):
+            return self.ss_entries(dt, self.expr(domain, env))
+        return None
+
+    def bindings(self, binders, env) -> list | None:
+        """Every binding of ``binders`` (left to right) as (guard, env), or None."""
+        out = [(z3.BoolVal(True), env)]
+        for b in binders:
+            nxt = []
+            for g, env1 in out:
+                elems = self.enumerate(b.domain, env1)
+                if elems is None:
+                    return None
+                for g2, v in elems:
+                    env2 = dict(env1)
+                    env2[b.name] = v
+                    nxt.append((z3.And(g, g2), env2))
+            out = nxt
+        return out
+
+    def ss_comprehension(self, e, env):
+        """``{ elem for x in S, ... if cond }`` as a set in slot form."""
+        t = self.type_of(e)
+        bs = self.bindings(list(e.binders), env)
+        if bs is None:
+            raise Unsupported(e.id, "under --set-bound, symbolic checking supports a set comprehension only over "
+                                    "ranges with constant bounds, finite types, sequences and sets in slot form")
+        entries = []
+        for g, env2 in bs:
+            self._guards.append(g)
+            try:
+                c = self.expr(e.cond, env2) if e.cond is not None else z3.BoolVal(True)
+                entries.append((z3.And(g, c), self.guarded(c, e.elem, env2)))
+            finally:
+                self._guards.pop()
+        b = e.binders[0]
+        filt = (len(e.binders) == 1 and isinstance(e.elem, ir.Name) and e.elem.name == b.name
+                and self.sorts.slot_set(self.type_of(b.domain)))
+        return self.ss_build(t, entries, e, distinct=filt, what="a comprehension")
+
     # ------------------------------------------------------------------ equality
 
     def native_eq(self, t: Type) -> bool:
@@ -357,6 +588,8 @@ class Encoder:
         return k
 
     def _native_eq(self, t: Type) -> bool:
+        if self.sorts.slot_set(t):
+            return False  # not canonical: compared by elements
         if isinstance(t, (SetT, FunT, MapT, BagT)):
             idx = t.key if isinstance(t, MapT) else t.dom if isinstance(t, FunT) else t.elem
             val = t.val if isinstance(t, MapT) else t.cod if isinstance(t, FunT) else None
@@ -389,6 +622,10 @@ class Encoder:
         """``a == b`` for values of type ``t`` (see :meth:`native_eq`)."""
         if self.native_eq(t):
             return a == b
+        if self.sorts.slot_set(t):
+            (na, xs), (nb, ys) = self._ss(t, a), self._ss(t, b)
+            return z3.And([na == nb] + [z3.Implies(j < na, self.ss_has(t, b, x)) for j, x in enumerate(xs)]
+                          + [z3.Implies(j < nb, self.ss_has(t, a, y)) for j, y in enumerate(ys)])
         if isinstance(t, (SetT, FunT, MapT, BagT)):
             idx = t.key if isinstance(t, MapT) else t.dom if isinstance(t, FunT) else t.elem
             val = {SetT: BoolT(), BagT: IntT()}.get(type(t)) or (t.cod if isinstance(t, FunT) else None)
@@ -428,6 +665,8 @@ class Encoder:
         return a == b
 
     def subseteq(self, t: SetT, a, b):
+        if self.sorts.slot_set(t):
+            return z3.And([z3.Implies(g, self.ss_has(t, b, x)) for g, x in self.ss_entries(t, a)])
         keys = self._keys_of(t.elem)
         if keys is not None:
             return z3.And([z3.Implies(z3.Select(a, k), z3.Select(b, k)) for k in keys])
@@ -449,13 +688,15 @@ class Encoder:
         if not _state_free(e, self):
             return None
         saved, self._cap = self._cap, []
+        saved_set, self._setcap = self._setcap, []
         try:
             v = z3.simplify(self.expr(e, env))
         except Unsupported:
             return None
         finally:
             grew, self._cap = self._cap, saved
-        if grew:  # a sequence beyond the slots: not folded (its translation records it)
+            grew_set, self._setcap = self._setcap, saved_set
+        if grew or grew_set:  # a collection beyond the slots: not folded (its translation records it)
             return None
         if z3.is_true(v):
             return True
@@ -562,6 +803,13 @@ class Encoder:
         if op in ("in", "notin"):
             m = self.member(e.right, self.expr(e.left, env), env)
             return m if op == "in" else z3.Not(m)
+        if op == "subseteq" and self.sorts.slot_set(self.type_of(e.left)):
+            # every element of the left in the right, without building the right
+            elems = self.enumerate(e.left, env)
+            return z3.And([z3.Implies(g, self.member(e.right, x, env)) for g, x in elems])
+        if op == "subseteq" and self.slots is not None and self._elems_of_seq(e.left):
+            elems = self.enumerate(e.left, env)
+            return z3.And([z3.Implies(g, self.member(e.right, x, env)) for g, x in elems])
         if op == "..":
             lo, hi = self.expr(e.left, env), self.expr(e.right, env)
             x = z3.Int(f"r!{next(self._fresh)}")
@@ -581,6 +829,8 @@ class Encoder:
             return _floordiv(a, b)
         if op == "%":
             return a - b * _floordiv(a, b)
+        if op in ("union", "intersect", "diff") and self.sorts.slot_set(self.type_of(e)):
+            return self.ss_op(op, self.type_of(e), a, b, e)
         if op == "union":
             return z3.SetUnion(a, b) if isinstance(self.type_of(e), SetT) else self._bag_union(e, a, b)
         if op == "intersect":
@@ -611,7 +861,8 @@ class Encoder:
         if isinstance(set_expr, ir.Name) and self._whole_type(set_expr):
             return z3.BoolVal(True)
         if isinstance(set_expr, ir.SetLit):
-            return z3.Or([x == self.expr(el, env) for el in set_expr.elems]) if set_expr.elems else z3.BoolVal(False)
+            return (z3.Or([self.eq(st.elem, x, self.expr(el, env)) for el in set_expr.elems]) if set_expr.elems
+                    else z3.BoolVal(False))
         if isinstance(set_expr, ir.SetComp):
             return self.comprehension_exists(set_expr, env, lambda env2: x == self.expr(set_expr.elem, env2))
         if isinstance(set_expr, ir.Call) and set_expr.func == FUN_SET:
@@ -623,6 +874,8 @@ class Encoder:
             return z3.Or([z3.And(j < n, self.eq(at.elem, it, x)) for j, it in enumerate(items)])
         if isinstance(st, BagT):
             return z3.Select(self.expr(set_expr, env), x) > 0
+        if self.sorts.slot_set(st):
+            return self.ss_has(st, self.expr(set_expr, env), x)
         if isinstance(st, SetT):
             return z3.Select(self.expr(set_expr, env), x)
         raise Unsupported(set_expr.id, f"symbolic checking does not support membership in a {st}")
@@ -720,11 +973,21 @@ class Encoder:
                 inner = self.bind(rest, env2, body, combine)
                 parts.append(z3.Implies(j < n, inner) if guard_and else z3.And(j < n, inner))
             return combine(parts) if parts else z3.BoolVal(guard_and)
+        dt = self.type_of(b.domain)
+        if self.sorts.slot_set(dt):
+            # over a set in slot form: one conjunct (disjunct) per slot, guarded by the size
+            parts = []
+            for g, x in self.ss_entries(dt, self.expr(b.domain, env)):
+                env2 = dict(env)
+                env2[b.name] = x
+                inner = self.bind(rest, env2, body, combine)
+                parts.append(z3.Implies(g, inner) if guard_and else z3.And(g, inner))
+            return combine(parts) if parts else z3.BoolVal(guard_and)
         x = self.fresh(f"q!{b.name}", et)
         env2 = dict(env)
         env2[b.name] = x
         m = self.member(b.domain, x, env)
-        if self.slots is not None:  # only values of the encoding's shape
+        if self.slots is not None or self.set_bound is not None:  # only values of the encoding's shape
             m = z3.And([m] + self.shape(et, x))
         inner = self.bind(rest, env2, body, combine)
         if guard_and:
@@ -813,6 +1076,9 @@ class Encoder:
 
     def x_SetLit(self, e, env):
         t = self.type_of(e)
+        if self.sorts.slot_set(t):
+            return self.ss_build(t, [(z3.BoolVal(True), self.expr(el, env)) for el in e.elems], e,
+                                 what="a set literal")
         out = self.sorts.default(t)
         for el in e.elems:
             out = z3.Store(out, self.expr(el, env), True)
@@ -820,6 +1086,8 @@ class Encoder:
 
     def x_SetComp(self, e, env):
         t = self.type_of(e)
+        if self.sorts.slot_set(t):
+            return self.ss_comprehension(e, env)
         b = e.binders[0]
         if len(e.binders) == 1 and isinstance(e.elem, ir.Name) and e.elem.name == b.name:
             # a filter: { x for x in S if p }
@@ -1072,6 +1340,8 @@ class Encoder:
             if isinstance(at, SeqT):
                 v = self.expr(args[0], env)
                 return self.sorts.seq_len(at, v) if self.slots is not None else z3.Length(v)
+            if self.sorts.slot_set(at):
+                return self.sorts.set_size(at, self.expr(args[0], env))
             if isinstance(at, (SetT, MapT, BagT)):
                 elem = at.key if isinstance(at, MapT) else at.elem
                 if isinstance(elem, ModelT) and elem.name in self.sorts.uninterpreted:
@@ -1109,10 +1379,19 @@ class Encoder:
                 return self.sq_append(st, a[0], a[1], e)
             if name == "subseq":
                 return self.sq_subseq(st, a[0], a[1], a[2])
+            if name == "elems" and self.sorts.slot_set(t):
+                n, items = self._sq(st, a[0])
+                return self.ss_build(t, [(j < n, x) for j, x in enumerate(items)], e, what="elems")
             if name == "elems":
                 x = self.fresh("el", st.elem)
                 n, items = self._sq(st, a[0])
                 return z3.Lambda([x], z3.Or([z3.And(j < n, self.eq(st.elem, it, x)) for j, it in enumerate(items)]))
+        if name in ("union", "intersect", "diff") and self.sorts.slot_set(t):
+            return self.ss_op(name, t, a[0], a[1], e)
+        if self.sorts.slot_set(t) or (ats and self.sorts.slot_set(ats[0]) and name not in (
+                "subseteq", "isEmpty")):
+            raise Unsupported(e.id, f"under --set-bound, symbolic checking does not support `{name}` of a set "
+                                    f"over an infinite type")
         if name in ("union", "intersect", "diff", "subseteq"):
             if name == "subseteq":
                 return self.subseteq(ats[0], a[0], a[1])
@@ -1195,21 +1474,21 @@ class Encoder:
     def init(self, post: list) -> Any:
         """The formula of ``init``: every assignment path, the post-state equal to it."""
         self._obligations = []
-        self._cap, self._pc = [], []
+        self._cap, self._setcap, self._pc = [], [], []
         env = {"$s": None, "$p": None}
         try:
             f = self.block(list(self.c.init.body.stmts), env, {}, [], lambda assigned: z3.And(
                 [self.eq(self.var_types[i], post[i], assigned[i]) for i in range(len(post))]), range_checks=False)
-            self.init_capacity = [c for c, _ in self._cap]
+            self.init_capacity = [c for c, _ in self._cap + self._setcap]
         finally:
             self._obligations = None
-            self._cap, self._pc = None, []
+            self._cap, self._setcap, self._pc = None, None, []
         return f
 
     def action(self, a: ir.ActionDecl, pre: list, post: list, tag: str) -> ActionEncoding:
         """The transition formula of action ``a`` from ``pre`` to ``post``."""
         self._obligations = []
-        self._cap, self._pc = [], []
+        self._cap, self._setcap, self._pc = [], [], []
         params = []
         env: dict = {"$s": pre, "$p": None}
         guards = []
@@ -1228,14 +1507,19 @@ class Encoder:
         try:
             self._pc = list(guards)
             body = self.block(list(a.body.stmts), env, {}, list(guards), emit, range_checks=True)
-            obligations, cap = self._obligations, self._cap
+            obligations, cap, setcap = self._obligations, self._cap, self._setcap
         finally:
-            self._obligations, self._cap, self._pc = None, None, []
+            self._obligations, self._cap, self._setcap, self._pc = None, None, None, []
         if cap:
             # one obligation for every sequence the action builds: it fits the slots
             obligations.append(Obligation("capacity", a.name, f"{a.name} builds a sequence longer than the "
                                           f"{self.slots} slots of --seq-bound {self.seq_bound}",
                                           z3.Or([c for c, _ in cap]), cap[0][1]))
+        if setcap:
+            # one obligation for every set the action builds: it fits the slots
+            obligations.append(Obligation("set-capacity", a.name, f"{a.name} builds a set larger than the "
+                                          f"{self.set_bound} slots of --set-bound {self.set_bound}",
+                                          z3.Or([c for c, _ in setcap]), setcap[0][1]))
         return ActionEncoding(a.name, z3.And(guards + [body]), params, obligations)
 
     def block(self, stmts: list, env: dict, assigned: dict, pc: list, emit, range_checks: bool):
@@ -1379,3 +1663,49 @@ def _capacity(checked: Checked, seq_bound: int) -> int:
     for t in checked.types.values():
         walk(t)
     return max(bounds)
+
+
+def _array_indices(t: Type, sorts: Sorts) -> list:
+    """The index types of the arrays in a value of ``t`` (a function's domain, a map's
+    key, a bag's element, an array set's element)."""
+    out: list = []
+    seen: set = set()
+
+    def walk(t):
+        if t in seen:
+            return
+        seen.add(t)
+        if isinstance(t, FunT):
+            out.append(t.dom)
+            walk(t.dom)
+            walk(t.cod)
+        elif isinstance(t, MapT):
+            out.append(t.key)
+            walk(t.key)
+            walk(t.val)
+        elif isinstance(t, (SetT, BagT)):
+            if not sorts.slot_set(t):
+                out.append(t.elem)
+            walk(t.elem)
+        elif isinstance(t, SeqT):
+            walk(t.elem)
+        elif isinstance(t, TupleT):
+            for x in t.elems:
+                walk(x)
+        elif isinstance(t, RecordT):
+            for _, x in t.fields:
+                walk(x)
+        elif isinstance(t, EnumT):
+            for c in t.constructors:
+                for x in c.args:
+                    walk(x)
+
+    walk(t)
+    return out
+
+
+def holds_slot_set(t: Type, sorts: Sorts) -> bool:
+    """Whether a value of ``t`` can hold a set in slot form."""
+    from ..types import contains
+
+    return contains(t, sorts.slot_set)

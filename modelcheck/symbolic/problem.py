@@ -42,14 +42,18 @@ class Prop:
 
 class Problem:
     """``spec`` (a :class:`modelcheck.api.Spec`) encoded for z3. ``uninterpreted``: the
-    model sets that are uninterpreted sorts (``--for-all-sizes``); ``seq_bound``: see
-    :attr:`Encoder.seq_bound`. Raises
+    model sets that are uninterpreted sorts (``--for-all-sizes``); ``seq_bound`` and
+    ``set_bound``: see :attr:`Encoder.seq_bound` and :attr:`Encoder.set_bound`. Raises
     :class:`~modelcheck.diagnostics.SpecError` (MC500/MC501) for what it cannot encode."""
 
-    def __init__(self, spec, uninterpreted: frozenset[str] = frozenset(), seq_bound: int | None = None):
+    def __init__(self, spec, uninterpreted: frozenset[str] = frozenset(), seq_bound: int | None = None,
+                 set_bound: int | None = None):
         self.spec = spec
         self.checked = spec.checked
-        self.enc = Encoder(self.checked, Sorts(uninterpreted), seq_bound)
+        try:
+            self.enc = Encoder(self.checked, Sorts(uninterpreted), seq_bound, set_bound)
+        except Unsupported as u:
+            raise spec_error(self.checked, u) from None
         props = self.checked.properties
         self.invariants = [Prop(p) for p in props if p.kind == "invariant"]
         self.steps = [Prop(p) for p in props if p.kind == "step"]
@@ -146,10 +150,21 @@ class Problem:
             if model.describe(lab).action != action:
                 continue
             for i, ((name, t), v) in enumerate(zip(self.checked.variables, nxt)):
-                n = too_long(t, v, self.enc.seq_bound, self.enc.slots)
-                if n is not None:
-                    return lab, nxt, (f"{action} makes {name} {model.show_value(i, v)}: a sequence of {n} "
-                                      f"elements, longer than --seq-bound {self.enc.seq_bound} allows")
+                beyond = self.beyond(t, v)
+                if beyond is not None:
+                    return lab, nxt, f"{action} makes {name} {model.show_value(i, v)}: {beyond}"
+        return None
+
+    def beyond(self, t, v) -> str | None:
+        """What in the value ``v`` of type ``t`` is beyond --seq-bound or --set-bound, or None."""
+        if self.enc.seq_bound is not None:
+            n = too_long(t, v, self.enc.seq_bound, self.enc.slots)
+            if n is not None:
+                return f"a sequence of {n} elements, longer than --seq-bound {self.enc.seq_bound} allows"
+        if self.enc.set_bound is not None:
+            n = too_big(t, v, self.enc.sorts)
+            if n is not None:
+                return f"a set of {n} elements, larger than --set-bound {self.enc.set_bound} allows"
         return None
 
     def failing_label(self, state: tuple) -> tuple[int | None, str]:
@@ -164,6 +179,34 @@ class Problem:
             return None, str(explained)
         raise Disagreement("z3 found a failing step the explicit model takes without failing, from "
                            + self.spec.model.show_state(state))
+
+
+def too_big(t, v, sorts: Sorts) -> int | None:
+    """The size of a set in slot form (:meth:`Sorts.slot_set`) in the value ``v`` of type
+    ``t`` larger than --set-bound, or None."""
+    from ..types import BagT, EnumT, FunT, MapT, RecordT, SeqT, SetT, TupleT
+
+    def first(pairs):
+        for pt, x in pairs:
+            n = too_big(pt, x, sorts)
+            if n is not None:
+                return n
+        return None
+
+    if sorts.slot_set(t) and len(v) > sorts.set_slots:
+        return len(v)
+    if isinstance(t, (SeqT, SetT, BagT)):
+        return first([(t.elem, x) for x in v])
+    if isinstance(t, FunT):
+        return first([(t.cod, x) for x in v])
+    if isinstance(t, MapT):
+        return first([(t.val, x) for x in v.values()])
+    if isinstance(t, (TupleT, RecordT)):
+        parts = t.elems if isinstance(t, TupleT) else [ft for _, ft in t.fields]
+        return first(list(zip(parts, v)))
+    if isinstance(t, EnumT) and not isinstance(v, str):
+        return first(list(zip(t.constructor(v[0]).args, v[1:])))
+    return None
 
 
 def too_long(t, v, bound: int, slots: int) -> int | None:

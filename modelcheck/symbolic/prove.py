@@ -43,7 +43,8 @@ from ..diagnostics import Code, Diagnostic, SpecError
 from ..result import Trace
 from ..types import SeqT, Type
 from ..values import show
-from .problem import Problem, Prop, too_long
+from .encode import holds_slot_set
+from .problem import Problem, Prop
 from .sorts import DecodeError
 
 
@@ -69,9 +70,9 @@ class Failure:
 @dataclass(frozen=True)
 class Obligation:
     """One proof obligation: ``kind`` is ``init``, ``base`` (k-induction's first steps),
-    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` included, or a
-    sequence it builds beyond the slots of ``--seq-bound``),
-    ``bound`` (init establishes the ``--seq-bound``), ``implies`` (another
+    ``action``, ``fails`` (an action's assertion or range, the ``--seq-bound`` and
+    ``--set-bound`` included, or a sequence or set it builds beyond the slots),
+    ``bound`` (init establishes the bounds: ``detail`` names them), ``implies`` (another
     invariant) or ``step`` (a step property)."""
 
     kind: str
@@ -89,7 +90,7 @@ class Obligation:
                 "action": f"{self.name} preserves it", "implies": f"it implies {self.name}",
                 "step": f"its steps satisfy {self.name}",
                 "fails": f"{self.name.partition('#')[0]}: {self.detail}",
-                "bound": "init establishes the types and the --seq-bound"}[self.kind]
+                "bound": f"init establishes the types and the {self.detail or '--seq-bound'}"}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class ProofResult:
     k: int = 1
     for_all_sizes: tuple[str, ...] = ()
     seq_bound: int | None = None
+    set_bound: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -144,19 +146,21 @@ def check_decidable(spec, sets: tuple[str, ...]) -> None:
 
 def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
           time_limit: float | None = None, seq_bound: int | None = None,
-          obligation_time_limit: float | None = None) -> ProofResult:
+          obligation_time_limit: float | None = None, set_bound: int | None = None) -> ProofResult:
     """``seq_bound``: assume every ``seq[T]`` of the state (declared without a bound) has at
     most that many elements. The bound becomes part of what is proven: init must establish
     it (obligation ``bound init``) and every action keep it (the ``fails`` range
     obligations), so ``holds`` still means every reachable state satisfies the invariant.
-    ``obligation_time_limit``: seconds z3 may spend on each obligation (then ``unknown``)."""
+    ``obligation_time_limit``: seconds z3 may spend on each obligation (then ``unknown``).
+    ``set_bound``: the same for every set over an infinite element type (at most that many
+    elements; such sets are then in slot form, see :meth:`Sorts.slot_set`)."""
     started = time.monotonic()
     decl = find_invariant(spec, invariant)
     check_decidable(spec, for_all_sizes)
-    if seq_bound is not None and k != 1:
+    if (seq_bound is not None or set_bound is not None) and k != 1:
         # k-induction's base case would have to check the bound on its first steps too
-        raise ValueError("--seq-bound is supported with --k 1 only")
-    pb = Problem(spec, frozenset(for_all_sizes), seq_bound)
+        raise ValueError("--seq-bound and --set-bound are supported with --k 1 only")
+    pb = Problem(spec, frozenset(for_all_sizes), seq_bound, set_bound)
     inv = Prop(decl)
     obligations: list[Obligation] = []
 
@@ -196,8 +200,9 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
 
     # 1. init (and, under k-induction, no violation in the first k-1 steps)
     obligations.append(run("init", "init") if k == 1 else run("base", str(k - 1)))
-    if seq_bound is not None:
-        obligations.append(run("bound", "init"))
+    if seq_bound is not None or set_bound is not None:
+        bounds = " and ".join(b for b, v in (("--seq-bound", seq_bound), ("--set-bound", set_bound)) if v is not None)
+        obligations.append(replace(run("bound", "init"), detail=bounds))
     # 2. every action preserves it; and an assertion, or a value leaving its range, is a
     # violation too: no action may fail from a state satisfying the invariant
     pre, post = pb.state("p0"), pb.state("q")
@@ -207,8 +212,11 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
             vt = pb.enc.var_types[pb.checked.var_index(ob.name)] if ob.kind == "range" else None
             detail = (f"{ob.name} holds" if ob.kind == "assertion" else
                       f"every sequence it builds fits {pb.enc.slots} slots" if ob.kind == "capacity" else
+                      f"every set it builds fits {set_bound} slots" if ob.kind == "set-capacity" else
                       f"{ob.name} stays in {vt}" + (f" with sequences at most {seq_bound} long"
-                                                    if seq_bound is not None and _unbounded_seq(vt) else ""))
+                                                    if seq_bound is not None and _unbounded_seq(vt) else "")
+                      + (f" with sets at most {set_bound} large"
+                         if set_bound is not None and holds_slot_set(vt, pb.enc.sorts) else ""))
             obligations.append(replace(run("fails", f"{a.name}#{i}", a.name), detail=detail))
     # 3. it implies the other invariants and the step properties
     for p in pb.invariants:
@@ -219,7 +227,7 @@ def prove(spec, invariant: str, k: int = 1, for_all_sizes: tuple[str, ...] = (),
     verdicts = {o.verdict for o in obligations}
     verdict = "violated" if "violated" in verdicts else "undetermined" if "unknown" in verdicts else "holds"
     return ProofResult(inv.name, inv.cls, verdict, tuple(obligations), time.monotonic() - started, k,
-                       tuple(for_all_sizes), seq_bound)
+                       tuple(for_all_sizes), seq_bound, set_bound)
 
 
 def _clip(text: str, width: int = 100) -> str:
@@ -272,7 +280,8 @@ def _formulas(pb: Problem, kind: str, name: str, k: int, inv_name: str, action: 
         # more than the slots
         s0 = pb.state("s0")
         base = [pb.init(s0)] + pb.within_constraints(s0)
-        return [s0], base, z3.Or([z3.Not(z3.And(pb.enc.well_formed(s0)))] + pb.enc.init_capacity), ()
+        return [s0], base, z3.Or([z3.Not(z3.And(pb.enc.well_formed(s0, canonical=False)))]
+                                 + pb.enc.init_capacity), ()
     if kind in ("init", "base"):
         path = [pb.state("s0")]
         base = [pb.init(path[0])] + pb.within_constraints(path[0])
@@ -315,7 +324,8 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
         # the smallest size that has a counterexample (z3's own choice may be larger)
         for size in range(1, max(sizes.values()) + 4):
             bigger = {n: size for n in sizes}
-            pb2 = Problem(pb.spec.bind({**_const_values(pb.spec), **bigger}), seq_bound=pb.enc.seq_bound)
+            pb2 = Problem(pb.spec.bind({**_const_values(pb.spec), **bigger}), seq_bound=pb.enc.seq_bound,
+                          set_bound=pb.enc.set_bound)
             states2, assertions, bad, params2 = rebuild(pb2)
             s = z3.Solver()
             s.add(assertions)
@@ -330,11 +340,10 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
         model = pb.spec.model
         for st in model.initial_states():
             for i, ((vname, t), v) in enumerate(zip(pb.checked.variables, st)):
-                n = too_long(t, v, pb.enc.seq_bound, pb.enc.slots)
-                if n is not None:
+                beyond = pb.beyond(t, v)
+                if beyond is not None:
                     return Failure(Trace((st,), (None,)), (), pb.spec, sizes, (),
-                                   f"init makes {vname} {model.show_value(i, v)}: a sequence of {n} elements, "
-                                   f"longer than --seq-bound {pb.enc.seq_bound} allows")
+                                   f"init makes {vname} {model.show_value(i, v)}: {beyond}")
     decoded = [pb.decode(m, s) for s in states]
     labels: list = [None]
     model = pb.spec.model
@@ -348,11 +357,12 @@ def _failure(pb: Problem, m: z3.ModelRef, states: list, inv: Prop, kind: str, na
         action, _, index = name.partition("#")
         ob = pb.action(next(a for a in pb.actions if a.name == action), states[-1], pb.state("q"),
                        "step").obligations[int(index)]
-        step = None if pb.enc.seq_bound is None or ob.kind == "assertion" else pb.beyond_bound(decoded[-1], action)
+        step = (None if (pb.enc.seq_bound is None and pb.enc.set_bound is None) or ob.kind == "assertion"
+                else pb.beyond_bound(decoded[-1], action))
         if step is not None:  # an explicit step to a sequence longer than the bound
             label, nxt, message = step
             trace = Trace(trace.states + (nxt,), trace.labels + (label,))
-        elif ob.kind == "capacity":  # a sequence built on the way, longer than the slots
+        elif ob.kind in ("capacity", "set-capacity"):  # a collection built on the way, beyond the slots
             message = ob.message
         else:
             _, message = pb.failing_label(decoded[-1])

@@ -11,7 +11,9 @@ reads a value back out of a z3 model. The layout:
 |             | uninterpreted sort, whose size the solver chooses                  |
 | enum        | an algebraic datatype, one constructor each                        |
 | tuple/record| a datatype with one constructor                                    |
-| set[T]      | Array(T, Bool)                                                     |
+| set[T]      | Array(T, Bool); with ``set_slots`` = C (``prove --set-bound``) and T  |
+|             | infinite, a datatype of a size and C slots: the first ``size`` hold  |
+|             | the elements, distinct, in any order; the others T's default       |
 | K -> V      | Array(K, V); over a ``lo..hi`` domain the keys outside hold V's      |
 |             | default, so that equal functions are equal arrays                  |
 | map[K, V]   | Array(K, Option(V)): ``none`` off the domain (canonical, too)      |
@@ -19,8 +21,9 @@ reads a value back out of a z3 model. The layout:
 |             | of a length and C slots, the unused ones at T's default            |
 | bag[T]      | Array(T, Int): the count, 0 when absent                            |
 
-Every collection is canonical (equal values are equal terms), so ``==`` of the language
-is z3's ``==``. Depends on :mod:`modelcheck.types`, :mod:`modelcheck.values` and z3.
+Every collection but a set in slot form is canonical (equal values are equal terms), so
+``==`` of the language is z3's ``==`` for them; a set in slot form (and a value holding
+one) is compared by its elements (``Encoder.eq``). Depends on :mod:`modelcheck.types`, :mod:`modelcheck.values` and z3.
 """
 
 from __future__ import annotations
@@ -75,11 +78,15 @@ class Sorts:
     instead of z3's sequence theory; the slots at and after the length hold the element
     type's default, so equal sequences are equal terms. A length above C (an append to a
     full sequence) is kept as it is, the slots then holding only the first C elements: the
-    encoder makes every such step a failed obligation (see ``Encoder.capacity``)."""
+    encoder makes every such step a failed obligation (see ``Encoder.capacity``).
+    ``set_slots``: lay every set over an infinite element type out as a size and that many
+    slots (``mkset(n, s0, ..., sC-1)``, see :meth:`slot_set`)."""
 
-    def __init__(self, uninterpreted: frozenset[str] = frozenset(), slots: int | None = None):
+    def __init__(self, uninterpreted: frozenset[str] = frozenset(), slots: int | None = None,
+                 set_slots: int | None = None):
         self.uninterpreted = uninterpreted
         self.slots = slots
+        self.set_slots = set_slots
         self._sorts: dict[Type, Any] = {}
         self._model_consts: dict[str, list] = {}
         self._options: dict[Any, Any] = {}
@@ -122,6 +129,12 @@ class Sorts:
                 fields = [(f"r{k}!{f}", self.sort(ft)) for f, ft in t.fields]
             dt.declare(f"mk!{k}", *fields)
             return dt.create()
+        if isinstance(t, SetT) and self.slot_set(t):
+            k = next(self._n)
+            dt = z3.Datatype(f"set{self.set_slots}!{k}")
+            dt.declare(f"mkset!{k}", (f"size!{k}", z3.IntSort()),
+                       *[(f"e{j}!{k}", self.sort(t.elem)) for j in range(self.set_slots)])
+            return dt.create()
         if isinstance(t, SetT):
             return z3.ArraySort(self.sort(t.elem), z3.BoolSort())
         if isinstance(t, FunT):
@@ -153,6 +166,30 @@ class Sorts:
 
     def seq_mk(self, t: SeqT, n, items: list):
         """The sequence in slot form with length ``n`` and slots ``items`` (C of them)."""
+        return self.sort(t).constructor(0)(n, *items)
+
+    # ------------------------------------------------------------------ slot sets
+
+    def slot_set(self, t: Type) -> bool:
+        """Whether a value of ``t`` is a set in slot form: under ``set_slots``, a set whose
+        element type, without its integer ranges (they share one sort: :func:`erase`), has
+        no finite list of values, and is not ``int``. A set over a finite type (bool, an
+        enum, a model set, a tuple of those) stays an array, compared key by key; one over
+        an uninterpreted model set too; and a set of integers (a range ``lo..hi`` is one,
+        and is written everywhere as a binder's domain)."""
+        if self.set_slots is None or not isinstance(t, SetT):
+            return False
+        elem = erase(t.elem)
+        return not self.finite(elem) and not isinstance(elem, (ModelT, IntT))
+
+    def set_size(self, t: SetT, term):
+        return self.sort(t).accessor(0, 0)(term)
+
+    def set_items(self, t: SetT, term) -> list:
+        s = self.sort(t)
+        return [s.accessor(0, j + 1)(term) for j in range(self.set_slots)]
+
+    def set_mk(self, t: SetT, n, items: list):
         return self.sort(t).constructor(0)(n, *items)
 
     def option(self, t: Type):
@@ -275,6 +312,8 @@ class Sorts:
             return self.mk(t, [self.default(e) for e in t.elems])
         if isinstance(t, RecordT):
             return self.mk(t, [self.default(ft) for _, ft in t.fields])
+        if isinstance(t, SetT) and self.slot_set(t):
+            return self.set_mk(t, z3.IntVal(0), [self.default(t.elem)] * self.set_slots)
         if isinstance(t, SetT):
             return z3.K(self.sort(t.elem), z3.BoolVal(False))
         if isinstance(t, FunT):
@@ -307,6 +346,12 @@ class Sorts:
             return self.mk(t, [self.encode(e, x) for e, x in zip(t.elems, v)])
         if isinstance(t, RecordT):
             return self.mk(t, [self.encode(ft, x) for (_, ft), x in zip(t.fields, v)])
+        if isinstance(t, SetT) and self.slot_set(t):
+            if len(v) > self.set_slots:
+                raise ValueError(f"a set of {len(v)} elements does not fit the {self.set_slots} slots of "
+                                 f"--set-bound: {set(v)!r}")
+            items = [self.encode(t.elem, x) for x in sorted(v, key=repr)]
+            return self.set_mk(t, z3.IntVal(len(v)), items + [self.default(t.elem)] * (self.set_slots - len(v)))
         if isinstance(t, SetT):
             out = self.default(t)
             for x in sorted(v, key=repr):
@@ -374,6 +419,11 @@ class Sorts:
             if not 0 <= n <= self.slots:
                 raise DecodeError(f"a sequence of length {n}, beyond the {self.slots} slots of --seq-bound")
             return tuple(self.decode(t.elem, x, model, universe) for x in self.seq_slots(t, ev)[:n])
+        if isinstance(t, SetT) and self.slot_set(t):
+            n = model.eval(self.set_size(t, ev), model_completion=True).as_long()
+            if not 0 <= n <= self.set_slots:
+                raise DecodeError(f"a set of size {n}, beyond the {self.set_slots} slots of --set-bound")
+            return frozenset(self.decode(t.elem, x, model, universe) for x in self.set_items(t, ev)[:n])
         if isinstance(t, SeqT):
             n = model.eval(z3.Length(ev), model_completion=True).as_long()
             return tuple(self.decode(t.elem, ev[i], model, universe) for i in range(n))

@@ -32,3 +32,23 @@ invariant Ones [integrity]: forall x in elems(q): x == 1
 invariant Short [typing]: len(q) <= CAP
 invariant Inv [integrity]: (forall x in elems(q): x == 1) and len(q) <= CAP
 """
+
+
+#: a pool of records (an infinite element type: `size` of it needs `--set-bound`): Make
+#: adds a fresh token while the pool holds fewer than ``CAP``, Take removes any; Inv is
+#: inductive for every CAP
+POOL = """module P
+const CAP = 2
+type Tok = { n: int, tag: (int, int) }
+var pool: set[Tok]
+var made: 0..4
+init { pool = {}  made = 0 }
+action Make {
+  require made < 4 and size(pool) < CAP
+  pool' = pool union {{ n: made, tag: (made, 2 * made) }}
+  made' = made + 1
+}
+action Take { pick t in pool  pool' = pool diff {t} }
+invariant Small [typing]: size(pool) <= CAP
+invariant Inv [typing]: size(pool) <= CAP and (forall t in pool: t.n < made and t.tag == (t.n, 2 * t.n))
+"""
