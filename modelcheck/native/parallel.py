@@ -6,11 +6,13 @@ docs/parallel.md: the C backend in the workers).
 coverage are the Python workers' own; only the worker's share runs in C (runtime.c's
 partition mode): admitting the states others sent (seen, constraints, store,
 invariants), and expanding its level with the C pipeline, where a successor another
-worker owns goes to that worker's box (as raw words: its parent's index here, its
-label in this worker's C numbering, its words whole; a repeat within the level is
-mostly caught by a table of recent sends, and the owner's seen test drops the rest)
-instead of the seen test. The owner of a state is a hash of its whole words (its representative's),
-the same in every process whatever Python's string-hash secret.
+worker owns goes to that worker's box instead of the seen test (its parent's index
+here, its label in this worker's C numbering, its whole words packed as runs of zero
+and literal words; a repeat within the level is mostly caught by a table of recent
+sends, and the owner's seen test drops the rest). Forked workers hand their boxes over
+in shared memory (:class:`Segments`), Dask actors as bytes. The owner of a state is a
+hash of its whole words (its representative's), the same in every process whatever
+Python's string-hash secret.
 
 The engine is built (or loaded) by the coordinator before the workers are forked: they
 inherit it. A worker whose C search cannot go on (a runtime error in the spec, memory,
