@@ -20,9 +20,10 @@ test-fast: install cc
 # the searches too long for `make test` (docs/conformance.md: Hypothesis finding the two
 # deepest seeded ZAB bugs, about 100 s; the ZAB seeded bugs of `faults` on the Python
 # backend, minutes each; the C-against-Python comparisons run whole; a second seed of
-# the reference ZooKeeper's kill-and-restart run)
+# the reference ZooKeeper's kill-and-restart run; total order broadcast's slot-form
+# cross-check and its second seeded bug, half a minute each)
 test-deep: install
-	MODELCHECK_DEEP=1 $(BIN)/python -m pytest -q -n auto tests/conform/test_zab_harness.py tests/specs/test_zab_impl.py tests/specs/test_zab.py tests/native/test_differential.py tests/reference/zab/test_zab_faults.py -m "slow or not slow"
+	MODELCHECK_DEEP=1 $(BIN)/python -m pytest -q -n auto tests/conform/test_zab_harness.py tests/specs/test_zab_impl.py tests/specs/test_zab.py tests/native/test_differential.py tests/reference/zab/test_zab_faults.py tests/symbolic/test_tob_proof.py -m "slow or not slow"
 
 bench: install
 	$(BIN)/python benchmarks/twophase.py

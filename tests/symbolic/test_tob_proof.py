@@ -1,6 +1,8 @@
 """Total order broadcast (specs/lamport/tob.mc): ``def Inductive`` is proven with the
 sets and sequences in slot form (``prove --config n2 --seq-bound 2 --set-bound 2``)."""
 
+import os
+
 import pytest
 
 from modelcheck import check, load
@@ -11,6 +13,9 @@ from tests.helpers import TOB, load_spec
 from tests.symbolic.small_specs import spec_of
 
 BOUNDS = {"seq_bound": 2, "set_bound": 2}
+
+# half a minute each: in `make test-deep`, to keep `make test` within its 15 minutes
+DEEP = pytest.mark.skipif(os.environ.get("MODELCHECK_DEEP") != "1", reason="deep: make test-deep")
 
 
 def _not_holding(r):
@@ -26,6 +31,7 @@ def test_tob_inductive_holds_in_every_reachable_state_of_n2(tmp_path):
 
 
 @pytest.mark.slow
+@DEEP
 def test_the_slot_encoding_agrees_with_the_explicit_checker_on_tob():
     spec = load_spec(TOB, config="n2")
     rep = cross_check(spec, max_states=93, transitions=20, states=2, problem=Problem(spec, **BOUNDS))
@@ -44,7 +50,8 @@ def test_tob_inductive_is_proven_with_two_slots():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("bug, action", [("BugDeliverEarly", "Deliver"), ("BugNonFifo", "Receive")])
+@pytest.mark.parametrize("bug, action", [("BugDeliverEarly", "Deliver"),
+                                         pytest.param("BugNonFifo", "Receive", marks=DEEP)])
 def test_tob_inductive_fails_on_a_seeded_bug(bug, action):
     r = prove(load_spec(TOB, config="n2", **{bug: True}), "Inductive", **BOUNDS)
     assert r.verdict == "violated"
