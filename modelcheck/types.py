@@ -242,21 +242,40 @@ def mentions(t: Type, target: Type) -> bool:
     return contains(t, lambda x: x == target)
 
 
+def parts(t: Type) -> tuple:
+    """The types of the values a value of type ``t`` is made of, one level down: a
+    function's domain and codomain, a map's key and value, a collection's element, a
+    tuple's elements, a record's fields, a constructor's arguments."""
+    if isinstance(t, EnumT):
+        return tuple(a for c in t.constructors for a in c.args)
+    if isinstance(t, TupleT):
+        return tuple(t.elems)
+    if isinstance(t, RecordT):
+        return tuple(ft for _, ft in t.fields)
+    if isinstance(t, (SetT, SeqT, BagT)):
+        return (t.elem,)
+    if isinstance(t, FunT):
+        return (t.dom, t.cod)
+    if isinstance(t, MapT):
+        return (t.key, t.val)
+    return ()
+
+
+def nested(t: Type):
+    """``t`` and every type inside it (:func:`parts`, all the way down), each once,
+    outer ones first."""
+    seen: set = set()
+    todo = [t]
+    while todo:
+        x = todo.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        yield x
+        todo.extend(reversed(parts(x)))
+
+
 def contains(t: Type, pred) -> bool:
     """Whether a value of type ``t`` can contain a value (itself included) of a type that
     satisfies ``pred``."""
-    if pred(t):
-        return True
-    if isinstance(t, EnumT):
-        return any(contains(a, pred) for c in t.constructors for a in c.args)
-    if isinstance(t, TupleT):
-        return any(contains(e, pred) for e in t.elems)
-    if isinstance(t, RecordT):
-        return any(contains(ft, pred) for _, ft in t.fields)
-    if isinstance(t, (SetT, SeqT, BagT)):
-        return contains(t.elem, pred)
-    if isinstance(t, FunT):
-        return contains(t.dom, pred) or contains(t.cod, pred)
-    if isinstance(t, MapT):
-        return contains(t.key, pred) or contains(t.val, pred)
-    return False
+    return any(pred(x) for x in nested(t))

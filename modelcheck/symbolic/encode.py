@@ -39,7 +39,7 @@ import z3
 from .. import ir
 from ..diagnostics import Code, Diagnostic, SpecError
 from ..dsl.checked import Checked
-from ..types import BagT, BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type
+from ..types import BagT, BoolT, EnumT, FunT, IntT, MapT, ModelT, RecordT, SeqT, SetT, TupleT, Type, nested
 from ..values import sort_values
 from ..dsl.builtins import FUN_SET
 from .sorts import Sorts
@@ -1628,79 +1628,22 @@ def _state_free(e: ir.Node, enc: Encoder, seen: set | None = None) -> bool:
 def _capacity(checked: Checked, seq_bound: int) -> int:
     """The slots of every sequence under ``--seq-bound``: the bound, or the largest
     ``seq[T, N]`` among the spec's variables and expressions if that is larger."""
-    bounds = [seq_bound]
-    seen: set = set()
-
-    def walk(t):
-        if t in seen:
-            return
-        seen.add(t)
-        if isinstance(t, SeqT):
-            if t.max_len is not None:
-                bounds.append(t.max_len)
-            walk(t.elem)
-        elif isinstance(t, (SetT, BagT)):
-            walk(t.elem)
-        elif isinstance(t, FunT):
-            walk(t.dom)
-            walk(t.cod)
-        elif isinstance(t, MapT):
-            walk(t.key)
-            walk(t.val)
-        elif isinstance(t, TupleT):
-            for x in t.elems:
-                walk(x)
-        elif isinstance(t, RecordT):
-            for _, x in t.fields:
-                walk(x)
-        elif isinstance(t, EnumT):
-            for c in t.constructors:
-                for x in c.args:
-                    walk(x)
-
-    for _, t in checked.variables:
-        walk(t)
-    for t in checked.types.values():
-        walk(t)
-    return max(bounds)
+    types = [t for _, t in checked.variables] + list(checked.types.values())
+    return max([seq_bound] + [x.max_len for t in types for x in nested(t)
+                              if isinstance(x, SeqT) and x.max_len is not None])
 
 
 def _array_indices(t: Type, sorts: Sorts) -> list:
     """The index types of the arrays in a value of ``t`` (a function's domain, a map's
     key, a bag's element, an array set's element)."""
     out: list = []
-    seen: set = set()
-
-    def walk(t):
-        if t in seen:
-            return
-        seen.add(t)
-        if isinstance(t, FunT):
-            out.append(t.dom)
-            walk(t.dom)
-            walk(t.cod)
-        elif isinstance(t, MapT):
-            out.append(t.key)
-            walk(t.key)
-            walk(t.val)
-        elif isinstance(t, (SetT, BagT)):
-            if not sorts.slot_set(t):
-                out.append(t.elem)
-            walk(t.elem)
-        elif isinstance(t, SeqT):
-            walk(t.elem)
-        elif isinstance(t, TupleT):
-            for x in t.elems:
-                walk(x)
-        elif isinstance(t, RecordT):
-            for _, x in t.fields:
-                walk(x)
-        elif isinstance(t, EnumT):
-            for c in t.constructors:
-                for x in c.args:
-                    walk(x)
-
-    walk(t)
+    for x in nested(t):
+        if isinstance(x, FunT):
+            out.append(x.dom)
+        elif isinstance(x, MapT):
+            out.append(x.key)
+        elif isinstance(x, (SetT, BagT)) and not sorts.slot_set(x):
+            out.append(x.elem)
     return out
 
 
