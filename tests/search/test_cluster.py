@@ -30,22 +30,6 @@ pytestmark = pytest.mark.timeout(120)   # a hang is a failure, not a stuck suite
 
 
 @pytest.fixture(scope="module")
-def dask_cluster():
-    """A LocalCluster of two worker processes on this machine, and a client to watch it."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as c, \
-            distributed.Client(c, set_as_default=False) as client:
-        yield c, client
-
-
-@pytest.fixture
-def address(dask_cluster):
-    c, client = dask_cluster
-    client.wait_for_workers(2, timeout=60)     # a test that kills one leaves its restart behind
-    return c.scheduler_address
-
-
-@pytest.fixture(scope="module")
 def specs():
     return {
         "twophase4": load_spec(TWOPHASE, RM=4),

@@ -30,22 +30,6 @@ from tests.search.test_parallel_native import DIVIDE, GROW, figures, levels_sear
 pytestmark = pytest.mark.timeout(120)   # a hang is a failure, not a stuck suite
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():
-    """A LocalCluster of two worker processes on this machine, and a client to watch it."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as c, \
-            distributed.Client(c, set_as_default=False) as client:
-        yield c, client
-
-
-@pytest.fixture
-def address(dask_cluster):
-    c, client = dask_cluster
-    client.wait_for_workers(2, timeout=60)     # a test that kills one leaves its restart behind
-    return c.scheduler_address
-
-
 def c_actors(model, address, **kw):
     """The run on 2 C actors of the cluster; it must have run there, in C."""
     r = explore(model, Options(workers=2, cluster=address, backend="c", **kw))

@@ -192,14 +192,21 @@ def test_the_time_limit_stops_the_workers(specs):
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("modelcheck-worker")]
 
 
-def test_a_lost_worker_ends_the_run_undetermined_with_a_clear_message(specs):
-    killed = []
-
-    def kill_one(p):    # the progress callback runs in the coordinator while the workers search
+def worker_killer(killed: list):
+    """A progress callback (it runs in the coordinator while the workers search) that
+    kills forked worker 1 with SIGKILL once the search is at depth 4, its pid into
+    ``killed``."""
+    def kill_one(p):
         if p.depth >= 4 and not killed:
             (victim,) = [c for c in multiprocessing.active_children() if c.name == "modelcheck-worker-1"]
             os.kill(victim.pid, signal.SIGKILL)
             killed.append(victim.pid)
+    return kill_one
+
+
+def test_a_lost_worker_ends_the_run_undetermined_with_a_clear_message(specs):
+    killed = []
+    kill_one = worker_killer(killed)
 
     model = specs["twophase5"].model
     t0 = time.monotonic()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import time
 from dataclasses import replace
 
@@ -23,6 +22,7 @@ from modelcheck.search import Options
 from modelcheck.search import explore as explore_python
 from tests.helpers import TWOPHASE, load_spec, replay, run
 from tests.models.handwritten import twophase as handwritten_twophase
+from tests.search.test_parallel import worker_killer
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -272,12 +272,7 @@ def no_worker_left() -> bool:
 
 def test_a_lost_c_worker_ends_the_run_undetermined_with_a_clear_message():
     killed = []
-
-    def kill_one(p):    # the progress callback runs in the coordinator while the workers search
-        if p.depth >= 4 and not killed:
-            (victim,) = [c for c in multiprocessing.active_children() if c.name == "modelcheck-worker-1"]
-            os.kill(victim.pid, signal.SIGKILL)
-            killed.append(victim.pid)
+    kill_one = worker_killer(killed)
 
     model = load_spec(TWOPHASE, RM=7).model          # 296,448 states, 23 levels
     t0 = time.monotonic()
