@@ -108,7 +108,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
                     from .parallel import ActorCores
 
                     try:
-                        result = explore_cluster(model, opts, NativeCores(engine), ActorCores(engine))
+                        part = _partition(engine, model, opts)
+                        result = explore_cluster(model, opts, NativeCores(engine), ActorCores(engine, part.words))
                     except ActorRefused as u:   # a worker cannot run the C search: Python actors
                         if opts.time_limit is not None and time.monotonic() - opts.started >= opts.time_limit:
                             # an actor's compiler stopped by the time limit: nothing searched, no refusal
@@ -118,7 +119,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
                         return replace(explore_python(model, python),
                                        backend_note=f"{u.message}; the Python workers searched")
                 else:
-                    cores = NativeCores(engine, opts.workers)
+                    part = _partition(engine, model, opts)
+                    cores = NativeCores(engine, opts.workers, part.words)
                     try:
                         result = explore_parallel(model, opts, make_core=cores)
                     finally:    # the workers have ended
@@ -126,7 +128,8 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
             except BackendFallback as f:
                 failed = f
             else:
-                return replace(result, backend="c", backend_note=note)
+                return replace(result, backend="c", backend_note=note,
+                               extra={**result.extra, "partition": part.describe(engine.nvars)})
         else:
             run = Run(model, opts)
             try:
@@ -159,6 +162,14 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
         return replace(explore_python(model, python),
                        backend_note=f"the C search stopped ({failed.reason}); the run was repeated on Python"
                        + (" workers" if parallel else ""))
+
+
+def _partition(engine, model: Model, opts: Options):
+    """The owner's words for the C workers (native/partition.py), chosen on a sample."""
+    from .partition import choose
+
+    use_canon = bool(opts.symmetry and engine.has_canon and model.canonicalizer() is not None)
+    return choose(engine, model.initial_states(), use_canon, max(2, opts.workers))
 
 
 def _built_too_late(model: Model, opts: Options, where: str = "") -> CheckResult:

@@ -83,13 +83,13 @@ class NativeCores:
     With ``workers`` (forked workers on this machine) it makes their
     :class:`Segments`; :meth:`close` releases them once the workers have ended."""
 
-    def __init__(self, engine: Engine, workers: int = 0):
-        self.engine = engine
+    def __init__(self, engine: Engine, workers: int = 0, words: tuple[int, ...] = ()):
+        self.engine, self.words = engine, words
         self.canon = engine.canon if engine.has_canon else None
         self.segments = Segments(workers) if workers > 1 else None
 
     def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
-        return NativeWorkerCore(self.engine, model, opts, me, n, self.segments)
+        return NativeWorkerCore(self.engine, model, opts, me, n, self.segments, self.words)
 
     def close(self) -> None:
         if self.segments is not None:
@@ -104,8 +104,9 @@ class ActorCores:
     for that layout, or loads it from its machine's build cache, and refuses
     (:class:`BackendUnsupported`) when it cannot or when its source differs."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, words: tuple[int, ...] = ()):
         self.scale, self.wide_ints, self.digest = engine.scale, engine.wide_ints, engine.digest
+        self.words = words      # the owner's (native/partition.py), chosen by the coordinator
 
     def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
         from .build import BuildTimeUp
@@ -124,7 +125,7 @@ class ActorCores:
             raise BackendUnsupported(f"it generated other C code for the spec than the coordinator (engine "
                                      f"{engine.digest}, the coordinator's {self.digest}): is the same version of "
                                      f"modelcheck installed there?")
-        return NativeWorkerCore(engine, model, opts, me, n)
+        return NativeWorkerCore(engine, model, opts, me, n, words=self.words)
 
 
 class _CWorkerRun(_WorkerRun):
@@ -140,7 +141,8 @@ class _CWorkerRun(_WorkerRun):
 class NativeWorkerCore:
     """A worker's share of the search in C: :class:`WorkerCore`'s interface."""
 
-    def __init__(self, engine: Engine, model, opts, me: int, n: int, segments: Segments | None = None):
+    def __init__(self, engine: Engine, model, opts, me: int, n: int, segments: Segments | None = None,
+                 words: tuple[int, ...] = ()):
         self.segments = segments
         share_memory = None if opts.max_memory_mb is None else max(1, opts.max_memory_mb // n)
         self.e, self.lib = engine, engine.lib
@@ -153,7 +155,8 @@ class NativeWorkerCore:
         o = run.opts
         h = self.lib.mc_new(-1 if o.max_states is None else o.max_states, -1, 1 if o.check_deadlock else 0,
                             1 if self.use_canon else 0)
-        if not h or not self.lib.mc_part_set(h, n, me):
+        if not h or not self.lib.mc_part_set(h, n, me) or \
+                not self.lib.mc_part_words(h, (ctypes.c_int * max(1, len(words)))(*words), len(words)):
             raise MemoryError("the C backend could not allocate its tables")
         self.h = h
         run.seen = _Seen(engine, h)  # type: ignore[assignment]
@@ -180,7 +183,7 @@ class NativeWorkerCore:
                     buf = e.encode(s)
                     if self.use_canon:
                         lib.mc_canon_state(buf)
-                    if lib.mc_part_owner(buf, self.n) == self.me and lib.mc_add_initial(h, buf) < 0:
+                    if lib.mc_part_owner(h, buf) == self.me and lib.mc_add_initial(h, buf) < 0:
                         raise Fallback("the C backend ran out of memory")
             for w, blob in blobs:
                 self.admit(w, blob)

@@ -67,6 +67,7 @@ typedef struct {
     /* the successors of the state being expanded */
     V *out; int32_t *olab; int64_t nout, ocap, pos;
     uint64_t *oh; int pf;                        /* their hashes, when computed ahead (mc_run) */
+    int32_t *oo;                                 /* and their owners (partition mode) */
     int expanding;                               /* 1 while out[pos..nout) remain */
     int64_t *gen_cov, *new_cov, covcap;          /* per label: static ones, then dynamic ones */
     /* labels of actions whose parameters range over a state-dependent set: numbered
@@ -102,8 +103,13 @@ typedef struct {
     struct Box { V *e; int64_t n, len, cap; } *box;   /* entries, words used, words held */
     int64_t **cfrom, *cfcap;                     /* per sender: states admitted, per its labels */
     V ubuf[NVARS];                               /* an admitted state unpacked */
+    /* the previous one admitted, whole and compressed (NCOMP; mc_part_admit) */
+    V uprev[NCOMP ? NVARS : 1], kprev[NCOMP ? CW : 1]; int has_prev, prev_in_ubuf;
     struct Sent { uint64_t h; int64_t at, len; } *dc;  /* the recent sends (mc_part_send) */
     V abuf[NVARS];                               /* an entry looked ahead at (mc_part_admit) */
+    int *pw, npw;                                /* the words the owner hashes (0: all; mc_part_words) */
+    uint64_t *pwx, *pwm;                         /* and their constants (mc_proj_hash) */
+    int sampling; int32_t *slog; int64_t nslog, slogcap, nsteps;   /* mc_sample_on */
 } R;
 
 static void mc_fail(R *r, int kind, int node) { r->err = kind; r->err_node = node; longjmp(r->jb, 1); }
@@ -250,7 +256,9 @@ static V *mc_push(R *r, int lab) {
         if (l) r->olab = l;
         uint64_t *g = realloc(r->oh, sizeof(uint64_t) * nc);
         if (g) r->oh = g;
-        if (!o || !l || !g) mc_fail(r, 99, -1);
+        int32_t *w = realloc(r->oo, sizeof(int32_t) * nc);
+        if (w) r->oo = w;
+        if (!o || !l || !g || !w) mc_fail(r, 99, -1);
         r->ocap = nc;
     }
     r->olab[r->nout] = lab;
@@ -357,12 +365,12 @@ R *mc_new(int64_t max_states, int64_t max_depth, int check_deadlock, int use_can
 
 void mc_free(R *r) {
     if (!r) return;
-    free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab); free(r->oh);
+    free(r->arena); free(r->parent); free(r->table); free(r->out); free(r->olab); free(r->oh); free(r->oo); free(r->slog);
     free(r->dstack);
     free(r->rto); free(r->rlab); free(r->rstart); free(r->gen_cov); free(r->new_cov); free(r->dyn); free(r->dtab);
     for (int t = 0; t < NTAB; t++) { free(r->ct[t].vals); free(r->ct[t].tab); }
     for (int d = 0; d < r->nparts; d++) { free(r->box[d].e); free(r->cfrom[d]); }
-    free(r->box); free(r->cfrom); free(r->cfcap); free(r->dc);
+    free(r->box); free(r->cfrom); free(r->cfcap); free(r->dc); free(r->pw); free(r->pwx); free(r->pwm);
     free(r);
 }
 
@@ -493,15 +501,50 @@ static int mc_invariants(R *r, int64_t ti, int k0) {
  * then the literals, zeros being runs of zero words (a state of ZAB's is 1,123 words,
  * most of them zero). Packing is canonical: equal states pack to equal words.
  *
- * The owner of a state is a hash of its words (mc_hashn): the same in every process.
- * A state stored whole (NCOMP 0) is its own key, so one hash serves the owner and the
- * seen test (mc_run). */
+ * The owner of a state is a hash of its words: the same in every process. By default
+ * of all of them (mc_hashn), and a state stored whole (NCOMP 0) is its own key, so one
+ * hash serves the owner and the seen test (mc_run). With mc_part_words, of the few words
+ * chosen (modelcheck/native/partition.py: words that few steps change), so that most
+ * successors are their parent's worker's own: two orders of two independent steps then
+ * meet in one worker's store, in its cache, instead of one copy crossing to the other and
+ * being looked up there a level later. */
 #define PART_MOST (2 + 2 * (int64_t)NVARS + 1)   /* an entry's words at most */
 
 static inline uint64_t mc_part_hash(const V *t) { return mc_hashn(t, NVARS); }
 /* the high 32 bits of h scaled to 0..n-1 (a multiply, not a division: it is taken on
    every successor) */
 static inline int mc_owner_of(uint64_t h, int n) { return (int)(((h >> 32) * (uint64_t)n) >> 32); }
+/* The hash of the words pw[0..k) of t, mc_owner's with mc_part_words: a sum of one term
+   per word, its value xor a constant of its place in the state times an odd constant of
+   that place, so that the terms' multiplies do not wait for each other (ZAB's owner
+   hashes about a hundred words) and mc_part_balance can add one word at a time. The
+   owner takes the sum's high bits, which every bit of every term's value reaches
+   (a difference d in a value changes the sum by d times a large odd constant), so the sum
+   is not mixed further: the owner is computed for every successor. */
+static inline uint64_t mc_proj_x(int w) { return ((uint64_t)w + 1) * 0xD6E8FEB86659FD93ull; }
+static inline uint64_t mc_proj_m(int w) { return (((uint64_t)w + 1) * 0x9E3779B97F4A7C15ull) | 1; }
+static inline uint64_t mc_proj_term(int w, V v) { return ((uint64_t)v ^ mc_proj_x(w)) * mc_proj_m(w); }
+/* (the constants of the chosen words are kept: pwx, pwm) */
+static inline uint64_t mc_proj_hash(R *r, const V *t) {
+    uint64_t h = 0;
+    for (int i = 0; i < r->npw; i++) h += ((uint64_t)t[r->pw[i]] ^ r->pwx[i]) * r->pwm[i];
+    return h;
+}
+/* the worker that owns t (whole, its representative; full its mc_part_hash) */
+static inline int mc_owner(R *r, const V *t, uint64_t full) {
+    return mc_owner_of(r->npw ? mc_proj_hash(r, t) : full, r->nparts);
+}
+/* the same for a successor t of the state s this worker expands (so owns): when the
+   owner's words are s's, so is its owner, and nothing is hashed (most steps change none
+   of them: that is why they were chosen) */
+static inline int mc_owner_near(R *r, const V *t, const V *s, uint64_t full) {
+    if (r->npw) {
+        int i = 0;
+        while (i < r->npw && t[r->pw[i]] == s[r->pw[i]]) i++;
+        if (i == r->npw) return r->me;
+    }
+    return mc_owner(r, t, full);
+}
 
 int mc_part_set(R *r, int n, int me) {
     r->nparts = n; r->me = me;
@@ -511,8 +554,23 @@ int mc_part_set(R *r, int n, int me) {
     r->dc = calloc(PART_DC, sizeof *r->dc);
     return r->box && r->cfrom && r->cfcap && r->dc;
 }
-/* the worker of n that owns the state s (whole, its representative) */
-int mc_part_owner(const V *s, int n) { return mc_owner_of(mc_part_hash(s), n); }
+/* the owner hashes the words w[0..k) only (each below NVARS; k 0: all of them) */
+int mc_part_words(R *r, const int *w, int k) {
+    free(r->pw); free(r->pwx); free(r->pwm); r->pw = 0; r->pwx = r->pwm = 0; r->npw = 0;
+    if (k <= 0) return 1;
+    r->pw = malloc(sizeof(int) * k);
+    r->pwx = malloc(sizeof(uint64_t) * k);
+    r->pwm = malloc(sizeof(uint64_t) * k);
+    if (!r->pw || !r->pwx || !r->pwm) return 0;
+    for (int i = 0; i < k; i++) {
+        if (w[i] < 0 || w[i] >= NVARS) return 0;
+        r->pw[i] = w[i]; r->pwx[i] = mc_proj_x(w[i]); r->pwm[i] = mc_proj_m(w[i]);
+    }
+    r->npw = k;
+    return 1;
+}
+/* the worker that owns the state s (whole, its representative) */
+int mc_part_owner(R *r, const V *s) { return mc_owner(r, s, r->npw ? 0 : mc_part_hash(s)); }
 
 /* put t (whole) in box o with its parent and label, packed; 0 when out of memory. A
    state sent before in this level is not sent again when the direct-mapped table of
@@ -521,7 +579,7 @@ int mc_part_owner(const V *s, int n) { return mc_owner_of(mc_part_hash(s), n); }
    after the other), and a table that fits in the core's cache costs far less per
    successor than a hash set of the whole level's sends. A repeat it misses is sent,
    and the owner's seen test drops it, as it drops a state already stored. */
-static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab) {
+static int mc_part_send(R *r, int o, int have_h, uint64_t h, const V *t, int64_t si, int lab) {
     struct Box *b = &r->box[o];
     if (b->len + PART_MOST > b->cap) {
         int64_t nc = b->cap ? b->cap * 2 : 4096;
@@ -534,6 +592,8 @@ static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab
     int i = 0;
     while (i < NVARS) {
         int z = 0, l = 0;
+        /* four words at a time through the zeros (a ZAB state is 1,123 words, most zero) */
+        while (i + z + 4 <= NVARS && (t[i + z] | t[i + z + 1] | t[i + z + 2] | t[i + z + 3]) == 0) z += 4;
         while (i + z < NVARS && t[i + z] == 0) z++;
         while (i + z + l < NVARS && t[i + z + l] != 0) l++;
         *p++ = ((V)z << 32) | l;
@@ -541,7 +601,12 @@ static int mc_part_send(R *r, int o, uint64_t h, const V *t, int64_t si, int lab
         p += l; i += z + l;
     }
     const int64_t len = p - e;
-    const uint64_t g = h & (PART_DC - 1);          /* the owner took the high bits */
+    if (!have_h) {      /* the packed words' (canonical, and short), summed as mc_proj_hash does */
+        h = 0;
+        for (int64_t k = 2; k < len; k++) h += ((uint64_t)e[k] ^ mc_proj_x((int)k)) * mc_proj_m((int)k);
+        h ^= h >> 29;
+    }
+    const uint64_t g = h & (PART_DC - 1);
     struct Sent *d = &r->dc[g];
     if (d->at && d->h == h && d->len == len) {
         const V *u = b->e + (d->at - 1);
@@ -578,7 +643,8 @@ int64_t mc_part_nlabels_from(R *r, int sender) { return r->cfcap[sender]; }
 
 /* the entry of a packed box at buf[i] (mc_part_box): its words into t; returns where
    the next entry starts */
-#define PART_AHEAD 8
+#define PART_AHEAD 16     /* the table slot of the entry this far on is fetched, */
+#define PART_AHEAD2 6     /* and the stored state its slot names for the entry this far on */
 static inline int64_t mc_part_unpack(const V *buf, int64_t i, V *t) {
     i += 2;
     for (int w = 0; w < NVARS;) {
@@ -602,28 +668,49 @@ int mc_part_admit(R *r, const V *buf, int64_t m, int sender, int64_t *pos) {
         return r->err == 99 ? ST_NOMEM : ST_ERROR;
     }
     if (r->inv_next && mc_invariants(r, r->inv_state, r->inv_next)) return ST_INVARIANT;
-    /* a state stored whole is its own key: the table's slot of the entry PART_AHEAD
-       further on is fetched into the cache while this one is looked up */
-    int64_t ahead = *pos;
-    for (int k = 0; !NCOMP && k < PART_AHEAD && ahead < m; k++) {
+    /* A state stored whole is its own key, and most entries are states the owner stored
+       already (it reached them itself), so a lookup costs two cache misses: the table's
+       slot, then the stored state it names. Both are fetched ahead, in two stages: the
+       slot of the entry PART_AHEAD further on (its hash kept in a ring), and the stored
+       state named by the slot of the entry PART_AHEAD2 further on, whose slot has arrived
+       by then. */
+    uint64_t ring[32];
+    int64_t ahead = *pos, hashed = 0;
+    for (; !NCOMP && hashed < PART_AHEAD && ahead < m; hashed++) {
         ahead = mc_part_unpack(buf, ahead, r->abuf);
-        __builtin_prefetch(r->table + (mc_hashn(r->abuf, NVARS) & r->tmask));
+        const uint64_t g = ring[hashed & 31] = mc_hashn(r->abuf, NVARS);
+        __builtin_prefetch(r->table + (g & r->tmask));
     }
-    for (int64_t i = *pos; i < m;) {
+    for (int64_t i = *pos, n = 0; i < m; n++) {
         const V *e = buf + i;
         const int64_t at = i;
-        V *t = r->ubuf;
+        V *t = NCOMP && r->has_prev && r->prev_in_ubuf ? r->uprev : r->ubuf;   /* the two take turns (NCOMP) */
         i = mc_part_unpack(buf, i, t);
-        if (!NCOMP && ahead < m) {
-            ahead = mc_part_unpack(buf, ahead, r->abuf);
-            __builtin_prefetch(r->table + (mc_hashn(r->abuf, NVARS) & r->tmask));
+        if (!NCOMP) {
+            if (n + PART_AHEAD2 < hashed) {
+                const uint64_t g = ring[(n + PART_AHEAD2) & 31];
+                const uint64_t x = (uint64_t)r->table[g & r->tmask];
+                if (x && (x & ~TIDX) == (g >> TBITS << TBITS))
+                    __builtin_prefetch(r->arena + CW * ((x & TIDX) - 1));
+            }
+            if (ahead < m) {
+                ahead = mc_part_unpack(buf, ahead, r->abuf);
+                const uint64_t g = ring[hashed++ & 31] = mc_hashn(r->abuf, NVARS);
+                __builtin_prefetch(r->table + (g & r->tmask));
+            }
         }
         uint64_t slot;
         int ok;
-        const V *key = mc_key(r, t, 1, &ok, 0, 0);
+        /* A state's parts are interned (NCOMP) where they equal the previous entry's
+           (mostly a sibling: the same sender expanded the same state), with its indices,
+           as mc_run does with a successor's parent: of ZAB's 38 parts a step changes one
+           or two. */
+        const V *prev = t == r->ubuf ? r->uprev : r->ubuf;
+        const V *key = mc_key(r, t, 1, &ok, NCOMP && r->has_prev ? prev : 0, NCOMP && r->has_prev ? r->kprev : 0);
         if (ok < 0) { *pos = at; return ST_NOMEM; }
+        if (NCOMP) { memcpy(r->kprev, key, sizeof(V) * CW); r->has_prev = 1; r->prev_in_ubuf = t == r->ubuf; }
         *pos = i;
-        if (mc_lookup(r, key, &slot) >= 0) continue;
+        if ((NCOMP ? mc_lookup(r, key, &slot) : mc_lookup_h(r, key, ring[n & 31], &slot)) >= 0) continue;
         if (NCONS) {
             int in = 1;
             for (int k = 0; k < NCONS && in; k++) in = mc_cons(r, k, t);
@@ -644,6 +731,114 @@ int mc_part_admit(R *r, const V *buf, int64_t m, int sender, int64_t *pos) {
         if (NINV && mc_invariants(r, ti, 0)) return ST_INVARIANT;
     }
     return ST_EXHAUSTED;
+}
+
+/* ---- choosing the owner's words (modelcheck/native/partition.py), on a sample: the
+ * states of a small one-process search in this store. */
+
+/* The sample's log of steps (mc_sample_on): for every successor generated, the number
+   of words its representative differs in from the state expanded, then those words. */
+static void mc_slog(R *r, const V *s, const V *t) {
+    if (r->nslog + NVARS + 1 > r->slogcap) {
+        int64_t nc = r->slogcap ? r->slogcap * 2 : 1 << 16;
+        while (nc < r->nslog + NVARS + 1) nc *= 2;
+        int32_t *a = realloc(r->slog, sizeof(int32_t) * nc);
+        if (!a) mc_fail(r, 99, -1);
+        r->slog = a; r->slogcap = nc;
+    }
+    int32_t *c = r->slog + r->nslog, *p = c + 1;
+    for (int w = 0; w < NVARS; w++)
+        if (t[w] != s[w]) *p++ = w;
+    *c = (int32_t)(p - c - 1);
+    r->nslog = p - r->slog;
+    r->nsteps++;
+}
+void mc_sample_on(R *r) { r->sampling = 1; }
+
+/* From the sample's log: with rank null, out[w] counts the steps that change word w
+   (NVARS counters); else rank[w] is w's place in an order of k words (-1: not in it),
+   and out[i] counts the steps whose first changed word in that order is the i-th
+   (out[k]: those that change none of them). Returns the number of steps. */
+int64_t mc_part_sample(R *r, const int *rank, int k, int64_t *out) {
+    for (int64_t i = 0; i < r->nslog;) {
+        const int32_t m = r->slog[i++];
+        int first = k;
+        for (int32_t j = 0; j < m; j++) {
+            const int w = r->slog[i + j];
+            if (!rank) out[w]++;
+            else if (rank[w] >= 0 && rank[w] < first) first = rank[w];
+        }
+        if (rank) out[first]++;
+        i += m;
+    }
+    return r->nsteps;
+}
+
+/* For the states of the sample's `last` deepest complete levels (its deepest level left
+   out: the search stopped inside it), when the owner hashes the words order[0..p) (as
+   mc_owner does), for p in 1..k: loads[p - 1] is the sum over those levels of the
+   largest of the n workers' shares, and values[p - 1] the number of distinct hashes
+   (the part's values, but for collisions); loads[k] and values[k] the same with the
+   whole state hashed (the default). Returns the number of states counted, -1 when out
+   of memory. */
+int64_t mc_part_balance(R *r, const int *order, int k, int n, int last, int64_t *loads, int64_t *values) {
+    const int64_t c = r->count;
+    int32_t *depth = malloc(sizeof(int32_t) * (c ? c : 1));
+    int maxd = 0;
+    for (int64_t i = 0; depth && i < c; i++) {
+        const int64_t p = r->parent[i];
+        depth[i] = p < 0 ? 0 : depth[p] + 1;
+        if (depth[i] > maxd) maxd = depth[i];
+    }
+    const int lo = maxd - last > 0 ? maxd - last : 0;
+    int64_t m = 0;                                 /* the states counted */
+    for (int64_t i = 0; depth && i < c; i++) m += depth[i] >= lo && depth[i] < maxd;
+    uint64_t smask = 1;
+    while (smask < (uint64_t)(2 * m + 2)) smask <<= 1;
+    int64_t *at = malloc(sizeof(int64_t) * (m ? m : 1));
+    uint64_t *h = malloc(sizeof(uint64_t) * (m ? m : 1)), *full = malloc(sizeof(uint64_t) * (m ? m : 1));
+    V *cols = malloc(sizeof(V) * (m ? m : 1) * (k ? k : 1));
+    uint64_t *set = malloc(sizeof(uint64_t) * smask);
+    int64_t *cnt = calloc((size_t)(maxd + 1) * n, sizeof(int64_t));
+    if (!depth || !at || !h || !full || !cols || !set || !cnt) {
+        free(depth); free(at); free(h); free(full); free(cols); free(set); free(cnt);
+        return -1;
+    }
+    smask--;
+    int64_t j = 0;
+    for (int64_t i = 0; i < c; i++) {
+        if (depth[i] < lo || depth[i] >= maxd) continue;
+        const V *s = mc_state(r, i, r->cur);
+        for (int w = 0; w < k; w++) cols[j * k + w] = s[order[w]];
+        full[j] = mc_part_hash(s);
+        h[j] = 0;
+        at[j++] = i;
+    }
+    for (int p = 0; p <= k; p++) {
+        memset(cnt, 0, sizeof(int64_t) * (size_t)(maxd + 1) * n);
+        memset(set, 0, sizeof(uint64_t) * (smask + 1));
+        int64_t distinct = 0, zero = 0;
+        for (j = 0; j < m; j++) {
+            uint64_t g;
+            if (p < k) g = h[j] += mc_proj_term(order[p], cols[j * k + p]);
+            else g = full[j];
+            cnt[(int64_t)depth[at[j]] * n + mc_owner_of(g, n)]++;
+            if (!g) { distinct += !zero; zero = 1; continue; }   /* 0 marks a free slot */
+            uint64_t x = (g ^ (g >> 31)) & smask;
+            while (set[x] && set[x] != g) x = (x + 1) & smask;
+            if (!set[x]) { set[x] = g; distinct++; }
+        }
+        int64_t load = 0;
+        for (int d = lo; d < maxd; d++) {
+            int64_t most = 0;
+            for (int w = 0; w < n; w++) if (cnt[(int64_t)d * n + w] > most) most = cnt[(int64_t)d * n + w];
+            load += most;
+        }
+        loads[p] = load;
+        values[p] = distinct;
+    }
+    free(depth); free(at); free(h); free(full); free(cols); free(set); free(cnt);
+    return m;
 }
 
 int mc_run(R *r, int64_t budget) {
@@ -685,12 +880,15 @@ int mc_run(R *r, int64_t budget) {
                     }
                 }
                 if (NCANON && r->use_canon) mc_canon(r, (V *)t);     /* the orbit's representative, in place */
+                if (r->sampling) mc_slog(r, s, t);
                 const uint64_t hh = r->pf ? r->oh[j] : 0;
                 if (r->nparts > 1) {                  /* another worker's: to its box */
-                    const uint64_t h = r->pf ? hh : mc_part_hash(t);
-                    const int o = mc_owner_of(h, r->nparts);
+                    /* the whole state's hash: the owner's by default (else mc_part_send
+                       hashes the packed state for its table of recent sends) */
+                    const uint64_t full = r->pf || r->npw ? hh : mc_part_hash(t);
+                    const int o = r->pf ? r->oo[j] : mc_owner_near(r, t, s, full);
                     if (o != r->me) {
-                        if (!mc_part_send(r, o, h, t, si, lab)) { r->pos--; r->resumed = 1; return ST_NOMEM; }
+                        if (!mc_part_send(r, o, r->pf || !r->npw, full, t, si, lab)) { r->pos--; r->resumed = 1; return ST_NOMEM; }
                         continue;
                     }
                 }
@@ -783,7 +981,8 @@ int mc_run(R *r, int64_t budget) {
             for (int64_t j = 0; j < r->nout; j++) {
                 const uint64_t h = mc_hashn(r->out + NVARS * j, NVARS);
                 r->oh[j] = h;
-                if (r->nparts <= 1 || mc_owner_of(h, r->nparts) == r->me)
+                if (r->nparts > 1) r->oo[j] = mc_owner_near(r, r->out + NVARS * j, r->arena + NVARS * r->si, h);
+                if (r->nparts <= 1 || r->oo[j] == r->me)
                     __builtin_prefetch(r->table + (h & r->tmask));
                 else
                     __builtin_prefetch(r->dc + (h & (PART_DC - 1)));

@@ -62,6 +62,20 @@ def test_twophase_counts_depth_verdicts_and_coverage_equal_the_one_process_searc
     assert two.extra["worker_backends"] == ["c", "c"] and two.backend_note == ""
 
 
+@pytest.mark.parametrize("symmetry", [False, True])
+def test_the_actors_hash_the_words_the_coordinator_chose(address, monkeypatch, symmetry):
+    """The owner's words (native/partition.py) travel with the actors' core maker; the
+    coordinator's choice is forced here (RM=5 is smaller than its sample)."""
+    from modelcheck.native import partition
+
+    monkeypatch.setattr(partition, "choose", lambda *a, **k: partition.Partition((2, 3), "forced"))
+    model = load_spec(TWOPHASE, RM=5).model
+    kw = dict(symmetry=symmetry, check_temporal=False)
+    two = c_actors(model, address, **kw)
+    assert two.extra["partition"].startswith("2 of the state's")
+    assert figures(two) == figures(one_process(model, **kw))
+
+
 def test_three_partitions_on_two_workers(address):
     # partition 3 shares a worker process (and its loaded C library) with partition 1
     model = load_spec(TWOPHASE, RM=4).model
@@ -172,8 +186,8 @@ def test_an_actor_that_generates_other_c_code_refuses(monkeypatch, address):
 
     made = native_parallel.ActorCores.__init__
 
-    def other_digest(self, engine):
-        made(self, engine)
+    def other_digest(self, engine, *args):
+        made(self, engine, *args)
         self.digest = "0" * 32
 
     monkeypatch.setattr(native_parallel.ActorCores, "__init__", other_digest)
