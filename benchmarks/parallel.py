@@ -8,6 +8,7 @@
     python benchmarks/parallel.py --zab faults # ZAB's faults: about 10 minutes per run
     python benchmarks/parallel.py --backend c --rm 8 9     # the C search in the workers and actors
     python benchmarks/parallel.py --backend c --zab default
+    python benchmarks/parallel.py --backend c --rm 9 --repeat 3 --whole   # the fastest of 3, whole-state owners
 
 TwoPhase without symmetry, safety only (``check_temporal=False``), on the Python backend,
 or the C backend with ``--backend c`` (1 worker: the one-process C search; N: the C
@@ -29,7 +30,14 @@ runs it (ZAB's ``faults`` is 3.5 million orbits). One row per (configuration, wo
 * ``exchange``: the share of the workers' time not spent admitting and expanding
   states: pickling and unpickling the batches, handing them over through the
   coordinator, and waiting at the end of a level for the slowest worker (the mean over
-  the workers of 1 - busy / rounds); ``codec`` is the pickling and unpickling alone.
+  the workers of 1 - busy / rounds); ``codec`` is the pickling and unpickling alone;
+* ``owner``: what decides a state's worker in the C workers (docs/parallel.md: the
+  partition): ``whole`` (a hash of the whole state) or ``K/N words`` (of the K words
+  chosen on a sample, of the state's N); ``--whole`` makes every run hash the whole
+  state, to compare.
+
+``--repeat K`` runs every row K times and prints the fastest (the least wall seconds):
+on a shared machine the other work only ever slows a run down.
 
 A row ``2 apart`` per configuration (with ``--apart``) runs two one-process searches at
 once, each in its own process, sharing nothing: its ``speed-up`` is the most two workers
@@ -55,6 +63,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -72,11 +81,14 @@ def cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child(what: str, workers: int, dask: int = 0, backend: str = "python") -> dict:
+def child(what: str, workers: int, dask: int = 0, backend: str = "python", whole: bool = False) -> dict:
     """One run: ``what`` is a TwoPhase size (``"7"``) or ``"zab:CONFIG"``."""
     from modelcheck import load
-    from modelcheck.native import explore
+    from modelcheck.native import explore, partition
     from modelcheck.search import Options
+
+    if whole:
+        partition.choose = lambda *a, **k: partition.Partition((), "--whole")
 
     if what.startswith("zab:"):
         model, symmetry = load(ZAB, config=None if what == "zab:default" else what[4:]).model, True
@@ -103,6 +115,9 @@ def child(what: str, workers: int, dask: int = 0, backend: str = "python") -> di
         out["codec"] = sum(c / rounds for c in r.extra["codec_seconds"]) / workers
         out["worker_cpu"] = max(r.extra["cpu_seconds"])
         out["rounds"] = rounds
+    owner = r.extra.get("partition", "")
+    part = re.match(r"(\d+) of the state's (\d+) words", owner)
+    out["owner"] = "-" if not owner else f"{part[1]}/{part[2]} words" if part else "whole"
     return out
 
 
@@ -118,10 +133,13 @@ def main() -> int:
                     help="the workers' search (default python; c: the C search in each worker)")
     ap.add_argument("--apart", action="store_true",
                     help="add a row of two one-process searches run at once (the machine's ceiling)")
-    ap.add_argument("--child", nargs=4, metavar=("WHAT", "WORKERS", "DASK", "BACKEND"), help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=1, metavar="K", help="run every row K times, print the fastest")
+    ap.add_argument("--whole", action="store_true", help="the C workers' owner hashes the whole state")
+    ap.add_argument("--child", nargs=5, metavar=("WHAT", "WORKERS", "DASK", "BACKEND", "WHOLE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], int(args.child[1]), int(args.child[2]), args.child[3])))
+        print(json.dumps(child(args.child[0], int(args.child[1]), int(args.child[2]), args.child[3],
+                               args.child[4] == "1")))
         return 0
     if args.zab:
         runs_of = [f"zab:{c}" for c in args.zab]
@@ -133,7 +151,7 @@ def main() -> int:
           f"safety only; TwoPhase without symmetry, ZAB with")
     print(f"{'configuration':<18} {'workers':>7} {'distinct':>10} {'s':>8} {'states/s/worker':>16} "
           f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5} "
-          f"{'rounds s':>8}")
+          f"{'rounds s':>8} {'owner':>12}")
     bad = 0
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     for what in runs_of:
@@ -142,7 +160,7 @@ def main() -> int:
         runs = [(w, 0) for w in workers] + ([(2, -1)] if args.apart else []) + ([] if args.no_dask else [(2, 1)])
         for w, dask in runs:
             if dask < 0:    # two one-process searches at once
-                kids = [subprocess.Popen([sys.executable, __file__, "--child", what, "1", "0", args.backend],
+                kids = [subprocess.Popen([sys.executable, __file__, "--child", what, "1", "0", args.backend, "0"],
                                          stdout=subprocess.PIPE, text=True, env=env) for _ in range(w)]
                 both = [json.loads(k.communicate()[0].strip().splitlines()[-1]) for k in kids]
                 if any(k.returncode for k in kids):
@@ -150,12 +168,17 @@ def main() -> int:
                 r = max(both, key=lambda x: x["seconds"])
                 print(f"{name:<18} {str(w) + ' apart':>7} {r['distinct']:>10,} {r['seconds']:>8.2f} "
                       f"{r['distinct'] / r['seconds']:>16,.0f} {w * base['seconds'] / r['seconds']:>7.2f}x "
-                      f"{sum(x['cpu'] for x in both):>7.2f} {'-':>21} {'-':>8} {'-':>6} {r['load']:>5.2f} {'-':>8}",
+                      f"{sum(x['cpu'] for x in both):>7.2f} {'-':>21} {'-':>8} {'-':>6} {r['load']:>5.2f} {'-':>8} "
+                      f"{'-':>12}",
                       flush=True)
                 continue
-            out = subprocess.run([sys.executable, __file__, "--child", what, str(w), str(dask), args.backend],
-                                 capture_output=True, text=True, env=env, check=True).stdout
-            r = json.loads(out.strip().splitlines()[-1])
+            tries = []
+            for _ in range(max(1, args.repeat)):
+                out = subprocess.run([sys.executable, __file__, "--child", what, str(w), str(dask), args.backend,
+                                      "1" if args.whole else "0"],
+                                     capture_output=True, text=True, env=env, check=True).stdout
+                tries.append(json.loads(out.strip().splitlines()[-1]))
+            r = min(tries, key=lambda x: x["seconds"])
             if base is None:
                 base = r
             elif (r["verdict"], r["distinct"], r["generated"], r["depth"]) != \
@@ -169,7 +192,7 @@ def main() -> int:
             rounds = f"{r['rounds']:.2f}" if "rounds" in r else "-"
             print(f"{name:<18} {('dask ' if dask else '') + str(w):>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
                   f"{base['seconds'] / r['seconds']:>7.2f}x {r['cpu']:>7.2f} {idle:>21} {exchange:>8} {codec:>6} "
-                  f"{r['load']:>5.2f} {rounds:>8}",
+                  f"{r['load']:>5.2f} {rounds:>8} {r['owner']:>12}",
                   flush=True)
     return bad
 

@@ -11,7 +11,9 @@ here, its label in this worker's C numbering, its whole words packed as runs of 
 and literal words; a repeat within the level is mostly caught by a table of recent
 sends, and the owner's seen test drops the rest). Forked workers hand their boxes over
 in shared memory (:class:`Segments`), Dask actors as bytes. The owner of a state is a
-hash of its whole words (its representative's), the same in every process whatever
+hash of its words (its representative's): of the words the coordinator chose on a
+sample (:mod:`.partition`: words that few steps change, so that most successors stay
+with their parent's worker), else of all of them; the same in every process whatever
 Python's string-hash secret.
 
 The engine is built (or loaded) by the coordinator before the workers are forked: they
