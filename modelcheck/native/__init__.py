@@ -169,7 +169,10 @@ def _partition(engine, model: Model, opts: Options):
     from .partition import choose
 
     use_canon = bool(opts.symmetry and engine.has_canon and model.canonicalizer() is not None)
-    return choose(engine, model.initial_states(), use_canon, max(2, opts.workers))
+    seconds = 1e9
+    if opts.time_limit is not None:     # a tenth of the time left, at most
+        seconds = max(0.0, opts.time_limit - (time.monotonic() - opts.started)) / 10
+    return choose(engine, model.initial_states(), use_canon, max(2, opts.workers), seconds)
 
 
 def _built_too_late(model: Model, opts: Options, where: str = "") -> CheckResult:

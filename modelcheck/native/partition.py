@@ -85,9 +85,10 @@ class Partition:
 WHOLE = Partition((), "the default")
 
 
-def choose(engine: Engine, initial, use_canon: bool, n: int) -> Partition:
+def choose(engine: Engine, initial, use_canon: bool, n: int, seconds: float = SAMPLE_SECONDS) -> Partition:
     """The partition for ``n`` workers of the search from the ``initial`` states (the
-    model's, not yet encoded), ``use_canon`` whether the workers take representatives."""
+    model's, not yet encoded), ``use_canon`` whether the workers take representatives;
+    the sample's search takes at most ``seconds``."""
     lib, nv = engine.lib, engine.nvars
     h = lib.mc_new(SAMPLE_STATES, -1, 0, 1 if use_canon else 0)
     if not h:
@@ -100,7 +101,7 @@ def choose(engine: Engine, initial, use_canon: bool, n: int) -> Partition:
                 lib.mc_canon_state(buf)
             if lib.mc_add_initial(h, buf) < 0:
                 return WHOLE
-        end = time.monotonic() + SAMPLE_SECONDS
+        end = time.monotonic() + min(seconds, SAMPLE_SECONDS)
         while True:
             st = lib.mc_run(h, 4096)
             if st == ST_MAX_STATES:
