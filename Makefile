@@ -21,9 +21,12 @@ test-fast: install cc
 # deepest seeded ZAB bugs, about 100 s; the ZAB seeded bugs of `faults` on the Python
 # backend, minutes each; the C-against-Python comparisons run whole; a second seed of
 # the reference ZooKeeper's kill-and-restart run; total order broadcast's slot-form
-# cross-check and its second seeded bug, half a minute each)
+# cross-check, its two seeded bugs and its counterexamples without the ack conjunct,
+# 15-30 s each; the longest C-against-Python comparisons whose Python run tests/specs
+# also makes (abd2, paxos ballots3, tob.mc n3, zab_impl.mc order, ZAB's orbits); the
+# fuzzer's seeds after the first and the ZAB simulator's 360 more seeds)
 test-deep: install
-	MODELCHECK_DEEP=1 $(BIN)/python -m pytest -q -n auto tests/conform/test_zab_harness.py tests/specs/test_zab_impl.py tests/specs/test_zab.py tests/native/test_differential.py tests/reference/zab/test_zab_faults.py tests/symbolic/test_tob_proof.py -m "slow or not slow"
+	MODELCHECK_DEEP=1 $(BIN)/python -m pytest -q -n auto tests/conform/test_zab_harness.py tests/specs/test_zab_impl.py tests/specs/test_zab.py tests/native/test_differential.py tests/reference/zab/test_zab_faults.py tests/symbolic/test_tob_proof.py tests/test_fuzz.py::test_more_mutated_specs tests/test_fuzz.py::test_more_mutated_traces tests/reference/zab/test_zab_sim.py::test_many_more_seeds -m "slow or not slow"
 
 bench: install
 	$(BIN)/python benchmarks/twophase.py

@@ -13,6 +13,7 @@ seed and the mutated text is written next to the test's temporary directory.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 
@@ -77,6 +78,11 @@ def _check(capsys, tmp_path, argv, text, seed, what):
     return code
 
 
+#: the seeds after the first (10 to 30 s a spec, 18 s a trace): `make test-deep` only, to
+#: keep `make test` within its 15 minutes on 2 cores
+DEEP = pytest.mark.skipif(os.environ.get("MODELCHECK_DEEP") != "1", reason="deep: make test-deep")
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
 def test_mutated_specs_end_in_a_diagnostic_or_a_result(capsys, tmp_path, spec):
@@ -84,6 +90,7 @@ def test_mutated_specs_end_in_a_diagnostic_or_a_result(capsys, tmp_path, spec):
 
 
 @pytest.mark.slow
+@DEEP
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
 def test_more_mutated_specs(capsys, tmp_path, spec):
@@ -112,6 +119,7 @@ def test_mutated_traces_end_in_a_diagnostic_or_a_verdict(capsys, tmp_path, trace
 
 
 @pytest.mark.slow
+@DEEP
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("trace,spec", TRACES, ids=lambda p: getattr(p, "stem", str(p)))
 def test_more_mutated_traces(capsys, tmp_path, trace, spec):
