@@ -21,6 +21,18 @@ def test_twophase_rm4_with_one_and_two_workers():
     # 1 and 2 forked workers, and a LocalCluster of 2 (the row "dask 2"): TLC's 1,568 states
     assert [r[2:4] for r in rows[:2]] == [["1", "1,568"], ["2", "1,568"]]
     assert rows[2][2:5] == ["dask", "2", "1,568"]
-    # one process exchanges nothing; the others report the exchange's and the codec's share
-    assert rows[0][-5:-2] == ["-", "-", "-"] and rows[0][-1] == "-"
-    assert all(r[-4].endswith("%") and r[-3].endswith("%") for r in rows[1:])
+    # one process exchanges nothing; the others report the exchange's and the codec's share;
+    # the last column, the C workers' owner, is "-" for Python workers
+    assert rows[0][-6:-3] == ["-", "-", "-"] and rows[0][-2:] == ["-", "-"]
+    assert all(r[-5].endswith("%") and r[-4].endswith("%") and r[-1] == "-" for r in rows[1:])
+
+
+def test_the_c_workers_owner_column():
+    """With the C backend the last column says what decides a state's worker: RM=4 (1,568
+    states) is smaller than the partition's sample, so the whole state."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "parallel.py"), "--rm", "4", "--backend", "c",
+                          "--no-dask"], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = [ln.split() for ln in out.stdout.splitlines() if ln.startswith("TwoPhase RM=4")]
+    assert [(r[2], r[3], r[-1]) for r in rows] == [("1", "1,568", "-"), ("2", "1,568", "whole")]
