@@ -21,10 +21,12 @@ one-process C search of at most :data:`SAMPLE_STATES` states (at most
    that change it; the words that change are ordered from the rarest changed;
 2. for each prefix of that order, the share of steps that change one of its words
    (*crossing*: such a step's successor leaves its parent's worker with probability
-   ``1 - 1/N``) and the *load*: over the sample's complete levels, the states of the
-   busiest of the ``N`` workers if the owner hashed those words, as a share of all;
+   ``1 - 1/N``), and, over the sample's :data:`LEVELS` deepest complete levels, the
+   *load* (the states of the busiest of the ``N`` workers if the owner hashed those
+   words, as a share of all) and the number of distinct values the words take;
 3. the estimated time of a prefix is ``load x (1 + CROSS_COST x crossing x (1 - 1/N))``;
-   the best prefix is chosen when it is estimated at least :data:`GAIN` faster than the
+   a prefix with fewer than :data:`MIN_VALUES` values per worker is not a candidate; the
+   best candidate is chosen when it is estimated at least :data:`GAIN` faster than the
    whole state, else the whole state is hashed, as before.
 
 Any choice gives the same states, counts, depth and verdicts: the owner is a function of
