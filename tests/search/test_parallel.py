@@ -189,7 +189,25 @@ def test_the_time_limit_stops_the_workers(specs):
     assert time.monotonic() - t0 < 10
     assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.TIME_LIMIT)
     assert r.distinct_states > 0
-    assert not [p for p in multiprocessing.active_children() if p.name.startswith("modelcheck-worker")]
+    assert no_worker_left()
+
+
+def no_worker_left() -> bool:
+    """No forked worker of this process is alive."""
+    return not [p for p in multiprocessing.active_children() if p.name.startswith("modelcheck-worker")]
+
+
+def lost_worker_note(r, below: int) -> str:
+    """What every run ended by a lost worker shows, forked or a Dask actor, Python or C:
+    undetermined (worker-lost), no property decided, some states searched but fewer than
+    the whole search's ``below``, one warning that a worker was lost and nothing is
+    proven; returns that warning, for the caller's checks of who was lost and how."""
+    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.WORKER_LOST)
+    assert all(p.verdict is Verdict.UNDETERMINED for p in r.properties)
+    (note,) = [w for w in r.warnings if "was lost" in w]
+    assert "nothing is proven" in note
+    assert 0 < r.distinct_states < below
+    return note
 
 
 def worker_killer(killed: list):
@@ -213,13 +231,10 @@ def test_a_lost_worker_ends_the_run_undetermined_with_a_clear_message(specs):
     r = explore(model, Options(symmetry=False, check_temporal=False, workers=2, progress=kill_one,
                                progress_every=0.001))
     assert killed and time.monotonic() - t0 < 30
-    assert (r.verdict, r.stop_reason) == (Verdict.UNDETERMINED, StopReason.WORKER_LOST)
-    assert all(p.verdict is Verdict.UNDETERMINED for p in r.properties)
-    (note,) = [w for w in r.warnings if "was lost" in w]
+    note = lost_worker_note(r, 8832)
     assert f"worker 2 of 2 (pid {killed[0]}) was lost during level" in note
-    assert "(killed by SIGKILL)" in note and "nothing is proven" in note
-    assert 0 < r.distinct_states < 8832
-    assert not [p for p in multiprocessing.active_children() if p.name.startswith("modelcheck-worker")]
+    assert "(killed by SIGKILL)" in note
+    assert no_worker_left()
 
 
 # ------------------------------------------------------------------ the command line
