@@ -63,6 +63,8 @@ def result_to_dict(result: CheckResult, model=None, source: str = "", consts: st
         out["witnesses"].append(entry)
     if "workers" in result.extra:
         out["workers"] = result.extra["workers"]
+    if "alone_seconds" in result.extra:     # the default --workers: the start in one process
+        out["alone_seconds"] = round(result.extra["alone_seconds"], 4)
     if "cluster" in result.extra:
         out["cluster"] = result.extra["cluster"]
     if "liveness_seconds" in result.extra:

@@ -26,12 +26,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import sys
 import time
 from typing import Any, Mapping
 
 from ..search import Options, Progress
+from ..search.options import ALONE_SECONDS
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -263,9 +265,10 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=count(1), default=None, metavar="N",
                    help="breadth-first search in N worker processes, each running the C search "
                         "(or the Python one where C is not available, with a note; docs/parallel.md). "
-                        "Default 1: starting processes costs more than it gains on the small "
-                        "configurations most specs are checked with. "
-                        "With --cluster: N partitions, one Dask actor each (default 2)")
+                        "Default: the number of cores, once the search has run %.1f s in one process "
+                        "(a smaller search ends before that; a run the workers cannot do stays in one "
+                        "process); --workers 1 searches in one process. "
+                        "With --cluster: N partitions, one Dask actor each (default 2)" % ALONE_SECONDS)
     p.add_argument("--cluster", metavar="ADDRESS",
                    help="run the --workers search on a Dask cluster: a scheduler's address "
                         "(tcp://host:8786), or 'local' for a LocalCluster of N processes here "
@@ -297,6 +300,15 @@ def add_backend_option(p: argparse.ArgumentParser) -> None:
 DEFAULT_CLUSTER_WORKERS = 2
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity, which a container or ``taskset``
+    narrows), the default of ``--workers``."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:      # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def search_options(args, progress=None) -> Options:
     """The search :class:`Options` the options of :func:`add_search_options` ask for."""
     return Options(
@@ -311,7 +323,8 @@ def search_options(args, progress=None) -> Options:
         started=getattr(args, "started", None),
         stop_at_first=not args.keep_going,
         check_temporal=not args.no_temporal,
-        workers=args.workers or (DEFAULT_CLUSTER_WORKERS if getattr(args, "cluster", None) else 1),
+        workers=args.workers or (DEFAULT_CLUSTER_WORKERS if getattr(args, "cluster", None) else cores()),
+        auto_workers=args.workers is None and not getattr(args, "cluster", None),
         cluster=getattr(args, "cluster", None),
         progress=progress,
     )

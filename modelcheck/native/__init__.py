@@ -31,6 +31,16 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     opts = opts or Options()
     if opts.backend == "python" or opts.strategy is Strategy.SIMULATE:
         return explore_python(model, replace(opts, backend="python"))
+    if opts.auto_workers:
+        from ..search.parallel import explore_auto
+
+        if opts.time_limit is not None and opts.started is None:
+            opts = replace(opts, started=time.monotonic())     # the compiler's time counts
+        try:    # ... but not as the start's in one process (the engine is kept)
+            engine_or_reason(model, opts)
+        except BuildTimeUp:
+            pass
+        return explore_auto(model, opts, explore)
     if opts.workers > 1 or opts.cluster is not None:
         from ..search.parallel import refusal
 

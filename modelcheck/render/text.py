@@ -184,6 +184,7 @@ def render_summary(result: CheckResult, title: str, paint=_plain) -> str:
         f"depth {result.depth}, {result.seconds:.2f} s ({result.strategy}"
         f"{', symmetry' if result.symmetry else ''}{', C backend' if result.backend == 'c' else ''}"
         f"{', %d workers' % result.extra['workers'] if 'workers' in result.extra else ''}"
+        f"{' after %.2f s in one process' % result.extra['alone_seconds'] if 'alone_seconds' in result.extra else ''}"
         f"{' on the Dask cluster ' + result.extra['cluster'] if 'cluster' in result.extra else ''})"
     )
     if result.backend_note:

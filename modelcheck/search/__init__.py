@@ -49,6 +49,10 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     opts = opts or Options()
     if opts.strategy is Strategy.SIMULATE:
         return simulate(model, opts)
+    if opts.auto_workers:
+        from .parallel import explore_auto
+
+        return explore_auto(model, opts, explore)
     strategy = bfs if opts.strategy is Strategy.BFS else dfs
     run = Run(model, opts)
     if opts.workers > 1 or opts.cluster is not None:

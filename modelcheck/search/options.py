@@ -22,6 +22,11 @@ class Strategy(str, enum.Enum):
         return self.value
 
 
+#: how long a search with :attr:`Options.auto_workers` runs in one process before it
+#: starts again in the workers (a search that ends sooner was not worth forking for)
+ALONE_SECONDS = 0.5
+
+
 @dataclass(frozen=True)
 class Progress:
     """What the exhaustive search reports to ``Options.progress`` about once a second."""
@@ -78,6 +83,12 @@ class Options:
     #: docs/parallel.md); 1 searches in this process. A run the parallel search cannot
     #: do (depth-first, temporal properties) runs in one process, with a warning
     workers: int = 1
+    #: ``workers`` is the command line's default (the number of cores), not asked for:
+    #: the search starts in one process and goes to ``workers`` processes only when it
+    #: is still running after :data:`ALONE_SECONDS` (``search/parallel.py:
+    #: explore_auto``, docs/parallel.md); a run the workers cannot do runs in one
+    #: process without a warning
+    auto_workers: bool = False
     #: run the breadth-first search on a Dask cluster (:mod:`.cluster`, docs/parallel.md):
     #: a scheduler's address (``tcp://host:8786``), or ``"local"`` for a ``LocalCluster``
     #: of ``workers`` processes on this machine; ``workers`` partitions, one Dask actor each

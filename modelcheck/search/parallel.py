@@ -56,7 +56,7 @@ from typing import NamedTuple
 
 from ..model import BackendFallback, HasDynamicLabels, Model, State, temporal_properties
 from ..result import CheckResult, StopReason
-from .options import Options, Progress, Strategy
+from .options import ALONE_SECONDS, Options, Progress, Strategy
 from .run import Partition, Run, Stop, pipeline
 from .store import Store
 
@@ -86,6 +86,33 @@ def refusal(model: Model, opts: Options) -> str | None:
     if opts.cluster is None and start_method() is None:
         return "the parallel search needs the 'fork' start method, which this platform lacks"
     return None
+
+
+def explore_auto(model: Model, opts: Options, explore) -> CheckResult:
+    """A search whose ``opts.workers`` is the default (``opts.auto_workers``), not asked
+    for: ``explore`` (the backend's entry) runs it in one process for
+    :data:`~.options.ALONE_SECONDS`; a search that ends by then (exhausted, a violation,
+    a limit of the user's) is the result, and one that is still running starts again in
+    ``opts.workers`` processes, its clock (``--time-limit``) going on. Forking the
+    workers and choosing their partition cost a few tenths of a second, more than a
+    small search takes alone; what the start in one process costs a large one is
+    those tenths too. A run the workers cannot do (:func:`refusal`) runs in one
+    process, with no warning: nobody asked for workers."""
+    alone = replace(opts, workers=1, auto_workers=False)
+    if opts.workers <= 1 or opts.cluster is not None or refusal(model, opts) is not None:
+        return explore(model, alone)
+    now = time.monotonic()
+    if opts.time_limit is not None:
+        if opts.started is None:
+            opts = replace(opts, started=now)
+        if opts.time_limit - (now - opts.started) <= 2 * ALONE_SECONDS:
+            return explore(model, alone)        # the user's limit comes first anyway
+    first = explore(model, replace(alone, time_limit=ALONE_SECONDS, started=now, progress=None))
+    if first.stop_reason is not StopReason.TIME_LIMIT:
+        return first
+    result = explore(model, replace(opts, auto_workers=False))
+    return replace(result, seconds=result.seconds + first.seconds,
+                   extra={**result.extra, "alone_seconds": first.seconds})
 
 
 def owner(state: State, n: int) -> int:
