@@ -119,7 +119,7 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
 
                     try:
                         part = _partition(engine, model, opts)
-                        result = explore_cluster(model, opts, NativeCores(engine), ActorCores(engine, part.words))
+                        result = explore_cluster(model, opts, NativeCores(engine), ActorCores(engine, part.words, part.seed))
                     except ActorRefused as u:   # a worker cannot run the C search: Python actors
                         if opts.time_limit is not None and time.monotonic() - opts.started >= opts.time_limit:
                             # an actor's compiler stopped by the time limit: nothing searched, no refusal
@@ -130,7 +130,7 @@ def _explore_native(model: Model, opts: Options) -> CheckResult:
                                        backend_note=f"{u.message}; the Python workers searched")
                 else:
                     part = _partition(engine, model, opts)
-                    cores = NativeCores(engine, opts.workers, part.words)
+                    cores = NativeCores(engine, opts.workers, part.words, part.seed)
                     try:
                         result = explore_parallel(model, opts, make_core=cores)
                     finally:    # the workers have ended

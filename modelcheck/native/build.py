@@ -167,10 +167,10 @@ def _declare(lib: ctypes.CDLL) -> None:
         # partition mode (a parallel worker)
         "mc_part_set": (I, [P, I, I]),
         "mc_part_owner": (I, [P, VP]),
-        "mc_part_words": (I, [P, ctypes.POINTER(I), I]),
+        "mc_part_words": (I, [P, ctypes.POINTER(I), I, I64]),
         "mc_part_sample": (I64, [P, ctypes.POINTER(I), I, VP]),
         "mc_sample_on": (None, [P]),
-        "mc_part_balance": (I64, [P, ctypes.POINTER(I), I, I, I, VP, VP]),
+        "mc_part_balance": (I64, [P, ctypes.POINTER(I), I, I, I, I, VP, VP]),
         "mc_part_box": (P, [P, I, VP]),
         "mc_part_clear": (None, [P]),
         "mc_part_level": (I64, [P]),

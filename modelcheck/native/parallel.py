@@ -85,13 +85,13 @@ class NativeCores:
     With ``workers`` (forked workers on this machine) it makes their
     :class:`Segments`; :meth:`close` releases them once the workers have ended."""
 
-    def __init__(self, engine: Engine, workers: int = 0, words: tuple[int, ...] = ()):
-        self.engine, self.words = engine, words
+    def __init__(self, engine: Engine, workers: int = 0, words: tuple[int, ...] = (), seed: int = 0):
+        self.engine, self.words, self.seed = engine, words, seed
         self.canon = engine.canon if engine.has_canon else None
         self.segments = Segments(workers) if workers > 1 else None
 
     def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
-        return NativeWorkerCore(self.engine, model, opts, me, n, self.segments, self.words)
+        return NativeWorkerCore(self.engine, model, opts, me, n, self.segments, self.words, self.seed)
 
     def close(self) -> None:
         if self.segments is not None:
@@ -106,9 +106,10 @@ class ActorCores:
     for that layout, or loads it from its machine's build cache, and refuses
     (:class:`BackendUnsupported`) when it cannot or when its source differs."""
 
-    def __init__(self, engine: Engine, words: tuple[int, ...] = ()):
+    def __init__(self, engine: Engine, words: tuple[int, ...] = (), seed: int = 0):
         self.scale, self.wide_ints, self.digest = engine.scale, engine.wide_ints, engine.digest
-        self.words = words      # the owner's (native/partition.py), chosen by the coordinator
+        # the owner's words and seed (native/partition.py), chosen by the coordinator
+        self.words, self.seed = words, seed
 
     def __call__(self, model, opts, me: int, n: int) -> "NativeWorkerCore":
         from .build import BuildTimeUp
@@ -127,7 +128,7 @@ class ActorCores:
             raise BackendUnsupported(f"it generated other C code for the spec than the coordinator (engine "
                                      f"{engine.digest}, the coordinator's {self.digest}): is the same version of "
                                      f"modelcheck installed there?")
-        return NativeWorkerCore(engine, model, opts, me, n, words=self.words)
+        return NativeWorkerCore(engine, model, opts, me, n, words=self.words, seed=self.seed)
 
 
 class _CWorkerRun(_WorkerRun):
@@ -144,7 +145,7 @@ class NativeWorkerCore:
     """A worker's share of the search in C: :class:`WorkerCore`'s interface."""
 
     def __init__(self, engine: Engine, model, opts, me: int, n: int, segments: Segments | None = None,
-                 words: tuple[int, ...] = ()):
+                 words: tuple[int, ...] = (), seed: int = 0):
         self.segments = segments
         share_memory = None if opts.max_memory_mb is None else max(1, opts.max_memory_mb // n)
         self.e, self.lib = engine, engine.lib
@@ -158,7 +159,7 @@ class NativeWorkerCore:
         h = self.lib.mc_new(-1 if o.max_states is None else o.max_states, -1, 1 if o.check_deadlock else 0,
                             1 if self.use_canon else 0)
         if not h or not self.lib.mc_part_set(h, n, me) or \
-                not self.lib.mc_part_words(h, (ctypes.c_int * max(1, len(words)))(*words), len(words)):
+                not self.lib.mc_part_words(h, (ctypes.c_int * max(1, len(words)))(*words), len(words), seed):
             raise MemoryError("the C backend could not allocate its tables")
         self.h = h
         run.seen = _Seen(engine, h)  # type: ignore[assignment]

@@ -524,6 +524,12 @@ static inline int mc_owner_of(uint64_t h, int n) { return (int)(((h >> 32) * (ui
 static inline uint64_t mc_proj_x(int w) { return ((uint64_t)w + 1) * 0xD6E8FEB86659FD93ull; }
 static inline uint64_t mc_proj_m(int w) { return (((uint64_t)w + 1) * 0x9E3779B97F4A7C15ull) | 1; }
 static inline uint64_t mc_proj_term(int w, V v) { return ((uint64_t)v ^ mc_proj_x(w)) * mc_proj_m(w); }
+/* The owner's constants with a seed (0: those above): which values go to which worker
+   depends on it, and when the words take few values, so does the balance (on TwoPhase
+   the busiest worker's share of the levels is 51-56 % from one seed to another):
+   partition.py tries a few on the sample. */
+static inline uint64_t mc_proj_xs(int w, uint64_t seed) { return mc_proj_x(w) ^ (seed * 0x9E3779B97F4A7C15ull); }
+static inline uint64_t mc_proj_ms(int w, uint64_t seed) { return mc_proj_m(w) * (2 * seed + 1); }
 /* (the constants of the chosen words are kept: pwx, pwm) */
 static inline uint64_t mc_proj_hash(R *r, const V *t) {
     uint64_t h = 0;
@@ -554,8 +560,9 @@ int mc_part_set(R *r, int n, int me) {
     r->dc = calloc(PART_DC, sizeof *r->dc);
     return r->box && r->cfrom && r->cfcap && r->dc;
 }
-/* the owner hashes the words w[0..k) only (each below NVARS; k 0: all of them) */
-int mc_part_words(R *r, const int *w, int k) {
+/* the owner hashes the words w[0..k) only (each below NVARS; k 0: all of them), with
+   the constants of `seed` */
+int mc_part_words(R *r, const int *w, int k, int64_t seed) {
     free(r->pw); free(r->pwx); free(r->pwm); r->pw = 0; r->pwx = r->pwm = 0; r->npw = 0;
     if (k <= 0) return 1;
     r->pw = malloc(sizeof(int) * k);
@@ -564,7 +571,7 @@ int mc_part_words(R *r, const int *w, int k) {
     if (!r->pw || !r->pwx || !r->pwm) return 0;
     for (int i = 0; i < k; i++) {
         if (w[i] < 0 || w[i] >= NVARS) return 0;
-        r->pw[i] = w[i]; r->pwx[i] = mc_proj_x(w[i]); r->pwm[i] = mc_proj_m(w[i]);
+        r->pw[i] = w[i]; r->pwx[i] = mc_proj_xs(w[i], (uint64_t)seed); r->pwm[i] = mc_proj_ms(w[i], (uint64_t)seed);
     }
     r->npw = k;
     return 1;
@@ -776,12 +783,14 @@ int64_t mc_part_sample(R *r, const int *rank, int k, int64_t *out) {
 
 /* For the states of the sample's `last` deepest complete levels (its deepest level left
    out: the search stopped inside it), when the owner hashes the words order[0..p) (as
-   mc_owner does), for p in 1..k: loads[p - 1] is the sum over those levels of the
+   mc_owner does, with the constants of each seed 0..nseeds-1), for p in 1..k:
+   loads[seed * (k + 1) + p - 1] is the sum over those levels of the
    largest of the n workers' shares, and values[p - 1] the number of distinct hashes
-   (the part's values, but for collisions); loads[k] and values[k] the same with the
-   whole state hashed (the default). Returns the number of states counted, -1 when out
+   (the part's values, but for collisions: counted with seed 0, they hardly depend on
+   it); loads[seed * (k + 1) + k] and values[k] the same with the whole state hashed
+   (the default). The sample's states are read once for all the seeds. Returns the number of states counted, -1 when out
    of memory. */
-int64_t mc_part_balance(R *r, const int *order, int k, int n, int last, int64_t *loads, int64_t *values) {
+int64_t mc_part_balance(R *r, const int *order, int k, int n, int last, int nseeds, int64_t *loads, int64_t *values) {
     const int64_t c = r->count;
     int32_t *depth = malloc(sizeof(int32_t) * (c ? c : 1));
     int maxd = 0;
@@ -814,15 +823,19 @@ int64_t mc_part_balance(R *r, const int *order, int k, int n, int last, int64_t 
         h[j] = 0;
         at[j++] = i;
     }
+    for (int64_t seed = 0; seed < nseeds; seed++) {
+    if (seed) memset(h, 0, sizeof(uint64_t) * (m ? m : 1));
     for (int p = 0; p <= k; p++) {
         memset(cnt, 0, sizeof(int64_t) * (size_t)(maxd + 1) * n);
-        memset(set, 0, sizeof(uint64_t) * (smask + 1));
+        const int count_values = seed == 0;
+        if (count_values) memset(set, 0, sizeof(uint64_t) * (smask + 1));
         int64_t distinct = 0, zero = 0;
         for (j = 0; j < m; j++) {
             uint64_t g;
-            if (p < k) g = h[j] += mc_proj_term(order[p], cols[j * k + p]);
+            if (p < k) g = h[j] += ((uint64_t)cols[j * k + p] ^ mc_proj_xs(order[p], (uint64_t)seed)) * mc_proj_ms(order[p], (uint64_t)seed);
             else g = full[j];
             cnt[(int64_t)depth[at[j]] * n + mc_owner_of(g, n)]++;
+            if (!count_values) continue;
             if (!g) { distinct += !zero; zero = 1; continue; }   /* 0 marks a free slot */
             uint64_t x = (g ^ (g >> 31)) & smask;
             while (set[x] && set[x] != g) x = (x + 1) & smask;
@@ -834,8 +847,9 @@ int64_t mc_part_balance(R *r, const int *order, int k, int n, int last, int64_t 
             for (int w = 0; w < n; w++) if (cnt[(int64_t)d * n + w] > most) most = cnt[(int64_t)d * n + w];
             load += most;
         }
-        loads[p] = load;
-        values[p] = distinct;
+        loads[seed * (k + 1) + p] = load;
+        if (count_values) values[p] = distinct;
+    }
     }
     free(depth); free(at); free(h); free(full); free(cols); free(set); free(cnt);
     return m;

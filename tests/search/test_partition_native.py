@@ -5,6 +5,8 @@ process, in forked C workers and in Dask actors."""
 
 from __future__ import annotations
 
+import ctypes
+
 import pytest
 
 from modelcheck.native import explore, partition
@@ -19,11 +21,13 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture
 def words(monkeypatch):
-    """Make every parallel C run hash the given words (instead of choosing on a sample)."""
+    """Make every parallel C run hash the given words with the given seed (instead of
+    choosing on a sample)."""
     chosen = []
 
-    def force(ws):
-        monkeypatch.setattr(partition, "choose", lambda *a, **k: partition.Partition(tuple(ws), "forced"))
+    def force(ws, seed=0):
+        monkeypatch.setattr(partition, "choose",
+                            lambda *a, **k: partition.Partition(tuple(ws), "forced", seed=seed))
         chosen.append(ws)
 
     return force
@@ -61,12 +65,13 @@ def test_a_search_smaller_than_the_sample_hashes_the_whole_state():
     assert r.extra["partition"].startswith("the whole state")
 
 
-@pytest.mark.parametrize("ws", [(3,), (1, 2, 3), (1,), (0, 3)])
+@pytest.mark.parametrize("ws,seed", [((3,), 0), ((1, 2, 3), 0), ((1,), 0), ((0, 3), 0), ((1, 2), 3),
+                                     ((1, 2), 5), ((0, 3), 7)])
 @pytest.mark.parametrize("symmetry", [False, True])
-def test_any_choice_of_words_gives_the_one_process_figures(words, ws, symmetry):
+def test_any_choice_of_words_gives_the_one_process_figures(words, ws, seed, symmetry):
     """(1,) is tmState alone: three values, nearly every state on one worker; the counts do
-    not depend on balance."""
-    words(ws)
+    not depend on balance, nor on the seed of the owner's hash."""
+    words(ws, seed)
     model = load_spec(TWOPHASE, RM=5).model
     kw = dict(symmetry=symmetry, check_temporal=False)
     two = c_workers(model, **kw)
@@ -75,7 +80,7 @@ def test_any_choice_of_words_gives_the_one_process_figures(words, ws, symmetry):
 
 
 def test_three_workers_on_chosen_words(words):
-    words((2, 3))
+    words((2, 3), seed=2)
     model = load_spec(TWOPHASE, RM=5).model
     kw = dict(symmetry=False, check_temporal=False)
     three = explore(model, Options(workers=3, backend="c", **kw))
@@ -107,3 +112,35 @@ def test_zab_with_interned_parts_and_symmetry_gives_the_one_process_figures():
     assert figures(two) == figures(one)
     assert two.stop_reason is StopReason.EXHAUSTED
     assert not two.extra["partition"].startswith("the whole state"), two.extra["partition"]
+
+
+def test_the_seed_moves_states_between_workers_and_is_chosen_on_the_sample(monkeypatch):
+    """The seed changes the owner's constants, so which worker owns a state (each seed's
+    owner the same in every worker: the figures above); the sample weighs SEEDS of them
+    and keeps one; with one seed tried, it is 0."""
+    model = load_spec(TWOPHASE, RM=7).model
+    engine = engine_for(model)
+    lib = engine.lib
+    states = [engine.encode(s) for s in list(model.initial_states())]
+    h = lib.mc_new(1000, -1, 0, 0)
+    try:
+        assert lib.mc_part_set(h, 2, 0)
+        owners = {}
+        for seed in range(8):
+            assert lib.mc_part_words(h, (ctypes.c_int * 2)(1, 2), 2, seed)
+            owners[seed] = tuple(lib.mc_part_owner(h, b) for b in states)
+            for b in states:        # values of words 1 and 2 other than the initial state's
+                t = (ctypes.c_int64 * engine.nvars)(*b)
+                moved = []
+                for v in range(1, 40):
+                    t[2] = v
+                    moved.append(lib.mc_part_owner(h, t))
+                owners[seed] += tuple(moved)
+        assert len(set(owners.values())) > 1, "every seed puts every state on the same worker"
+        assert all(set(o) == {0, 1} for o in owners.values())
+    finally:
+        lib.mc_free(h)
+    chosen = partition.choose(engine, model.initial_states(), False, 2)
+    assert 0 <= chosen.seed < partition.SEEDS and f"seed {chosen.seed} of the {partition.SEEDS}" in chosen.why
+    monkeypatch.setattr(partition, "SEEDS", 1)
+    assert partition.choose(engine, model.initial_states(), False, 2).seed == 0
