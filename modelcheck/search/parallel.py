@@ -503,6 +503,8 @@ class Coordinator:
             with run.deadline.paused():
                 run.distinct = sum(d.stored for d in dones)
                 run.generated = init_generated + sum(d.generated for d in dones)
+                # each worker's share (the partition's balance: benchmarks, tests)
+                self.extra = {**self.extra, "worker_states": [d.stored for d in dones]}   # not the class's
                 if level:
                     run.depth = k
                     run.queue = level

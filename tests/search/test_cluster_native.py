@@ -65,16 +65,21 @@ def test_twophase_counts_depth_verdicts_and_coverage_equal_the_one_process_searc
 
 @pytest.mark.parametrize("symmetry", [False, True])
 def test_the_actors_hash_the_words_the_coordinator_chose(address, monkeypatch, symmetry):
-    """The owner's words (native/partition.py) travel with the actors' core maker; the
-    coordinator's choice is forced here (RM=5 is smaller than its sample)."""
+    """The owner's words and seed (native/partition.py) travel with the actors' core
+    maker; the coordinator's choice is forced here (RM=5 is smaller than its sample). The
+    actors' shares of the states are the forked workers' with the same choice."""
     from modelcheck.native import partition
 
-    monkeypatch.setattr(partition, "choose", lambda *a, **k: partition.Partition((2, 3), "forced"))
+    monkeypatch.setattr(partition, "choose", lambda *a, **k: partition.Partition((2, 3), "forced", seed=5))
     model = load_spec(TWOPHASE, RM=5).model
     kw = dict(symmetry=symmetry, check_temporal=False)
     two = c_actors(model, address, **kw)
     assert two.extra["partition"].startswith("2 of the state's")
     assert figures(two) == figures(one_process(model, **kw))
+    forked = explore(model, Options(workers=2, backend="c", **kw))
+    assert two.extra["worker_states"] == forked.extra["worker_states"]
+    monkeypatch.setattr(partition, "choose", lambda *a, **k: partition.Partition((2, 3), "forced"))
+    assert explore(model, Options(workers=2, backend="c", **kw)).extra["worker_states"] != forked.extra["worker_states"]
 
 
 def test_three_partitions_on_two_workers(address):

@@ -276,7 +276,9 @@ def test_the_text_summary_names_the_workers(capsys):
 
 
 def test_ctrl_c_reports_the_partial_result_and_ends_the_workers():
-    p = subprocess.Popen([MODELCHECK, "check", TWOPHASE, "--const", "RM=8", "--no-symmetry", "--no-temporal",
+    # RM=9: 10 million states, about 5 s in 2 C workers (RM=8 can end before the first
+    # progress line, a second in)
+    p = subprocess.Popen([MODELCHECK, "check", TWOPHASE, "--const", "RM=9", "--no-symmetry", "--no-temporal",
                           "--workers", "2", "--progress", "--json"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -144,3 +144,18 @@ def test_the_seed_moves_states_between_workers_and_is_chosen_on_the_sample(monke
     assert 0 <= chosen.seed < partition.SEEDS and f"seed {chosen.seed} of the {partition.SEEDS}" in chosen.why
     monkeypatch.setattr(partition, "SEEDS", 1)
     assert partition.choose(engine, model.initial_states(), False, 2).seed == 0
+
+
+def test_the_workers_hash_with_the_seed_chosen(words):
+    """The seed reaches every worker (the shares move with it, the figures do not)."""
+    model = load_spec(TWOPHASE, RM=5).model
+    kw = dict(symmetry=False, check_temporal=False)
+    one = figures(one_process(model, **kw))
+    shares = {}
+    for seed in (0, 3, 5):
+        words((1, 2), seed)
+        r = c_workers(model, **kw)
+        assert figures(r) == one
+        shares[seed] = tuple(r.extra["worker_states"])
+        assert sum(shares[seed]) == 8832 and min(shares[seed]) > 0
+    assert len(set(shares.values())) > 1, shares
