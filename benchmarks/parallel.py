@@ -31,6 +31,8 @@ runs it (ZAB's ``faults`` is 3.5 million orbits). One row per (configuration, wo
   states: pickling and unpickling the batches, handing them over through the
   coordinator, and waiting at the end of a level for the slowest worker (the mean over
   the workers of 1 - busy / rounds); ``codec`` is the pickling and unpickling alone;
+* ``busiest``: the share of the distinct states the busiest worker stores (50 % is a
+  perfect balance of 2 workers; the levels' own balance can only be worse);
 * ``owner``: what decides a state's worker in the C workers (docs/parallel.md: the
   partition): ``whole`` (a hash of the whole state) or ``K/N words`` (of the K words
   chosen on a sample, of the state's N); ``--whole`` makes every run hash the whole
@@ -115,6 +117,9 @@ def child(what: str, workers: int, dask: int = 0, backend: str = "python", whole
         out["codec"] = sum(c / rounds for c in r.extra["codec_seconds"]) / workers
         out["worker_cpu"] = max(r.extra["cpu_seconds"])
         out["rounds"] = rounds
+        shares = r.extra.get("worker_states")
+        if shares and sum(shares):
+            out["busiest"] = max(shares) / sum(shares)
     owner = r.extra.get("partition", "")
     part = re.match(r"(\d+) of the state's (\d+) words", owner)
     out["owner"] = "-" if not owner else f"{part[1]}/{part[2]} words" if part else "whole"
@@ -151,7 +156,7 @@ def main() -> int:
           f"safety only; TwoPhase without symmetry, ZAB with")
     print(f"{'configuration':<18} {'workers':>7} {'distinct':>10} {'s':>8} {'states/s/worker':>16} "
           f"{'speed-up':>8} {'cpu s':>7} {'idle-machine speed-up':>21} {'exchange':>8} {'codec':>6} {'load':>5} "
-          f"{'rounds s':>8} {'owner':>12}")
+          f"{'rounds s':>8} {'busiest':>7} {'owner':>12}")
     bad = 0
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     for what in runs_of:
@@ -169,7 +174,7 @@ def main() -> int:
                 print(f"{name:<18} {str(w) + ' apart':>7} {r['distinct']:>10,} {r['seconds']:>8.2f} "
                       f"{r['distinct'] / r['seconds']:>16,.0f} {w * base['seconds'] / r['seconds']:>7.2f}x "
                       f"{sum(x['cpu'] for x in both):>7.2f} {'-':>21} {'-':>8} {'-':>6} {r['load']:>5.2f} {'-':>8} "
-                      f"{'-':>12}",
+                      f"{'-':>7} {'-':>12}",
                       flush=True)
                 continue
             tries = []
@@ -190,9 +195,10 @@ def main() -> int:
             idle = f"{base['cpu'] / r['worker_cpu']:.2f}x" if "worker_cpu" in r else "-"
             codec = f"{r['codec']:.0%}" if "codec" in r else "-"
             rounds = f"{r['rounds']:.2f}" if "rounds" in r else "-"
+            busiest = f"{r['busiest']:.1%}" if "busiest" in r else "-"
             print(f"{name:<18} {('dask ' if dask else '') + str(w):>7} {r['distinct']:>10,} {r['seconds']:>8.2f} {rate:>16,.0f} "
                   f"{base['seconds'] / r['seconds']:>7.2f}x {r['cpu']:>7.2f} {idle:>21} {exchange:>8} {codec:>6} "
-                  f"{r['load']:>5.2f} {rounds:>8} {r['owner']:>12}",
+                  f"{r['load']:>5.2f} {rounds:>8} {busiest:>7} {r['owner']:>12}",
                   flush=True)
     return bad
 

@@ -21,10 +21,13 @@ def test_twophase_rm4_with_one_and_two_workers():
     # 1 and 2 forked workers, and a LocalCluster of 2 (the row "dask 2"): TLC's 1,568 states
     assert [r[2:4] for r in rows[:2]] == [["1", "1,568"], ["2", "1,568"]]
     assert rows[2][2:5] == ["dask", "2", "1,568"]
-    # one process exchanges nothing; the others report the exchange's and the codec's share;
-    # the last column, the C workers' owner, is "-" for Python workers
-    assert rows[0][-6:-3] == ["-", "-", "-"] and rows[0][-2:] == ["-", "-"]
-    assert all(r[-5].endswith("%") and r[-4].endswith("%") and r[-1] == "-" for r in rows[1:])
+    # one process exchanges nothing; the others report the exchange's and the codec's share
+    # and the busiest worker's share of the states; the last column, the C workers' owner,
+    # is "-" for Python workers
+    assert rows[0][-7:-4] == ["-", "-", "-"] and rows[0][-3:] == ["-", "-", "-"]
+    assert all(r[-6].endswith("%") and r[-5].endswith("%") and r[-1] == "-" for r in rows[1:])
+    for r in rows[1:]:
+        assert r[-2].endswith("%") and 50.0 <= float(r[-2][:-1]) <= 100.0, r
 
 
 def test_the_c_workers_owner_column():
