@@ -266,8 +266,8 @@ def add_search_options(p: argparse.ArgumentParser) -> None:
                    help="breadth-first search in N worker processes, each running the C search "
                         "(or the Python one where C is not available, with a note; docs/parallel.md). "
                         "Default: the number of cores, once the search has run %.1f s in one process "
-                        "(a smaller search ends before that; a run the workers cannot do stays in one "
-                        "process); --workers 1 searches in one process. "
+                        "(a smaller search ends before that; a run the workers cannot do, or that the C "
+                        "backend cannot run, stays in one process); --workers 1 searches in one process. "
                         "With --cluster: N partitions, one Dask actor each (default 2)" % ALONE_SECONDS)
     p.add_argument("--cluster", metavar="ADDRESS",
                    help="run the --workers search on a Dask cluster: a scheduler's address "

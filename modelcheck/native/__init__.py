@@ -37,9 +37,11 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
         if opts.time_limit is not None and opts.started is None:
             opts = replace(opts, started=time.monotonic())     # the compiler's time counts
         try:    # ... but not as the start's in one process (the engine is kept)
-            engine_or_reason(model, opts)
+            engine, _ = engine_or_reason(model, opts)
         except BuildTimeUp:
-            pass
+            engine = None
+        if engine is None:  # Python workers gain 1.1-1.2x on two cores: not a default's worth
+            return explore(model, replace(opts, workers=1, auto_workers=False))
         return explore_auto(model, opts, explore)
     if opts.workers > 1 or opts.cluster is not None:
         from ..search.parallel import refusal

@@ -19,6 +19,8 @@ This package never imports the language front end or the compiler.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..model import Model
 from ..result import CheckResult
 from .excerpt import Excerpt, excerpt, excerpts_for, fitting_excerpt
@@ -49,10 +51,8 @@ def explore(model: Model, opts: Options | None = None) -> CheckResult:
     opts = opts or Options()
     if opts.strategy is Strategy.SIMULATE:
         return simulate(model, opts)
-    if opts.auto_workers:
-        from .parallel import explore_auto
-
-        return explore_auto(model, opts, explore)
+    if opts.auto_workers:   # the default's workers are C workers (native.explore): none here
+        opts = replace(opts, workers=1, auto_workers=False)
     strategy = bfs if opts.strategy is Strategy.BFS else dfs
     run = Run(model, opts)
     if opts.workers > 1 or opts.cluster is not None:

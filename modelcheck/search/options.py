@@ -84,10 +84,11 @@ class Options:
     #: do (depth-first, temporal properties) runs in one process, with a warning
     workers: int = 1
     #: ``workers`` is the command line's default (the number of cores), not asked for:
-    #: the search starts in one process and goes to ``workers`` processes only when it
+    #: the search starts in one process and goes to ``workers`` C workers only when it
     #: is still running after :data:`ALONE_SECONDS` (``search/parallel.py:
-    #: explore_auto``, docs/parallel.md); a run the workers cannot do runs in one
-    #: process without a warning
+    #: explore_auto``, docs/parallel.md); a run the workers cannot do, or that would
+    #: need Python workers (they gain 1.1-1.2x on two cores), runs in one process
+    #: without a warning
     auto_workers: bool = False
     #: run the breadth-first search on a Dask cluster (:mod:`.cluster`, docs/parallel.md):
     #: a scheduler's address (``tcp://host:8786``), or ``"local"`` for a ``LocalCluster``

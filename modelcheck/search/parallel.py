@@ -97,7 +97,8 @@ def explore_auto(model: Model, opts: Options, explore) -> CheckResult:
     workers and choosing their partition cost a few tenths of a second, more than a
     small search takes alone; what the start in one process costs a large one is
     those tenths too. A run the workers cannot do (:func:`refusal`) runs in one
-    process, with no warning: nobody asked for workers."""
+    process, with no warning: nobody asked for workers. ``modelcheck.native.explore``
+    calls this for the C search only: the default does not start Python workers."""
     alone = replace(opts, workers=1, auto_workers=False)
     if opts.workers <= 1 or opts.cluster is not None or refusal(model, opts) is not None:
         return explore(model, alone)
