@@ -523,7 +523,6 @@ static inline int mc_owner_of(uint64_t h, int n) { return (int)(((h >> 32) * (ui
    is not mixed further: the owner is computed for every successor. */
 static inline uint64_t mc_proj_x(int w) { return ((uint64_t)w + 1) * 0xD6E8FEB86659FD93ull; }
 static inline uint64_t mc_proj_m(int w) { return (((uint64_t)w + 1) * 0x9E3779B97F4A7C15ull) | 1; }
-static inline uint64_t mc_proj_term(int w, V v) { return ((uint64_t)v ^ mc_proj_x(w)) * mc_proj_m(w); }
 /* The owner's constants with a seed (0: those above): which values go to which worker
    depends on it, and when the words take few values, so does the balance (on TwoPhase
    the busiest worker's share of the levels is 51-56 % from one seed to another):
@@ -788,8 +787,8 @@ int64_t mc_part_sample(R *r, const int *rank, int k, int64_t *out) {
    largest of the n workers' shares, and values[p - 1] the number of distinct hashes
    (the part's values, but for collisions: counted with seed 0, they hardly depend on
    it); loads[seed * (k + 1) + k] and values[k] the same with the whole state hashed
-   (the default). The sample's states are read once for all the seeds. Returns the number of states counted, -1 when out
-   of memory. */
+   (the default). The sample's states are read once for all the seeds. Returns the
+   number of states counted, -1 when out of memory. */
 int64_t mc_part_balance(R *r, const int *order, int k, int n, int last, int nseeds, int64_t *loads, int64_t *values) {
     const int64_t c = r->count;
     int32_t *depth = malloc(sizeof(int32_t) * (c ? c : 1));
@@ -824,32 +823,35 @@ int64_t mc_part_balance(R *r, const int *order, int k, int n, int last, int nsee
         at[j++] = i;
     }
     for (int64_t seed = 0; seed < nseeds; seed++) {
-    if (seed) memset(h, 0, sizeof(uint64_t) * (m ? m : 1));
-    for (int p = 0; p <= k; p++) {
-        memset(cnt, 0, sizeof(int64_t) * (size_t)(maxd + 1) * n);
-        const int count_values = seed == 0;
-        if (count_values) memset(set, 0, sizeof(uint64_t) * (smask + 1));
-        int64_t distinct = 0, zero = 0;
-        for (j = 0; j < m; j++) {
-            uint64_t g;
-            if (p < k) g = h[j] += ((uint64_t)cols[j * k + p] ^ mc_proj_xs(order[p], (uint64_t)seed)) * mc_proj_ms(order[p], (uint64_t)seed);
-            else g = full[j];
-            cnt[(int64_t)depth[at[j]] * n + mc_owner_of(g, n)]++;
-            if (!count_values) continue;
-            if (!g) { distinct += !zero; zero = 1; continue; }   /* 0 marks a free slot */
-            uint64_t x = (g ^ (g >> 31)) & smask;
-            while (set[x] && set[x] != g) x = (x + 1) & smask;
-            if (!set[x]) { set[x] = g; distinct++; }
+        if (seed) memset(h, 0, sizeof(uint64_t) * (m ? m : 1));
+        for (int p = 0; p <= k; p++) {
+            memset(cnt, 0, sizeof(int64_t) * (size_t)(maxd + 1) * n);
+            const int count_values = seed == 0;
+            if (count_values) memset(set, 0, sizeof(uint64_t) * (smask + 1));
+            int64_t distinct = 0, zero = 0;
+            /* the p-th word's term, as mc_part_words's constants make it */
+            const uint64_t px = p < k ? mc_proj_xs(order[p], (uint64_t)seed) : 0;
+            const uint64_t pm = p < k ? mc_proj_ms(order[p], (uint64_t)seed) : 0;
+            for (j = 0; j < m; j++) {
+                uint64_t g;
+                if (p < k) g = h[j] += ((uint64_t)cols[j * k + p] ^ px) * pm;
+                else g = full[j];
+                cnt[(int64_t)depth[at[j]] * n + mc_owner_of(g, n)]++;
+                if (!count_values) continue;
+                if (!g) { distinct += !zero; zero = 1; continue; }   /* 0 marks a free slot */
+                uint64_t x = (g ^ (g >> 31)) & smask;
+                while (set[x] && set[x] != g) x = (x + 1) & smask;
+                if (!set[x]) { set[x] = g; distinct++; }
+            }
+            int64_t load = 0;
+            for (int d = lo; d < maxd; d++) {
+                int64_t most = 0;
+                for (int w = 0; w < n; w++) if (cnt[(int64_t)d * n + w] > most) most = cnt[(int64_t)d * n + w];
+                load += most;
+            }
+            loads[seed * (k + 1) + p] = load;
+            if (count_values) values[p] = distinct;
         }
-        int64_t load = 0;
-        for (int d = lo; d < maxd; d++) {
-            int64_t most = 0;
-            for (int w = 0; w < n; w++) if (cnt[(int64_t)d * n + w] > most) most = cnt[(int64_t)d * n + w];
-            load += most;
-        }
-        loads[seed * (k + 1) + p] = load;
-        if (count_values) values[p] = distinct;
-    }
     }
     free(depth); free(at); free(h); free(full); free(cols); free(set); free(cnt);
     return m;
