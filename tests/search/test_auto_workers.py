@@ -1,8 +1,9 @@
 """The default of ``--workers``: the number of cores, after a start in one process
 (``Options.auto_workers``, ``search/parallel.py: explore_auto``, docs/parallel.md). A
 search that ends within ``ALONE_SECONDS`` is the one-process search's result; a longer
-one starts again in the workers, with the same counts; a run the workers cannot do stays
-in one process without a warning, since nobody asked for workers."""
+one starts again in the C workers, with the same counts; a run the workers cannot do, and
+one the C backend cannot run (Python workers gain too little to be a default), stay in
+one process without a warning, since nobody asked for workers."""
 
 from __future__ import annotations
 
